@@ -1,0 +1,1 @@
+"""CRDO compliance reports and stock take packs: HTML, PDF, XLSX and JSON from one model."""

@@ -1,0 +1,1 @@
+"""The rules catalogue (RD codes), the planning rubric, trajectories and likelihood (pure)."""
