@@ -1,0 +1,99 @@
+"""The rule interface: one small class per RD code, its docs in fixed sections, its context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mappings.graph import Architecture
+from mappings.model import EntityKind, _Entity
+from rules.model import Assessment, Finding, Rating, Severity
+
+DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Fix")
+
+
+class Thresholds(BaseModel):
+    """The numbers the rules judge by; every one is a config key under [rules.thresholds]."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_priorities: int = Field(5, ge=1, description="RD109: how many priorities are 'few'")
+    max_active_strategies_per_owner: int = Field(
+        4, ge=1, description="RD404: active strategies one person can lead"
+    )
+    freshness_days: int = Field(
+        120, ge=1, description="RD205: a measurement older than this is stale"
+    )
+    off_trajectory_tolerance: float = Field(
+        0.10, ge=0, description="RD402: shortfall against the planned gain that is tolerated"
+    )
+    implausible_ratio: float = Field(
+        3.0, gt=1, description="RD206: required rate over historical rate that is implausible"
+    )
+    history_years: float = Field(
+        3.0, gt=0, description="years of measurements the historical rate is fitted over"
+    )
+
+
+class RuleContext(BaseModel):
+    """What a rule may look at besides the architecture."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    today: date
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    # Filled only for rules of the "assessment" phase (after likelihood is judged):
+    assessments: dict[str, Assessment] = Field(default_factory=dict)
+    previous: dict[str, Rating] = Field(default_factory=dict)  # rating at the last assessment
+
+
+class Rule:
+    """One rule of the catalogue. Subclasses set the class attributes and implement `check`.
+
+    The class docstring is the rule's documentation, in the sections of DOC_SECTIONS, each
+    introduced by a line `## <section>` (as ruff documents its rules). `docs()` parses it.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]  # kebab-case, e.g. "owner-missing"
+    severity: ClassVar[Severity]
+    kinds: ClassVar[tuple[EntityKind, ...]]
+    manual: ClassVar[str]  # the manual section it enforces, e.g. "Rule 1, Tools and exercises"
+    # "architecture" rules run on the architecture alone; "assessment" rules run after the
+    # likelihood is judged (they see ctx.assessments and ctx.previous).
+    phase: ClassVar[Literal["architecture", "assessment"]] = "architecture"
+
+    def check(self, arch: Architecture, ctx: RuleContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finding(
+        self, entity: _Entity | str, message: str, fix: str, field: str | None = None
+    ) -> Finding:
+        """A finding of this rule on an entity (or a bare key), with its default severity."""
+        key = entity if isinstance(entity, str) else entity.key
+        kind = None if isinstance(entity, str) else str(entity.kind)  # type: ignore[attr-defined]
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=self.severity,
+            key=key,
+            kind=kind,
+            message=message,
+            fix=fix,
+            field=field,
+        )
+
+    @classmethod
+    def docs(cls) -> dict[str, str]:
+        """The docstring's sections by title; a missing section is absent from the dict."""
+        text = cls.__doc__ or ""
+        parts = re.split(r"^\s*## (.+?)\s*$", text, flags=re.MULTILINE)
+        sections: dict[str, str] = {}
+        for title, body in zip(parts[1::2], parts[2::2], strict=True):
+            lines = [line.strip() for line in body.strip().splitlines()]
+            sections[title.strip()] = "\n".join(lines).strip()
+        return sections
