@@ -1,0 +1,228 @@
+"""The sandbox's WSGI app: one werkzeug app serving Jira (/rest) and Airtable (/v0) on one port.
+
+Every API request passes, in order: fault injection (faults.py), authentication (Jira: Basic
+email:token or Bearer token; Airtable: Bearer token), the API, and the counters. Control
+endpoints, never faulted, authenticated or counted:
+
+    GET    /_sandbox/stats    {"total", "since", "counts": [{method, path, status, count}], "log"}
+    DELETE /_sandbox/stats    reset the counters and the log (204)
+    GET    /_sandbox/faults   {"spec": "..."}
+    PUT    /_sandbox/faults   body {"spec": "429:0.1,seed=7"}: replace the fault spec (204)
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import re
+import socket
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from connector.sandbox.airtable_api import AirtableAPI
+from connector.sandbox.faults import Fault, FaultInjector, FaultSpec
+from connector.sandbox.jira_api import NOT_AUTHENTICATED, JiraAPI
+from connector.sandbox.jira_context import json_response
+from connector.sandbox.stats import Stats
+
+ROUTE_VARIABLE = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
+AIRTABLE_UNAUTHORIZED = {
+    "error": {"type": "AUTHENTICATION_REQUIRED", "message": "Authentication required"}
+}
+AIRTABLE_RATE_LIMITED = {
+    "errors": [
+        {"error": "RATE_LIMIT_REACHED", "message": "Rate limit exceeded. Please try again later"}
+    ]
+}
+FAULT_TEXT = {
+    429: "Rate limit exceeded.",
+    500: "Internal server error.",
+    502: "Bad gateway.",
+    503: "Service unavailable.",
+}
+
+
+class Route(NamedTuple):
+    """Where a request goes: its endpoint (None when no route matched) and path template."""
+
+    endpoint: str | None
+    values: dict[str, Any]
+    template: str  # e.g. /rest/api/3/issue/{issueIdOrKey}, the OpenAPI path
+    problem: HTTPException | None = None
+
+
+class _DroppedConnection(ConnectionResetError):
+    """Raised after the socket is shut: werkzeug then treats the connection as dropped."""
+
+
+class SandboxApp:
+    """The WSGI application: routing, faults, auth and stats around the two APIs."""
+
+    def __init__(
+        self,
+        jira: JiraAPI,
+        airtable: AirtableAPI,
+        *,
+        token: str,
+        email: str,
+        faults: FaultInjector,
+        stats: Stats,
+    ) -> None:
+        self.jira = jira
+        self.airtable = airtable
+        self.token = token
+        self.email = email
+        self.faults = faults
+        self.stats = stats
+        self.url_map = Map([*jira.url_rules(), *airtable.url_rules()], strict_slashes=False)
+        self.control = Map(
+            [
+                Rule("/_sandbox/stats", endpoint="stats", methods=["GET", "DELETE"]),
+                Rule("/_sandbox/faults", endpoint="faults", methods=["GET", "PUT"]),
+            ]
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        if request.path.startswith("/_sandbox/"):
+            return self._control(request)(environ, start_response)
+        return self._api(request)(environ, start_response)
+
+    def _api(self, request: Request) -> Response:
+        started = time.perf_counter()
+        route = self._match(request)
+        fault = self.faults.decide(route.endpoint)
+        if fault and fault.kind == "drop":
+            self._record(request, route, 0, fault, started)
+            _drop(request)
+        if fault and fault.kind == "slow":
+            time.sleep(fault.delay)
+        response = self._respond(request, route, fault)
+        self._record(request, route, response.status_code, fault, started)
+        return response
+
+    def _respond(self, request: Request, route: Route, fault: Fault | None) -> Response:
+        airtable = request.path.startswith("/v0/")
+        if fault and fault.status:
+            return _fault_response(fault, airtable)
+        if route.endpoint is None:
+            return _unmatched(request, airtable, route.problem)
+        if airtable:
+            if not self._bearer(request):
+                return json_response(AIRTABLE_UNAUTHORIZED, 401)
+            return self.airtable.dispatch(route.endpoint, request, route.values)
+        account = self._jira_account(request)
+        if account is None:
+            return Response(NOT_AUTHENTICATED, 401, mimetype="text/plain")
+        return self.jira.dispatch(route.endpoint, request, dict(route.values), account)
+
+    def _match(self, request: Request) -> Route:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            rule, values = adapter.match(return_rule=True)
+        except (MethodNotAllowed, NotFound) as problem:
+            return Route(None, {}, "(no route)", problem)
+        template = ROUTE_VARIABLE.sub(r"{\1}", rule.rule)
+        if "ver" in values:
+            template = template.replace("{ver}", str(values["ver"]))
+        return Route(str(rule.endpoint), dict(values), template)
+
+    def _bearer(self, request: Request) -> bool:
+        return request.headers.get("Authorization", "") == f"Bearer {self.token}"
+
+    def _jira_account(self, request: Request) -> str | None:
+        """The caller's accountId: Basic email:token (Cloud API token) or a Bearer token."""
+        header = request.headers.get("Authorization", "")
+        if self._bearer(request):
+            return self.jira.account_for(self.email)
+        if header.startswith("Basic "):
+            try:
+                email, _, token = base64.b64decode(header[6:]).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return None
+            # Server/Data Center users log in with a username: the e-mail's local part.
+            names = {self.email.lower()}
+            if self.jira.mode == "server":
+                names.add(self.email.split("@", 1)[0].lower())
+            if token == self.token and email.lower() in names:
+                return self.jira.account_for(self.email)
+        return None
+
+    def _record(
+        self, request: Request, route: Route, status: int, fault: Fault | None, started: float
+    ) -> None:
+        self.stats.record(
+            request.method,
+            route.template,
+            status,
+            endpoint=route.endpoint,
+            url=request.full_path.rstrip("?"),
+            fault=fault.kind if fault else None,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _control(self, request: Request) -> Response:
+        adapter = self.control.bind_to_environ(request.environ)
+        try:
+            endpoint, _values = adapter.match()
+        except HTTPException as problem:
+            return json_response({"error": problem.description}, problem.code or 404)
+        if endpoint == "stats":
+            if request.method == "DELETE":
+                self.stats.reset()
+                return Response(status=204)
+            return json_response(self.stats.snapshot())
+        if request.method == "PUT":
+            body = request.get_json(silent=True, force=True) or {}
+            try:
+                self.faults.set(FaultSpec.parse(str(body.get("spec") or "")))
+            except ValueError as problem:
+                return json_response({"error": str(problem)}, 400)
+            return Response(status=204)
+        return json_response({"spec": self.faults.spec.text})
+
+
+def _fault_response(fault: Fault, airtable: bool) -> Response:
+    status = fault.status or 500
+    if airtable:
+        body: Any = (
+            AIRTABLE_RATE_LIMITED
+            if status == 429
+            else {"error": {"type": "SERVER_ERROR", "message": FAULT_TEXT[status]}}
+        )
+    else:
+        body = {"errorMessages": [FAULT_TEXT[status]], "errors": {}}
+    response = json_response(body, status)
+    response.headers.extend(fault.headers)
+    return response
+
+
+def _unmatched(request: Request, airtable: bool, problem: HTTPException | None) -> Response:
+    status = problem.code if problem is not None and problem.code else 404
+    if airtable:
+        return json_response({"error": "NOT_FOUND"}, status)
+    message = (
+        f"Method {request.method} is not allowed for {request.path}."
+        if status == 405
+        else f"No resource found for {request.path}."
+    )
+    return json_response({"errorMessages": [message], "errors": {}}, status)
+
+
+def _drop(request: Request) -> None:
+    """Closes the connection without an answer, as a network failure would.
+
+    The body is read first: left in the buffer, werkzeug would parse it as the next request
+    line and log a "Bad request version" error.
+    """
+    request.get_data()
+    sock = request.environ.get("werkzeug.socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    raise _DroppedConnection("fault: connection dropped")

@@ -1,0 +1,218 @@
+"""The sandbox as a Python object: seeded state, a threaded HTTP server, stats and faults.
+
+    with start_sandbox(seed="empty") as sandbox:
+        jira = JIRA(server=sandbox.url, basic_auth=(sandbox.email, sandbox.token),
+                    options={"rest_api_version": "3"}, max_retries=0, timeout=10)
+        api = pyairtable.Api(sandbox.token, endpoint_url=sandbox.url, retry_strategy=None)
+
+A state file is seeded once, when it is new; later starts serve what it holds (`seed` is then
+ignored). `mode="server"` answers as Jira Server/Data Center (deploymentType "Server",
+`/rest/api/2/search` with startAt, usernames) instead of Jira Cloud.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from connector.sandbox.airtable_api import AirtableAPI
+from connector.sandbox.app import SandboxApp
+from connector.sandbox.faults import FaultInjector, FaultSpec
+from connector.sandbox.jira_api import JiraAPI
+from connector.sandbox.jira_bulk import seed_bulk
+from connector.sandbox.jira_demo import demo_summary, seed_demo
+from connector.sandbox.jira_seed import ensure_user, seed_scheme
+from connector.sandbox.stats import Stats, count
+from connector.sandbox.store import Store
+from connector.sandbox.typical_seed import seed_typical
+
+SEEDS = ("demo", "empty", "typical-jira")
+MODES = ("cloud", "server")
+ADMIN_NAME = "Sandbox Admin"
+POLL_SECONDS = 0.05  # how soon `stop()` takes effect
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log on stderr: `/_sandbox/stats` is the sandbox's request log."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class Sandbox:
+    """A seeded sandbox bound to a port; `start()` serves it from a background thread."""
+
+    def __init__(
+        self,
+        *,
+        seed: str = "demo",
+        state: Path | None = None,
+        mode: str = "cloud",
+        faults: str | None = None,
+        token: str = "sandbox-token",
+        email: str = "admin@example.gov",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        anchor: date | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        if seed not in SEEDS:
+            raise ValueError(f"seed {seed!r} is not one of {', '.join(SEEDS)}")
+        if mode not in MODES:
+            raise ValueError(f"mode {mode!r} is not one of {', '.join(MODES)}")
+        self.token, self.email, self.mode = token, email, mode
+        self.clock = clock or utc_now
+        self.anchor = anchor or self.clock().date()
+        self.store = Store(state)
+        self._faults = FaultInjector(FaultSpec.parse(faults))
+        self._stats = Stats()
+        self.airtable = AirtableAPI(self.store.conn, self.store.lock, self.clock)
+        self.jira = JiraAPI(self.store, mode=mode, now=self.clock)
+        self.seeded = self._seed(seed)
+        app = SandboxApp(
+            self.jira,
+            self.airtable,
+            token=token,
+            email=email,
+            faults=self._faults,
+            stats=self._stats,
+        )
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=_QuietHandler
+        )
+        shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+        self.url = f"http://{shown}:{self._server.port}"
+        self._thread: threading.Thread | None = None
+
+    def _seed(self, seed: str) -> str:
+        """Seeds a new state; returns the seed the state holds."""
+        held = self.store.get_meta("seed")
+        if held is None:
+            if seed == "typical-jira":  # its own site: no DEL scheme, an empty Airtable base
+                seed_typical(self.store, self.anchor, self.email, ADMIN_NAME)
+            else:
+                seed_scheme(self.store)
+            admin = ensure_user(self.store, self.email, ADMIN_NAME)
+            if seed == "demo":
+                summary = seed_demo(self.store, self.anchor, admin)
+                self.store.set_meta("jira.demo", json.dumps(summary))
+            self.airtable.seed("empty" if seed == "typical-jira" else seed, self.anchor)
+            self.store.set_meta("anchor", self.anchor.isoformat())
+            self.store.set_meta("seed", seed)
+            self.store.analyze()
+            held = seed
+        else:
+            ensure_user(self.store, self.email, ADMIN_NAME)
+        self.jira.reload()
+        return held
+
+    def start(self) -> Sandbox:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": POLL_SECONDS},
+                name="rdsync-sandbox",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serves on the calling thread until `stop()` is called from another."""
+        self._server.serve_forever(poll_interval=POLL_SECONDS)
+
+    def stop(self) -> None:
+        """Stops serving and closes the state; safe to call twice."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._server.server_close()
+        self.store.close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def stats(self) -> dict[str, Any]:
+        """What `GET /_sandbox/stats` returns: counts by method, path template, status; the log."""
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self._stats.reset()
+
+    def count(
+        self, method: str | None = None, path: str | None = None, status: int | None = None
+    ) -> int:
+        """Requests so far by method, path template (a trailing * matches a prefix), status."""
+        return count(self._stats.snapshot(), method, path, status)
+
+    def set_faults(self, spec: str | None) -> None:
+        """Replaces the fault spec (None or "" for none); see faults.py for the grammar."""
+        self._faults.set(FaultSpec.parse(spec))
+
+    def seed_bulk(self, n: int, *, history: int = 12, seed: int = 1) -> tuple[str, str]:
+        """Adds `n` synthetic issues to project DEL (jira_bulk.py); returns first and last key."""
+        admin = ensure_user(self.store, self.email, ADMIN_NAME)
+        keys = seed_bulk(self.store, n, self.anchor, admin=admin, history=history, seed=seed)
+        self.store.analyze()
+        self.jira.reload()
+        return keys
+
+    def field_id(self, name: str) -> str:
+        """The Jira field id of a field name, e.g. "Current value" -> "customfield_10023"."""
+        found = self.jira.scheme.field_named(name)
+        if found is None:
+            raise KeyError(f"no Jira field named {name!r}")
+        return found.id
+
+    def demo(self) -> dict[str, Any]:
+        """The Jira demo: {"keys": portfolio ref -> issue key, "planted": RD code -> refs}."""
+        return demo_summary(self.store.get_meta("jira.demo"))
+
+
+def start_sandbox(
+    seed: str = "demo",
+    state: Path | None = None,
+    mode: str = "cloud",
+    faults: str | None = None,
+    token: str = "sandbox-token",
+    email: str = "admin@example.gov",
+    port: int = 0,
+    anchor: date | None = None,
+    *,
+    host: str = "127.0.0.1",
+    clock: Callable[[], datetime] | None = None,
+) -> Sandbox:
+    """A started sandbox on a loopback port; use it as a context manager or call `.stop()`."""
+    sandbox = Sandbox(
+        seed=seed,
+        state=state,
+        mode=mode,
+        faults=faults,
+        token=token,
+        email=email,
+        host=host,
+        port=port,
+        anchor=anchor,
+        clock=clock,
+    )
+    return sandbox.start()

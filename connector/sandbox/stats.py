@@ -1,0 +1,89 @@
+"""Request counters (by method, path template and status) and a log of recent requests."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from typing import Any
+
+LOG_SIZE = 2000
+
+
+class Stats:
+    """What clients asked of the sandbox since the last reset; thread-safe.
+
+    A dropped connection counts with status 0 and fault "drop".
+    """
+
+    def __init__(self, log_size: int = LOG_SIZE) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, str, int]] = Counter()
+        self._log: deque[dict[str, Any]] = deque(maxlen=log_size)
+        self._since = time.time()
+
+    def record(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        endpoint: str | None,
+        url: str,
+        fault: str | None,
+        seconds: float,
+    ) -> None:
+        entry = {
+            "time": round(time.time(), 3),
+            "method": method,
+            "path": path,
+            "endpoint": endpoint,
+            "url": url,
+            "status": status,
+            "fault": fault,
+            "ms": round(seconds * 1000, 2),
+        }
+        with self._lock:
+            self._counts[(method, path, status)] += 1
+            self._log.append(entry)
+
+    def snapshot(self) -> dict[str, Any]:
+        """{"total", "since", "counts": [{"method", "path", "status", "count"}], "log": [...]}."""
+        with self._lock:
+            counts = sorted(self._counts.items())
+            log = list(self._log)
+            since = self._since
+        return {
+            "total": sum(n for _key, n in counts),
+            "since": round(since, 3),
+            "counts": [
+                {"method": m, "path": p, "status": s, "count": n} for (m, p, s), n in counts
+            ],
+            "log": log,
+        }
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+            self._log.clear()
+            self._since = time.time()
+
+
+def count(
+    snapshot: dict[str, Any],
+    method: str | None = None,
+    path: str | None = None,
+    status: int | None = None,
+) -> int:
+    """How many requests of a snapshot match; `path` may end in "*" to match a prefix."""
+
+    def matches(row: dict[str, Any]) -> bool:
+        if method is not None and row["method"] != method:
+            return False
+        if status is not None and row["status"] != status:
+            return False
+        if path is None:
+            return True
+        return row["path"].startswith(path[:-1]) if path.endswith("*") else row["path"] == path
+
+    return sum(row["count"] for row in snapshot["counts"] if matches(row))

@@ -1,0 +1,96 @@
+"""Shared fixtures: the sandbox (empty and demo seeds) on a loopback port, and Jira clients for it.
+
+`sandbox` / `demo_sandbox` hand each test a server shared by its module (empty seed) or the
+whole session (demo seed), with the counters reset and no faults, so a test may count the
+calls it makes (`sandbox.count("GET", "/rest/api/3/search/jql")`) and inject faults
+(`sandbox.set_faults("429:1")`) without disturbing the next test. Data a test creates stays
+for the rest of the module (empty) or session (demo): create what you need, and do not rely on
+totals you did not make. `make_sandbox(**kwargs)` starts a private one (e.g. `mode="server"`,
+`clock=...`). `jira` / `demo_jira` are real `jira.JIRA` clients on them; `jira_for(sandbox)`
+makes one for any sandbox. Field ids: `sandbox.field_id("Current value")`; demo issue keys:
+`demo_sandbox.demo()["keys"]["P1-O1-I1"]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from connector.sandbox.server import Sandbox, start_sandbox
+
+
+def jira_client(sandbox: Sandbox, **options: Any) -> Any:
+    """The real `jira.JIRA` client for a sandbox: API v3, no retries of its own, a timeout."""
+    from jira import JIRA
+
+    return JIRA(
+        server=sandbox.url,
+        basic_auth=(sandbox.email, sandbox.token),
+        options={"rest_api_version": "3", **options},
+        max_retries=0,
+        timeout=10,
+    )
+
+
+def _fresh(sandbox: Sandbox) -> Sandbox:
+    sandbox.set_faults(None)
+    sandbox.reset_stats()
+    return sandbox
+
+
+@pytest.fixture(scope="module")
+def _empty_sandbox() -> Iterator[Sandbox]:
+    with start_sandbox(seed="empty") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def _demo_sandbox() -> Iterator[Sandbox]:
+    with start_sandbox(seed="demo") as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox(_empty_sandbox: Sandbox) -> Sandbox:
+    """A sandbox seeded `empty` (schemes only), shared by the test module."""
+    return _fresh(_empty_sandbox)
+
+
+@pytest.fixture
+def demo_sandbox(_demo_sandbox: Sandbox) -> Sandbox:
+    """A sandbox seeded `demo` (the portfolio of portfolio.py), shared by the session."""
+    return _fresh(_demo_sandbox)
+
+
+@pytest.fixture
+def jira(sandbox: Sandbox) -> Any:
+    """`jira.JIRA` on the empty sandbox."""
+    return jira_client(sandbox)
+
+
+@pytest.fixture
+def demo_jira(demo_sandbox: Sandbox) -> Any:
+    """`jira.JIRA` on the demo sandbox."""
+    return jira_client(demo_sandbox)
+
+
+@pytest.fixture
+def jira_for() -> Callable[..., Any]:
+    """`jira_for(sandbox, **options)`: the real `jira.JIRA` client for any sandbox."""
+    return jira_client
+
+
+@pytest.fixture
+def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
+    """Starts private sandboxes with any `start_sandbox` arguments; stops them afterwards."""
+    started: list[Sandbox] = []
+
+    def make(**kwargs: Any) -> Sandbox:
+        started.append(start_sandbox(**kwargs))
+        return started[-1]
+
+    yield make
+    for running in started:
+        running.stop()

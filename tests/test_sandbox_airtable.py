@@ -1,0 +1,552 @@
+"""The sandbox's Airtable Web API, driven only through the real pyairtable client."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+from pyairtable import Api, Table
+from pyairtable import formulas as F
+
+from connector.sandbox import airtable_list, portfolio
+from connector.sandbox.airtable_api import AirtableAPI
+from connector.sandbox.airtable_seed import BASE_ID, PLANTED_DATA_PROBLEMS, TABLES
+from connector.sandbox.airtable_store import AirtableError
+from connector.sandbox.server import Sandbox, start_sandbox
+
+TOKEN = "patSandbox.airtable-tests"
+ANCHOR = date(2026, 3, 1)
+START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Clock:
+    """The sandbox's `now`, moved by the tests."""
+
+    moment: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def tick(self, **delta: float) -> datetime:
+        self.moment += timedelta(**delta)
+        return self.moment
+
+
+@dataclass
+class Harness:
+    """The running sandbox, its Airtable API object, its clock and the client's call log."""
+
+    running: Sandbox
+    clock: Clock
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.running.url
+
+    @property
+    def api(self) -> AirtableAPI:
+        return self.running.airtable
+
+    def client(self) -> Api:
+        """A real pyairtable client whose requests are counted in `calls`."""
+        client = Api(TOKEN, endpoint_url=self.url, retry_strategy=None, timeout=(5, 30))
+        client.session.hooks["response"].append(self._count)
+        return client
+
+    def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.calls.append((str(response.request.method), str(response.request.url)))
+
+    def table(self, name: str) -> Table:
+        return self.client().table(BASE_ID, name)
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[Harness]:
+    """The whole sandbox (server, auth, faults, stats) with this module's clock."""
+    clock = Clock()
+    with start_sandbox(seed="empty", token=TOKEN, anchor=ANCHOR, clock=clock) as running:
+        yield Harness(running, clock)
+
+
+@pytest.fixture
+def empty(harness: Harness) -> Harness:
+    """The empty scheme, no rate limit, a fresh clock, call log and stats."""
+    harness.api.seed("empty", ANCHOR)
+    harness.api.rate_limit_per_second = None
+    harness.clock.moment = START
+    harness.calls.clear()
+    harness.running.reset_stats()
+    return harness
+
+
+def _error(raised: pytest.ExceptionInfo[requests.HTTPError]) -> tuple[int, Any]:
+    response = raised.value.response
+    assert response is not None
+    return response.status_code, response.json()
+
+
+def _field(table: Any, name: str) -> Any:
+    """A field of a parsed table schema, untyped (pyairtable types it as a wide union)."""
+    return table.field(name)
+
+
+def _indicators(sandbox: Harness, count: int) -> list[str]:
+    names = [f"Indicator {n:03d}" for n in range(count)]
+    created = sandbox.table("Indicators").batch_create([{"Name": name} for name in names])
+    return [record["id"] for record in created]
+
+
+def _measurements(sandbox: Harness, indicator: str, count: int) -> list[Any]:
+    rows: list[Any] = [
+        {
+            "Name": f"Reading {n:03d}",
+            "Indicator": [indicator],
+            "Date": (date(2024, 1, 1) + timedelta(days=7 * n)).isoformat(),
+            "Value": float(n),
+            "Source": "EDIS monthly extract",
+        }
+        for n in range(count)
+    ]
+    return sandbox.table("Measurements").batch_create(rows)
+
+
+# ---------------------------------------------------------------- schema
+
+
+def test_schema_has_the_domain_tables_and_field_types(empty: Harness) -> None:
+    schema = empty.client().base(BASE_ID).schema()
+    assert [table.name for table in schema.tables] == [*TABLES.values(), "Measurements"]
+    targets, strategies = schema.table("Targets"), schema.table("Strategies")
+    assert all(table.field(table.primary_field_id).name == "Name" for table in schema.tables)
+    assert all(table.id.startswith("tbl") and len(table.id) == 17 for table in schema.tables)
+    drives = _field(strategies, "Drives")
+    assert drives.type == "multipleRecordLinks"
+    assert drives.options.linked_table_id == targets.id
+    assert strategies.field("Accountable owner").type == "multipleCollaborators"
+    assert targets.field("Target date").type == "date"
+    assert targets.field("Last assessed").type == "dateTime"
+    assert targets.field("Rubric gaps").type == "multilineText"
+    assert targets.field("Last modified").type == "lastModifiedTime"
+    likelihood = _field(targets, "Delivery likelihood")
+    assert likelihood.type == "singleSelect"
+    assert [(c.name, c.color) for c in likelihood.options.choices] == [
+        ("1 - Red", "redBright"),
+        ("2 - Amber/Red", "orangeBright"),
+        ("3 - Amber/Green", "yellowBright"),
+        ("4 - Green", "greenBright"),
+    ]
+    direction = _field(targets, "Direction")
+    assert [c.name for c in direction.options.choices] == ["Increase", "Decrease"]
+    measurements = schema.table("Measurements")
+    assert [f.name for f in measurements.fields] == [
+        "Name",
+        "Indicator",
+        "Date",
+        "Value",
+        "Source",
+        "Last modified",
+    ]
+    assert measurements.views[0].visible_field_ids == [f.id for f in measurements.fields]
+    assert [base.id for base in empty.client().bases()] == [BASE_ID]
+    assert empty.client().whoami()["id"].startswith("usr")
+
+
+def test_fields_can_be_added_and_renamed_but_options_come_by_typecast(empty: Harness) -> None:
+    table = empty.table("Milestones")
+    added: Any = table.create_field(
+        "Team rating", "singleSelect", options={"choices": [{"name": "On track"}]}
+    )
+    assert added.id.startswith("fld") and added.options.choices[0].id.startswith("sel")
+    url = f"{empty.url}/v0/meta/bases/{BASE_ID}/tables/Milestones/fields/{added.id}"
+    client = empty.client()
+    renamed = client.request("PATCH", url, json={"name": "Team view", "description": "own"})
+    assert (renamed["name"], renamed["description"]) == ("Team view", "own")
+    with pytest.raises(requests.HTTPError) as raised:
+        client.request("PATCH", url, json={"options": {"choices": [{"name": "Late"}]}})
+    assert _error(raised)[1]["error"]["type"] == "INVALID_REQUEST_UNKNOWN"
+    with pytest.raises(requests.HTTPError) as raised:
+        table.create_field("Status", "singleLineText")
+    assert _error(raised)[0] == 422
+    record = table.create({"Name": "Go-live", "Team view": "Late"}, typecast=True)
+    assert record["fields"]["Team view"] == "Late"
+    choices = _field(table.schema(force=True), "Team view").options.choices
+    assert [choice.name for choice in choices] == ["On track", "Late"]
+
+
+# ---------------------------------------------------------------- reading
+
+
+def test_all_with_a_formula_pages_over_more_than_100_records(empty: Harness) -> None:
+    indicator = _indicators(empty, 1)[0]
+    _measurements(empty, indicator, 230)
+    empty.calls.clear()
+    table = empty.table("Measurements")
+    pages = list(table.iterate(formula="AND({Value} >= 20, {Source} = 'EDIS monthly extract')"))
+    assert [len(page) for page in pages] == [100, 100, 10]
+    assert [method for method, _ in empty.calls] == ["GET"] * 3
+    matched = table.all(formula=F.GTE(F.Field("Value"), 20), page_size=40)
+    assert len(matched) == 210 and len(empty.calls) == 3 + math.ceil(210 / 40)
+    assert sorted(record["fields"]["Value"] for record in matched) == [
+        float(n) for n in range(20, 230)
+    ]
+    assert all(record["fields"]["Indicator"] == [indicator] for record in matched)
+
+
+def test_offsets_resume_a_snapshot_and_unknown_ones_are_refused(empty: Harness) -> None:
+    _measurements(empty, _indicators(empty, 1)[0], 15)
+    table = empty.table("Measurements")
+    first = table.api.get(table.urls.records, params={"pageSize": 10})
+    offset = first["offset"]
+    assert offset.startswith("itr") and offset.split("/")[1].startswith("rec")
+    again = table.api.get(table.urls.records, params={"pageSize": 10, "offset": offset})
+    repeat = table.api.get(table.urls.records, params={"pageSize": 10, "offset": offset})
+    assert again == repeat and len(again["records"]) == 5 and "offset" not in again
+    for bad, kind in [
+        ("itrAAAAAAAAAAAAAA/recAAAAAAAAAAAAAA", "LIST_RECORDS_ITERATOR_NOT_AVAILABLE"),
+        ("page2", "INVALID_OFFSET_VALUE"),
+    ]:
+        with pytest.raises(requests.HTTPError) as raised:
+            table.api.get(table.urls.records, params={"offset": bad})
+        assert _error(raised)[0] == 422 and _error(raised)[1]["error"]["type"] == kind
+
+
+def test_a_forgotten_iterator_is_refused(empty: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(airtable_list, "MAX_ITERATORS", 1)
+    _measurements(empty, _indicators(empty, 1)[0], 5)
+    table = empty.table("Measurements")
+    first = table.api.get(table.urls.records, params={"pageSize": 2})["offset"]
+    table.api.get(table.urls.records, params={"pageSize": 3})  # a newer listing
+    with pytest.raises(requests.HTTPError) as raised:
+        table.api.get(table.urls.records, params={"pageSize": 2, "offset": first})
+    assert _error(raised)[1]["error"]["type"] == "LIST_RECORDS_ITERATOR_NOT_AVAILABLE"
+
+
+def test_fields_sort_max_records_and_field_ids(empty: Harness) -> None:
+    _measurements(empty, _indicators(empty, 1)[0], 12)
+    table = empty.table("Measurements")
+    records = table.all(fields=["Name", "Value"], sort=["-Value"], max_records=5)
+    assert [r["fields"]["Value"] for r in records] == [11.0, 10.0, 9.0, 8.0, 7.0]
+    assert all(set(r["fields"]) == {"Name", "Value"} for r in records)
+    by_name = table.all(sort=["Name"], fields=["Name"])
+    assert [r["fields"]["Name"] for r in by_name] == sorted(r["fields"]["Name"] for r in by_name)
+    value_id = table.schema().field("Value").id
+    keyed = table.all(fields=[value_id], use_field_ids=True, max_records=1)
+    assert list(keyed[0]["fields"]) == [value_id]
+    assert keyed[0]["createdTime"] == "2026-03-01T09:00:00.000Z"
+
+
+def test_a_url_too_long_falls_back_to_post_list_records(empty: Harness) -> None:
+    ids = _indicators(empty, 12)
+    table = empty.table("Indicators")
+    wanted = ids[:3]
+    padding = [F.EQ(F.Field("Name"), "x" * 40) for _ in range(420)]
+    formula = F.OR(*[F.EQ(F.RECORD_ID(), rid) for rid in wanted], *padding)
+    empty.calls.clear()
+    found = table.all(formula=formula, fields=["Name"])
+    assert sorted(record["id"] for record in found) == sorted(wanted)
+    assert empty.calls[0][0] == "POST" and empty.calls[0][1].endswith("/listRecords")
+
+
+def test_get_renders_each_field_type_and_omits_empty_ones(empty: Harness) -> None:
+    empty.api.seed("demo", ANCHOR)
+    item = next(i for i in portfolio.build(ANCHOR).items if i.kind == "strategy" and i.drives)
+    strategies = empty.table("Strategies")
+    found = strategies.all(formula=F.match({"Name": item.name}))
+    assert len(found) == 1
+    got = strategies.get(found[0]["id"])
+    fields = got["fields"]
+    assert got["id"].startswith("rec") and len(got["id"]) == 17
+    assert fields["Start date"] == item.fields["Start date"].isoformat()  # type: ignore[attr-defined]
+    assert fields["End date"] == item.fields["Due date"].isoformat()  # type: ignore[attr-defined]
+    assert fields["Status"] == ("Done" if item.fields["Done"] else "In progress")
+    assert fields["Impact"] == str(item.fields["Impact"])
+    assert len(fields["Drives"]) == len(item.drives)
+    assert all(link.startswith("rec") and len(link) == 17 for link in fields["Drives"])
+    assert fields["Last modified"].endswith("Z") and got["createdTime"].endswith(".000Z")
+    assert "Delivery likelihood" not in fields and "Rubric gaps" not in fields
+    owners = {p.ref: p for p in portfolio.PEOPLE}
+    assert fields["Accountable owner"] == [
+        {"id": owners[ref].airtable_user_id, "email": owners[ref].email, "name": owners[ref].name}
+        for ref in item.fields["Accountable owner"]  # type: ignore[attr-defined]
+    ]
+
+
+# ---------------------------------------------------------------- writing
+
+
+def test_incremental_read_with_last_modified_time(empty: Harness) -> None:
+    ids = _indicators(empty, 6)
+    table = empty.table("Indicators")
+    cursor = empty.clock.tick(hours=1)
+    empty.clock.tick(minutes=5)
+    table.update(ids[1], {"Unit": "%"})
+    table.batch_update([{"id": ids[4], "fields": {"Current value": 12.5}}])
+    table.update(ids[2], {"Name": "Indicator 002"})  # the same value: nothing changes
+    since = F.IS_AFTER(F.LAST_MODIFIED_TIME(), F.DATETIME_PARSE(cursor))
+    changed = table.all(formula=since)
+    assert sorted(record["id"] for record in changed) == sorted([ids[1], ids[4]])
+    assert changed[0]["fields"]["Last modified"] == "2026-03-01T10:05:00.000Z"
+    by_field = table.all(formula=f"IS_AFTER(LAST_MODIFIED_TIME({{Unit}}), '{cursor.isoformat()}')")
+    assert [record["id"] for record in by_field] == [ids[1]]
+
+
+def test_batch_update_of_23_records_makes_3_patch_requests(empty: Harness) -> None:
+    ids = _indicators(empty, 23)
+    empty.calls.clear()
+    table = empty.table("Indicators")
+    updated = table.batch_update(
+        [{"id": rid, "fields": {"Current value": float(n)}} for n, rid in enumerate(ids)]
+    )
+    assert [method for method, _ in empty.calls] == ["PATCH"] * 3
+    assert [record["fields"]["Current value"] for record in updated] == [
+        float(n) for n in range(23)
+    ]
+    assert table.get(ids[22])["fields"]["Current value"] == 22.0
+
+
+def test_put_replaces_and_patch_merges(empty: Harness) -> None:
+    table = empty.table("Targets")
+    record = table.create({"Name": "Median wait", "Direction": "Decrease", "Target value": 30})
+    merged = table.update(record["id"], {"Target date": "2027-11-01"})
+    assert merged["fields"]["Direction"] == "Decrease" and merged["fields"]["Target value"] == 30
+    replaced = table.update(record["id"], {"Name": "Median wait"}, replace=True)
+    assert set(replaced["fields"]) == {"Name", "Last modified"}
+
+
+def test_batch_upsert_matches_on_key_fields(empty: Harness) -> None:
+    table = empty.table("Risks")
+    table.create({"Name": "Winter surge", "Mitigation": "Summer training"})
+    result = table.batch_upsert(
+        [
+            {"fields": {"Name": "Winter surge", "Mitigation": "Backfill from the nursing pool"}},
+            {"fields": {"Name": "Data lag", "Mitigation": "Weekly extract"}},
+        ],
+        key_fields=["Name"],
+    )
+    assert len(result["createdRecords"]) == 1 and len(result["updatedRecords"]) == 1
+    by_name = {r["fields"]["Name"]: r["fields"]["Mitigation"] for r in table.all()}
+    assert by_name == {
+        "Winter surge": "Backfill from the nursing pool",
+        "Data lag": "Weekly extract",
+    }
+
+
+def test_links_collaborators_dates_and_typecast(empty: Harness) -> None:
+    empty.api.seed("demo", ANCHOR)
+    amara = portfolio.PEOPLE[0]
+    priorities, outcomes = empty.table("Priorities"), empty.table("Outcomes")
+    fields: Any = {
+        "Name": "Safer streets",
+        "Accountable owner": [{"email": amara.email}],
+        "Last assessed": "2026-03-01T10:15:00+01:00",
+        "Department": portfolio.SELECT_OPTIONS["Department"][0],
+    }
+    priority = priorities.create(fields)
+    assert priority["fields"]["Accountable owner"] == [
+        {"id": amara.airtable_user_id, "email": amara.email, "name": amara.name}
+    ]
+    assert priority["fields"]["Last assessed"] == "2026-03-01T09:15:00.000Z"
+    outcome = outcomes.create({"Name": "Fewer repeat offences", "Priority": [priority["id"]]})
+    assert outcome["fields"]["Priority"] == [priority["id"]]
+    typed = outcomes.create({"Name": "Typed", "Priority": "Safer streets"}, typecast=True)
+    assert typed["fields"]["Priority"] == [priority["id"]]
+    priorities.delete(priority["id"])
+    assert "Priority" not in outcomes.get(outcome["id"])["fields"]
+    numbers = empty.table("Measurements").create({"Name": "n", "Value": "1,234.5"}, typecast=True)
+    assert numbers["fields"]["Value"] == 1234.5
+
+
+def test_bulk_create_skips_the_request_limits_but_not_the_checks(empty: Harness) -> None:
+    empty.api.rate_limit_per_second = 5
+    try:
+        ids = empty.api.bulk_create("Risks", [{"Name": f"Risk {n}"} for n in range(250)])
+        assert len(set(ids)) == 250 and empty.running.count(path="/v0/*") == 0
+        with pytest.raises(AirtableError) as raised:
+            empty.api.bulk_create("Risks", [{"Name": "late"}, {"Nmae": "typo"}])
+        assert raised.value.error_type == "UNKNOWN_FIELD_NAME"
+    finally:
+        empty.api.rate_limit_per_second = None
+    assert len(empty.table("Risks").all(fields=["Name"])) == 250
+
+
+def test_batch_delete(empty: Harness) -> None:
+    ids = _indicators(empty, 12)
+    deleted = empty.table("Indicators").batch_delete(ids)
+    assert [d["id"] for d in deleted] == ids and all(d["deleted"] for d in deleted)
+    assert empty.table("Indicators").all() == []
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("call", "status", "kind"),
+    [
+        (lambda t: t.create({"Nmae": "x"}), 422, "UNKNOWN_FIELD_NAME"),
+        (lambda t: t.all(fields=["Nmae"]), 422, "UNKNOWN_FIELD_NAME"),
+        (lambda t: t.all(formula="{Value} >"), 422, "INVALID_FILTER_BY_FORMULA"),
+        (lambda t: t.all(formula="{Vaule} > 1"), 422, "INVALID_FILTER_BY_FORMULA"),
+        (lambda t: t.all(formula="WEEKDAY({Date}) = 1"), 422, "INVALID_FILTER_BY_FORMULA"),
+        (lambda t: t.create({"Value": "many"}), 422, "INVALID_VALUE_FOR_COLUMN"),
+        (lambda t: t.create({"Date": "next week"}), 422, "INVALID_VALUE_FOR_COLUMN"),
+        (lambda t: t.create({"Indicator": "recX"}), 422, "INVALID_VALUE_FOR_COLUMN"),
+        (lambda t: t.create({"Indicator": ["recAAAAAAAAAAAAAA"]}), 422, "ROW_DOES_NOT_EXIST"),
+        (lambda t: t.create({"Last modified": "2026-01-01"}), 422, "INVALID_VALUE_FOR_COLUMN"),
+        (lambda t: t.get("recAAAAAAAAAAAAAA"), 404, "MODEL_ID_NOT_FOUND"),
+        (lambda t: t.delete("recAAAAAAAAAAAAAA"), 404, "MODEL_ID_NOT_FOUND"),
+        (lambda t: t.all(page_size=101), 422, "INVALID_REQUEST_UNKNOWN"),
+        (lambda t: t.all(view="Kanban"), 422, "VIEW_NAME_NOT_FOUND"),
+        (
+            lambda t: t.batch_update([{"id": "recAAAAAAAAAAAAAA", "fields": {}}]),
+            422,
+            "ROW_DOES_NOT_EXIST",
+        ),
+        (
+            lambda t: t.api.post(t.urls.records, json={"records": [{"fields": {}}] * 11}),
+            422,
+            "INVALID_RECORDS",
+        ),
+        (
+            lambda t: t.api.patch(t.urls.records, json={"records": [{"fields": {}}] * 11}),
+            422,
+            "INVALID_RECORDS",
+        ),
+        (lambda t: t.api.post(t.urls.records, json={"record": {}}), 422, "INVALID_REQUEST_UNKNOWN"),
+    ],
+)
+def test_bad_requests_get_airtables_status_and_shape(
+    empty: Harness, call: Any, status: int, kind: str
+) -> None:
+    with pytest.raises(requests.HTTPError) as raised:
+        call(empty.table("Measurements"))
+    got_status, body = _error(raised)
+    assert got_status == status
+    assert body["error"]["type"] == kind and body["error"]["message"]
+
+
+def test_error_messages_say_what_airtable_says(empty: Harness) -> None:
+    table = empty.table("Measurements")
+    with pytest.raises(requests.HTTPError) as raised:
+        table.api.post(table.urls.records, json={"records": [{"fields": {}}] * 11})
+    assert _error(raised)[1]["error"]["message"] == (
+        "A maximum of 10 records can be created per request but you have provided 11."
+    )
+    with pytest.raises(requests.HTTPError) as raised:
+        table.all(formula="AND({Vaule} > 1, {Suorce} = 'x')")
+    assert _error(raised)[1]["error"]["message"] == (
+        "The formula for filtering records is invalid: Unknown field names: Vaule, Suorce"
+    )
+    with pytest.raises(requests.HTTPError) as raised:
+        empty.table("Targets").create({"Direction": "Sideways"})
+    assert _error(raised)[1] == {
+        "error": {
+            "type": "INVALID_MULTIPLE_CHOICE_OPTIONS",
+            "message": 'Insufficient permissions to create new select option ""Sideways""',
+        }
+    }
+    assert empty.table("Targets").all() == []
+
+
+def test_unknown_table_and_base(empty: Harness) -> None:
+    with pytest.raises(requests.HTTPError) as raised:
+        empty.table("Initiatives").all()
+    assert _error(raised) == (
+        404,
+        {
+            "error": {
+                "type": "TABLE_NOT_FOUND",
+                "message": f"Could not find table Initiatives in application {BASE_ID}",
+            }
+        },
+    )
+    with pytest.raises(requests.HTTPError) as raised:
+        empty.client().table("appAAAAAAAAAAAAAA", "Priorities").all()
+    assert _error(raised)[0] == 403
+    assert _error(raised)[1]["error"]["type"] == "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND"
+
+
+def test_a_failed_batch_writes_nothing(empty: Harness) -> None:
+    table = empty.table("Risks")
+    with pytest.raises(requests.HTTPError):
+        table.batch_create([{"Name": "fine"}, {"Name": "bad", "Mitigation": 3}])
+    assert table.all() == []
+
+
+# ---------------------------------------------------------------- rate limit
+
+
+def test_the_sixth_request_in_a_second_gets_429(empty: Harness) -> None:
+    seconds = [100.0]
+    empty.api.clock = lambda: seconds[0]
+    empty.api.rate_limit_per_second = 5
+    try:
+        table = empty.table("Priorities")
+        for _ in range(5):
+            table.all()
+        with pytest.raises(requests.HTTPError) as raised:
+            table.all()
+        assert _error(raised) == (
+            429,
+            {
+                "errors": [
+                    {
+                        "error": "RATE_LIMIT_REACHED",
+                        "message": "Rate limit exceeded. Please try again later",
+                    }
+                ]
+            },
+        )
+        assert empty.client().bases()  # the bases list is not a base's request
+        seconds[0] += 1.001
+        assert table.all() == []
+    finally:
+        empty.api.rate_limit_per_second = None
+
+
+# ---------------------------------------------------------------- demo seed
+
+
+def test_demo_renders_the_portfolio(empty: Harness) -> None:
+    empty.api.seed("demo", ANCHOR)
+    built = portfolio.build(ANCHOR)
+    client = empty.client()
+    for kind, name in TABLES.items():
+        records = client.table(BASE_ID, name).all()
+        assert len(records) == sum(item.kind == kind for item in built.items), name
+    measurements = client.table(BASE_ID, "Measurements").all()
+    assert len(measurements) == sum(len(series) for series in built.history.values())
+    indicators = {r["id"]: r["fields"]["Name"] for r in client.table(BASE_ID, "Indicators").all()}
+    per_indicator: dict[str, list[str]] = {}
+    for row in measurements:
+        per_indicator.setdefault(indicators[row["fields"]["Indicator"][0]], []).append(
+            row["fields"]["Date"]
+        )
+    assert all(len(dates) >= 24 for dates in per_indicator.values())
+    stale = built.item(built.planted["RD205"][0])
+    assert max(per_indicator[stale.name]) == built.history[stale.ref][-1][0].isoformat()
+    outcomes = client.table(BASE_ID, "Outcomes").all()
+    priorities = {r["fields"]["Name"]: r["id"] for r in client.table(BASE_ID, "Priorities").all()}
+    parents = {
+        i.name: built.item(i.parent).name for i in built.items if i.kind == "outcome" and i.parent
+    }
+    assert {
+        r["fields"]["Name"]: r["fields"]["Priority"] for r in outcomes if "Priority" in r["fields"]
+    } == {name: [priorities[parent]] for name, parent in parents.items()}
+    targets = {r["fields"]["Name"]: r["fields"] for r in client.table(BASE_ID, "Targets").all()}
+    unreadable = built.item(PLANTED_DATA_PROBLEMS["RD901"][0])
+    assert not targets[unreadable.name]["Trajectory"][:4].isdigit()
+    sound = next(t for t in built.items if t.kind == "target" and t.fields.get("Trajectory"))
+    assert targets[sound.name]["Trajectory"].splitlines()[0][:10].count("-") == 2
+    two_owners = built.item(built.planted["RD108"][0])
+    shown = {r["fields"]["Name"]: r["fields"] for r in outcomes}[two_owners.name]
+    assert len(shown["Accountable owner"]) == 2
+    first_ids = sorted(indicators)  # the same anchor gives the same ids
+    empty.api.seed("demo", ANCHOR)
+    assert sorted(r["id"] for r in client.table(BASE_ID, "Indicators").all()) == first_ids
