@@ -1,0 +1,388 @@
+"""Value readers: raw Jira and Airtable field values to numbers, dates, people, text, trajectories.
+
+Each reader takes one raw value as the API returns it (never None: the mapper skips empty
+fields) and returns the attribute's value, or raises `ReadError` saying what it expected. The
+mapper turns a `ReadError` into an RD901 problem naming the ticket, the field and the raw value.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import sys
+from collections.abc import Callable, Collection, Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from mappings.adf import adf_text
+from mappings.errors import RdsyncError
+from mappings.model import Direction, Person, TrajectoryPoint
+
+Reader = Callable[[Any], Any]
+
+
+class ReadError(RdsyncError, ValueError):
+    """A raw value that a reader cannot read; `message` says what was expected."""
+
+
+# "1,200", "-3.5", "45%", "12.5 days", "$1,200", "1 200": an optional sign and currency sign,
+# a number with optional thousands separators, and an optional unit (no digits) after it.
+_NUMBER = re.compile(
+    r"^([-+])?\s*[$€£¥]?\s*([-+])?(\d{1,3}(?:[, \u00a0\u202f]\d{3})+|\d*)(\.\d+)?"
+    r"\s*(%|[^\W\d_][^\d]*)?$"
+)
+_SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+_THOUSANDS = str.maketrans("", "", ", \u00a0\u202f")
+_LEADING_INT = re.compile(r"^\s*(\d+)\b")
+_KEYS = re.compile(r"[\s,;]+")
+_TRAJECTORY_LINE = re.compile(r"^\s*(?:[-*•]\s*)?(\S+?)\s*[:=]\s*(.+?)\s*$")
+
+_RATING_LABELS = {"red": 1, "amber/red": 2, "amber/green": 3, "green": 4}
+
+
+def _describe(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# -- text ---------------------------------------------------------------------------------
+
+
+def _as_text(raw: Any) -> str:
+    """Any raw value as text: strings, numbers, ADF documents, options, users, lists."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, bool):
+        return "yes" if raw else "no"
+    if isinstance(raw, int | float):
+        return f"{raw:g}"
+    if isinstance(raw, dict):
+        if raw.get("type") == "doc":
+            return adf_text(raw)
+        for name in ("value", "name", "displayName", "email", "key", "id"):
+            value = raw.get(name)
+            if isinstance(value, str):
+                return value
+        raise ReadError(f"{_describe(raw)} holds no text")
+    if isinstance(raw, list):
+        return ", ".join(_as_text(item) for item in raw)
+    raise ReadError(f"{_describe(raw)} is not text")
+
+
+def read_paragraph(raw: Any) -> str | None:
+    """Multi-line text: a string, or an ADF document (Jira Cloud v3 paragraph fields)."""
+    text = _as_text(raw).strip()
+    return text or None
+
+
+def read_text(raw: Any) -> str | None:
+    """One line of text; line breaks of a paragraph become single spaces."""
+    text = raw if type(raw) is str else _as_text(raw)
+    if "\n" in text or "  " in text or "\t" in text or "\r" in text:
+        text = " ".join(text.split())
+    return text.strip() or None
+
+
+def read_select(raw: Any) -> str | None:
+    """A select option: Jira `{"value": ...}`, a Jira status `{"name": ...}`, an Airtable string.
+
+    A multi-select with one option reads as that option; several options are an error, since
+    the attribute holds one value.
+    """
+    if isinstance(raw, list):
+        if not raw:
+            return None
+        if len(raw) > 1:
+            raise ReadError(f"{_describe(raw)} holds {len(raw)} options; expected one")
+        raw = raw[0]
+    text = read_text(raw)
+    # Options repeat on every ticket: one shared string each keeps 100,000 tickets small.
+    return sys.intern(text) if text is not None and len(text) <= 80 else text
+
+
+# -- numbers ------------------------------------------------------------------------------
+
+
+def read_number(raw: Any) -> float | None:
+    """A number: 1200, "1,200", "45%" (45.0), "12.5 days", "$1,200"; "" is empty."""
+    if isinstance(raw, bool):
+        raise ReadError(f"{raw!r} is a yes/no value, not a number")
+    if isinstance(raw, int | float):
+        return float(raw)
+    if isinstance(raw, dict) and "value" in raw:  # a select option such as {"value": "3"}
+        return read_number(raw["value"])
+    if not isinstance(raw, str):
+        raise ReadError(f"{_describe(raw)} is not a number")
+    text = raw.strip()
+    if not text:
+        return None
+    if "," not in text:
+        try:
+            value = float(text)  # the common case, and exponents
+        except ValueError:
+            value = _parse_number(text)
+    else:
+        value = _parse_number(text)
+    if not math.isfinite(value):
+        raise ReadError(f"{raw!r} is not a number; expected e.g. 1,200 or 45% or 12.5 days")
+    return value
+
+
+def _parse_number(text: str) -> float:
+    match = _NUMBER.match(text)
+    if match is None or not (match[3] or match[4]):
+        raise ReadError(f"{text!r} is not a number; expected e.g. 1,200 or 45% or 12.5 days")
+    value = float(match[3].translate(_THOUSANDS) + (match[4] or "") or "0")
+    if match[5]:  # "2 million trainings" is 2,000,000; "12.5 days" is 12.5
+        value *= _SCALE_WORDS.get(match[5].split()[0].casefold(), 1)
+    return -value if "-" in (match[1], match[2]) else value
+
+
+def read_int(raw: Any) -> int | None:
+    """A whole number: 3, 3.0, "3", or the leading number of an option such as "3 - High"."""
+    if isinstance(raw, dict) and "value" in raw:
+        return read_int(raw["value"])
+    if isinstance(raw, str):
+        match = _LEADING_INT.match(raw)
+        if match is not None:
+            return int(match[1])
+    value = read_number(raw)
+    if value is None:
+        return None
+    if not value.is_integer():
+        raise ReadError(f"{_describe(raw)} is not a whole number")
+    return int(value)
+
+
+def read_rating(raw: Any) -> int | None:
+    """A 1-4 likelihood rating: 3, "3 - Amber/Green", or the label alone ("Amber/Green")."""
+    if isinstance(raw, dict) and "value" in raw:
+        raw = raw["value"]
+    if isinstance(raw, str) and raw.strip().lower() in _RATING_LABELS:
+        return _RATING_LABELS[raw.strip().lower()]
+    try:
+        value = read_int(raw)
+    except ReadError:
+        value = 0
+    if value is None:
+        return None
+    if not 1 <= value <= 4:
+        raise ReadError(
+            f"{_describe(raw)} is not a rating; expected 1 - Red, 2 - Amber/Red, "
+            "3 - Amber/Green or 4 - Green"
+        )
+    return value
+
+
+# -- dates --------------------------------------------------------------------------------
+
+
+def read_date(raw: Any) -> date | None:
+    """A date: "2025-03-31", or the date part of a Jira or Airtable date-time."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if not isinstance(raw, str):
+        raise ReadError(f"{_describe(raw)} is not a date; expected YYYY-MM-DD")
+    text = raw.strip()
+    if not text:
+        return None
+    if len(text) > 10:
+        return read_datetime(text).date()  # type: ignore[union-attr]
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        reason = "" if "Invalid isoformat" in str(error) else f" ({error})"
+        raise ReadError(f"{raw!r} is not a date{reason}; expected YYYY-MM-DD") from None
+
+
+def read_datetime(raw: Any) -> datetime | None:
+    """A date-time: Jira "2025-03-31T09:30:00.000+0000", Airtable "2025-03-31T09:30:00.000Z".
+
+    A date without a time reads as midnight UTC; a date-time without a zone is taken as UTC.
+    """
+    if isinstance(raw, datetime):
+        return raw
+    if isinstance(raw, date):
+        return datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
+    if not isinstance(raw, str):
+        raise ReadError(f"{_describe(raw)} is not a date-time")
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ReadError(
+            f"{raw!r} is not a date-time; expected e.g. 2025-03-31T09:30:00.000+0000"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+# -- people, options, flags, keys ---------------------------------------------------------
+
+
+def _person(raw: Any) -> Person:
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not text:
+            raise ReadError("an empty user")
+        return _known_person(text, None, text if "@" in text else None)
+    if not isinstance(raw, dict):
+        raise ReadError(f"{_describe(raw)} is not a user")
+    ident = raw.get("accountId") or raw.get("id") or raw.get("email") or raw.get("emailAddress")
+    if not isinstance(ident, str) or not ident:
+        raise ReadError(f"{_describe(raw)} is a user without an accountId, id or email")
+    email = raw.get("emailAddress") or raw.get("email")
+    name = raw.get("displayName") or raw.get("name")
+    return _known_person(
+        ident,
+        name if isinstance(name, str) and name else None,
+        email if isinstance(email, str) and email else None,
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _known_person(ident: str, name: str | None, email: str | None) -> Person:
+    """One shared (frozen) Person per distinct user: leaders own many tickets."""
+    return Person(id=ident, name=name, email=email)
+
+
+def read_users(raw: Any) -> list[Person] | None:
+    """People: a Jira user or multi-user picker, an Airtable collaborator or collaborators."""
+    items = raw if isinstance(raw, list) else [raw]
+    people = [_person(item) for item in items]
+    return list({person.id: person for person in people}.values()) or None
+
+
+def read_direction(raw: Any) -> Direction | None:
+    """The direction of a target: Increase or Decrease (any case; also Up/Down, Higher/Lower)."""
+    text = read_select(raw)
+    if text is None:
+        return None
+    word = text.strip().lower()
+    if word in ("increase", "up", "higher", "more", "+"):
+        return Direction.INCREASE
+    if word in ("decrease", "down", "lower", "less", "-"):
+        return Direction.DECREASE
+    raise ReadError(f"{text!r} is not a direction; expected Increase or Decrease")
+
+
+def bool_reader(true_values: Collection[str] = ()) -> Reader:
+    """A yes/no reader. Without `true_values`: a checkbox, or a Jira status whose category is
+    Done. With them: true when the text of the value (a status or option name) is one of them."""
+    wanted = {value.casefold() for value in true_values}
+
+    def read_bool(raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if wanted:
+            return _as_text(raw).strip().casefold() in wanted
+        if isinstance(raw, dict) and isinstance(raw.get("statusCategory"), dict):
+            return raw["statusCategory"].get("key") == "done"
+        if isinstance(raw, str) and raw.strip().casefold() in ("yes", "true", "done", "x", "1"):
+            return True
+        if isinstance(raw, str) and raw.strip().casefold() in ("no", "false", "", "0"):
+            return False
+        raise ReadError(f"{_describe(raw)} is not yes or no; set true_values in the mapping")
+
+    return read_bool
+
+
+def read_keys(raw: Any) -> list[str]:
+    """Keys of other records: Airtable linked records, a list of keys, "DEL-4, DEL-5", issues."""
+    if isinstance(raw, str):
+        return [key for key in _KEYS.split(raw.strip()) if key]
+    if isinstance(raw, dict):
+        key = raw.get("key") or raw.get("id")
+        if not isinstance(key, str):
+            raise ReadError(f"{_describe(raw)} holds no key")
+        return [key]
+    if isinstance(raw, list):
+        return [key for item in raw for key in read_keys(item)]
+    raise ReadError(f"{_describe(raw)} is not a key or a list of keys")
+
+
+def read_trajectory(raw: Any) -> list[TrajectoryPoint] | None:
+    """Intermediate targets, one `YYYY-MM-DD: value` a line (a string or an ADF paragraph)."""
+    text = read_paragraph(raw)
+    if text is None:
+        return None
+    points: dict[date, float] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = _TRAJECTORY_LINE.match(line)
+        if match is None:
+            raise ReadError(f"line {number} {line.strip()!r} is not 'YYYY-MM-DD: value'")
+        try:
+            at = read_date(match[1])
+            value = read_number(match[2])
+        except ReadError as error:
+            raise ReadError(f"line {number} {line.strip()!r}: {error.message}") from None
+        if at is None or value is None:
+            raise ReadError(f"line {number} {line.strip()!r} is not 'YYYY-MM-DD: value'")
+        points[at] = value
+    return [TrajectoryPoint(at=at, value=points[at]) for at in sorted(points)] or None
+
+
+# -- the registry the mapping config names ------------------------------------------------
+
+READERS: dict[str, Reader] = {
+    "text": read_text,
+    "paragraph": read_paragraph,
+    "select": read_select,
+    "number": read_number,
+    "int": read_int,
+    "rating": read_rating,
+    "date": read_date,
+    "datetime": read_datetime,
+    "users": read_users,
+    "direction": read_direction,
+    "bool": bool_reader(),
+    "keys": read_keys,
+    "trajectory": read_trajectory,
+}
+
+# The default reader of each attribute (the model's field names), by the attribute's type.
+DEFAULT_READERS: dict[str, str] = {
+    "name": "text",
+    "owners": "users",
+    "department": "select",
+    "status": "select",
+    "done": "bool",
+    "updated": "datetime",
+    "team_rating": "rating",
+    "unit": "text",
+    "data_source": "text",
+    "current_value": "number",
+    "baseline_value": "number",
+    "baseline_date": "date",
+    "target_value": "number",
+    "target_date": "date",
+    "direction": "direction",
+    "trajectory": "trajectory",
+    "start_date": "date",
+    "end_date": "date",
+    "rationale": "paragraph",
+    "scale": "paragraph",
+    "resources": "paragraph",
+    "success_definition": "paragraph",
+    "delivery_chain": "paragraph",
+    "impact": "int",
+    "difficulty": "int",
+    "due": "date",
+    "mitigation": "paragraph",
+}
+
+
+def reader_for(name: str, true_values: Iterable[str] = ()) -> Reader:
+    """The reader a mapping names; `true_values` configures the bool reader."""
+    values = tuple(true_values)
+    if name == "bool" and values:
+        return bool_reader(values)
+    return READERS[name]

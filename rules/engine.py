@@ -1,0 +1,162 @@
+"""Runs the selected rules over an architecture: one failing rule or entity never stops a run."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import ClassVar, Literal
+
+from mappings.graph import Architecture
+from mappings.model import EntityKind, _Entity
+from rules.base import Rule, RuleContext
+from rules.config import RulesConfig
+from rules.model import Finding, Severity
+
+Phase = Literal["architecture", "assessment"]
+ByKind = Mapping[EntityKind, Sequence[_Entity]]
+
+
+class EntityRule(Rule):
+    """A rule that judges one entity of its `kinds` at a time.
+
+    The engine calls `prepare` once per run (build the indexes a rule would otherwise rebuild
+    per entity), then `check_entity` for each entity, so that a failure on one entity is
+    isolated to that entity's ticket. Rules judge open work: entities marked done are skipped
+    unless a rule sets `skip_done = False`.
+    """
+
+    skip_done: ClassVar[bool] = True
+    # The [rules.thresholds] keys the rule reads, shown by `rdsync rules <code>` and the docs.
+    options: ClassVar[tuple[str, ...]] = ()
+
+    def subjects(self, by_kind: ByKind) -> Iterator[_Entity]:
+        """The entities this rule judges, kind by kind in the order of `kinds`."""
+        for entity in entities_of(by_kind, self.kinds):
+            if not (self.skip_done and entity.done):
+                yield entity
+
+    def prepare(self, arch: Architecture, ctx: RuleContext) -> None:
+        """Build per-run indexes; the default needs none."""
+
+    def check_entity(
+        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+    ) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def check(self, arch: Architecture, ctx: RuleContext) -> Iterator[Finding]:
+        self.prepare(arch, ctx)
+        for entity in self.subjects(index_by_kind(arch)):
+            yield from self.check_entity(entity, arch, ctx)
+
+
+def index_by_kind(arch: Architecture) -> dict[EntityKind, list[_Entity]]:
+    """The entities of each kind, in the architecture's order (built once per run)."""
+    found: dict[EntityKind, list[_Entity]] = defaultdict(list)
+    for entity in arch.entities.values():
+        found[entity.kind].append(entity)  # type: ignore[attr-defined]
+    return found
+
+
+def entities_of(by_kind: ByKind, kinds: Iterable[EntityKind]) -> Iterator[_Entity]:
+    for kind in kinds:
+        yield from by_kind.get(kind, ())
+
+
+def run_rules(
+    arch: Architecture,
+    config: RulesConfig,
+    ctx: RuleContext,
+    phase: Phase = "architecture",
+    *,
+    strict: bool = False,
+) -> list[Finding]:
+    """The findings of the selected rules of one phase, re-graded, sorted by (key, code).
+
+    Keys sort naturally (DEL-2 before DEL-10); ties by message, so the order is the same on
+    every run. A rule that raises does not stop the run: an `EntityRule` failing on one entity
+    yields an error finding under its own code on that entity's key and goes on with the next;
+    any other rule that raises yields one error finding keyed by its code (there is no ticket
+    to point at) and its other findings are missing. Those findings are never re-graded, so a
+    broken rule cannot be hidden by a severity setting. `strict=True` re-raises instead (tests).
+
+    The thresholds are the config's: `ctx.thresholds` is replaced by `config.thresholds`, so that
+    a caller cannot check with one set and report another.
+    """
+    if ctx.thresholds != config.thresholds:
+        ctx = ctx.model_copy(update={"thresholds": config.thresholds})
+    return apply_rules(
+        config.selected_rules(phase), arch, ctx, severity_of=config.severity_of, strict=strict
+    )
+
+
+def apply_rules(
+    rules: Iterable[type[Rule]],
+    arch: Architecture,
+    ctx: RuleContext,
+    *,
+    severity_of: Callable[[type[Rule]], Severity] | None = None,
+    strict: bool = False,
+) -> list[Finding]:
+    """Run these rules as `run_rules` does (isolation, re-grading, order), without a config."""
+    by_kind = index_by_kind(arch)
+    findings: list[Finding] = []
+    for rule_class in rules:
+        rule = rule_class()
+        severity = rule_class.severity if severity_of is None else severity_of(rule_class)
+        found, failures = _run_one(rule, arch, ctx, by_kind, strict)
+        if severity is not rule_class.severity:
+            found = [f.model_copy(update={"severity": severity}) for f in found]
+        findings += found
+        findings += failures  # never re-graded: a broken rule must not hide behind a setting
+    order = {key: natural_key(key) for key in {f.key for f in findings}}
+    findings.sort(key=lambda f: (order[f.key], f.code, f.message))
+    return findings
+
+
+def _run_one(
+    rule: Rule, arch: Architecture, ctx: RuleContext, by_kind: ByKind, strict: bool
+) -> tuple[list[Finding], list[Finding]]:
+    """A rule's findings, and the error findings of its failures (none when strict)."""
+    if strict:
+        if isinstance(rule, EntityRule):
+            rule.prepare(arch, ctx)
+            found = [f for e in rule.subjects(by_kind) for f in rule.check_entity(e, arch, ctx)]
+            return found, []
+        return list(rule.check(arch, ctx)), []
+    try:
+        if not isinstance(rule, EntityRule):
+            return list(rule.check(arch, ctx)), []
+        rule.prepare(arch, ctx)
+    except Exception as error:
+        return [], [_failure(rule, rule.code, None, error)]
+    found, failures = [], []
+    for entity in rule.subjects(by_kind):
+        try:
+            found.extend(rule.check_entity(entity, arch, ctx))
+        except Exception as error:
+            failures.append(_failure(rule, entity.key, str(entity.kind), error))  # type: ignore[attr-defined]
+    return found, failures
+
+
+def _failure(rule: Rule, key: str, kind: str | None, error: Exception) -> Finding:
+    where = f"on {key}" if kind is not None else "on this architecture"
+    return Finding(
+        code=rule.code,
+        name=rule.name,
+        severity=Severity.ERROR,
+        key=key,
+        kind=kind,
+        message=f"rule failed: {rule.code} {rule.name} could not check {where}: "
+        f"{type(error).__name__}: {error}",
+        fix="The other rules ran. Check the values of this record; if they look right, report "
+        "this message to the rdsync maintainers.",
+    )
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(key: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that orders the numbers inside a key by value: DEL-2 before DEL-10."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _DIGITS.split(key) if p)

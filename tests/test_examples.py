@@ -1,0 +1,78 @@
+"""The bundled examples: up to date, one portfolio in both formats, exactly the planted gaps."""
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from connector.cli import main
+from connector.cli_check import load_export
+from mappings.airtable import map_airtable
+from mappings.config import AirtableMapping, JiraMapping, load_mapping
+from mappings.jira import map_jira
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+import build_examples  # noqa: E402
+from airtable_json import record_id  # noqa: E402
+from portfolio import PLANTED  # noqa: E402
+
+README_GAP = re.compile(r"^- (RD\d{3}) – (\S+) / (\S+) – (.+)$")
+
+
+def test_the_json_is_what_the_builder_writes(tmp_path: Path) -> None:
+    written = build_examples.build(tmp_path)
+    assert len(written) == 12
+    for path in written:
+        committed = EXAMPLES / path.relative_to(tmp_path)
+        assert committed.read_text("utf-8") == path.read_text("utf-8"), (
+            f"{committed} is stale: run python examples/build_examples.py"
+        )
+
+
+def test_the_readme_lists_the_planted_gaps() -> None:
+    listed = [
+        README_GAP.match(line).groups()  # type: ignore[union-attr]
+        for line in (EXAMPLES / "README.md").read_text("utf-8").splitlines()
+        if README_GAP.match(line)
+    ]
+    assert listed == [(code, key, record_id(key), what) for code, key, what in PLANTED]
+
+
+@pytest.mark.parametrize("tool", ["jira", "airtable"])
+def test_check_reports_exactly_the_planted_gaps(tool: str) -> None:
+    result = CliRunner().invoke(
+        main, ["check", "--input", str(EXAMPLES / tool), "--format", "json"]
+    )
+    assert result.exit_code == 1, result.stderr
+    found = sorted((row["code"], row["key"]) for row in json.loads(result.stdout))
+    key = (lambda k: k) if tool == "jira" else record_id
+    assert found == sorted((code, key(ref)) for code, ref, _ in PLANTED)
+    assert "0 records skipped" in result.stderr
+    assert "note:" not in result.stderr
+
+
+def test_both_formats_hold_the_same_portfolio() -> None:
+    jira_mapping, airtable_mapping = load_mapping("jira"), load_mapping("airtable")
+    assert isinstance(jira_mapping, JiraMapping)
+    assert isinstance(airtable_mapping, AirtableMapping)
+    jira = map_jira(load_export(EXAMPLES / "jira").pages, jira_mapping)
+    export = load_export(EXAMPLES / "airtable")
+    airtable = map_airtable(export.tables, export.schema, airtable_mapping)
+    assert len(jira.entities) == len(airtable.entities) == 33
+    records = {entity.key: entity for entity in airtable.entities}
+    ignored = {"key", "source", "url", "parent_key", "updated", "drives", "status", "owners"}
+    for ours in jira.entities:
+        theirs = records[record_id(ours.key)]
+        assert ours.model_dump(exclude=ignored) == theirs.model_dump(exclude=ignored)
+        assert [o.name for o in ours.owners] == [o.name for o in theirs.owners]
+        assert (ours.parent_key and record_id(ours.parent_key)) == theirs.parent_key
+        assert [record_id(k) for k in getattr(ours, "drives", [])] == getattr(theirs, "drives", [])
+        assert ours.updated == theirs.updated
+    assert Counter(m.at for m in jira.measurements) == Counter(m.at for m in airtable.measurements)
+    assert len(jira.measurements) == 20
