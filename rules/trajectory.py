@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from mappings.model import Direction, Measurement, Target, TrajectoryPoint
 
@@ -17,6 +17,10 @@ def planned_path(target: Target) -> list[TrajectoryPoint]:
     Without intermediate targets the path is the straight line from baseline to target (which
     RD309 flags). Points without a date or value on either end are left out.
     """
+    return [TrajectoryPoint(at=at, value=value) for at, value in _path(target)]
+
+
+def _path(target: Target) -> list[tuple[date, float]]:
     points: dict[date, float] = {}
     if target.baseline_date is not None and target.baseline_value is not None:
         points[target.baseline_date] = target.baseline_value
@@ -24,24 +28,24 @@ def planned_path(target: Target) -> list[TrajectoryPoint]:
         points[point.at] = point.value
     if target.target_date is not None and target.target_value is not None:
         points[target.target_date] = target.target_value
-    return [TrajectoryPoint(at=at, value=points[at]) for at in sorted(points)]
+    return sorted(points.items())
 
 
 def planned_value(target: Target, on: date) -> float | None:
     """The value the path plans for a date: interpolated inside, held flat beyond its ends."""
-    path = planned_path(target)
+    path = _path(target)
     if not path:
         return None
-    if on <= path[0].at:
-        return path[0].value
-    if on >= path[-1].at:
-        return path[-1].value
-    for before, after in itertools.pairwise(path):
-        if before.at <= on <= after.at:
-            span = (after.at - before.at).days
-            share = (on - before.at).days / span if span else 1.0
-            return before.value + share * (after.value - before.value)
-    return path[-1].value  # unreachable: the path is sorted and covers `on`
+    if on <= path[0][0]:
+        return path[0][1]
+    if on >= path[-1][0]:
+        return path[-1][1]
+    for (start, before), (end, after) in itertools.pairwise(path):
+        if start <= on <= end:
+            span = (end - start).days
+            share = (on - start).days / span if span else 1.0
+            return before + share * (after - before)
+    return path[-1][1]  # unreachable: the path is sorted and covers `on`
 
 
 def historical_rate(
@@ -86,6 +90,35 @@ def required_rate(target: Target, latest: Measurement | None, today: date) -> fl
     return (target.target_value - start_value) / years
 
 
+def direction_of(target: Target) -> Direction | None:
+    """The target's direction, else inferred from baseline to target (lower target: Decrease).
+
+    None when neither the direction nor both values are known, or they are equal.
+    """
+    if target.direction is not None:
+        return target.direction
+    if target.baseline_value is None or target.target_value is None:
+        return None
+    if target.target_value < target.baseline_value:
+        return Direction.DECREASE
+    if target.target_value > target.baseline_value:
+        return Direction.INCREASE
+    return None
+
+
+def latest_on(series: Sequence[Measurement], today: date) -> Measurement | None:
+    """The newest measurement dated today or earlier (a series is sorted oldest first)."""
+    for measurement in reversed(series):
+        if measurement.at <= today:
+            return measurement
+    return None
+
+
+def history_start(today: date, years: float) -> date:
+    """The first day of the window the historical rate is fitted over."""
+    return today - timedelta(days=round(years * DAYS_PER_YEAR))
+
+
 def toward(direction: Direction | None, rate: float) -> float:
     """A rate expressed so that positive is progress: flips the sign for a Decrease target."""
     return -rate if direction == Direction.DECREASE else rate
@@ -98,16 +131,17 @@ def gain_share(target: Target, latest: float, planned: float) -> float | None:
     """
     if target.baseline_value is None:
         return None
-    planned_gain = toward(target.direction, planned - target.baseline_value)
+    direction = direction_of(target)
+    planned_gain = toward(direction, planned - target.baseline_value)
     if planned_gain <= 0:
         return None
-    return toward(target.direction, latest - target.baseline_value) / planned_gain
+    return toward(direction, latest - target.baseline_value) / planned_gain
 
 
 def reached(target: Target, value: float) -> bool:
-    """Whether a value meets the target value in the target's direction."""
+    """Whether a value meets the target value in the target's (stated or inferred) direction."""
     if target.target_value is None:
         return False
-    if target.direction == Direction.DECREASE:
+    if direction_of(target) == Direction.DECREASE:
         return value <= target.target_value
     return value >= target.target_value

@@ -1,0 +1,466 @@
+"""The five judgements of the assessment framework (manual Rule 7): shared parts, and targets.
+
+Each judgement is a rating 1-4 with one line that quotes its evidence. Rationales name dates,
+never ages in days, so that the text written back changes only when the evidence does.
+docs/likelihood.md states every rule below in words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from mappings.graph import Architecture
+from mappings.model import (
+    Indicator,
+    Measurement,
+    Milestone,
+    Outcome,
+    Risk,
+    Strategy,
+    Target,
+    _Entity,
+)
+from rules.base import RuleContext
+from rules.likelihood_config import LikelihoodConfig
+from rules.model import JUDGEMENTS, Finding, Judgement, Rating, Severity
+from rules.trajectory import (
+    direction_of,
+    gain_share,
+    historical_rate,
+    history_start,
+    planned_value,
+    reached,
+    required_rate,
+    toward,
+)
+
+CHALLENGE, PLANNING, CAPACITY, STAGE, EVIDENCE = JUDGEMENTS
+_SEVERITY = {s: (s.rank, s.value) for s in Severity}  # Enum properties cost a call each
+_INDEX = {name: index for index, name in enumerate(JUDGEMENTS)}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What every judgement reads, indexed once per assessment run."""
+
+    arch: Architecture
+    ctx: RuleContext
+    config: LikelihoodConfig
+    findings: dict[str, list[Finding]]  # by ticket key
+    owner_load: dict[str, int]  # person id -> active strategies they own
+    # Memos: each judgement asks these several times per item.
+    _series: dict[str, list[Measurement]] = field(default_factory=dict)  # by target, indicator
+    _milestones: dict[str, list[Milestone]] = field(default_factory=dict)  # by strategy key
+    _drivers: dict[str, list[Strategy]] = field(default_factory=dict)  # by target key
+    _trends: dict[str, tuple[list[Measurement], float | None]] = field(default_factory=dict)
+    _parts: dict[str, list[str]] = field(default_factory=dict)  # by item key
+    _driven: dict[str, list[Target]] = field(default_factory=dict)  # by strategy key
+    _targets: dict[str, list[Target]] = field(default_factory=dict)  # by outcome key
+    _shared: dict[tuple[str, int, str], Judgement] = field(default_factory=dict)
+    # By ticket key, filled from `findings` once: what Quality of planning counts, as
+    # (severity rank, code, name, severity), and the error findings, as (code, name, key).
+    planned: dict[str, list[tuple[int, str, str, str]]] = field(init=False)
+    errors: dict[str, list[tuple[str, str, str]]] = field(init=False)
+    today: date = field(init=False)
+
+    def __post_init__(self) -> None:
+        excluded = tuple(self.config.planning_excludes)
+        planned: dict[str, list[tuple[int, str, str, str]]] = {}
+        errors: dict[str, list[tuple[str, str, str]]] = {}
+        for key, found in self.findings.items():
+            for f in found:
+                rank, severity = _SEVERITY[f.severity]
+                if not f.code.startswith(excluded):
+                    planned.setdefault(key, []).append((rank, f.code, f.name, severity))
+                if rank == 0:
+                    errors.setdefault(key, []).append((f.code, f.name, f.key))
+        object.__setattr__(self, "planned", planned)  # frozen: set once, here
+        object.__setattr__(self, "errors", errors)
+        object.__setattr__(self, "today", self.ctx.today)
+
+    @classmethod
+    def gather(
+        cls,
+        arch: Architecture,
+        findings: Iterable[Finding],
+        ctx: RuleContext,
+        config: LikelihoodConfig,
+    ) -> Inputs:
+        by_key: dict[str, list[Finding]] = defaultdict(list)
+        for finding in findings:
+            by_key[finding.key].append(finding)
+        load: Counter[str] = Counter()
+        for strategy in arch.of_kind(Strategy):
+            if _active(strategy, ctx.today):
+                load.update({p.id for p in strategy.owners})
+        return cls(arch, ctx, config, dict(by_key), dict(load))
+
+    def series(self, target: Target) -> list[Measurement]:
+        """The target's indicator's measurements dated today or earlier."""
+        found = self._series.get(target.key)
+        if found is None:
+            indicator = self.arch.indicator_of(target)
+            found = [] if indicator is None else self._indicator_series(indicator.key)
+            self._series[target.key] = found
+        return found
+
+    def _indicator_series(self, key: str) -> list[Measurement]:
+        found = self._series.get(key)  # indicator and target keys never clash: one key space
+        if found is None:
+            today = self.today
+            series = self.arch.series(key)
+            # Copied only when some measurement is dated after today; read-only either way.
+            found = series if not series or series[-1].at <= today else [
+                m for m in series if m.at <= today
+            ]
+            self._series[key] = found
+        return found
+
+    def latest(self, target: Target) -> Measurement | None:
+        """The newest measurement of the target's indicator dated today or earlier."""
+        series = self.series(target)
+        return series[-1] if series else None
+
+    def trend(self, target: Target) -> tuple[list[Measurement], float | None]:
+        """The measurements in the `history_years` up to the latest one, and their slope a year.
+
+        The window ends at the latest measurement, not today, so that it moves only with data.
+        """
+        series = self.series(target)
+        if not series:
+            return [], None
+        key = series[-1].indicator_key
+        found = self._trends.get(key)
+        if found is None:
+            since = history_start(series[-1].at, self.ctx.thresholds.history_years)
+            window = series if series[0].at >= since else [m for m in series if m.at >= since]
+            found = self._trends[key] = (window, historical_rate(window))
+        return found
+
+    def driven(self, strategy: Strategy) -> list[Target]:
+        found = self._driven.get(strategy.key)
+        if found is None:
+            found = self._driven[strategy.key] = driven_targets(strategy, self.arch)
+        return found
+
+    def parts(self, entity: _Entity) -> list[str]:
+        found = self._parts.get(entity.key)
+        if found is None:
+            found = self._parts[entity.key] = parts_of(entity, self.arch)
+        return found
+
+    def milestones(self, strategy: Strategy) -> list[Milestone]:
+        found = self._milestones.get(strategy.key)
+        if found is None:
+            found = self._milestones[strategy.key] = self.arch.children(strategy.key, Milestone)
+        return found
+
+    def drivers(self, target: Target) -> list[Strategy]:
+        found = self._drivers.get(target.key)
+        if found is None:
+            found = self._drivers[target.key] = drivers(target, self.arch)
+        return found
+
+    def shared(self, name: str, rating: int, rationale: str) -> Judgement:
+        """`judge`, one object for equal judgements: for those that many items share word for
+        word (they are frozen), so that a run keeps fewer objects alive."""
+        key = (name, rating, rationale)
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = judge(name, rating, rationale)
+        return found
+
+    def outcome_targets(self, outcome_key: str) -> list[Target]:
+        """The targets under an outcome's indicators, in the graph's order."""
+        found = self._targets.get(outcome_key)
+        if found is None:
+            arch = self.arch
+            found = self._targets[outcome_key] = [
+                t
+                for i in arch.children(outcome_key, Indicator)
+                for t in arch.children(i.key, Target)
+            ]
+        return found
+
+
+def _active(strategy: Strategy, today: date) -> bool:
+    return not strategy.done and (strategy.end_date is None or strategy.end_date >= today)
+
+
+# -- numbers and ratings ------------------------------------------------------------------
+
+
+def fmt(value: float) -> str:
+    """A value as a CRDO reads it: 12,400 · 62.5 · 0.25 (no float noise)."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    text = f"{value:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 point', '2 points', '3 active strategies'."""
+    return f"{n} {noun if n == 1 else plural_of(noun)}"
+
+
+def plural_of(noun: str) -> str:
+    """'targets', 'strategies', 'targets or strategies' (each word that is a noun)."""
+    if " or " in noun:
+        return " or ".join(plural_of(part) for part in noun.split(" or "))
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+
+
+_RATINGS = (Rating.RED, Rating.RED, Rating.AMBER_RED, Rating.AMBER_GREEN, Rating.GREEN)
+
+
+# Every judgement sets all three fields. One set serves them all: a run makes ~150,000, and a
+# set apiece is as many more objects for the cyclic GC to walk (model_copy copies the set).
+_ALL_SET = set(Judgement.model_fields)
+
+
+def judge(name: str, rating: int, rationale: str) -> Judgement:
+    """A judgement, its rating clamped to 1-4."""
+    clamped = _RATINGS[rating if 1 <= rating <= 4 else max(1, min(4, rating))]
+    # Valid by construction (a name, a Rating, a str): no validation to pay for.
+    return Judgement.model_construct(_ALL_SET, name=name, rating=clamped, rationale=rationale)
+
+
+def mean_rating(mean: float, rounding: str) -> int:
+    """A mean of ratings as a rating: 'down' floors, 'nearest' rounds halves down."""
+    if rounding == "down":
+        return max(1, math.floor(mean + 1e-9))
+    return max(1, math.ceil(mean - 0.5 - 1e-9))
+
+
+def rollup(ratings: Sequence[int], margin: int, rounding: str) -> int:
+    """The conservative rollup: the mean as a rating, at most the lowest + `margin`."""
+    return min(mean_rating(sum(ratings) / len(ratings), rounding), min(ratings) + margin)
+
+
+def rollup_judgement(
+    name: str, parts: Sequence[tuple[str, int]], noun: str, inputs: Inputs
+) -> Judgement:
+    """A judgement rolled up from (key, rating) parts: 'mean 2.50 of 2 targets, lowest DEL-7: 1'."""
+    return judge(name, *rolled_up(parts, noun, inputs.config))
+
+
+def rolled_up(
+    parts: Sequence[tuple[str, int]], noun: str, config: LikelihoodConfig
+) -> tuple[int, str]:
+    """The conservative rollup of (key, rating) parts, and the line that explains it."""
+    if len(parts) == 1:
+        key, only = parts[0]
+        return only, f"from its {noun} {key}: {only}"
+    low_key, low = parts[0]
+    total = 0
+    for key, rating in parts:
+        total += rating
+        if rating < low or (rating == low and key < low_key):
+            low_key, low = key, rating
+    mean = total / len(parts)
+    rating = min(mean_rating(mean, config.rounding), low + config.child_margin)
+    return rating, f"mean {mean:.2f} of {plural(len(parts), noun)}, lowest {low_key}: {low}"
+
+
+# -- quality of planning --------------------------------------------------------------------
+
+
+def planning(keys: Sequence[str], inputs: Inputs) -> Judgement:
+    """Quality of planning: points for the rule findings on the item and its parts."""
+    config = inputs.config
+    planned = inputs.planned
+    found = [entry for key in keys if key in planned for entry in planned[key]]
+    where = " and ".join(dict.fromkeys(keys)) if len(keys) <= 2 else f"{keys[0]} and its parts"
+    if not found:
+        return judge(PLANNING, 4, f"no planning findings on {where}")
+    points_of = config.planning_points
+    points = sum(points_of.get(entry[3], 0) for entry in found)
+    counts = Counter(found)
+    shown = [
+        f"{code} {name} ({severity})" + (f" ×{n}" if n > 1 else "")
+        for (_, code, name, severity), n in sorted(counts.items())
+    ]
+    if len(shown) > 4:
+        shown = [*shown[:4], f"{len(shown) - 4} more"]
+    rationale = (
+        f"{plural(points, 'point')} from {plural(len(found), 'finding')} on {where}: "
+        f"{', '.join(shown)}"
+    )
+    return judge(PLANNING, config.planning.rate(points), rationale)
+
+
+# -- targets: the judgements their own data supports ----------------------------------------
+
+
+def target_challenge(target: Target, inputs: Inputs) -> Judgement:
+    """Degree of the challenge: the rate still required against the rate history shows."""
+    config, today = inputs.config, inputs.today
+    unknown = config.no_data_rating
+    if target.target_value is None or target.target_date is None:
+        return judge(CHALLENGE, unknown, "no target value or date: the challenge cannot be sized")
+    latest = inputs.latest(target)
+    value = latest.value if latest is not None else target.baseline_value
+    goal = f"{fmt(target.target_value)} by {target.target_date}"
+    if value is not None and reached(target, value):
+        return judge(CHALLENGE, 4, f"{fmt(value)} already meets the target {goal}")
+    if target.target_date <= today:
+        return judge(CHALLENGE, 1, f"the target date has passed short of {goal}")
+    if latest is None:
+        return judge(CHALLENGE, unknown, "no measurement yet to start from or benchmark against")
+    # Measured from the latest value on its own date, not from today: the text then changes
+    # only when a measurement does (a stale value is Evidence of progress's concern).
+    required = required_rate(target, latest, latest.at) or 0.0
+    direction = direction_of(target)
+    needs = f"needs {_pace(required)} from the latest value to reach {goal}"
+    window, history = inputs.trend(target)
+    if history is None:
+        years = inputs.ctx.thresholds.history_years
+        return judge(CHALLENGE, unknown, f"{needs}; no history in the {years:g} years before it")
+    shown = f"{len(window)} measurements since {window[0].at} show {_pace(history)}"
+    if toward(direction, history) <= 0:
+        return judge(CHALLENGE, 1, f"{needs}; {shown}, no progress")
+    ratio = toward(direction, required) / toward(direction, history)
+    rationale = f"{needs}; {shown}: {ratio:.1f}× history"
+    return judge(CHALLENGE, config.challenge.rate(ratio), rationale)
+
+
+def _pace(rate: float) -> str:
+    """A rate to three significant figures: the precision a CRDO reads, without float noise."""
+    rounded = float(f"{abs(rate):.3g}")
+    return f"a {'fall' if rate < 0 else 'rise'} of {fmt(rounded)} a year"
+
+
+def target_evidence(target: Target, inputs: Inputs) -> Judgement:
+    """Evidence of progress: the latest measurement against the trajectory, and its freshness."""
+    config, today = inputs.config, inputs.today
+    latest = inputs.latest(target)
+    if latest is None:
+        what = "no indicator" if inputs.arch.indicator_of(target) is None else "no measurement"
+        return judge(
+            EVIDENCE, config.no_data_rating, f"{what} yet: missing evidence is not progress"
+        )
+    rating, rationale = _against_plan(target, latest, inputs)
+    fresh = inputs.ctx.thresholds.freshness_days
+    age = (today - latest.at).days
+    if age > fresh * config.stale_as_missing:
+        limit = round(fresh * config.stale_as_missing)
+        rating = min(rating, config.no_data_rating)
+        rationale += f"; older than {limit} days, so it counts as missing"
+    elif age > fresh:
+        rating -= config.stale_penalty
+        rationale += f"; stale (older than {fresh} days)"
+    return judge(EVIDENCE, rating, rationale)
+
+
+def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[int, str]:
+    config, today = inputs.config, inputs.today
+    seen = f"latest {fmt(latest.value)} on {latest.at}"
+    if target.target_value is not None and reached(target, latest.value):
+        return 4, f"{seen} meets the target {fmt(target.target_value)}"
+    if target.target_date is not None and target.target_date < today:
+        goal = "" if target.target_value is None else f" {fmt(target.target_value)}"
+        return 1, f"{seen}: the target{goal} was due {target.target_date}"
+    planned = planned_value(target, latest.at)
+    if planned is None:
+        return config.no_data_rating, f"{seen}; no baseline, trajectory or target to compare with"
+    against = f"{seen} against {fmt(planned)} planned"
+    share = gain_share(target, latest.value, planned)
+    if share is not None:
+        green = 1 - inputs.ctx.thresholds.off_trajectory_tolerance
+        return config.evidence.rate(share, green), f"{against}: {share:.0%} of the planned gain"
+    if target.baseline_value is None:
+        return config.no_data_rating, f"{against}; no baseline to measure the gain from"
+    moved = toward(direction_of(target), latest.value - target.baseline_value)
+    status = "no worse than" if moved >= 0 else "behind"
+    rating = 3 if moved >= 0 else 2
+    return (
+        rating,
+        f"{against}, no gain planned yet; {status} the baseline {fmt(target.baseline_value)}",
+    )
+
+
+def parts_of(entity: _Entity, arch: Architecture) -> list[str]:
+    """The keys whose findings count against an item: a target and its indicator; a strategy,
+    its milestones and risks; an outcome or priority and the indicators directly under it."""
+    if isinstance(entity, Target):
+        indicator = arch.indicator_of(entity)
+        return [entity.key] if indicator is None else [entity.key, indicator.key]
+    if isinstance(entity, Strategy):
+        below = [*arch.children(entity.key, Milestone), *arch.children(entity.key, Risk)]
+    else:
+        below = [*arch.children(entity.key, Indicator)]
+    return [entity.key, *sorted(e.key for e in below)]
+
+
+def target_own(target: Target, inputs: Inputs) -> dict[str, Judgement]:
+    """The judgements a target's own data supports: challenge, planning, evidence."""
+    return {
+        CHALLENGE: target_challenge(target, inputs),
+        PLANNING: planning(inputs.parts(target), inputs),
+        EVIDENCE: target_evidence(target, inputs),
+    }
+
+
+def drivers(target: Target, arch: Architecture) -> list[Strategy]:
+    """The strategies driving a target directly or through its outcome, by key."""
+    found = {s.key: s for s in arch.strategies_for(target.key)}
+    indicator = arch.indicator_of(target)
+    outcome = None if indicator is None else arch.parent(indicator.key)
+    if isinstance(outcome, Outcome):
+        found.update({s.key: s for s in arch.strategies_for(outcome.key)})
+    return [found[k] for k in sorted(found)]
+
+
+def driven_targets(strategy: Strategy, arch: Architecture) -> list[Target]:
+    """The targets a strategy drives directly or through an outcome it drives, by key."""
+    found: dict[str, Target] = {}
+    for entity in arch.drives(strategy.key):
+        if isinstance(entity, Target):
+            found[entity.key] = entity
+        elif isinstance(entity, Outcome):
+            for indicator in arch.children(entity.key, Indicator):
+                found.update({t.key: t for t in arch.children(indicator.key, Target)})
+    return [found[k] for k in sorted(found)]
+
+
+def target_judgements(
+    target: Target,
+    own: dict[str, Judgement],
+    strategies: dict[str, list[Judgement]],
+    inputs: Inputs,
+    shared: dict[tuple[str, ...], tuple[Judgement, Judgement]] | None = None,
+) -> list[Judgement]:
+    """All five for a target: its own three, capacity and stage from the strategies driving it.
+
+    `shared` keeps capacity and stage by the keys of the driving strategies, for the targets
+    that the same strategies drive (it must go with one `strategies`); optional.
+    """
+    driving = [s.key for s in inputs.drivers(target) if s.key in strategies]
+    if not driving:
+        capacity = judge(CAPACITY, 1, f"no strategy drives {target.key}: nobody moves it")
+        ceiling = inputs.config.stage_ceilings.policy_and_planning
+        rating = min(ceiling, inputs.config.no_data_rating)
+        stage = judge(STAGE, rating, "policy and planning: no strategy drives it yet")
+        return [own[CHALLENGE], own[PLANNING], capacity, stage, own[EVIDENCE]]
+    known = None if shared is None else shared.get(tuple(driving))
+    if known is None:
+        known = (
+            _from_strategies(CAPACITY, driving, strategies, inputs),
+            _from_strategies(STAGE, driving, strategies, inputs),
+        )
+        if shared is not None:
+            shared[tuple(driving)] = known
+    return [own[CHALLENGE], own[PLANNING], *known, own[EVIDENCE]]
+
+
+def _from_strategies(
+    name: str, keys: list[str], strategies: dict[str, list[Judgement]], inputs: Inputs
+) -> Judgement:
+    index = _INDEX[name]
+    parts = [(key, int(strategies[key][index].rating)) for key in keys]
+    return rollup_judgement(name, parts, "driving strategy", inputs)

@@ -1,0 +1,292 @@
+"""The likelihood of delivery: five judgements combined with caps, and conservative rollups.
+
+The combination rule (docs/likelihood.md states it for a CRDO):
+1. the weighted mean of the five judgements, rounded down (config `rounding`);
+2. at most Evidence of progress + `evidence_margin`, and the lowest judgement + `worst_margin`;
+3. at most `error_cap` when an error finding sits on the item or its parts;
+4. a target: at most its reddest driving strategy + `driver_margin`;
+5. an outcome or priority: at most the rounded-down mean of its children's likelihoods and its
+   reddest child + `child_margin`, so one Red cannot vanish in an average.
+Every cap that lowered the rating is written into `Assessment.caps`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
+
+from mappings.graph import Architecture
+from mappings.model import Indicator, Outcome, Priority, Strategy, Target, _Entity
+from rules.base import RuleContext
+from rules.judgements import (
+    EVIDENCE,
+    PLANNING,
+    Inputs,
+    mean_rating,
+    planning,
+    rollup_judgement,
+    target_judgements,
+    target_own,
+)
+from rules.likelihood_config import LikelihoodConfig
+from rules.model import JUDGEMENTS, Assessment, Finding, Judgement, Rating
+from rules.strategy_judgements import strategy_judgements
+from rules.triage import Rated, Reach, Signals, evidence_of, level_of, problem_reason, top_crises
+
+DEFAULT_CONFIG = LikelihoodConfig()
+OPTION = {int(r): r.option for r in Rating}  # "2 - Amber/Red" by rating
+RATING = {int(r): r for r in Rating}
+_WEIGHT_OF = dict(
+    zip(JUDGEMENTS, ("challenge", "planning", "capacity", "stage", "evidence"), strict=True)
+)
+_EVIDENCE_IS = {int(r): f"{EVIDENCE} is {r.option}" for r in Rating}
+
+
+class Cap(NamedTuple):
+    """A ceiling on a rating, and the reason a CRDO reads for it.
+
+    The reason may be a function that writes it: most caps do not bind, and are never read.
+    """
+
+    limit: int
+    reason: str | Callable[[], str]
+
+
+def combine(judgements: Sequence[Judgement], config: LikelihoodConfig) -> tuple[float, list[Cap]]:
+    """The weighted mean of the judgements, and the caps they impose: the mean as a rating,
+    Evidence of progress + `evidence_margin`, and the lowest judgement + `worst_margin`."""
+    return _combine(judgements, config, weights_by_name(config))
+
+
+def weights_by_name(config: LikelihoodConfig) -> dict[str, float]:
+    """The weight of each judgement, by its name."""
+    return {name: getattr(config.weights, attr) for name, attr in _WEIGHT_OF.items()}
+
+
+def _combine(
+    judgements: Sequence[Judgement], config: LikelihoodConfig, weight_of: dict[str, float]
+) -> tuple[float, list[Cap]]:
+    total = weight_sum = 0.0
+    lowest = evidence = None
+    for j in judgements:
+        rating = j.rating
+        weight = weight_of[j.name]
+        total += weight * rating
+        weight_sum += weight
+        if lowest is None or rating < lowest.rating:
+            lowest = j  # the first of equals, in the order of JUDGEMENTS
+        if j.name == EVIDENCE:
+            evidence = j
+    assert lowest is not None, "five judgements are always given"
+    mean = total / weight_sum
+    rounded = mean_rating(mean, config.rounding)
+    caps = [Cap(rounded, lambda: f"rounding {config.rounding} the weighted mean {mean:.2f}")]
+    if evidence is not None:
+        limit = evidence.rating + config.evidence_margin
+        caps.append(Cap(limit, _EVIDENCE_IS[evidence.rating]))
+    same = evidence is not None and evidence.rating == lowest.rating
+    if not (same and config.evidence_margin <= config.worst_margin):  # else it says it twice
+        low = lowest
+        caps.append(
+            Cap(
+                low.rating + config.worst_margin,
+                lambda: f"{low.name}, the lowest judgement, is {OPTION[low.rating]}",
+            )
+        )
+    return mean, caps
+
+
+def settle(mean: float, caps: Iterable[Cap]) -> tuple[Rating, list[str]]:
+    """The rating all caps allow (1-4); when it is below the judgements' weighted mean, the
+    reasons of the caps that set it (several when they agree), in order."""
+    rating = 4
+    for cap in caps:
+        if cap.limit < rating:
+            rating = cap.limit
+    rating = max(1, rating)
+    if rating >= mean - 1e-9:
+        return RATING[rating], []
+    binding = {
+        c.reason if isinstance(c.reason, str) else c.reason() for c in caps if c.limit <= rating
+    }
+    return RATING[rating], [f"at {OPTION[rating]}: {reason}" for reason in sorted(binding)]
+
+
+def error_caps(keys: Sequence[str], inputs: Inputs) -> list[Cap]:
+    """A cap for the error findings on an item or its parts (one cap naming them all)."""
+    table = inputs.errors
+    found = [error for k in keys if k in table for error in table[k]]
+    if not found:
+        return []
+    errors = sorted(set(found))
+    shown = ", ".join(f"{code} {name} on {key}" for code, name, key in errors[:3])
+    more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
+    noun = "error finding" if len(errors) == 1 else "error findings"
+    return [Cap(inputs.config.error_cap, f"{noun} {shown}{more}")]
+
+
+def assess(
+    arch: Architecture,
+    findings: list[Finding],
+    ctx: RuleContext,
+    config: LikelihoodConfig = DEFAULT_CONFIG,
+) -> dict[str, Assessment]:
+    """The likelihood of every strategy, target, outcome and priority, by key (sorted)."""
+    inputs = Inputs.gather(arch, findings, ctx, config)
+    run = _Run(inputs)
+    found = run.found
+    targets = sorted(arch.of_kind(Target), key=_key)
+    own = {t.key: target_own(t, inputs) for t in targets}
+    for strategy in sorted(arch.of_kind(Strategy), key=_key):
+        caps = error_caps(inputs.parts(strategy), inputs)
+        run.add(strategy, strategy_judgements(strategy, own, inputs), caps)
+    strategy_js = {key: a.judgements for key, a in found.items()}
+    shared: dict[tuple[str, ...], tuple[Judgement, Judgement]] = {}
+    for target in targets:
+        judgements = target_judgements(target, own[target.key], strategy_js, inputs, shared)
+        caps = error_caps(inputs.parts(target), inputs) + _driver_caps(target, found, inputs)
+        run.add(target, judgements, caps)
+    for outcome in sorted(arch.of_kind(Outcome), key=_key):
+        run.rollup(outcome, _outcome_children(outcome, inputs))
+    for priority in sorted(arch.of_kind(Priority), key=_key):
+        run.rollup(priority, sorted(o.key for o in arch.children(priority.key, Outcome)))
+    run.crises()
+    return {key: found[key] for key in sorted(found)}
+
+
+def _key(entity: _Entity) -> str:
+    return entity.key
+
+
+class _Run:
+    """One assessment run: the assessments so far, each settled and triaged as it is made.
+
+    Triage reads only an item's own rating and judgements and the fixed structure, so the level
+    is set when the assessment is made; only the portfolio's top crises wait for the end.
+    """
+
+    def __init__(self, inputs: Inputs) -> None:
+        self.inputs = inputs
+        self.config = inputs.config
+        self.found: dict[str, Assessment] = {}
+        self.reach = Reach(inputs)
+        self.troubled: list[tuple[str, str, Signals]] = []
+        self.weight_of = weights_by_name(self.config)
+
+    def add(self, entity: _Entity, judgements: list[Judgement], caps: list[Cap]) -> None:
+        mean, judged = _combine(judgements, self.config, self.weight_of)
+        rating, reasons = settle(mean, [*judged, *caps])
+        key = entity.key
+        kind = str(entity.kind)  # type: ignore[attr-defined]
+        previous = self.inputs.ctx.previous.get(key)
+        team = entity.team_rating
+        problem: dict[str, object] = {}  # set only when troubled, as triage() sets them
+        if rating <= Rating.AMBER_RED:
+            signals = self.reach.signals(entity, rating, previous, evidence_of(judgements))
+            level = level_of(signals)
+            reason = problem_reason(signals, level, Rated(rating, previous, kind), self.config)
+            problem = {"problem_level": level, "problem_reason": reason}
+            self.troubled.append((kind, key, signals))
+        self.found[key] = Assessment(
+            key=key,
+            kind=kind,
+            name=entity.name,
+            assessed_on=self.inputs.today,
+            judgements=judgements,
+            likelihood=rating,
+            caps=reasons,
+            previous=previous,
+            team_rating=Rating(team) if team is not None and 1 <= team <= 4 else None,
+            **problem,  # type: ignore[arg-type]
+        )
+
+    def crises(self) -> None:
+        """Raise the portfolio's top Red items to level 4, crisis management."""
+        signals = {key: s for _, key, s in self.troubled}
+        for key in top_crises(self.troubled, self.config):
+            a = self.found[key]
+            reason = problem_reason(signals[key], 4, a, self.config)
+            self.found[key] = a.model_copy(update={"problem_level": 4, "problem_reason": reason})
+
+    def rollup(self, entity: _Entity, children: list[str]) -> None:
+        """An outcome or priority: judgements rolled up from its children, and conservative caps."""
+        inputs, found = self.inputs, self.found
+        config = inputs.config
+        rated = [found[k] for k in children if k in found]
+        own_keys = inputs.parts(entity)
+        if not rated:
+            judgements = [_unsupported(name, config.unsupported_rating) for name in JUDGEMENTS]
+            self.add(entity, judgements, error_caps(own_keys, inputs))
+            return
+        kinds = {a.kind for a in rated}
+        noun = kinds.pop() if len(kinds) == 1 else "target or strategy"
+        judgements = []
+        for index, name in enumerate(JUDGEMENTS):
+            parts = [(a.key, int(a.judgements[index].rating)) for a in rated]
+            judgement = rollup_judgement(name, parts, noun, inputs)
+            if name == PLANNING:
+                judgement = _with_own_planning(judgement, own_keys, inputs)
+            judgements.append(judgement)
+        self.add(entity, judgements, error_caps(own_keys, inputs) + _child_caps(rated, config))
+
+
+def _driver_caps(target: Target, found: dict[str, Assessment], inputs: Inputs) -> list[Cap]:
+    rated = [found[s.key] for s in inputs.drivers(target) if s.key in found]
+    if not rated:
+        return []
+    reddest = min(rated, key=lambda a: (int(a.likelihood), a.key))
+    limit = int(reddest.likelihood) + inputs.config.driver_margin
+    return [Cap(limit, f"driving strategy {reddest.key} is rated {reddest.likelihood.option}")]
+
+
+def _outcome_children(outcome: Outcome, inputs: Inputs) -> list[str]:
+    """Its targets (through its indicators) and the strategies that drive it directly."""
+    arch = inputs.arch
+    keys = [
+        t.key for i in arch.children(outcome.key, Indicator) for t in arch.children(i.key, Target)
+    ]
+    keys += [s.key for s in arch.strategies_for(outcome.key)]
+    return sorted(dict.fromkeys(keys))
+
+
+def _unsupported(name: str, rating: int) -> Judgement:
+    reason = "nothing below it to judge by: no target, strategy or outcome"
+    return Judgement(name=name, rating=Rating(rating), rationale=reason)
+
+
+def _with_own_planning(rolled: Judgement, keys: list[str], inputs: Inputs) -> Judgement:
+    own = planning(keys, inputs)
+    if own.rating >= rolled.rating:
+        return rolled
+    return own.model_copy(update={"rationale": f"{own.rationale}; below it {rolled.rationale}"})
+
+
+def _child_caps(rated: list[Assessment], config: LikelihoodConfig) -> list[Cap]:
+    ratings = [int(a.likelihood) for a in rated]
+    mean = sum(ratings) / len(ratings)
+    red = min(rated, key=lambda a: (int(a.likelihood), a.key))
+    if len(rated) == 1:
+        only = f"{red.key}, the only item below it, is rated {OPTION[red.likelihood]}"
+        return [Cap(red.likelihood, only)]
+    count = len(rated)
+    return [
+        Cap(
+            mean_rating(mean, config.rounding),
+            lambda: f"the {count} rated below it average {mean:.2f}",
+        ),
+        Cap(
+            red.likelihood + config.child_margin,
+            lambda: f"{red.key} below it is rated {OPTION[red.likelihood]}",
+        ),
+    ]
+
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "Cap",
+    "assess",
+    "combine",
+    "error_caps",
+    "settle",
+    "weights_by_name",
+]
