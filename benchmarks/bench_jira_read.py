@@ -1,0 +1,108 @@
+"""Benchmark: a full Jira read through the connector (with mapping) against bare client paging.
+
+Run from the repository root:  python benchmarks/bench_jira_read.py [--issues 10000] [--runs 3]
+
+Seeds a sandbox with `--issues` synthetic issues (project DEL, 12 changes of `Current value`
+per indicator) and times, alternately, `--runs` times each:
+
+- bare: `jira.JIRA` construction and `enhanced_search_issues(json_result=True)` paging the
+  same JQL, fields and `expand=changelog` as the connector, 100 a page, doing nothing else;
+- connector: `JiraSource.read()` (sign-in, field list, paging under the retry policy, the
+  boundary bookkeeping, changelog completion) and `JiraSource.map()` onto entities.
+
+It prints the best time of each, issues per second and the ratio connector / bare (aim <= 1.25).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from jira import JIRA
+
+from connector.config import JiraSourceConfig
+from connector.jira_source import JiraSource
+from connector.sandbox.server import Sandbox, start_sandbox
+from mappings.config import JiraMapping, load_mapping
+
+
+def bare(sandbox: Sandbox, jql: str, fields: list[str]) -> int:
+    client = JIRA(
+        server=sandbox.url,
+        basic_auth=(sandbox.email, sandbox.token),
+        options={"rest_api_version": "3"},
+        max_retries=0,
+        timeout=60,
+    )
+    token: str | None = None
+    issues = 0
+    while True:
+        page = client.enhanced_search_issues(
+            jql,
+            nextPageToken=token,
+            maxResults=100,
+            fields=list(fields),
+            expand="changelog",
+            json_result=True,
+        )
+        assert isinstance(page, dict)
+        issues += len(page["issues"])
+        token = page.get("nextPageToken")
+        if not token:
+            return issues
+
+
+def connector(sandbox: Sandbox, mapping: JiraMapping) -> tuple[int, int]:
+    config = JiraSourceConfig(
+        type="jira", url=sandbox.url, email=sandbox.email, projects=["DEL"], timeout_seconds=60
+    ).with_token(sandbox.token)
+    source = JiraSource("jira", config, mapping)
+    result = source.read()
+    mapped = source.map(result.records)
+    return len(result.records), len(mapped.entities)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--issues", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    logging.getLogger("jira").setLevel(logging.WARNING)
+    mapping = load_mapping("jira")
+    assert isinstance(mapping, JiraMapping)
+    with start_sandbox(seed="empty") as sandbox:
+        started = time.perf_counter()
+        sandbox.seed_bulk(args.issues, history=12)
+        print(f"seeded {args.issues:,} issues in {time.perf_counter() - started:.1f} s")
+        probe = JiraSource(
+            "jira",
+            JiraSourceConfig(
+                type="jira", url=sandbox.url, email=sandbox.email, projects=["DEL"]
+            ).with_token(sandbox.token),
+            mapping,
+        )
+        probe.connect()
+        jql, fields = f"{probe.scope_jql} ORDER BY key ASC", probe.read_fields()
+        times: dict[str, list[float]] = {"bare": [], "connector": []}
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            count = bare(sandbox, jql, fields)
+            times["bare"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            read, entities = connector(sandbox, mapping)
+            times["connector"].append(time.perf_counter() - started)
+            assert read == count == args.issues, (read, count)
+    best_bare, best_connector = min(times["bare"]), min(times["connector"])
+    print(f"fields asked: {len(fields)}; entities mapped: {entities:,}")
+    print(f"bare client paging: {best_bare:6.2f} s  ({count / best_bare:8,.0f} issues/s)")
+    print(f"connector + map:    {best_connector:6.2f} s  ({read / best_connector:8,.0f} issues/s)")
+    print(f"ratio connector / bare: {best_connector / best_bare:.2f} (aim <= 1.25)")
+
+
+if __name__ == "__main__":
+    main()

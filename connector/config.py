@@ -1,0 +1,466 @@
+"""The rdsync config file: one pydantic tree, unknown keys rejected, secrets resolved at load."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+import tomllib
+import types
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self, Union, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from mappings.errors import ConfigError
+from rules.config import RulesConfig
+from rules.likelihood_config import LikelihoodConfig
+
+log = logging.getLogger("rdsync.config")
+
+# Keys that would put a secret into the TOML file; refused with advice instead of "unknown key".
+SECRET_KEYS = ("token", "api_token", "api_key", "password", "secret", "pat")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _SourceBase(_Strict):
+    token_env: str | None = Field(None, description="environment variable holding the token")
+    token_file: Path | None = Field(None, description="file holding the token (first line)")
+    mapping: str = Field(description='"jira", "airtable" (the bundled mappings) or a TOML path')
+    timeout_seconds: float = Field(30.0, gt=0, le=600)
+    overlap_seconds: int = Field(300, ge=0, le=86_400)
+
+    _token: SecretStr | None = PrivateAttr(None)
+
+    @property
+    def token(self) -> SecretStr:
+        """The resolved secret; `load_config` (or `with_token`) sets it before any call."""
+        if self._token is None:
+            raise ConfigError(
+                "the source's token was never resolved",
+                where="token_env",
+                fix="Load the config with load_config(), or call with_token() in code.",
+            )
+        return self._token
+
+    def with_token(self, token: str) -> Self:
+        """A copy holding `token` as its secret (for code that builds configs, e.g. the demo)."""
+        copy = self.model_copy()
+        copy._token = SecretStr(token)
+        return copy
+
+
+class JiraSourceConfig(_SourceBase):
+    """`[sources.<name>]` with `type = "jira"`: a Jira Cloud site or a Server/Data Center one."""
+
+    type: Literal["jira"]
+    url: str = Field(description="the site, e.g. https://example.atlassian.net")
+    deployment: Literal["cloud", "server"] = "cloud"
+    auth: Literal["token", "pat"] = Field(
+        "token", description="token: email + API token (Basic); pat: personal access token"
+    )
+    email: str | None = None
+    projects: list[Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]+$")]] = Field(
+        default_factory=list
+    )
+    jql: str | None = None
+    mapping: str = "jira"
+    page_size: int = Field(100, ge=1, le=100)
+    verify_tls: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not a site URL; write it as https://<site>")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.auth == "token" and not self.email:
+            raise ValueError('auth = "token" signs in with email + API token: set email')
+        if bool(self.projects) == bool(self.jql):
+            raise ValueError("set exactly one of projects = [...] or jql = '...' as the scope")
+        if self.jql and re.search(r"\border\s+by\b", self.jql, re.IGNORECASE):
+            raise ValueError("jql must not have ORDER BY: rdsync orders by updated itself")
+        return self
+
+    @property
+    def scope_jql(self) -> str:
+        """The scope as a JQL clause, parenthesised so that rdsync can AND its cursor to it."""
+        if self.jql:
+            return f"({self.jql})"
+        return f"project in ({', '.join(self.projects)})"
+
+
+class AirtableSourceConfig(_SourceBase):
+    """`[sources.<name>]` with `type = "airtable"`: one base; its tables come from the mapping."""
+
+    type: Literal["airtable"]
+    base: str = Field(pattern=r"^app[A-Za-z0-9]{3,}$", description="the base id, app...")
+    mapping: str = "airtable"
+    endpoint_url: str = Field(
+        "https://api.airtable.com", description="another host, e.g. a sandbox"
+    )
+    requests_per_second: float = Field(5.0, gt=0, le=50, description="per base; Airtable allows 5")
+    overlap_seconds: int = Field(60, ge=0, le=86_400)
+
+
+Source = Annotated[JiraSourceConfig | AirtableSourceConfig, Field(discriminator="type")]
+
+
+class WritebackConfig(_Strict):
+    """`[writeback]`: whether and how ratings go back to the tools."""
+
+    enabled: bool = True
+    comment_on_change: bool = Field(True, description="comment when the likelihood label changes")
+    jira_text_limit: int = Field(32_767, ge=200, le=32_767, description="Jira paragraph limit")
+    airtable_text_limit: int = Field(100_000, ge=200, le=100_000, description="long text limit")
+
+
+class RetryConfig(_Strict):
+    """`[retry]`: the one retry policy for both tools."""
+
+    budget_seconds: float = Field(120.0, gt=0, le=3600, description="give up on a call after")
+    max_wait_seconds: float = Field(60.0, gt=0, le=600, description="longest single wait")
+    initial_wait_seconds: float = Field(0.5, gt=0, le=60, description="first backoff step")
+
+
+class StateConfig(_Strict):
+    """`[state]`: where the state store lives (relative paths: from the config file's folder)."""
+
+    path: Path = Field(Path("rdsync-state.sqlite"), description="the SQLite state store")
+    health_file: Path | None = Field(
+        None, description="written after every successful run (default: <path>.health)"
+    )
+
+
+_CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class ScheduleConfig(_Strict):
+    """`[schedule]`: the daemon's cadence (`rdsync run`)."""
+
+    sync_minutes: int = Field(15, ge=1, le=1440, description="an incremental sync every N minutes")
+    full_at: str = Field("02:00", pattern=_CLOCK, description="daily full reconciliation, HH:MM")
+    report_at: str = Field("06:00", pattern=_CLOCK, description="daily CRDO report, HH:MM")
+    report_weekday: (
+        Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None
+    ) = Field(None, description="weekly instead of daily: the day the report is built")
+    stocktake_weeks: int = Field(
+        8, ge=1, le=52, description="each priority's stock take pack comes every N weeks"
+    )
+    assessment_days: int = Field(
+        28,
+        ge=1,
+        le=366,
+        description="the assessment period: RD403 and problem-solving levels compare a rating "
+        "with the one this many days before",
+    )
+
+
+ReportFormat = Literal["html", "pdf", "xlsx", "json"]
+REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "pdf", "xlsx", "json")
+
+
+class ReportsConfig(_Strict):
+    """`[reports]`: where reports and stock take packs go, and in which formats."""
+
+    out: Path = Field(Path("reports"), description="folder for reports and stock take packs")
+    formats: list[ReportFormat] = Field(default_factory=lambda: list(REPORT_FORMATS))
+    department: str | None = Field(None, description="only this department's priorities")
+
+
+class Config(_Strict):
+    """The whole rdsync config file."""
+
+    sources: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")], Source] = Field(
+        default_factory=dict
+    )
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+    likelihood: LikelihoodConfig = Field(default_factory=LikelihoodConfig)
+    writeback: WritebackConfig = Field(default_factory=WritebackConfig)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    def resolve(self, path: Path) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        return path if path.is_absolute() else self._base_dir / path
+
+    def mapping_path(self, source: JiraSourceConfig | AirtableSourceConfig) -> str:
+        """A source's mapping: a bundled name, or a path resolved from the config's folder."""
+        if source.mapping in ("jira", "airtable"):
+            return source.mapping
+        return str(self.resolve(Path(source.mapping)))
+
+    @property
+    def state_path(self) -> Path:
+        return self.resolve(self.state.path)
+
+    @property
+    def health_path(self) -> Path:
+        if self.state.health_file is not None:
+            return self.resolve(self.state.health_file)
+        return self.state_path.with_name(self.state_path.name + ".health")
+
+    def source(self, name: str) -> JiraSourceConfig | AirtableSourceConfig:
+        if name not in self.sources:
+            known = ", ".join(self.sources) or "none"
+            raise ConfigError(
+                f"no source named {name!r}; configured: {known}",
+                where=f"sources.{name}",
+                fix=f"Add a [sources.{name}] table, or use one of the configured names.",
+            )
+        return self.sources[name]
+
+
+class AuthRefused(ConfigError):
+    """The tool refused the configured token; `where` is the config key the token came from."""
+
+
+def token_place(name: str, source: JiraSourceConfig | AirtableSourceConfig) -> tuple[str, str]:
+    """(config key, human place) of a source's token, e.g. ("sources.jira.token_env", "$X")."""
+    if source.token_env or not source.token_file:
+        variable = source.token_env or default_token_env(name)
+        return f"sources.{name}.token_env", f"environment variable {variable}"
+    return f"sources.{name}.token_file", f"file {source.token_file}"
+
+
+def refused(
+    name: str, source: JiraSourceConfig | AirtableSourceConfig, status: int | None
+) -> AuthRefused:
+    """The error for a 401/403 on signing in: it names the token's config key and place."""
+    key, place = token_place(name, source)
+    tool = "Jira" if isinstance(source, JiraSourceConfig) else "Airtable"
+    if status == 403:
+        fix = (
+            f"The token from {place} is valid but its account may not read this scope: grant "
+            f"it access (Jira: Browse projects and Edit issues; Airtable: the base and the "
+            f"data.records:read/write and schema.bases:read scopes)."
+        )
+    else:
+        account = (
+            f" and that sources.{name}.email is its account"
+            if isinstance(source, JiraSourceConfig) and source.auth == "token"
+            else ""
+        )
+        fix = f"Check that the token in {place} is current{account}; make a new one if not."
+    return AuthRefused(f"{tool} refused the token (HTTP {status})", where=key, fix=fix)
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Config:
+    """Read, validate and resolve the secrets of a config file, before any network call.
+
+    Every problem is a ConfigError whose `where` is `<file>: <key.path>`.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            "the config file does not exist",
+            where=str(path),
+            fix="Create it (README.md shows one), or pass the right path with --config.",
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            f"not valid TOML: {error}", where=str(path), fix="Correct the TOML syntax there."
+        ) from None
+    _refuse_inline_secrets(path, data)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise _config_error(path, error) from None
+    config._base_dir = path.resolve().parent
+    env = os.environ if env is None else env
+    for name, source in config.sources.items():
+        _resolve_secret(path, name, source, env)
+        if isinstance(source, JiraSourceConfig) and not source.verify_tls:
+            log.warning(
+                "%s: sources.%s.verify_tls = false: TLS certificates of %s are not checked",
+                path,
+                name,
+                source.url,
+            )
+    return config
+
+
+def _refuse_inline_secrets(path: Path, data: dict[str, Any]) -> None:
+    sources = data.get("sources")
+    if not isinstance(sources, dict):
+        return
+    for name, table in sources.items():
+        for key in SECRET_KEYS:
+            if isinstance(table, dict) and key in table:
+                raise ConfigError(
+                    "secrets are never read from the config file",
+                    where=f"{path}: sources.{name}.{key}",
+                    fix=f"Remove {key}; put the secret in an environment variable named by "
+                    f"token_env, or in a file named by token_file.",
+                )
+
+
+def default_token_env(name: str) -> str:
+    """The environment variable looked in when a source names neither token_env nor token_file."""
+    return "RDSYNC_" + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_TOKEN"
+
+
+def _resolve_secret(
+    path: Path, name: str, source: JiraSourceConfig | AirtableSourceConfig, env: Mapping[str, str]
+) -> None:
+    """Find the token (env var first, then file); a miss names every place it looked."""
+    looked: list[str] = []
+    variable = source.token_env or (None if source.token_file else default_token_env(name))
+    if variable:
+        value = env.get(variable, "").strip()
+        if value:
+            source._token = SecretStr(value)
+            return
+        looked.append(
+            f"environment variable {variable} ({'empty' if variable in env else 'unset'})"
+        )
+    if source.token_file:
+        file = (
+            source.token_file
+            if source.token_file.is_absolute()
+            else path.parent / source.token_file
+        )
+        try:
+            value = file.read_text(encoding="utf-8").strip().splitlines()[0].strip()
+        except FileNotFoundError:
+            looked.append(f"file {file} (not found)")
+        except (OSError, IndexError) as error:
+            looked.append(f"file {file} ({'empty' if isinstance(error, IndexError) else error})")
+        else:
+            if value:
+                source._token = SecretStr(value)
+                return
+            looked.append(f"file {file} (empty)")
+    key = "token_env" if source.token_env or not source.token_file else "token_file"
+    raise ConfigError(
+        f"no token for source {name!r}; looked in: {'; '.join(looked)}",
+        where=f"{path}: sources.{name}.{key}",
+        fix=f"Export {variable or 'the variable'} or write the token into the file, or point "
+        f"sources.{name}.token_env / token_file at where it is.",
+    )
+
+
+# -- turning pydantic's errors into ones that name the key --------------------------------
+
+
+def _config_error(path: Path, error: ValidationError) -> ConfigError:
+    problems = [_describe(item) for item in error.errors()]
+    if len(problems) == 1:
+        key, message, fix = problems[0]
+        return ConfigError(message, where=f"{path}: {key}", fix=fix)
+    lines = [f"{path}: {key}: {message}" for key, message, _ in problems]
+    return ConfigError(
+        f"{len(problems)} problems in the config file:\n  " + "\n  ".join(lines),
+        fix="Correct each key listed; unknown keys are errors so typos are never ignored.",
+    )
+
+
+def _describe(item: Any) -> tuple[str, str, str]:
+    """(key path, message, fix) for one pydantic error item."""
+    raw_loc: tuple[int | str, ...] = tuple(item["loc"])
+    loc = _strip_tags(raw_loc)
+    key = _key_path(loc)
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(raw_loc[:-1])
+        near = difflib.get_close_matches(str(raw_loc[-1]), allowed, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        message = f"unknown key {raw_loc[-1]!r}{hint}; allowed: {', '.join(allowed)}"
+        return key, message, "Remove the key or correct its spelling."
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return (
+            f"{key}.type",
+            'type must be "jira" or "airtable"',
+            'Set type = "jira" or type = "airtable" in that source table.',
+        )
+    if kind == "missing":
+        return key, "this key is required", "Add it; README.md shows an example config."
+    message = str(item["msg"]).removeprefix("Value error, ")
+    return (
+        key,
+        f"{message} (got {item.get('input')!r})" if _scalar(item) else message,
+        ("Correct the value; README.md lists every key with its default."),
+    )
+
+
+def _scalar(item: Any) -> bool:
+    return isinstance(item.get("input"), str | int | float | bool) and item["type"] != "value_error"
+
+
+def _strip_tags(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """Drop the discriminator tag pydantic puts after a source's name: sources.x.jira.url."""
+    if len(loc) >= 3 and loc[0] == "sources" and loc[2] in ("jira", "airtable"):
+        return loc[:2] + loc[3:]
+    return loc
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path or "(top level)"
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the model at `loc` (a raw pydantic location, tags included) accepts."""
+    current: Any = Config
+    for part in loc:
+        current = _step(current, part)
+        if current is None:
+            return []
+    model = _unwrap(current)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return sorted(model.model_fields)
+    return []
+
+
+def _step(annotation: Any, part: int | str) -> Any:
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(str(part))
+        return None if field is None else field.annotation
+    origin = get_origin(annotation)
+    if origin is dict:
+        return get_args(annotation)[1]
+    if origin is list:
+        return get_args(annotation)[0]
+    if origin in (Union, types.UnionType):
+        for member in get_args(annotation):
+            tag = getattr(member, "model_fields", {}).get("type")
+            if tag is not None and get_args(tag.annotation) == (part,):
+                return member
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation

@@ -1,0 +1,222 @@
+"""The one retry policy for Jira and Airtable calls: transient failures only, within a budget."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import requests
+from jira.exceptions import JIRAError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_before_delay,
+    wait_random_exponential,
+)
+
+from mappings.errors import RdsyncError
+
+T = TypeVar("T")
+
+# requests raises these for refused, reset and dropped connections and for timeouts;
+# ChunkedEncodingError is a connection that dropped in the middle of a body.
+TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+class ToolUnavailable(RdsyncError):
+    """A call kept failing with transient errors until the retry budget ran out."""
+
+    exit_code = 3
+
+
+class CertificateRefused(RdsyncError):
+    """The site's TLS certificate could not be verified: never retried, as it will not heal."""
+
+
+def status_of(error: BaseException) -> int | None:
+    """The HTTP status of a JIRAError or requests.HTTPError (pyairtable raises those)."""
+    if isinstance(error, JIRAError):
+        if error.status_code is not None:
+            return int(error.status_code)
+        response = error.response
+    elif isinstance(error, requests.HTTPError):
+        response = error.response
+    else:
+        return None
+    return None if response is None else int(response.status_code)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Connection errors, timeouts, 429 and 5xx: worth another try. 4xx other than 429 is not,
+    nor a certificate that fails verification (requests counts it as a connection error)."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return False
+    if isinstance(error, TRANSIENT_EXCEPTIONS):
+        return True
+    status = status_of(error)
+    return status is not None and (status == 429 or status >= 500)
+
+
+def retry_after(error: BaseException, now: datetime | None = None) -> float | None:
+    """Seconds the server asked us to wait (`Retry-After` as seconds or an HTTP date), if any."""
+    response = getattr(error, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    value = str(value).strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def describe_failure(error: BaseException) -> str:
+    status = status_of(error)
+    if status is not None:
+        return f"HTTP {status}"
+    return type(error).__name__
+
+
+class RetryStats:
+    """Retries made in a run, by reason, for the run summary; safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.by_reason: Counter[str] = Counter()
+        self.waited_seconds = 0.0
+        self.gave_up = 0
+
+    @property
+    def retries(self) -> int:
+        return sum(self.by_reason.values())
+
+    def record(self, reason: str, wait: float) -> None:
+        with self._lock:
+            self.by_reason[reason] += 1
+            self.waited_seconds += wait
+
+    def record_give_up(self) -> None:
+        with self._lock:
+            self.gave_up += 1
+
+    def summary(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "retries": sum(self.by_reason.values()),
+                "by_reason": dict(sorted(self.by_reason.items())),
+                "waited_seconds": round(self.waited_seconds, 3),
+                "gave_up": self.gave_up,
+            }
+
+
+class RetryPolicy:
+    """Retry transient failures with Retry-After or exponential backoff, inside a time budget.
+
+    `stop_before_delay` never starts a wait that would end past the budget, so a call takes
+    at most about `budget_seconds` plus one request's own timeout.
+    """
+
+    def __init__(
+        self,
+        *,
+        budget_seconds: float = 120.0,
+        max_wait_seconds: float = 60.0,
+        initial_wait_seconds: float = 0.5,
+        tool: str = "the tool",
+        stats: RetryStats | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.budget_seconds = budget_seconds
+        self.max_wait_seconds = max_wait_seconds
+        self.tool = tool
+        self.stats = stats or RetryStats()
+        self._sleep = sleep
+        self._backoff = wait_random_exponential(
+            multiplier=initial_wait_seconds, max=max_wait_seconds
+        )
+
+    @classmethod
+    def from_config(cls, config: Any, *, tool: str, stats: RetryStats | None = None) -> RetryPolicy:
+        """From a `[retry]` table (connector.config.RetryConfig)."""
+        return cls(
+            budget_seconds=config.budget_seconds,
+            max_wait_seconds=config.max_wait_seconds,
+            initial_wait_seconds=config.initial_wait_seconds,
+            tool=tool,
+            stats=stats,
+        )
+
+    def wait_seconds(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        asked = retry_after(error) if error is not None else None
+        if asked is not None:
+            return min(asked, self.max_wait_seconds)
+        return float(self._backoff(state))
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        self.stats.record(describe_failure(error) if error else "unknown", wait)
+
+    def call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn(*args, **kwargs)`, retried on transient errors; `what` names the call in errors.
+
+        Non-transient errors (400, 401, 403, 404, ...) are raised at once, unchanged.
+        """
+        retrying = Retrying(
+            retry=retry_if_exception(is_transient),
+            wait=self.wait_seconds,
+            stop=stop_before_delay(self.budget_seconds),
+            before_sleep=self._before_sleep,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        started = time.monotonic()
+        try:
+            return retrying(fn, *args, **kwargs)
+        except requests.exceptions.SSLError as error:
+            raise certificate_refused(self.tool, what, error) from None
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            self.stats.record_give_up()
+            attempts = retrying.statistics.get("attempt_number", 1)
+            raise ToolUnavailable(
+                f"{self.tool} kept failing ({describe_failure(error)}) after {attempts} "
+                f"attempts in {time.monotonic() - started:.0f} s",
+                where=what,
+                fix="Check that the site is up and reachable, then run again; a longer outage "
+                "can be ridden out by raising [retry] budget_seconds.",
+            ) from error
+
+
+def certificate_refused(tool: str, what: str, error: BaseException) -> CertificateRefused:
+    """The error for a certificate that failed verification, with the reason OpenSSL gave."""
+    found = re.search(r"certificate verify failed: ([^(]+)", str(error))
+    reason = found[1].strip() if found else "the TLS handshake failed"
+    return CertificateRefused(
+        f"{tool}'s TLS certificate could not be verified: {reason}",
+        where=what,
+        fix="Fix the site's certificate chain, or give Python the CA that signed it "
+        "(REQUESTS_CA_BUNDLE=/path/to/ca.pem). For a Jira source on a network you trust, "
+        "verify_tls = false turns the check off (and rdsync warns at every start).",
+    )

@@ -1,0 +1,297 @@
+"""JiraSource end to end against the sandbox, through the real `jira` client, calls counted."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from connector.config import AuthRefused, Config, JiraSourceConfig
+from connector.incremental import Cursor
+from connector.jira_source import JiraSource
+from connector.jira_write import adf
+from connector.retry import RetryPolicy
+from connector.sandbox.server import Sandbox
+from connector.sync_core import Snapshot, sync_source
+from connector.writeback import normalise_option, normalise_text
+from mappings.config import JiraMapping, load_mapping, parse_mapping_text
+from mappings.errors import ConfigError
+
+pytestmark = pytest.mark.e2e
+
+SEARCH = "/rest/api/3/search/jql"
+EDIT = "/rest/api/3/issue/{issueIdOrKey}"
+COMMENT = "/rest/api/3/issue/{issueIdOrKey}/comment"
+CHANGELOG = "/rest/api/3/issue/{issueIdOrKey}/changelog"
+
+
+def fast_retry() -> RetryPolicy:
+    return RetryPolicy(
+        tool="Jira", budget_seconds=30, max_wait_seconds=0.05, initial_wait_seconds=0.01
+    )
+
+
+def source_for(
+    sandbox: Sandbox, mapping: JiraMapping | None = None, token: str | None = None, **settings: Any
+) -> JiraSource:
+    values: dict[str, Any] = {"url": sandbox.url, "email": sandbox.email, "projects": ["DEL"]}
+    values.update(settings)
+    config = JiraSourceConfig(type="jira", **values).with_token(token or sandbox.token)
+    mapping = mapping or load_mapping("jira")  # type: ignore[assignment]
+    assert isinstance(mapping, JiraMapping)
+    return JiraSource("jira", config, mapping, retry=fast_retry())
+
+
+def searches(sandbox: Sandbox) -> list[dict[str, list[str]]]:
+    """The query of every search request the sandbox logged, oldest first."""
+    return [
+        parse_qs(urlsplit(row["url"]).query)
+        for row in sandbox.stats()["log"]
+        if row["path"] == SEARCH
+    ]
+
+
+@pytest.fixture
+def demo(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    """A private demo site: these tests write back, so they never touch the shared one."""
+    return make_sandbox(seed="demo")
+
+
+def test_a_full_read_pages_only_mapped_fields_and_follows_cut_changelogs(
+    demo: Sandbox,
+) -> None:
+    demo.seed_bulk(240, history=110, seed=4)  # 48 indicators with 110 changes each
+    demo.reset_stats()
+    source = source_for(demo)
+    result = source.read()
+    n = len(result.records)
+    assert n == 132 + 240
+    assert demo.count("GET", SEARCH) <= math.ceil(n / 100) + 5
+    assert demo.count() - demo.count("GET", CHANGELOG) == demo.count("GET", SEARCH) + 3
+    # Only indicators whose inline history was cut were followed, two pages each.
+    cut = [
+        key
+        for key, issue in result.records.items()
+        if issue["fields"]["issuetype"]["name"] == "Indicator" and issue["changelog"]["total"] > 100
+    ]
+    assert len(cut) == 48
+    assert demo.count("GET", CHANGELOG) == 2 * len(cut) == result.counts["changelog_calls"]
+    assert all(len(result.records[k]["changelog"]["histories"]) == 110 for k in cut)
+    mapped = source.map(result.records)
+    assert sum(1 for m in mapped.measurements if m.indicator_key == cut[0]) >= 100
+    asked = searches(demo)[0]
+    assert asked["maxResults"] == ["100"] and asked["expand"] == ["changelog"]
+    assert set(asked["fields"]) == set(source.read_fields())
+    assert "customfield_10040" in source.read_fields()  # the write-back likelihood
+    assert len(source.read_fields()) < 40  # not *all
+
+
+def test_incremental_reads_ask_from_the_cursor_minus_the_overlap(demo: Sandbox) -> None:
+    source = source_for(demo, overlap_seconds=600)
+    first = source.read()
+    assert first.full and first.cursor.value is not None
+    demo.reset_stats()
+    again = source.read(first.cursor)
+    since = first.cursor.value - source.overlap
+    jql = searches(demo)[0]["jql"][0]
+    assert f'updated >= "{since:%Y-%m-%d %H:%M}"' in jql
+    assert not again.full and again.counts["read"] == 0
+    assert again.counts["duplicates"] == len(first.cursor.seen) > 0
+    assert Cursor.load(again.cursor.dump()) == again.cursor
+
+
+def test_the_key_scan_pages_5000_ids_at_a_time(demo: Sandbox) -> None:
+    demo.seed_bulk(300, history=2, seed=5)
+    source = source_for(demo)
+    source.connect()
+    demo.reset_stats()
+    keys = source.scan_keys()
+    assert len(keys) == 432
+    assert demo.count("GET", SEARCH) == 1
+    asked = searches(demo)[0]
+    assert asked["maxResults"] == ["5000"] and asked["fields"] == ["key"]
+
+
+def test_write_back_then_a_second_sync_writes_nothing(demo: Sandbox) -> None:
+    source, snapshot, config = source_for(demo), Snapshot(), Config()
+    first = sync_source(source, snapshot, config, today=demo.anchor)
+    assert first.applied is not None and len(first.applied.written) == len(first.patches) > 20
+    assert demo.count("PUT", EDIT) == len(first.patches)
+    assert all(
+        "notifyUsers=false" in row["url"] for row in demo.stats()["log"] if row["method"] == "PUT"
+    )
+    demo.reset_stats()
+    second = sync_source(source, snapshot, config, today=demo.anchor)
+    assert second.read.counts["read"] == len(first.patches)  # our own writes moved `updated`
+    assert second.patches == []
+    assert demo.count("PUT", EDIT) == 0 and demo.count("POST", COMMENT) == 0
+    issue = source.client.issue(first.patches[0].key, fields=",".join(source.field_ids.values()))
+    rationale = issue.raw["fields"][source.field_ids["rationale"]]
+    assert rationale["type"] == "doc"  # paragraphs travel as ADF on Cloud
+
+
+def test_an_edit_is_read_alone_and_rewrites_only_the_records_that_change(demo: Sandbox) -> None:
+    source, snapshot, config = source_for(demo), Snapshot(), Config()
+    sync_source(source, snapshot, config, today=demo.anchor)
+    sync_source(source, snapshot, config, today=demo.anchor)
+    keys = demo.demo()["keys"]
+    indicator, target = keys["P4-O2-I1"], keys["P4-O2-I1-T1"]
+    value_field = source.field_id("Current value")
+    assert value_field is not None
+    source.client.issue(indicator).update(fields={value_field: 22.0}, notify=False)
+    demo.reset_stats()
+    third = sync_source(source, snapshot, config, today=demo.anchor)
+    assert list(third.read.records) == [indicator]
+    changed = {patch.key for patch in third.patches}
+    assert target in changed
+    assert demo.count("PUT", EDIT) == len(changed)
+    lineage = {target, keys["P4-O2"], keys["P4"]} | {
+        e.key for e in third.mapped.entities if target in getattr(e, "drives", [])
+    }
+    assert changed <= lineage
+    # 22 is far below the baseline (28.5): the target falls from Green, and says so once.
+    likelihood = next(p for p in third.patches if p.key == target).changes.get("likelihood")
+    assert likelihood in ("1 - Red", "2 - Amber/Red")
+    comments = demo.count("POST", COMMENT)
+    assert comments == sum(1 for p in third.patches if p.comment) >= 1
+    demo.reset_stats()
+    fourth = sync_source(source, snapshot, config, today=demo.anchor)
+    assert fourth.patches == [] and demo.count("PUT", EDIT) == 0
+
+
+def test_issues_that_leave_the_scope_leave_the_snapshot(demo: Sandbox) -> None:
+    source = source_for(demo, projects=[], jql="project = DEL AND statusCategory != Done")
+    snapshot, config = Snapshot(), Config()
+    sync_source(source, snapshot, config, today=demo.anchor)
+    gone = next(
+        key
+        for key, issue in sorted(snapshot.records.items())
+        if issue["fields"]["issuetype"]["name"] == "Milestone"
+    )
+    done = next(t["id"] for t in source.client.transitions(gone) if t["name"] == "Done")
+    source.client.transition_issue(gone, done)
+    report = sync_source(source, snapshot, config, today=demo.anchor)
+    assert report.deleted == [gone]
+    assert gone not in snapshot.records
+    assert gone not in {e.key for e in report.mapped.entities}
+
+
+def test_a_refused_option_names_the_issue_and_field_and_the_rest_is_written(
+    demo: Sandbox,
+) -> None:
+    mapping = parse_mapping_text(jira_mapping_text().replace("2 - Amber/Red", "2 - Amber-Red"))
+    assert isinstance(mapping, JiraMapping)
+    source, snapshot = source_for(demo, mapping=mapping), Snapshot()
+    report = sync_source(source, snapshot, Config(), today=demo.anchor)
+    assert report.applied is not None
+    refused = [p for p in report.patches if p.changes.get("likelihood") == "2 - Amber-Red"]
+    assert refused and report.applied.failures
+    failure = report.applied.failures[0]
+    assert str(failure) == (
+        f"{failure.key}: field 'Delivery likelihood' has no option '2 - Amber-Red': "
+        "add the option in Jira or change [writeback] in the config"
+    )
+    assert len(report.applied.failures) == len(refused)
+    assert len(report.applied.written) == len(report.patches) - len(refused) > 0
+
+
+def jira_mapping_text() -> str:
+    """The bundled Jira mapping's TOML, for tests that change one setting."""
+    return resources.files("mappings.defaults").joinpath("jira.toml").read_text("utf-8")
+
+
+def test_a_wrong_token_stops_before_any_search(demo: Sandbox) -> None:
+    source = source_for(demo, token="not-the-token", token_env="DEL_JIRA_TOKEN")
+    demo.reset_stats()
+    with pytest.raises(AuthRefused) as caught:
+        source.read()
+    assert caught.value.where == "sources.jira.token_env"
+    assert "DEL_JIRA_TOKEN" in str(caught.value) and "not-the-token" not in str(caught.value)
+    assert demo.count("GET", SEARCH) == 0
+
+
+def test_server_mode_pages_with_start_at_and_writes_plain_text(
+    make_sandbox: Callable[..., Sandbox],
+) -> None:
+    server = make_sandbox(seed="demo", mode="server")
+    source = source_for(server, deployment="server", page_size=50)
+    snapshot, config = Snapshot(), Config()
+    first = sync_source(source, snapshot, config, today=server.anchor)
+    assert len(first.read.records) == 132
+    starts = [
+        parse_qs(urlsplit(r["url"]).query)["startAt"]
+        for r in server.stats()["log"]
+        if r["path"] == "/rest/api/2/search"
+    ]
+    assert starts[:3] == [["0"], ["50"], ["100"]]
+    assert first.applied is not None and first.applied.written
+    key = first.applied.written[0]
+    issue = source.client.issue(key, fields=source.field_ids["rationale"])
+    assert isinstance(issue.raw["fields"][source.field_ids["rationale"]], str)
+    second = sync_source(source, snapshot, config, today=server.anchor)
+    assert second.patches == []
+
+
+def test_faults_do_not_change_the_end_state(make_sandbox: Callable[..., Sandbox]) -> None:
+    """20% of requests meet a 429, a 503 or a dropped connection: the same fields and
+    comments result as on a site without faults."""
+    clean = make_sandbox(seed="demo")
+    faulty = make_sandbox(seed="demo", anchor=clean.anchor)
+    spec = "429:0.07,503:0.07,drop:0.06,seed=11,retry-after=0"
+    states = []
+    for site in (clean, faulty):
+        source, snapshot = source_for(site), Snapshot()
+        site.set_faults(spec if site is faulty else None)
+        sync_source(source, snapshot, Config(), today=site.anchor)
+        site.set_faults(None)
+        indicator, value_field = site.demo()["keys"]["P4-O2-I1"], source.field_id("Current value")
+        assert value_field is not None
+        source.client.issue(indicator).update(fields={value_field: 22.0}, notify=False)
+        site.set_faults(spec if site is faulty else None)
+        changed = sync_source(source, snapshot, Config(), today=site.anchor)
+        assert changed.applied is not None and changed.applied.comments >= 1
+        sync_source(source, snapshot, Config(), today=site.anchor)
+        site.set_faults(None)
+        states.append(_write_back_state(source))
+    assert faulty.count(status=429) + faulty.count(status=503) + faulty.count(status=0) > 5
+    assert source.retry.stats.retries > 5
+    assert states[0] == states[1]
+
+
+def _write_back_state(source: JiraSource) -> dict[str, Any]:
+    """Every issue's write-back values (but the time) and its comment count."""
+    result = source.read()
+    state = {}
+    for key, issue in result.records.items():
+        fields = issue["fields"]
+        values = (
+            normalise_option(fields.get(source.field_ids["likelihood"])),
+            normalise_text(fields.get(source.field_ids["rationale"])),
+            normalise_text(fields.get(source.field_ids["gaps"])),
+        )
+        comments = source.client._get_json(f"issue/{key}/comment")["total"]
+        state[key] = (values, comments)
+    return state
+
+
+def test_adf_holds_one_paragraph_per_line() -> None:
+    doc = adf("Evidence of progress: 1 - behind\n\n  Capped: at 2  ")
+    assert [p["content"][0]["text"] for p in doc["content"]] == [
+        "Evidence of progress: 1 - behind",
+        "Capped: at 2",
+    ]
+
+
+def test_a_bad_scope_or_deployment_names_its_config_key(demo: Sandbox) -> None:
+    bad_jql = source_for(demo, projects=[], jql="project = DEL AND colour = blue")
+    with pytest.raises(ConfigError) as caught:
+        bad_jql.read()
+    assert caught.value.where == "sources.jira.jql" and "colour" in str(caught.value)
+    wrong = source_for(demo, deployment="server")
+    with pytest.raises(ConfigError) as caught:
+        wrong.read()
+    assert caught.value.where == "sources.jira.deployment"

@@ -1,0 +1,106 @@
+"""The client-side limiter keeps any sliding window under the rate, per key, across threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from connector.ratelimit import RateLimiter
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def max_in_window(starts: list[float], window: float) -> int:
+    starts = sorted(starts)
+    return max(sum(1 for s in starts if first <= s < first + window) for first in starts)
+
+
+def test_the_first_calls_go_at_once_then_the_window_holds() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(5, margin=0.05, clock=clock, sleep=clock.sleep)
+    starts = []
+    for _ in range(23):
+        limiter.acquire("appA")
+        starts.append(clock.now)
+    assert starts[:5] == [100.0] * 5
+    assert starts[5] == pytest.approx(101.05)
+    assert max_in_window(starts, 1.05) == 5
+    # 23 calls: 5 per 1.05 s, so the last one starts after four full windows.
+    assert starts[-1] == pytest.approx(100 + 4 * 1.05)
+
+
+def test_keys_are_limited_separately() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(2, margin=0, clock=clock, sleep=clock.sleep)
+    waits = [limiter.acquire(key) for key in ("a", "a", "b", "b")]
+    assert waits == [0, 0, 0, 0]
+    assert limiter.acquire("a") == pytest.approx(1.0)
+
+
+def test_an_idle_limiter_lets_calls_through_without_waiting() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        limiter.acquire()
+    clock.now += 2
+    assert limiter.acquire() == 0
+    assert limiter.calls == 6
+
+
+def test_threads_share_the_limit() -> None:
+    seen = threading.local()
+
+    def clock() -> float:  # called under the limiter's lock: this thread's "now"
+        seen.now = time.monotonic()
+        return float(seen.now)
+
+    limiter = RateLimiter(10, per=0.2, margin=0.01, clock=clock)
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(6):
+            wait = limiter.acquire("base")
+            with lock:
+                starts.append(seen.now + wait)  # the slot this call was given
+
+    threads = [threading.Thread(target=worker) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(starts) == 30
+    assert max_in_window(starts, 0.21) == 10
+    assert max(starts) - min(starts) >= 2 * 0.21 - 1e-9  # 30 calls span three windows
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError):
+        RateLimiter(0)
+
+
+def test_a_slot_counts_the_window_from_when_its_call_ended() -> None:
+    """Requests that arrive late (a loaded machine) still never crowd the server's window."""
+    clock = FakeClock()
+    limiter = RateLimiter(5, margin=0.01, clock=clock, sleep=clock.sleep)
+    ends = []
+    for _ in range(12):
+        with limiter.slot("appA"):
+            clock.now += 0.2  # the request takes 0.2 s; it reached the server at some point in it
+        ends.append(clock.now)
+    # Any request arrives before it ends; after the 5th, each starts a window after an end.
+    starts = [end - 0.2 for end in ends]
+    for i in range(5, 12):
+        assert starts[i] >= ends[i - 5] + 1.01 - 1e-9
+    assert max_in_window(ends, 1.0) <= 5
