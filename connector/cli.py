@@ -16,6 +16,12 @@ COMMANDS: dict[str, str] = {
     "check": "connector.cli_check:check",
     "rules": "connector.cli_rules:rules",
     "sandbox": "connector.sandbox.cli:sandbox",
+    "sync": "connector.cli_sync:sync",
+    "run": "connector.cli_sync:run",
+    "demo": "connector.demo:demo",
+    "report": "connector.reporting:report",
+    "stocktake": "connector.reporting:stocktake",
+    "mapping": "connector.cli_mapping:mapping",
 }
 
 
@@ -53,3 +59,7 @@ def main() -> None:
     Reads tickets and records through field mappings, checks the manual's rules, judges the
     likelihood of delivery and writes it back, and reports to the CRDO.
     """
+
+
+if __name__ == "__main__":
+    main()

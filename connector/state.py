@@ -6,16 +6,18 @@ import fcntl
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from mappings.errors import RdsyncError
-from mappings.model import Measurement
-from rules.model import Assessment, Rating
+from mappings.model import DataProblem, Entity, Measurement
+from rules.model import Assessment, Finding, Rating, RubricRating
 
 # Each entry upgrades the schema by one version; never edit one that has shipped.
 MIGRATIONS: tuple[str, ...] = (
@@ -78,6 +80,23 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE UNIQUE INDEX ledger_token ON ledger (source, key, action, token);
     """,
+    """
+    CREATE TABLE run_outputs (
+        run_id INTEGER PRIMARY KEY,
+        entities TEXT NOT NULL,          -- the mapped architecture, as entity JSON
+        problems TEXT NOT NULL,          -- data problems met while mapping (RD9xx)
+        findings TEXT NOT NULL,
+        rubric TEXT NOT NULL
+    );
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,              -- report | stocktake
+        subject TEXT NOT NULL DEFAULT '',
+        generated_at TEXT NOT NULL,
+        path TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -97,6 +116,39 @@ class StoredRecord:
     content_hash: str
     updated: str | None
     raw: dict[str, Any]
+
+
+_ENTITIES = TypeAdapter(list[Entity])
+_PROBLEMS = TypeAdapter(list[DataProblem])
+_FINDINGS = TypeAdapter(list[Finding])
+_RUBRIC = TypeAdapter(list[RubricRating])
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """What a run concluded, kept so that reports are built from the store, offline."""
+
+    entities: list[Any]
+    problems: list[DataProblem]
+    findings: list[Finding]
+    rubric: list[RubricRating]
+
+    def dump(self) -> tuple[str, str, str, str]:
+        return (
+            _ENTITIES.dump_json(self.entities).decode(),
+            _PROBLEMS.dump_json(self.problems).decode(),
+            _FINDINGS.dump_json(self.findings).decode(),
+            _RUBRIC.dump_json(self.rubric).decode(),
+        )
+
+    @classmethod
+    def load(cls, row: tuple[str, str, str, str]) -> RunOutputs:
+        return cls(
+            _ENTITIES.validate_json(row[0]),
+            _PROBLEMS.validate_json(row[1]),
+            _FINDINGS.validate_json(row[2]),
+            _RUBRIC.validate_json(row[3]),
+        )
 
 
 @dataclass(frozen=True)
@@ -254,9 +306,10 @@ class StateStore:
         *,
         cursors: dict[str, str],
         records: dict[str, dict[str, StoredRecord]],
-        deleted: dict[str, Iterable[str]],
+        deleted: Mapping[str, Iterable[str]],
         measurements: Iterable[Measurement],
         assessments: Iterable[Assessment],
+        outputs: RunOutputs | None = None,
     ) -> None:
         """Everything a run learnt, in one transaction: it lands whole or not at all.
 
@@ -309,6 +362,12 @@ class StateStore:
                     for a in assessments
                 ],
             )
+            if outputs is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO run_outputs "
+                    "(run_id, entities, problems, findings, rubric) VALUES (?,?,?,?,?)",
+                    (run_id, *outputs.dump()),
+                )
 
     # -- history --------------------------------------------------------------------------
 
@@ -338,11 +397,17 @@ class StateStore:
         found = (Assessment.model_validate_json(body) for (body,) in rows)
         return {a.key: a for a in found}
 
-    def previous_ratings(self) -> dict[str, Rating]:
-        """The latest stored rating of every key: what RD403 compares against."""
+    def previous_ratings(self, on_or_before: date | None = None) -> dict[str, Rating]:
+        """The latest stored rating of every key, or the latest made on or before a date.
+
+        A sync every few minutes must not compare a rating with itself: RD403 and the
+        problem-solving levels look back a whole assessment period (`on_or_before`).
+        """
+        cutoff = "9999-12-31" if on_or_before is None else on_or_before.isoformat()
         rows = self.db.execute(
             "SELECT key, likelihood FROM assessments a WHERE run_id = "
-            "(SELECT MAX(run_id) FROM assessments b WHERE b.key = a.key)"
+            "(SELECT MAX(run_id) FROM assessments b WHERE b.key = a.key AND b.assessed_on <= ?)",
+            (cutoff,),
         )
         return {key: Rating(value) for key, value in rows}
 
@@ -351,6 +416,37 @@ class StateStore:
             "SELECT assessed_on, likelihood FROM assessments WHERE key=? ORDER BY run_id", (key,)
         )
         return [(on, Rating(value)) for on, value in rows]
+
+    def outputs(self, run_id: int | None = None) -> tuple[int, RunOutputs] | None:
+        """The conclusions of one run (default: the newest run that stored any)."""
+        query = "SELECT run_id, entities, problems, findings, rubric FROM run_outputs "
+        row = (
+            self.db.execute(query + "ORDER BY run_id DESC LIMIT 1").fetchone()
+            if run_id is None
+            else self.db.execute(query + "WHERE run_id=?", (run_id,)).fetchone()
+        )
+        return None if row is None else (int(row[0]), RunOutputs.load(row[1:]))
+
+    def run_info(self, run_id: int) -> RunInfo | None:
+        return next((r for r in self.runs(10_000) if r.id == run_id), None)
+
+    # -- reports --------------------------------------------------------------------------
+
+    def record_report(self, run_id: int, kind: str, subject: str, path: Path) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO reports (run_id, kind, subject, generated_at, path) "
+                "VALUES (?,?,?,?,?)",
+                (run_id, kind, subject, _now(), str(path)),
+            )
+
+    def last_report(self, kind: str = "report") -> tuple[int, str] | None:
+        """(run id, generated at) of the newest report of a kind."""
+        row = self.db.execute(
+            "SELECT run_id, generated_at FROM reports WHERE kind=? ORDER BY id DESC LIMIT 1",
+            (kind,),
+        ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
 
     # -- the write ledger -----------------------------------------------------------------
 

@@ -1,0 +1,355 @@
+"""One sync run over all sources: read → map → rules → assess → plan → apply → commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from connector.airtable_source import AirtableSource, TableRecord
+from connector.config import AirtableSourceConfig, Config, JiraSourceConfig
+from connector.incremental import Cursor, ReadResult
+from connector.jira_source import JiraSource
+from connector.retry import RetryPolicy
+from connector.state import RunOutputs, StateStore, StoredRecord
+from connector.sync_core import Snapshot, Source, judge, map_guarded, plan_source, refresh
+from connector.writeback import (
+    ApplyResult,
+    Patch,
+    normalise_option,
+)
+from mappings.config import AirtableMapping, JiraMapping, load_mapping
+from mappings.errors import ConfigError
+from mappings.graph import Architecture
+from mappings.records import MappedRecords
+from rules.model import Assessment, Finding, RubricRating
+from rules.rubric import rate_rubric
+
+log = logging.getLogger("rdsync.sync")
+
+BATCH = 10  # patches applied (and checked for a stop) at a time: one Airtable request
+
+
+def build_sources(config: Config) -> dict[str, Source]:
+    """A connector for every `[sources.<name>]`, each with its mapping and the one retry policy."""
+    sources: dict[str, Source] = {}
+    for name, cfg in config.sources.items():
+        mapping = load_mapping(config.mapping_path(cfg))
+        where = f"sources.{name}.mapping"
+        if isinstance(cfg, JiraSourceConfig):
+            if not isinstance(mapping, JiraMapping):
+                raise ConfigError(
+                    f"{cfg.mapping!r} is not a Jira mapping", where=where, fix='Use "jira".'
+                )
+            retry = RetryPolicy.from_config(config.retry, tool="Jira")
+            sources[name] = JiraSource(name, cfg, mapping, retry=retry, writeback=config.writeback)
+        elif isinstance(cfg, AirtableSourceConfig):
+            if not isinstance(mapping, AirtableMapping):
+                raise ConfigError(
+                    f"{cfg.mapping!r} is not an Airtable mapping",
+                    where=where,
+                    fix='Use "airtable".',
+                )
+            retry = RetryPolicy.from_config(config.retry, tool="Airtable")
+            sources[name] = AirtableSource(
+                name, cfg, mapping, retry=retry, writeback=config.writeback
+            )
+    return sources
+
+
+@dataclass
+class Outcome:
+    """What one run did, for the summary line, the run log and `rdsync demo`."""
+
+    run_id: int
+    dry_run: bool
+    full: bool
+    arch: Architecture
+    findings: list[Finding]
+    assessments: dict[str, Assessment]
+    rubric: list[RubricRating]
+    patches: list[Patch]
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        c = self.counts
+        sev = Counter(f.severity.value for f in self.findings)
+        mode = "dry run" if self.dry_run else ("full sync" if self.full else "sync")
+        return (
+            f"rdsync {mode}: read {c['read']} records ({c['changed']} changed, "
+            f"{c['deleted']} gone) · {len(self.arch)} entities · {len(self.findings)} findings "
+            f"({sev['error']} errors, {sev['warning']} warnings, {sev['info']} infos) · "
+            f"{c['ratings_changed']} ratings changed · {len(self.patches)} planned, "
+            f"{c['written']} written, {c['comments']} comments, {c['refused']} refused · "
+            f"{c['api_calls']} API calls · {self.seconds:.1f} s"
+        )
+
+
+def content_hash(raw: Any) -> str:
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+class SyncRun:
+    """A run is one transaction of state: nothing it learnt is committed before its writes."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: StateStore,
+        *,
+        sources: Mapping[str, Source] | None = None,
+        today: date | None = None,
+        now: datetime | None = None,
+        echo: Callable[[str], None] = print,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_write: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.sources = dict(sources) if sources is not None else build_sources(config)
+        self.now = now or datetime.now(UTC)
+        self.today = today or self.now.date()
+        self.echo = echo
+        self.should_stop = should_stop
+        self.on_write = on_write  # (patches done, patches in all): a progress bar's feed
+
+    def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
+        started = time.monotonic()
+        run_id = self.store.start_run(full=full, dry_run=dry_run)
+        log.info("run=%s phase=start full=%s dry_run=%s", run_id, full, dry_run)
+        try:
+            outcome = self._execute(run_id, full=full, dry_run=dry_run)
+        except BaseException as error:
+            self.store.finish_run(run_id, "failed", {}, [f"{type(error).__name__}: {error}"])
+            raise
+        outcome.seconds = time.monotonic() - started
+        outcome.counts["seconds"] = round(outcome.seconds, 2)  # type: ignore[assignment]
+        self.store.finish_run(run_id, "ok", dict(outcome.counts), outcome.errors)
+        log.info("run=%s phase=end %s", run_id, _fields(outcome.counts))
+        return outcome
+
+    # -- the phases -----------------------------------------------------------------------
+
+    def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
+        counts: Counter[str] = Counter()
+        snapshots, reads, deleted = self._read(full, counts)
+        mapped = MappedRecords()
+        for name, source in self.sources.items():
+            mapped.extend(map_guarded(source, snapshots[name].records))
+        arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
+        counts["skipped"] = len(mapped.skipped)
+        period = timedelta(days=self.config.schedule.assessment_days)
+        previous = self.store.previous_ratings(self.today - period)
+        latest = self.store.previous_ratings()
+        findings, assessments = judge(arch, self.config, self.today, previous)
+        rubric = rate_rubric(arch, findings)
+        counts["ratings_changed"] = sum(
+            1 for k, a in assessments.items() if latest.get(k) != a.likelihood
+        )
+        log.info("run=%s phase=judged entities=%s findings=%s", run_id, len(arch), len(findings))
+        patches = self._plan(snapshots, arch, findings, assessments, rubric)
+        outcome = Outcome(run_id, dry_run, full, arch, findings, assessments, rubric, patches)
+        outcome.counts = counts
+        if dry_run:
+            for patch in patches:
+                self.echo(patch.describe())
+        elif self.config.writeback.enabled:
+            self._settle_comments(run_id, snapshots, patches, outcome)
+            self._apply(run_id, patches, outcome)
+        counts["api_calls"] = sum(
+            sum(getattr(s, "calls", Counter()).values()) for s in self.sources.values()
+        )
+        if not dry_run:
+            outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
+            self._commit(run_id, reads, deleted, mapped, assessments, outputs)
+        return outcome
+
+    def _read(
+        self, full: bool, counts: Counter[str]
+    ) -> tuple[dict[str, Snapshot], dict[str, ReadResult], dict[str, list[str]]]:
+        snapshots: dict[str, Snapshot] = {}
+        reads: dict[str, ReadResult] = {}
+        deleted: dict[str, list[str]] = {}
+        for name, source in self.sources.items():
+            stored = self.store.records(name)
+            snapshot = Snapshot(
+                records={key: _restore(source, record.raw) for key, record in stored.items()},
+                cursor=Cursor.load(self.store.cursor(name)),
+            )
+            incremental = not full and bool(stored) and snapshot.cursor.value is not None
+            result = source.read(snapshot.cursor if incremental else None)
+            deleted[name] = refresh(source, snapshot, result)
+            hashes = {key: record.content_hash for key, record in stored.items()}
+            counts["read"] += len(result.records)
+            counts["changed"] += sum(
+                1 for k, raw in result.records.items() if hashes.get(k) != content_hash(raw)
+            )
+            counts["deleted"] += len(deleted[name])
+            snapshots[name], reads[name] = snapshot, result
+            log.info(
+                "source=%s phase=read records=%s full=%s deleted=%s",
+                name,
+                len(result.records),
+                result.full,
+                len(deleted[name]),
+            )
+        return snapshots, reads, deleted
+
+    def _plan(
+        self,
+        snapshots: dict[str, Snapshot],
+        arch: Architecture,
+        findings: list[Finding],
+        assessments: dict[str, Assessment],
+        rubric: list[RubricRating],
+    ) -> list[Patch]:
+        patches: list[Patch] = []
+        for name, source in self.sources.items():
+            records = snapshots[name].records
+            patches += plan_source(
+                source, records, arch, findings, assessments, self.config, self.now, rubric
+            )
+        return patches
+
+    def _apply(self, run_id: int, patches: list[Patch], outcome: Outcome) -> None:
+        """Write in batches of ten (Airtable's request size), each first recorded in the ledger
+        and then marked done or failed, checking between batches whether to stop."""
+        done = 0
+        for name, source in self.sources.items():
+            mine = [p for p in patches if p.source == name]
+            for start in range(0, len(mine), BATCH):
+                if self.should_stop():
+                    outcome.errors.append("stopped before all writes: the next run finishes them")
+                    return
+                batch = mine[start : start + BATCH]
+                self._apply_batch(run_id, source, batch, outcome)
+                done += len(batch)
+                if self.on_write is not None:
+                    self.on_write(done, len(patches))
+
+    def _apply_batch(
+        self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome
+    ) -> None:
+        entries, comments = {}, {}
+        for patch in batch:
+            token = content_hash([patch.key, {k: str(v) for k, v in patch.changes.items()}])
+            detail = {"fields": sorted(patch.fields), "comment": patch.comment is not None}
+            entries[patch.key] = self.store.plan_write(
+                run_id, patch.source, patch.key, "fields", token, detail
+            )
+            planned = _planned_comment(source, patch)
+            if planned is not None:  # recorded first: a run killed before it lands settles it
+                said = {"text": planned[1], "likelihood": patch.changes.get("likelihood")}
+                comments[patch.key] = self.store.plan_write(
+                    run_id, patch.source, patch.key, "comment", planned[0], said
+                )
+        result: ApplyResult = source.apply(batch)
+        for key, entry in comments.items():
+            if key in result.commented:
+                self.store.mark_write(entry.id, "done")
+            elif key not in result.unsettled:  # refused, or its fields were: never sent
+                self.store.mark_write(entry.id, "failed")
+        for failure in result.failures:
+            outcome.errors.append(str(failure))
+            self.echo(f"refused: {failure}")
+        outcome.counts["written"] += len(result.written)
+        outcome.counts["comments"] += result.comments
+        outcome.counts["refused"] += len(result.failures)
+        written = set(result.written)
+        for key, entry in entries.items():
+            self.store.mark_write(entry.id, "done" if key in written else "failed")
+
+    def _settle_comments(
+        self,
+        run_id: int,
+        snapshots: dict[str, Snapshot],
+        patches: list[Patch],
+        outcome: Outcome,
+    ) -> None:
+        """Comments an earlier run recorded but cannot be sure it added: killed between the
+        edit and the comment, or the comment's answer timed out. Each is added once (the
+        source looks for its token first) if the record holds the rating it announces and
+        this run does not comment on the record anew; otherwise it is superseded."""
+        newer = {(p.source, p.key) for p in patches if p.comment}
+        for entry in self.store.ledger("planned"):
+            source = self.sources.get(entry.source)
+            settle = getattr(source, "settle_comment", None)
+            if entry.action != "comment" or entry.run_id == run_id or settle is None:
+                continue
+            assert source is not None
+            record = snapshots[entry.source].records.get(entry.key)
+            holds = record is not None and entry.detail.get("likelihood") == normalise_option(
+                source.current_values({entry.key: record})[entry.key].likelihood
+            )
+            if (entry.source, entry.key) in newer or not holds:
+                self.store.mark_write(entry.id, "superseded")
+                continue
+            status = settle(entry.key, entry.detail["text"], entry.token)
+            if status != "pending":
+                self.store.mark_write(entry.id, status)
+            outcome.counts["comments_settled"] += status == "done"
+
+    def _commit(
+        self,
+        run_id: int,
+        reads: dict[str, ReadResult],
+        deleted: dict[str, list[str]],
+        mapped: MappedRecords,
+        assessments: dict[str, Assessment],
+        outputs: RunOutputs,
+    ) -> None:
+        kinds = {e.key: str(e.kind) for e in mapped.entities}  # type: ignore[attr-defined]
+        records: dict[str, dict[str, StoredRecord]] = {}
+        for name, result in reads.items():
+            records[name] = {
+                key: StoredRecord(kinds.get(key), content_hash(raw), _updated(raw), raw)
+                for key, raw in result.records.items()
+            }
+        self.store.commit_run(
+            run_id,
+            cursors={name: result.cursor.dump() for name, result in reads.items()},
+            records=records,
+            deleted=deleted,
+            measurements=mapped.measurements,
+            assessments=assessments.values(),
+            outputs=outputs,
+        )
+
+
+def _planned_comment(source: Source, patch: Patch) -> tuple[str, str] | None:
+    """(token, text) of the comment the source adds with this patch (Jira's), if any."""
+    planned = getattr(source, "planned_comment", None)
+    return None if planned is None else planned(patch)
+
+
+def _calls(source: Source) -> int:
+    """The requests a source made (each logical call once; retries are counted apart)."""
+    calls = getattr(source, "calls", None)
+    return sum(calls.values()) if isinstance(calls, Counter) else 0
+
+
+def _restore(source: Source, raw: Any) -> Any:
+    """A stored record as the source returned it (Airtable's are (table, record) pairs)."""
+    if isinstance(source, AirtableSource) and isinstance(raw, list):
+        return TableRecord(*raw)
+    return raw
+
+
+def _updated(raw: Any) -> str | None:
+    if isinstance(raw, dict):
+        fields = raw.get("fields")
+        if isinstance(fields, dict) and isinstance(fields.get("updated"), str):
+            return str(fields["updated"])
+    return None
+
+
+def _fields(counts: Mapping[str, Any]) -> str:
+    return " ".join(f"{key}={value}" for key, value in sorted(counts.items()))

@@ -1,0 +1,212 @@
+"""End to end against the sandbox, through the real clients: one sync run, convergence, edits,
+a run killed mid-write, and the daemon's lock."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector.config import Config, load_config
+from connector.demo import TOKEN_FILE, demo_config
+from connector.sandbox.airtable_seed import BASE_ID
+from connector.sandbox.server import Sandbox
+from connector.state import StateStore
+from connector.sync import SyncRun
+from tests.conftest import jira_client
+
+pytestmark = pytest.mark.e2e
+
+ANCHOR = date(2026, 11, 22)
+WRITEBACK = ("Delivery likelihood", "Likelihood rationale", "Rubric gaps")
+ASSESSED = "issuetype in (Priority, Outcome, Target, Strategy)"
+EDIT = "/rest/api/3/issue/{issueIdOrKey}"
+COMMENT = "/rest/api/3/issue/{issueIdOrKey}/comment"
+
+
+def configure(folder: Path, sandbox: Sandbox, tool: str = "jira") -> Config:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / TOKEN_FILE).write_text(sandbox.token + "\n")
+    path = folder / "rdsync.toml"
+    path.write_text(demo_config(sandbox.url, sandbox.email, tool, BASE_ID))  # type: ignore[arg-type]
+    return load_config(path)
+
+
+def sync(config: Config, **kwargs: Any) -> Any:
+    store = StateStore(config.state_path)
+    try:
+        return SyncRun(config, store, today=ANCHOR, echo=lambda _: None).execute(**kwargs)
+    finally:
+        store.close()
+
+
+def tool_state(sandbox: Sandbox) -> dict[str, tuple[Any, ...]]:
+    """The owned write-back fields and comments of every assessed issue, as the tool has them."""
+    jira = jira_client(sandbox)
+    ids = [sandbox.field_id(name) for name in WRITEBACK]
+    state = {}
+    for issue in jira.search_issues(f"project = DEL AND {ASSESSED}", maxResults=0, fields=ids):
+        raw = issue.raw["fields"]
+        option = (raw.get(ids[0]) or {}).get("value")
+        texts = tuple(_text(raw.get(i)) for i in ids[1:])
+        comments = tuple(
+            _text(c.raw["body"]).split("\nrdsync:")[0] for c in jira.comments(issue.key)
+        )
+        state[issue.key] = (option, *texts, comments)
+    return state
+
+
+def _text(adf: Any) -> str:
+    from mappings.readers import read_paragraph
+
+    return read_paragraph(adf) or "" if adf else ""
+
+
+@pytest.fixture
+def demo(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    return make_sandbox(seed="demo", anchor=ANCHOR)
+
+
+def test_first_sync_rates_every_assessed_ticket_in_the_tool(demo: Sandbox, tmp_path: Path) -> None:
+    outcome = sync(configure(tmp_path, demo), full=True)
+    state = tool_state(demo)
+    assert len(state) >= 40
+    keys_with_findings = {f.key for f in outcome.findings}
+    for key, (option, rationale, gaps, comments) in state.items():
+        assert option in {"1 - Red", "2 - Amber/Red", "3 - Amber/Green", "4 - Green"}, key
+        assert rationale.count("\n") >= 4, key  # a line per judgement
+        assert bool(gaps) == (key in keys_with_findings or outcome.arch.get(key).kind == "priority")
+        assert comments == ()  # a first rating is no change: no comment
+    assert outcome.counts["written"] == len(state)
+
+
+def test_second_sync_with_nothing_changed_writes_nothing(demo: Sandbox, tmp_path: Path) -> None:
+    config = configure(tmp_path, demo)
+    sync(config)
+    demo.reset_stats()
+    second = sync(config)
+    assert demo.count("PUT", EDIT) == 0
+    assert demo.count("POST", COMMENT) == 0
+    assert second.counts["written"] == 0 and second.patches == []
+    assert (
+        demo.count("POST", "/rest/api/3/search/jql") + demo.count("GET", "/rest/api/3/search/jql")
+        <= 3
+    )
+
+
+def feeds(arch: Any, key: str) -> set[str]:
+    """What a change on `key` may move: it, its ancestors, the strategies driving it, and what
+    those strategies drive (a strategy's rating caps its targets) with their ancestors."""
+    found = {key, *(a.key for a in arch.ancestors(key))}
+    for strategy in arch.strategies_for(key):
+        found.add(strategy.key)
+        for driven in arch.drives(strategy.key):
+            found |= {driven.key, *(a.key for a in arch.ancestors(driven.key))}
+    return found
+
+
+def test_one_edit_rewrites_only_that_ticket_and_its_rollups(demo: Sandbox, tmp_path: Path) -> None:
+    config = configure(tmp_path, demo)
+    first = sync(config)
+    assert sync(config).patches == []  # absorbs the updates our own writes made
+    keys = demo.demo()["keys"]
+    indicator, target = keys["P1-O1-I1"], keys["P1-O1-I1-T1"]
+    jira = jira_client(demo)
+    jira.issue(indicator).update(fields={demo.field_id("Current value"): 97.0}, notify=False)
+    demo.reset_stats()
+    third = sync(config)
+    assert third.counts["read"] == 1  # only the edited indicator
+    written = {p.key for p in third.patches}
+    assert target in written
+    assert written <= feeds(first.arch, target)
+    assert demo.count("PUT", EDIT) == len(written)
+    assert sync(config).patches == []
+
+
+def test_kill_during_apply_converges_without_duplicate_comments(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    def prepared(folder: Path) -> tuple[Sandbox, Config]:
+        sandbox = make_sandbox(seed="demo", anchor=ANCHOR)
+        config = configure(folder, sandbox)
+        sync(config)
+        jira = jira_client(sandbox)
+        for ref, value in (("P1-O1-I1", 60.0), ("P10-O1-I1", 1.0), ("P3-O1-I1", 99.0)):
+            jira.issue(sandbox.demo()["keys"][ref]).update(
+                fields={sandbox.field_id("Current value"): value}, notify=False
+            )
+        return sandbox, config
+
+    reference, reference_config = prepared(tmp_path / "reference")
+    sync(reference_config)
+    expected = tool_state(reference)
+
+    crashed, config = prepared(tmp_path / "crashed")
+    crashed.set_faults("issue_edit:slow:1,delay=0.3")
+    crashed.reset_stats()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "connector.cli",
+            "sync",
+            "--config",
+            str(tmp_path / "crashed" / "rdsync.toml"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while crashed.count("PUT", EDIT) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    crashed.set_faults(None)
+    sync(config)
+    assert tool_state(crashed) == expected
+    store = StateStore(config.state_path)
+    assert store.integrity() == "ok"
+    assert [r.status for r in store.runs()][1] == "running"  # the killed run, never finished
+    store.close()
+    assert sync(config).patches == []
+
+
+def test_a_second_daemon_refuses_to_start(demo: Sandbox, tmp_path: Path) -> None:
+    config = configure(tmp_path, demo)
+    path = str(tmp_path / "rdsync.toml")
+    first = subprocess.Popen(
+        [sys.executable, "-m", "connector.cli", "run", "--config", path],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not config.health_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert config.health_path.exists(), "the first daemon never completed a sync"
+    second = subprocess.run(
+        [sys.executable, "-m", "connector.cli", "run", "--config", path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 2
+    assert f"in use by rdsync pid {first.pid}" in second.stderr
+    assert "Traceback" not in second.stderr
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=30) == 0
+
+
+def test_config_example_loads(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "config.example.toml"
+    config = load_config(example, env={"RDSYNC_JIRA_TOKEN": "t", "RDSYNC_AIRTABLE_TOKEN": "t"})
+    assert set(config.sources) == {"jira", "airtable"}
+    assert config.schedule.sync_minutes == 15
