@@ -1,0 +1,65 @@
+"""Benchmark: the CRDO report of a 1,000-target portfolio, in each format, from one model.
+
+Run from the repository root:  python -m benchmarks.bench_report [--priorities 10]
+Each priority holds 100 targets (10 outcomes x 5 indicators x 2 targets), 25 strategies, their
+milestones and risks, quarterly measurements, assessments and findings. Prints wall and CPU
+seconds for the shared model (tables, then charts) and for each format's own work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mappings.model import Target
+from tests.fixtures_reports_bulk import portfolio
+
+
+def timed(label: str, work: Callable[[], Any]) -> tuple[Any, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"{label:<26} {wall:7.2f} s wall {cpu:7.2f} s CPU")
+    return result, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--priorities", type=int, default=10, help="100 targets each")
+    args = parser.parse_args()
+    from reports.document import build_document, draw_charts
+    from reports.html import render_report
+    from reports.json_out import write_json
+    from reports.pdf import write_pdf
+    from reports.xlsx import write_xlsx
+
+    data, _ = timed("portfolio (fixture)", lambda: portfolio(args.priorities))
+    targets = sum(1 for e in data.architecture.entities.values() if isinstance(e, Target))
+    print(f"  {targets:,} targets, {len(data.architecture):,} entities, "
+          f"{len(data.findings):,} findings, {len(data.assessments):,} assessments")  # fmt: skip
+    document, tables = timed("model: tables (pandas)", lambda: build_document(data, charts=False))
+    keys = list(document.tables["targets"]["key"])
+    _, charts = timed("model: charts (SVG)", lambda: draw_charts(document, keys))
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        html, render = timed("html: render", lambda: render_report(document))
+        (out / "report.html").write_text(html)
+        _, pdf = timed("pdf: print the HTML", lambda: write_pdf(html, out / "report.pdf"))
+        _, xlsx = timed("xlsx", lambda: write_xlsx(document, out / "report.xlsx"))
+        _, json_ = timed("json", lambda: write_json(document, out / "report.json"))
+        sizes = {p.suffix: p.stat().st_size / 2**20 for p in out.iterdir()}
+    print("sizes MiB: " + ", ".join(f"{k[1:]} {v:.1f}" for k, v in sorted(sizes.items())))
+    print("seconds per format, each with the shared model it needs (wall):")
+    print(f"  html {tables + charts + render:6.1f}")
+    print(f"  pdf  {tables + charts + render + pdf:6.1f}")
+    print(f"  xlsx {tables + xlsx:6.1f}")
+    print(f"  json {tables + json_:6.1f}")
+    print(f"  all four, one model: {tables + charts + render + pdf + xlsx + json_:6.1f}")
+
+
+if __name__ == "__main__":
+    main()

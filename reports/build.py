@@ -1,0 +1,120 @@
+"""The entry points: build a CRDO report or a stock take pack into a folder, in chosen formats."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from mappings.errors import InputError
+from reports.model import ReportData
+
+FORMATS = ("html", "pdf", "xlsx", "json")
+STOCKTAKE_FORMATS = ("html", "pdf")
+
+
+def build_report(
+    data: ReportData, out_dir: Path, formats: Sequence[str] = FORMATS
+) -> dict[str, Path]:
+    """Write the report in each format to `out_dir`; returns the path of each, by format.
+
+    All formats come from one model. The HTML is one self-contained page; the PDF is printed
+    from that same HTML; the XLSX has a sheet per table; the JSON follows report.schema.json.
+    """
+    from reports.document import build_document
+
+    wanted = _formats(formats, FORMATS)
+    folder = _folder(out_dir)
+    document = build_document(data, charts=bool({"html", "pdf"} & set(wanted)))
+    stem = f"crdo-report-{_slug(data.department or 'all-departments')}-{data.today.isoformat()}"
+    written: dict[str, Path] = {}
+    html = ""
+    if {"html", "pdf"} & set(wanted):
+        from reports.html import render_report
+
+        html = render_report(document)
+    for fmt in wanted:
+        path = folder / f"{stem}.{fmt}"
+        if fmt == "html":
+            _atomic(path, lambda p: p.write_text(html, encoding="utf-8"))
+        elif fmt == "pdf":
+            from reports.pdf import write_pdf
+
+            _atomic(path, lambda p: write_pdf(html, p))
+        elif fmt == "xlsx":
+            from reports.xlsx import write_xlsx
+
+            _atomic(path, lambda p: write_xlsx(document, p))
+        else:
+            from reports.json_out import write_json
+
+            _atomic(path, lambda p: write_json(document, p))
+        written[fmt] = path
+    return written
+
+
+def build_stocktake(
+    data: ReportData,
+    priority_key: str,
+    out_dir: Path,
+    formats: Sequence[str] = STOCKTAKE_FORMATS,
+) -> dict[str, Path]:
+    """Write the stock take pack of one priority (HTML and/or PDF) to `out_dir`."""
+    from reports.html import render_stocktake
+    from reports.stocktake import build_pack
+
+    wanted = _formats(formats, STOCKTAKE_FORMATS)
+    folder = _folder(out_dir)
+    html = render_stocktake(build_pack(data, priority_key))
+    stem = f"stocktake-{_slug(priority_key)}-{data.today.isoformat()}"
+    written: dict[str, Path] = {}
+    for fmt in wanted:
+        path = folder / f"{stem}.{fmt}"
+        if fmt == "html":
+            _atomic(path, lambda p: p.write_text(html, encoding="utf-8"))
+        else:
+            from reports.pdf import write_pdf
+
+            _atomic(path, lambda p: write_pdf(html, p))
+        written[fmt] = path
+    return written
+
+
+def _formats(formats: Sequence[str], allowed: Sequence[str]) -> list[str]:
+    """The requested formats, lower-cased, each once; an unknown one is an InputError."""
+    wanted = [f.strip().lower() for f in formats if f.strip()]
+    unknown = [f for f in wanted if f not in allowed]
+    if unknown or not wanted:
+        raise InputError(
+            f"unknown format {', '.join(unknown)}" if unknown else "no format asked for",
+            where="--format",
+            fix=f"Pass one or more of {', '.join(allowed)}, e.g. --format {','.join(allowed)}.",
+        )
+    return list(dict.fromkeys(wanted))
+
+
+def _folder(out_dir: Path) -> Path:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(
+            f"cannot create the output folder: {error.strerror}",
+            where=str(out_dir),
+            fix="Pass --out a folder you can write to.",
+        ) from error
+    return out_dir
+
+
+def _atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """Write to a temporary name and rename, so a reader never sees half a report."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "report"

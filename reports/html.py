@@ -1,0 +1,267 @@
+"""Renders report and stock take models to one self-contained, printable HTML page (jinja2)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from reports.document import ReportDocument, freshness
+from reports.frames import DECISION_LIMIT, JUDGEMENT_COLUMNS, RATING_COLUMNS
+from reports.model import ReportData
+from reports.review import CRITERION_COLUMNS, REVIEW_ROWS
+from reports.scope import APPROACHES, UNLINKED
+from reports.stocktake import SHARED_TARGETS, StocktakePack
+from rules.model import JUDGEMENTS, Rating
+
+SHORT = {1: "R", 2: "A/R", 3: "A/G", 4: "G"}
+JUDGEMENT_SHORT = ("Challenge", "Planning", "Capacity", "Stage", "Evidence")
+
+
+@cache
+def environment() -> Environment:
+    """The template environment: autoescaping everywhere, and undefined names are errors."""
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(day=day, month=month, number=number, label=label, short=short)
+    env.globals.update(
+        APPROACHES=APPROACHES,
+        JUDGEMENTS=JUDGEMENTS,
+        JUDGEMENT_SHORT=JUDGEMENT_SHORT,
+        RATINGS=[(r.value, r.label) for r in Rating],
+        change_text=change_text,
+        plural=plural,
+    )
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def day(value: date | datetime | None) -> str:
+    """3 Nov 2025, or with a time for a datetime: 3 Nov 2025, 08:30 UTC."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        zone = value.tzname() or ""
+        return f"{value.day} {value:%b %Y, %H:%M} {zone}".strip()
+    return f"{value.day} {value:%b %Y}"
+
+
+def month(value: date | None) -> str:
+    return "—" if value is None else f"{value:%b %Y}"
+
+
+def number(value: Any, unit: str | None = None) -> str:
+    """A value as a reader expects it: 80.6%, 2.75 hours, 93,000 people; a dash for none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    amount = float(value)
+    if abs(amount) >= 1000:
+        text = f"{amount:,.0f}"
+    elif amount == int(amount):
+        text = f"{int(amount)}"
+    else:
+        digits = 1 if abs(amount) >= 10 else 2
+        text = f"{amount:.{digits}f}".rstrip("0").rstrip(".")
+    if not unit:
+        return text
+    return f"{text}%" if unit == "%" else f"{text} {unit}"
+
+
+def label(value: int | None) -> str:
+    return "Not assessed" if value is None else Rating(int(value)).label
+
+
+def short(value: int | None) -> str:
+    return "—" if value is None else SHORT[int(value)]
+
+
+def change_text(now: int | None, before: int | None) -> tuple[str, str]:
+    """An arrow and its words for a change of likelihood: ('▼', 'down from Amber/Green')."""
+    if now is None:
+        return "", ""
+    if before is None:
+        return "•", "new"
+    if now > before:
+        return "▲", f"up from {label(before)}"
+    if now < before:
+        return "▼", f"down from {label(before)}"
+    return "=", "no change"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+CHANGE_LIMIT = 15  # rows per table of changes in the summary; the rest are in the heat map
+STALE_HOURS = 24  # the daemon syncs at least daily; older data means a sync has been failing
+
+
+def render_report(document: ReportDocument) -> str:
+    """The whole CRDO report as one HTML page."""
+    return render("report.html.j2", **report_context(document))
+
+
+def report_context(document: ReportDocument) -> dict[str, Any]:
+    data = document.data
+    changes = document.records("changes")
+    return {
+        "data": data,
+        "dept": data.department or "All departments",
+        "totals": {r["kind"]: r["total"] for r in document.records("likelihood_counts")},
+        "freshness": [_fresh(row) for row in document.records("freshness")],
+        "headline": headline(document),
+        "counts": document.records("likelihood_counts"),
+        "decisions": document.records("decisions"),
+        "decision_limit": DECISION_LIMIT,
+        "change_limit": CHANGE_LIMIT,
+        "since": _since(data),
+        "fell": [c for c in changes if c["change"] < 0],
+        "rose": [c for c in changes if c["change"] > 0],
+        "review": _review_blocks(document),
+        "elements": REVIEW_ROWS,
+        "heat": document.records("heat_map"),
+        "unlinked": UNLINKED,
+        "judgement_columns": list(JUDGEMENT_COLUMNS.values()),
+        "by_rule": document.records("findings_by_rule"),
+        "by_leader": document.records("findings_by_leader"),
+        "criteria": list(CRITERION_COLUMNS.items()),
+        "rubric": document.records("rubric_gaps"),
+        "targets": group_targets(document.records("targets")),
+        "charts": document.charts,
+        "legend": document.legend,
+        "problems": document.records("problem_solving"),
+        "quality": document.records("data_quality"),
+        "findings": document.records("findings"),
+        "method": METHOD,
+    }
+
+
+def _fresh(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "age": age_text(row["age_hours"]), "stale": row["age_hours"] > STALE_HOURS}
+
+
+def age_text(hours: float) -> str:
+    """How old data is, in the unit a reader expects: 20 minutes, 10.2 hours, 3 days."""
+    if hours < 1:
+        return plural(max(1, round(hours * 60)), "minute")
+    return f"{hours:g} hours" if hours < 48 else f"{hours / 24:.0f} days"
+
+
+def _since(data: ReportData) -> str:
+    if data.previous_generated_at is not None:
+        return f"the previous report of {day(data.previous_generated_at.date())}"
+    return "the last assessment"
+
+
+def headline(document: ReportDocument) -> list[str]:
+    """Two sentences a CRDO reads first: where the priorities stand and what moved."""
+    counts = {r["kind"]: r for r in document.records("likelihood_counts")}
+    p = counts["priority"]
+    parts = [f"{p[c]} {Rating(v).label}" for v, c in RATING_COLUMNS.items() if p[c]]
+    if p["not_assessed"]:
+        parts.append(f"{p['not_assessed']} not assessed")
+    first = f"Of {plural(p['total'], 'priority', 'priorities')}: {', '.join(parts) or 'none'}."
+    changes = document.records("changes")
+    fell = sum(1 for c in changes if c["change"] < 0)
+    rose = len(changes) - fell
+    decide = len(document.records("decisions"))
+    needs = f"{plural(decide, 'item')} {'needs' if decide == 1 else 'need'} a decision."
+    scope = document.scope
+    if all(scope.previous(a.key) is None for a in scope.assessments()):
+        return [first, f"This is the first assessment, so no change is shown yet; {needs}"]
+    moved = f"{plural(fell, 'item')} fell and {rose} rose"
+    return [first, f"Since {_since(document.data)}, {moved}; {needs}"]
+
+
+def _review_blocks(document: ReportDocument) -> list[dict[str, Any]]:
+    scope = document.scope
+    blocks: dict[str, dict[str, Any]] = {}
+    for row in document.records("architecture_review"):
+        key = row["priority_key"]
+        if key not in blocks:
+            rating = scope.likelihood(key)
+            blocks[key] = {
+                "key": key,
+                "name": row["priority"],
+                "leader": scope.leader(key),
+                "likelihood": None if rating is None else int(rating),
+                "rows": [],
+            }
+        blocks[key]["rows"].append(row)
+    return list(blocks.values())
+
+
+def group_targets(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Targets under the heading of their priority, in report order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row["priority"], []).append(row)
+    return list(groups.items())
+
+
+METHOD = [
+    "Architecture review: each row looks at the items its question is about and the rule "
+    "codes that answer it: "
+    + "; ".join(f"{r.element}: {', '.join(r.codes)}" for r in REVIEW_ROWS)
+    + ". A row is 4 Green with no error or warning among those codes; 3 Amber/Green when "
+    "under a quarter of its items carry an error; 2 Amber/Red under half; 1 Red from half, or "
+    "when the row has nothing to review.",
+    "Likelihood: five judgements, each 1 to 4 with the evidence beside it, and an overall "
+    "likelihood that never averages away a Red strategy (the manual's Rule 7). Missing "
+    "evidence is never read as good news.",
+    "Needs a decision: Red, fell two levels or more, triaged at problem level 3 or 4, or the "
+    "team's own rating two levels or more away from rdsync's.",
+    "Accountable leader: the owner of an item, else of the nearest owned item above it; items "
+    "with no owner anywhere above them are grouped as 'No accountable owner'.",
+]
+
+
+def render_stocktake(pack: StocktakePack) -> str:
+    """The T-shaped stock take pack of one priority as one HTML page."""
+    return render("stocktake.html.j2", **stocktake_context(pack))
+
+
+def stocktake_context(pack: StocktakePack) -> dict[str, Any]:
+    data, scope, key = pack.data, pack.scope, pack.priority.key
+    assessment = scope.assessment(key)
+    milestones = pack.milestones.to_dict("records")
+    likelihood, previous = scope.likelihood(key), scope.previous(key)
+    return {
+        "data": data,
+        "dept": data.department or "All departments",
+        "p": pack.priority,
+        "leader": scope.leader(key),
+        "freshness": [_fresh(row) for row in freshness(data).to_dict("records")],
+        "likelihood": None if likelihood is None else int(likelihood),
+        "previous": None if previous is None else int(previous),
+        "judgements": [
+            {"name": j.name, "rating": int(j.rating), "rationale": j.rationale}
+            for j in (assessment.judgements if assessment else [])
+        ],
+        "caps": assessment.caps if assessment else [],
+        "targets": pack.targets.to_dict("records"),
+        "target_rows": {t["key"]: t for t in pack.targets.to_dict("records")},
+        "shared_targets": SHARED_TARGETS,
+        "strategies": pack.strategies.to_dict("records"),
+        "judgement_columns": list(JUDGEMENT_COLUMNS.values()),
+        "since": _since(data),
+        "dives": pack.deep_dives,
+        "decisions": pack.decisions.to_dict("records"),
+        "overdue": [m for m in milestones if m["days"] < 0],
+        "upcoming": [m for m in milestones if m["days"] >= 0],
+        "weeks": data.horizon_days // 7,
+        "findings": pack.findings.to_dict("records"),
+        "charts": pack.charts,
+        "legend": pack.legend,
+    }

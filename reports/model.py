@@ -1,0 +1,56 @@
+"""What a report is built from: the architecture, findings and ratings of one run, and the last."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mappings.graph import Architecture
+from rules.base import Thresholds
+from rules.model import Assessment, Finding, Rating, RubricRating
+
+
+class ReportData(BaseModel):
+    """Everything a CRDO report or stock take pack shows; the renderers read nothing else.
+
+    The lead fills it from the state store of the last run. `previous` holds the likelihood of
+    each key at the previous report; where a key is missing there, `Assessment.previous` is used.
+    Team ratings come from `team_ratings`, else `Assessment.team_rating`, else the entity's own.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    department: str | None = None  # None: every department in the architecture
+    title: str = "CRDO compliance report"
+    generated_at: datetime
+    data_as_of: dict[str, datetime] = Field(default_factory=dict)  # source -> last read
+    architecture: Architecture
+    findings: list[Finding] = Field(default_factory=list)
+    assessments: dict[str, Assessment] = Field(default_factory=dict)
+    previous: dict[str, Rating] = Field(default_factory=dict)
+    previous_generated_at: datetime | None = None  # when the previous report was made
+    rubric: list[RubricRating] = Field(default_factory=list)
+    team_ratings: dict[str, Rating] = Field(default_factory=dict)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    horizon_days: int = Field(56, ge=1, description="next steps: milestones due this many days on")
+
+    @field_validator("generated_at", "previous_generated_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        """Naive datetimes are ambiguous on a cover page read in another time zone."""
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give an aware datetime, e.g. datetime.now(UTC)")
+        return value
+
+    @field_validator("data_as_of")
+    @classmethod
+    def _aware_sources(cls, value: dict[str, datetime]) -> dict[str, datetime]:
+        for source, at in value.items():
+            if at.tzinfo is None:
+                raise ValueError(f"data_as_of[{source!r}]: give an aware datetime")
+        return value
+
+    @property
+    def today(self) -> date:
+        return self.generated_at.date()

@@ -1,0 +1,235 @@
+"""Generates the JSON Schema of the report JSON and its documentation from the table columns.
+
+`python -m reports.schema` rewrites reports/report.schema.json and docs/report-json.md; a test
+fails when either is out of date, so the columns are described once, here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from reports.document import TABLE_COLUMNS, TABLE_TITLES
+from reports.json_out import SCHEMA_FILE, SCHEMA_VERSION
+from rules.model import JUDGEMENTS, RUBRIC_CRITERIA
+
+DOCS_FILE = Path(__file__).resolve().parents[1] / "docs" / "report-json.md"
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+NUM = {"type": "number"}
+RATING = {"type": "integer", "minimum": 1, "maximum": 4}
+DATE = {"type": "string", "format": "date"}
+STAMP = {"type": "string", "format": "date-time"}
+KIND = {"enum": ["priority", "outcome", "indicator", "target", "strategy", "milestone", "risk"]}
+SEVERITY = {"enum": ["error", "warning", "info"]}
+
+
+def maybe(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+# column -> (schema, description); per-table meanings in TABLE_OVERRIDES win.
+COLUMNS: dict[str, tuple[dict[str, Any], str]] = {
+    "key": (STR, "The ticket key (DEL-12) or record id (rec...) to open in the team's tool."),
+    "name": (STR, "The summary of the ticket or the name of the record."),
+    "kind": (maybe(KIND), "The entity kind of the key; null for a key that is no entity."),
+    "priority": (STR, 'The priority whose plan holds the item, as "KEY name".'),
+    "priority_key": (maybe(STR), "The key of that priority; null when none."),
+    "leader": (
+        STR,
+        "The accountable leader: the owners of the item, else of the nearest owned item above "
+        'it; "No accountable owner" when there is none.',
+    ),
+    "likelihood": (
+        maybe(RATING),
+        "Likelihood of delivery: 1 Red, 2 Amber/Red, 3 Amber/Green, "
+        "4 Green; null when not assessed.",
+    ),
+    "previous": (maybe(RATING), "The likelihood at the previous report."),
+    "change": (maybe(INT), "likelihood minus previous: negative fell, positive rose."),
+    "team": (maybe(RATING), "The team's own rating, where its tool records one."),
+    "disagreement": ({"type": "boolean"}, "The team's rating is two levels or more away."),
+    "source": (STR, "A configured source, e.g. jira or airtable."),
+    "as_of": (STAMP, "When that source was last read."),
+    "age_hours": (NUM, "Hours between that read and the report."),
+    "red": (INT, "How many of that kind are Red."),
+    "amber_red": (INT, "How many are Amber/Red."),
+    "amber_green": (INT, "How many are Amber/Green."),
+    "green": (INT, "How many are Green."),
+    "not_assessed": (INT, "How many have no assessment."),
+    "total": (INT, "How many in all."),
+    "why": (
+        STR,
+        "Why it needs a decision: Red, a fall of two levels, problem level 3 or 4, "
+        "or a team rating two levels away.",
+    ),
+    "ask": (STR, "The decision asked of the CRDO."),
+    "element": (
+        {"enum": ["Outcomes", "Indicators and Targets", "Strategies", "Accountability"]},
+        "The row of the manual's architecture review.",
+    ),
+    "question": (STR, "The manual's key question for that row."),
+    "rating": (RATING, "The row's rating, 1 to 4, from the findings of the plan."),
+    "notes": (STR, "The rule codes and keys behind the rating."),
+    "code": (STR, "The rule code, e.g. RD107."),
+    "manual": (STR, "The section of the manual the rule enforces."),
+    "severity": (SEVERITY, "error, warning or info (after any re-grading in the config)."),
+    "findings": (INT, "How many findings."),
+    "plans": (INT, "How many priorities' plans they touch."),
+    "keys": (STR, "The first keys, in natural order."),
+    "error": (INT, "Findings of severity error."),
+    "warning": (INT, "Findings of severity warning."),
+    "info": (INT, "Findings of severity info."),
+    "codes": (STR, "The rule codes, comma-separated."),
+    "gaps": (STR, 'The criteria below Green with their codes, or "Not rated".'),
+    "indicator": (STR, "The name of the target's indicator."),
+    "unit": (maybe(STR), "The indicator's unit, e.g. % or hours."),
+    "direction": (maybe({"enum": ["Increase", "Decrease"]}), "Which way is progress."),
+    "baseline_value": (maybe(NUM), "The baseline value."),
+    "baseline_date": (maybe(DATE), "The baseline date."),
+    "target_value": (maybe(NUM), "The target value."),
+    "target_date": (maybe(DATE), "The target date."),
+    "latest_value": (maybe(NUM), "The latest measurement."),
+    "latest_date": (maybe(DATE), "Its date."),
+    "planned_now": (maybe(NUM), "The value the trajectory planned for the latest date."),
+    "progress": (
+        maybe(INT),
+        "The measured gain since baseline as a percentage of the gain planned by then.",
+    ),
+    "status": (
+        STR,
+        "No measurement, Reached, Missed, No planned gain yet, On trajectory or Behind trajectory.",
+    ),
+    "level": (
+        maybe({"type": "integer", "minimum": 1, "maximum": 4}),
+        "Rule 8 level: 1 timely nudge, 2 standard problem-solving, 3 intensive drive, "
+        "4 crisis management.",
+    ),
+    "approach": (STR, 'The approach of that level, or "Not triaged".'),
+    "reason": (STR, "Why the item sits at that level."),
+    "field": (maybe(STR), "The field of the ticket or record, when known."),
+    "message": (STR, "What is wrong."),
+    "fix": (STR, "What fixes it."),
+    "entity": (STR, "The name of the item the finding is on."),
+}
+for judgement in JUDGEMENTS:
+    COLUMNS[judgement.lower().replace(" ", "_")] = (maybe(RATING), f"{judgement}, 1 to 4.")
+for criterion in RUBRIC_CRITERIA:
+    COLUMNS[criterion.lower().replace(" ", "_")] = (maybe(RATING), f"Rubric: {criterion}, 1 to 4.")
+
+TABLE_OVERRIDES: dict[tuple[str, str], str] = {
+    ("findings_by_rule", "name"): "The rule's name, e.g. owner-missing.",
+    ("findings", "name"): "The rule's name.",
+    ("data_quality", "severity"): "Severity; data problems without a finding are warnings.",
+    ("architecture_review", "priority"): "The priority's name.",
+    ("rubric_gaps", "priority"): "The priority's name.",
+    ("likelihood_counts", "kind"): "priority, outcome, target or strategy.",
+}
+
+
+def _row(table: str, columns: tuple[str, ...]) -> dict[str, Any]:
+    properties = {}
+    for column in columns:
+        schema, text = COLUMNS[column]
+        properties[column] = {**schema, "description": TABLE_OVERRIDES.get((table, column), text)}
+    return {
+        "type": "object",
+        "description": TABLE_TITLES[table],
+        "properties": properties,
+        "required": list(columns),
+        "additionalProperties": False,
+    }
+
+
+def schema() -> dict[str, Any]:
+    tables = {
+        name: {"type": "array", "items": {"$ref": f"#/$defs/{name}"}} for name in TABLE_COLUMNS
+    }
+    properties = {
+        "schema_version": {"const": SCHEMA_VERSION},
+        "title": STR,
+        "department": maybe(STR),
+        "generated_at": STAMP,
+        "previous_generated_at": maybe(STAMP),
+        "data_as_of": {"type": "object", "additionalProperties": STAMP},
+        "tables": _closed(tables),
+        "trajectories": {"type": "array", "items": _closed(TRAJECTORY)},
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "rdsync CRDO report",
+        **_closed(properties),
+        "$defs": {name: _row(name, columns) for name, columns in TABLE_COLUMNS.items()},
+    }
+
+
+def _closed(properties: dict[str, Any]) -> dict[str, Any]:
+    """An object with exactly these properties, all required."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+POINT = _closed({"date": DATE, "value": NUM})
+TRAJECTORY = {
+    "key": STR,
+    "planned": {"type": "array", "items": POINT},
+    "measurements": {"type": "array", "items": POINT},
+}
+
+
+def schema_text() -> str:
+    return json.dumps(schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def docs_text() -> str:
+    lines = [
+        "# The report JSON",
+        "",
+        "<!-- Generated by `python -m reports.schema` from reports/schema.py; do not edit. -->",
+        "",
+        '`build_report(..., formats=["json"])` writes one JSON document per report. Its JSON',
+        "Schema (draft 2020-12) ships as `reports/report.schema.json`. Top level:",
+        "",
+        "| key | value |",
+        "|---|---|",
+        f"| `schema_version` | `{SCHEMA_VERSION}`; changes when a column is renamed or removed |",
+        "| `title`, `department` | the report's title; its department, null for all |",
+        "| `generated_at`, `previous_generated_at` | ISO 8601 date-times with their offset |",
+        "| `data_as_of` | source name to the date-time it was last read |",
+        "| `tables` | every table below, each an array of row objects |",
+        "| `trajectories` | per target: `key`, `planned` and `measurements` as `{date, value}` |",
+        "",
+        "Every row object has exactly the columns listed; a missing value is `null`. Dates are",
+        "`YYYY-MM-DD`. Ratings are 1 Red, 2 Amber/Red, 3 Amber/Green, 4 Green.",
+    ]
+    for table, columns in TABLE_COLUMNS.items():
+        lines += [
+            "",
+            f"## `{table}`: {TABLE_TITLES[table]}",
+            "",
+            "| column | meaning |",
+            "|---|---|",
+        ]
+        for column in columns:
+            text = TABLE_OVERRIDES.get((table, column), COLUMNS[column][1])
+            lines.append(f"| `{column}` | {text} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    SCHEMA_FILE.write_text(schema_text())
+    DOCS_FILE.parent.mkdir(exist_ok=True)
+    DOCS_FILE.write_text(docs_text())
+    print(f"wrote {SCHEMA_FILE} and {DOCS_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The entry points: every format from one model into a folder, and the real pipeline feeds it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mappings.errors import InputError
+from reports import build_report, build_stocktake
+from reports.document import build_document
+from reports.json_out import load_schema
+from reports.model import ReportData
+from rules.base import RuleContext
+from rules.config import RulesConfig
+from rules.engine import run_rules
+from rules.likelihood import assess
+from rules.rubric import rate_rubric
+from tests.fixtures_reports import GENERATED, TODAY, architecture, demo_data, previous
+from tests.report_checks import Page, off_page_references
+
+
+def test_build_report_writes_every_format_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    paths = build_report(demo_data(), tmp_path / "out", ["json", "xlsx", "html", "pdf"])
+    assert sorted(paths) == ["html", "json", "pdf", "xlsx"]
+    assert paths["html"].name == "crdo-report-all-departments-2025-11-03.html"
+    assert paths["pdf"].read_bytes().startswith(b"%PDF")
+    assert paths["xlsx"].read_bytes().startswith(b"PK")
+    assert json.loads(paths["json"].read_text())["schema_version"] == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        p.name for p in paths.values()
+    )
+
+
+def test_build_report_names_the_bad_format(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        build_report(demo_data(), tmp_path, ["html", "docx"])
+    assert caught.value.where == "--format"
+    assert "docx" in str(caught.value) and "html, pdf, xlsx, json" in str(caught.value.fix)
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written
+
+
+def test_build_stocktake_writes_its_html(tmp_path: Path) -> None:
+    paths = build_stocktake(demo_data(), "DEL-1", tmp_path, formats=["html"])
+    assert sorted(paths) == ["html"]
+    assert paths["html"].name == "stocktake-del-1-2025-11-03.html"
+    assert off_page_references(paths["html"].read_text()) == []
+    with pytest.raises(InputError):
+        build_stocktake(demo_data(), "DEL-1", tmp_path, formats=["xlsx"])  # HTML and PDF only
+
+
+def test_the_real_rules_and_likelihood_feed_the_report() -> None:
+    """Findings from the rule engine, assessments from `assess`, the rubric from `rate_rubric`."""
+    import jsonschema
+
+    from reports.json_out import report_json
+
+    arch = architecture()
+    ctx = RuleContext(today=TODAY)
+    findings = run_rules(arch, RulesConfig(), ctx)
+    assessments = assess(arch, findings, ctx)
+    later = RuleContext(today=TODAY, assessments=assessments, previous=previous())
+    findings += run_rules(arch, RulesConfig(), later, phase="assessment")
+    data = ReportData(
+        generated_at=GENERATED,
+        architecture=arch,
+        findings=findings,
+        assessments=assessments,
+        previous=previous(),
+        rubric=rate_rubric(arch, findings),
+    )
+    document = build_document(data, charts=False)
+    heat = {r["key"]: r["likelihood"] for r in document.records("heat_map")}
+    assert heat == {k: int(assessments[k].likelihood) for k in heat}
+    assert {r["code"] for r in document.records("findings_by_rule")} == {f.code for f in findings}
+    assert all(r["gaps"] != "Not rated" for r in document.records("rubric_gaps"))
+    quality = [(r["code"], r["key"]) for r in document.records("data_quality")]
+    assert len(quality) == len(set(quality))  # a data problem and its finding: shown once
+    output = json.loads(json.dumps(report_json(document)))
+    jsonschema.Draft202012Validator(load_schema()).validate(output)
+    from reports.html import render_report
+
+    document = build_document(data)
+    assert "Problem solving" in " ".join(Page(render_report(document)).text)
