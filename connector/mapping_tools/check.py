@@ -1,0 +1,238 @@
+"""`rdsync mapping check` for Jira: a mapping against a site's schema. Every field, issue type,
+link type and project it names must exist, types must fit their readers, and the write-back
+fields and options must be there (pure; the two live questions are passed in)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connector.mapping_tools.fitness import (
+    WANTS,
+    WRITEBACK_TYPES,
+    WRITEBACK_WANTS,
+    reader_fit,
+)
+from connector.mapping_tools.problems import Creation, Problem, did_you_mean, field_hint, typed_hint
+from connector.mapping_tools.schema import JiraSchema, SiteField
+from mappings.config import AttributeSpec, JiraMapping, JiraRelation
+from mappings.model import PARENT_KIND, EntityKind
+
+Options = Callable[[str], list[str] | None]  # field id -> select options (None: unknown)
+JqlError = Callable[[str], str | None]  # JQL -> Jira's error, None when it runs
+
+ROLE_NAMES = ("likelihood", "rationale", "gaps", "assessed")
+
+
+@dataclass
+class _Checker:
+    mapping: JiraMapping
+    schema: JiraSchema
+    options: Options
+    jql_error: JqlError
+
+    def __post_init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.read: dict[str, str] = {}  # field id -> the key that reads it
+
+    def add(
+        self,
+        key: str,
+        message: str,
+        hint: str = "",
+        *,
+        creation: Creation | None = None,
+        note: bool = False,
+    ) -> None:
+        self.problems.append(Problem(key, message, hint, creation, note))
+
+    def field(self, key: str, ref: str, reader: str | None) -> SiteField | None:
+        """The one field a reference names; a problem when none or several (or a bad type)."""
+        found = self.schema.find(ref)
+        fitting = [f for f in self.schema.fields if reader and reader_fit(reader, f.type) == "fits"]
+        if not found:
+            self.add(
+                key, f"no field '{ref}' on the site", field_hint(ref, self.schema.fields, fitting)
+            )
+            return None
+        if len(found) > 1:
+            ids = ", ".join(f.id for f in found)
+            self.add(key, f"{len(found)} fields are named '{ref}' ({ids})", "name one by its id")
+            return None
+        site_field = found[0]
+        self.read.setdefault(site_field.id, key)
+        if reader is not None:
+            fit = reader_fit(reader, site_field.type)
+            if fit == "no":
+                message = f"{site_field.shown} is no fit: it is read as {WANTS[reader]}"
+                self.add(key, message, typed_hint(ref, key.rpartition(".")[2], fitting))
+            elif fit == "loose":
+                message = (
+                    f"{site_field.shown} is read as {WANTS[reader]}: values that are not will "
+                    "be RD901 findings"
+                )
+                self.add(key, message, "a field of that type is safer", note=True)
+        return site_field
+
+
+def check_jira(
+    mapping: JiraMapping,
+    schema: JiraSchema,
+    *,
+    options: Options = lambda _fid: None,
+    jql_error: JqlError = lambda _jql: None,
+) -> list[Problem]:
+    """Every problem of the mapping on this site, in the order of the mapping's keys."""
+    checker = _Checker(mapping, schema, options, jql_error)
+    _project(checker)
+    _attributes(checker, "attributes", mapping.attributes)
+    _relations(checker, "relations", mapping.relations)
+    for kind, entity in mapping.entities.items():
+        path = f"entities.{kind.value}"
+        _selection(checker, kind)
+        _attributes(checker, f"{path}.attributes", entity.attributes)
+        _relations(checker, f"{path}.relations", entity.relations)
+    _hierarchy(checker)
+    if mapping.measurements is not None:
+        checker.field("measurements.field", mapping.measurements.field, mapping.measurements.reader)
+    _writeback(checker)
+    return checker.problems
+
+
+def _project(checker: _Checker) -> None:
+    project = checker.mapping.jira.project
+    keys = list(checker.schema.projects)
+    if project is not None and project not in keys:
+        checker.add(
+            "jira.project", f"no project '{project}' on the site", did_you_mean(project, keys)
+        )
+
+
+def _selection(checker: _Checker, kind: EntityKind) -> None:
+    entity = checker.mapping.entities[kind]
+    path = f"entities.{kind.value}"
+    names = [t.name for t in checker.schema.issue_types]
+    if entity.issue_type is not None and entity.issue_type not in names:
+        message = f"no issue type '{entity.issue_type}' on the site"
+        checker.add(f"{path}.issue_type", message, did_you_mean(entity.issue_type, names))
+    if entity.when is not None:
+        checker.field(f"{path}.when", entity.when, None)
+    if entity.jql is not None:
+        error = checker.jql_error(entity.jql)
+        if error is not None:
+            checker.add(
+                f"{path}.jql", f"Jira refuses the JQL: {error}", "correct it in Jira's search first"
+            )
+
+
+def _attributes(checker: _Checker, path: str, attributes: dict[str, AttributeSpec]) -> None:
+    for name, spec in attributes.items():
+        checker.field(f"{path}.{name}", spec.field, spec.reader_name(name))
+
+
+def _relations(checker: _Checker, path: str, relations: Mapping[Any, JiraRelation]) -> None:
+    for name, relation in relations.items():
+        key = f"{path}.{name}"
+        if relation.by == "field" and relation.field is not None:
+            checker.field(f"{key}.field", relation.field, "keys")
+        if relation.by == "link" and relation.link_type is not None:
+            _link_type(checker, key, relation.link_type)
+
+
+def _link_type(checker: _Checker, key: str, wanted: str) -> None:
+    if checker.schema.link_type(wanted) is not None:
+        return
+    for link in checker.schema.link_types:  # a phrase of a link type, written for its name
+        if wanted.casefold() in (link.inward.casefold(), link.outward.casefold()):
+            side = "outward" if wanted.casefold() == link.outward.casefold() else "inward"
+            hint = f"did you mean link_type = '{link.name}' (direction = \"{side}\")?"
+            checker.add(
+                f"{key}.link_type",
+                f"'{wanted}' is how link type '{link.name}' reads, not its name",
+                hint,
+            )
+            return
+    names = [link.name for link in checker.schema.link_types]
+    checker.add(
+        f"{key}.link_type", f"no link type '{wanted}' on the site", did_you_mean(wanted, names)
+    )
+
+
+def _hierarchy(checker: _Checker) -> None:
+    """A parent by Jira's parent field must be exactly one hierarchy level up."""
+    mapping = checker.mapping
+    for child, parent in PARENT_KIND.items():
+        if child not in mapping.entities or parent not in mapping.entities:
+            continue
+        relation = mapping.relations_for(child).get("parent")
+        if relation is None or relation.by != "parent":
+            continue
+        below = checker.schema.issue_type(mapping.entities[child].issue_type or "")
+        above = checker.schema.issue_type(mapping.entities[parent].issue_type or "")
+        if below is None or above is None or below.level is None or above.level is None:
+            continue
+        if above.level != below.level + 1:
+            key = f"entities.{child.value}.relations.parent"
+            message = (
+                f"a {child.value} ('{below.name}', level {below.level}) takes its parent from "
+                f"Jira's parent field, but '{above.name}' is level {above.level}: Jira allows "
+                "a parent exactly one level up"
+            )
+            checker.add(key, message, "relate them by a link type instead")
+
+
+def _writeback(checker: _Checker) -> None:
+    wanted = checker.mapping.writeback
+    for role in ROLE_NAMES:
+        ref = getattr(wanted, role)
+        if ref is None:
+            continue
+        key = f"writeback.{role}"
+        word = WRITEBACK_TYPES[role][0]
+        found = checker.schema.find(ref)
+        if not found:
+            options = (
+                tuple(wanted.options.option(r) for r in range(1, 5)) if word == "select" else ()
+            )
+            hint = did_you_mean(ref, [f.name for f in checker.schema.fields if f.type == word])
+            creation = None
+            if not hint.startswith("did you mean"):  # a near miss is a typo in the mapping
+                hint = "`rdsync mapping check --fix` creates it"
+                creation = Creation(role, ref, word, options)
+            checker.add(key, f"no field '{ref}' on the site", hint, creation=creation)
+            continue
+        site_field = found[0]
+        if site_field.type != word:
+            message = f"{site_field.shown} cannot hold the {role}: it needs {WRITEBACK_WANTS[role]}"
+            checker.add(key, message, "name another field, or a new one for `--fix` to create")
+            continue
+        if site_field.id in checker.read:
+            reader = checker.read[site_field.id]
+            message = (
+                f"{site_field.shown} is read by {reader}: rdsync would overwrite what teams type"
+            )
+            checker.add(key, message, "give rdsync a field of its own")
+            continue
+        if role == "likelihood":
+            _options(checker, site_field)
+
+
+def _options(checker: _Checker, site_field: SiteField) -> None:
+    wanted = checker.mapping.writeback.options
+    have = checker.options(site_field.id)
+    if have is None:
+        message = f"could not read the options of {site_field.shown}"
+        checker.add("writeback.options", message, "check them in Jira's field settings", note=True)
+        return
+    for name in ("red", "amber_red", "amber_green", "green"):
+        option = getattr(wanted, name)
+        if option in have:
+            continue
+        hint = did_you_mean(option, have)
+        creation = None
+        if not hint.startswith("did you mean"):  # a near miss is a typo in the mapping
+            hint = "`rdsync mapping check --fix` adds it"
+            creation = Creation("likelihood", site_field.name, "select", (option,), site_field.id)
+        message = f"field '{site_field.name}' has no option '{option}'"
+        checker.add(f"writeback.options.{name}", message, hint, creation=creation)
