@@ -7,11 +7,15 @@ docs/likelihood.md states every rule below in words.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
+
+from pydantic import BaseModel
 
 from mappings.graph import Architecture
 from mappings.model import (
@@ -39,13 +43,47 @@ from rules.trajectory import (
 )
 
 CHALLENGE, PLANNING, CAPACITY, STAGE, EVIDENCE = JUDGEMENTS
-_SEVERITY = {s: (s.rank, s.value) for s in Severity}  # Enum properties cost a call each
+_RANK = {s: s.rank for s in Severity}
 _INDEX = {name: index for index, name in enumerate(JUDGEMENTS)}
+
+
+class Schedule(NamedTuple):
+    """A strategy's milestones in numbers, as of a day: all, done, due before it, met (due and
+    done), and the first and last due dates."""
+
+    total: int
+    done: int
+    due: int
+    met: int
+    first: date | None
+    last: date | None
+
+    @property
+    def overdue(self) -> int:
+        return self.due - self.met
+
+    @classmethod
+    def of(cls, milestones: Sequence[Milestone], today: date) -> Schedule:
+        done = due = met = 0
+        dates = []
+        for m in milestones:
+            done += m.done
+            if m.due is not None:
+                dates.append(m.due)
+                if m.due < today:
+                    due += 1
+                    met += m.done
+        first, last = min(dates, default=None), max(dates, default=None)
+        return cls(len(milestones), done, due, met, first, last)
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """What every judgement reads, indexed once per assessment run."""
+    """What every judgement reads, indexed once per assessment run.
+
+    It keeps only what items share or ask for again: every object a run keeps alive is walked
+    by the cyclic GC, which on a 100,000-entity portfolio costs as much as finding it again.
+    """
 
     arch: Architecture
     ctx: RuleContext
@@ -53,34 +91,35 @@ class Inputs:
     findings: dict[str, list[Finding]]  # by ticket key
     owner_load: dict[str, int]  # person id -> active strategies they own
     # Memos: each judgement asks these several times per item.
-    _series: dict[str, list[Measurement]] = field(default_factory=dict)  # by target, indicator
-    _milestones: dict[str, list[Milestone]] = field(default_factory=dict)  # by strategy key
+    _series: dict[str, list[Measurement]] = field(default_factory=dict)  # by indicator key
+    _schedules: dict[str, Schedule] = field(default_factory=dict)  # by strategy key
     _drivers: dict[str, list[Strategy]] = field(default_factory=dict)  # by target key
     _trends: dict[str, tuple[list[Measurement], float | None]] = field(default_factory=dict)
-    _parts: dict[str, list[str]] = field(default_factory=dict)  # by item key
     _driven: dict[str, list[Target]] = field(default_factory=dict)  # by strategy key
-    _targets: dict[str, list[Target]] = field(default_factory=dict)  # by outcome key
     _shared: dict[tuple[str, int, str], Judgement] = field(default_factory=dict)
-    # By ticket key, filled from `findings` once: what Quality of planning counts, as
-    # (severity rank, code, name, severity), and the error findings, as (code, name, key).
-    planned: dict[str, list[tuple[int, str, str, str]]] = field(init=False)
-    errors: dict[str, list[tuple[str, str, str]]] = field(init=False)
-    today: date = field(init=False)
+    # By ticket key, from `findings`: what Quality of planning counts, as (severity rank, code,
+    # name, severity), and the error findings, as (code, name, key). Tuples of str and int,
+    # which the cyclic GC stops tracking.
+    planned: dict[str, tuple[tuple[int, str, str, str], ...]] = field(init=False)
+    errors: dict[str, tuple[tuple[str, str, str], ...]] = field(init=False)
 
     def __post_init__(self) -> None:
         excluded = tuple(self.config.planning_excludes)
-        planned: dict[str, list[tuple[int, str, str, str]]] = {}
-        errors: dict[str, list[tuple[str, str, str]]] = {}
+        planned: dict[str, tuple[tuple[int, str, str, str], ...]] = {}
+        errors: dict[str, tuple[tuple[str, str, str], ...]] = {}
         for key, found in self.findings.items():
-            for f in found:
-                rank, severity = _SEVERITY[f.severity]
-                if not f.code.startswith(excluded):
-                    planned.setdefault(key, []).append((rank, f.code, f.name, severity))
-                if rank == 0:
-                    errors.setdefault(key, []).append((f.code, f.name, f.key))
+            ranked = [(_RANK[f.severity], f) for f in found]
+            counted = tuple(
+                (rank, f.code, f.name, f.severity.value)
+                for rank, f in ranked
+                if not f.code.startswith(excluded)
+            )
+            if counted:
+                planned[key] = counted
+            if any(rank == 0 for rank, _ in ranked):
+                errors[key] = tuple((f.code, f.name, f.key) for rank, f in ranked if rank == 0)
         object.__setattr__(self, "planned", planned)  # frozen: set once, here
         object.__setattr__(self, "errors", errors)
-        object.__setattr__(self, "today", self.ctx.today)
 
     @classmethod
     def gather(
@@ -99,25 +138,22 @@ class Inputs:
                 load.update({p.id for p in strategy.owners})
         return cls(arch, ctx, config, dict(by_key), dict(load))
 
-    def series(self, target: Target) -> list[Measurement]:
-        """The target's indicator's measurements dated today or earlier."""
-        found = self._series.get(target.key)
-        if found is None:
-            indicator = self.arch.indicator_of(target)
-            found = [] if indicator is None else self._indicator_series(indicator.key)
-            self._series[target.key] = found
-        return found
+    @property
+    def today(self) -> date:
+        return self.ctx.today
 
-    def _indicator_series(self, key: str) -> list[Measurement]:
-        found = self._series.get(key)  # indicator and target keys never clash: one key space
+    def series(self, target: Target) -> list[Measurement]:
+        """The target's indicator's measurements dated today or earlier (do not change it)."""
+        indicator = self.arch.indicator_of(target)
+        if indicator is None:
+            return []
+        found = self._series.get(indicator.key)
         if found is None:
             today = self.today
-            series = self.arch.series(key)
-            # Copied only when some measurement is dated after today; read-only either way.
-            found = series if not series or series[-1].at <= today else [
-                m for m in series if m.at <= today
-            ]
-            self._series[key] = found
+            found = self.arch.series(indicator.key)
+            if found and found[-1].at > today:  # else the graph's own list will do
+                found = [m for m in found if m.at <= today]
+            self._series[indicator.key] = found
         return found
 
     def latest(self, target: Target) -> Measurement | None:
@@ -148,15 +184,17 @@ class Inputs:
         return found
 
     def parts(self, entity: _Entity) -> list[str]:
-        found = self._parts.get(entity.key)
-        if found is None:
-            found = self._parts[entity.key] = parts_of(entity, self.arch)
-        return found
+        return parts_of(entity, self.arch)  # not kept: finding them again costs less
 
     def milestones(self, strategy: Strategy) -> list[Milestone]:
-        found = self._milestones.get(strategy.key)
+        return self.arch.children(strategy.key, Milestone)
+
+    def schedule(self, strategy: Strategy) -> Schedule:
+        """The strategy's milestones in numbers, as of today."""
+        found = self._schedules.get(strategy.key)
         if found is None:
-            found = self._milestones[strategy.key] = self.arch.children(strategy.key, Milestone)
+            milestones = self.milestones(strategy)
+            found = self._schedules[strategy.key] = Schedule.of(milestones, self.today)
         return found
 
     def drivers(self, target: Target) -> list[Strategy]:
@@ -166,24 +204,11 @@ class Inputs:
         return found
 
     def shared(self, name: str, rating: int, rationale: str) -> Judgement:
-        """`judge`, one object for equal judgements: for those that many items share word for
-        word (they are frozen), so that a run keeps fewer objects alive."""
+        """`judge`, but one object for judgements that many items share word for word."""
         key = (name, rating, rationale)
         found = self._shared.get(key)
         if found is None:
             found = self._shared[key] = judge(name, rating, rationale)
-        return found
-
-    def outcome_targets(self, outcome_key: str) -> list[Target]:
-        """The targets under an outcome's indicators, in the graph's order."""
-        found = self._targets.get(outcome_key)
-        if found is None:
-            arch = self.arch
-            found = self._targets[outcome_key] = [
-                t
-                for i in arch.children(outcome_key, Indicator)
-                for t in arch.children(i.key, Target)
-            ]
         return found
 
 
@@ -208,6 +233,7 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun if n == 1 else plural_of(noun)}"
 
 
+@functools.lru_cache(maxsize=64)  # the few nouns of the texts, asked 100,000s of times a run
 def plural_of(noun: str) -> str:
     """'targets', 'strategies', 'targets or strategies' (each word that is a noun)."""
     if " or " in noun:
@@ -218,16 +244,26 @@ def plural_of(noun: str) -> str:
 _RATINGS = (Rating.RED, Rating.RED, Rating.AMBER_RED, Rating.AMBER_GREEN, Rating.GREEN)
 
 
-# Every judgement sets all three fields. One set serves them all: a run makes ~150,000, and a
-# set apiece is as many more objects for the cyclic GC to walk (model_copy copies the set).
-_ALL_SET = set(Judgement.model_fields)
+_VALIDATE = Judgement.__pydantic_validator__.validate_python
+_ALL_FIELDS = set(Judgement.model_fields)
 
 
 def judge(name: str, rating: int, rationale: str) -> Judgement:
     """A judgement, its rating clamped to 1-4."""
     clamped = _RATINGS[rating if 1 <= rating <= 4 else max(1, min(4, rating))]
-    # Valid by construction (a name, a Rating, a str): no validation to pay for.
-    return Judgement.model_construct(_ALL_SET, name=name, rating=clamped, rationale=rationale)
+    judgement: Judgement = _VALIDATE({"name": name, "rating": clamped, "rationale": rationale})
+    share_fields_set(judgement, _ALL_FIELDS)
+    return judgement
+
+
+def share_fields_set(model: BaseModel, fields: set[str]) -> None:
+    """Give a model the one set of the fields it was given that all its like share.
+
+    A run makes ~150,000 judgements; a set apiece is as many more objects for the cyclic GC
+    to walk, a large share of a run's time. Only models whose set is never changed in place
+    share one: they are frozen, and `model_copy` copies the set before it adds to it.
+    """
+    object.__setattr__(model, "__pydantic_fields_set__", fields)
 
 
 def mean_rating(mean: float, rounding: str) -> int:
@@ -275,12 +311,20 @@ def planning(keys: Sequence[str], inputs: Inputs) -> Judgement:
     config = inputs.config
     planned = inputs.planned
     found = [entry for key in keys if key in planned for entry in planned[key]]
-    where = " and ".join(dict.fromkeys(keys)) if len(keys) <= 2 else f"{keys[0]} and its parts"
+    if len(keys) > 2:
+        where = f"{keys[0]} and its parts"
+    elif len(keys) == 2 and keys[0] != keys[1]:
+        where = f"{keys[0]} and {keys[1]}"
+    else:
+        where = keys[0] if keys else ""
     if not found:
         return judge(PLANNING, 4, f"no planning findings on {where}")
     points_of = config.planning_points
-    points = sum(points_of.get(entry[3], 0) for entry in found)
-    counts = Counter(found)
+    points = 0
+    counts: dict[tuple[int, str, str, str], int] = {}
+    for entry in found:
+        points += points_of.get(entry[3], 0)
+        counts[entry] = counts.get(entry, 0) + 1
     shown = [
         f"{code} {name} ({severity})" + (f" ×{n}" if n > 1 else "")
         for (_, code, name, severity), n in sorted(counts.items())
@@ -390,11 +434,11 @@ def parts_of(entity: _Entity, arch: Architecture) -> list[str]:
     if isinstance(entity, Target):
         indicator = arch.indicator_of(entity)
         return [entity.key] if indicator is None else [entity.key, indicator.key]
-    if isinstance(entity, Strategy):
-        below = [*arch.children(entity.key, Milestone), *arch.children(entity.key, Risk)]
-    else:
-        below = [*arch.children(entity.key, Indicator)]
-    return [entity.key, *sorted(e.key for e in below)]
+    kinds: tuple[type[_Entity], ...] = (
+        (Milestone, Risk) if isinstance(entity, Strategy) else (Indicator,)
+    )
+    below: list[_Entity] = arch.children(entity.key)
+    return [entity.key, *sorted(e.key for e in below if type(e) in kinds)]
 
 
 def target_own(target: Target, inputs: Inputs) -> dict[str, Judgement]:
@@ -414,6 +458,11 @@ def drivers(target: Target, arch: Architecture) -> list[Strategy]:
     if isinstance(outcome, Outcome):
         found.update({s.key: s for s in arch.strategies_for(outcome.key)})
     return [found[k] for k in sorted(found)]
+
+
+def outcome_targets(outcome_key: str, arch: Architecture) -> list[Target]:
+    """The targets under an outcome's indicators."""
+    return [t for i in arch.children(outcome_key, Indicator) for t in arch.children(i.key, Target)]
 
 
 def driven_targets(strategy: Strategy, arch: Architecture) -> list[Target]:

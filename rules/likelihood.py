@@ -16,15 +16,17 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from mappings.graph import Architecture
-from mappings.model import Indicator, Outcome, Priority, Strategy, Target, _Entity
+from mappings.model import Outcome, Priority, Strategy, Target, _Entity
 from rules.base import RuleContext
 from rules.judgements import (
     EVIDENCE,
     PLANNING,
     Inputs,
     mean_rating,
+    outcome_targets,
     planning,
     rollup_judgement,
+    share_fields_set,
     target_judgements,
     target_own,
 )
@@ -40,6 +42,13 @@ _WEIGHT_OF = dict(
     zip(JUDGEMENTS, ("challenge", "planning", "capacity", "stage", "evidence"), strict=True)
 )
 _EVIDENCE_IS = {int(r): f"{EVIDENCE} is {r.option}" for r in Rating}
+_VALIDATE = Assessment.__pydantic_validator__.validate_python
+# The fields `_Run.add` sets, before and after triage: one set each for all (share_fields_set).
+_FIELDS = {
+    *("key", "kind", "name", "assessed_on", "judgements", "likelihood", "caps", "previous"),
+    "team_rating",
+}
+_TRIAGED_FIELDS = _FIELDS | {"problem_level", "problem_reason"}
 
 
 class Cap(NamedTuple):
@@ -68,31 +77,31 @@ def _combine(
 ) -> tuple[float, list[Cap]]:
     total = weight_sum = 0.0
     lowest = evidence = None
+    low = 5
     for j in judgements:
-        rating = j.rating
-        weight = weight_of[j.name]
+        name, rating = j.name, j.rating
+        weight = weight_of[name]
         total += weight * rating
         weight_sum += weight
-        if lowest is None or rating < lowest.rating:
-            lowest = j  # the first of equals, in the order of JUDGEMENTS
-        if j.name == EVIDENCE:
+        if rating < low:
+            lowest, low = j, rating  # the first of equals, in the order of JUDGEMENTS
+        if name == EVIDENCE:
             evidence = j
     assert lowest is not None, "five judgements are always given"
     mean = total / weight_sum
     rounded = mean_rating(mean, config.rounding)
     caps = [Cap(rounded, lambda: f"rounding {config.rounding} the weighted mean {mean:.2f}")]
     if evidence is not None:
-        limit = evidence.rating + config.evidence_margin
-        caps.append(Cap(limit, _EVIDENCE_IS[evidence.rating]))
-    same = evidence is not None and evidence.rating == lowest.rating
-    if not (same and config.evidence_margin <= config.worst_margin):  # else it says it twice
-        low = lowest
-        caps.append(
-            Cap(
-                low.rating + config.worst_margin,
-                lambda: f"{low.name}, the lowest judgement, is {OPTION[low.rating]}",
-            )
+        caps.append(Cap(evidence.rating + config.evidence_margin, _EVIDENCE_IS[evidence.rating]))
+        if evidence.rating == low and config.evidence_margin <= config.worst_margin:
+            return mean, caps  # the lowest is the evidence: its cap says it already
+    worst = lowest
+    caps.append(
+        Cap(
+            low + config.worst_margin,
+            lambda: f"{worst.name}, the lowest judgement, is {OPTION[worst.rating]}",
         )
+    )
     return mean, caps
 
 
@@ -135,9 +144,9 @@ def assess(
     inputs = Inputs.gather(arch, findings, ctx, config)
     run = _Run(inputs)
     found = run.found
-    targets = sorted(arch.of_kind(Target), key=_key)
+    targets, strategies, outcomes, priorities = _by_kind(arch)
     own = {t.key: target_own(t, inputs) for t in targets}
-    for strategy in sorted(arch.of_kind(Strategy), key=_key):
+    for strategy in strategies:
         caps = error_caps(inputs.parts(strategy), inputs)
         run.add(strategy, strategy_judgements(strategy, own, inputs), caps)
     strategy_js = {key: a.judgements for key, a in found.items()}
@@ -146,12 +155,34 @@ def assess(
         judgements = target_judgements(target, own[target.key], strategy_js, inputs, shared)
         caps = error_caps(inputs.parts(target), inputs) + _driver_caps(target, found, inputs)
         run.add(target, judgements, caps)
-    for outcome in sorted(arch.of_kind(Outcome), key=_key):
+    for outcome in outcomes:
         run.rollup(outcome, _outcome_children(outcome, inputs))
-    for priority in sorted(arch.of_kind(Priority), key=_key):
+    for priority in priorities:
         run.rollup(priority, sorted(o.key for o in arch.children(priority.key, Outcome)))
     run.crises()
     return {key: found[key] for key in sorted(found)}
+
+
+def _by_kind(
+    arch: Architecture,
+) -> tuple[list[Target], list[Strategy], list[Outcome], list[Priority]]:
+    """The items assessed, each kind by key, from one pass over the graph (not four)."""
+    targets: list[Target] = []
+    strategies: list[Strategy] = []
+    outcomes: list[Outcome] = []
+    priorities: list[Priority] = []
+    for entity in arch.entities.values():  # by exact type, as Architecture.of_kind
+        if type(entity) is Target:
+            targets.append(entity)
+        elif type(entity) is Strategy:
+            strategies.append(entity)
+        elif type(entity) is Outcome:
+            outcomes.append(entity)
+        elif type(entity) is Priority:
+            priorities.append(entity)
+    for found in (targets, strategies, outcomes, priorities):
+        found.sort(key=_key)
+    return targets, strategies, outcomes, priorities
 
 
 def _key(entity: _Entity) -> str:
@@ -170,7 +201,7 @@ class _Run:
         self.config = inputs.config
         self.found: dict[str, Assessment] = {}
         self.reach = Reach(inputs)
-        self.troubled: list[tuple[str, str, Signals]] = []
+        self.candidates: list[tuple[str, str, Signals]] = []  # for crisis management
         self.weight_of = weights_by_name(self.config)
 
     def add(self, entity: _Entity, judgements: list[Judgement], caps: list[Cap]) -> None:
@@ -180,30 +211,36 @@ class _Run:
         kind = str(entity.kind)  # type: ignore[attr-defined]
         previous = self.inputs.ctx.previous.get(key)
         team = entity.team_rating
-        problem: dict[str, object] = {}  # set only when troubled, as triage() sets them
-        if rating <= Rating.AMBER_RED:
+        data = {
+            "key": key,
+            "kind": kind,
+            "name": entity.name,
+            "assessed_on": self.inputs.today,
+            "judgements": judgements,
+            "likelihood": rating,
+            "caps": reasons,
+            "previous": previous,
+            "team_rating": RATING[team] if team is not None and 1 <= team <= 4 else None,
+        }
+        fields = _FIELDS
+        if rating <= Rating.AMBER_RED:  # triaged here, as triage() would
             signals = self.reach.signals(entity, rating, previous, evidence_of(judgements))
             level = level_of(signals)
-            reason = problem_reason(signals, level, Rated(rating, previous, kind), self.config)
-            problem = {"problem_level": level, "problem_reason": reason}
-            self.troubled.append((kind, key, signals))
-        self.found[key] = Assessment(
-            key=key,
-            kind=kind,
-            name=entity.name,
-            assessed_on=self.inputs.today,
-            judgements=judgements,
-            likelihood=rating,
-            caps=reasons,
-            previous=previous,
-            team_rating=Rating(team) if team is not None and 1 <= team <= 4 else None,
-            **problem,  # type: ignore[arg-type]
-        )
+            data["problem_level"] = level
+            data["problem_reason"] = problem_reason(
+                signals, level, Rated(rating, previous, kind), self.config
+            )
+            fields = _TRIAGED_FIELDS
+            if signals.red and signals.persistent and signals.salient:
+                self.candidates.append((kind, key, signals))
+        assessment: Assessment = _VALIDATE(data)
+        share_fields_set(assessment, fields)
+        self.found[key] = assessment
 
     def crises(self) -> None:
         """Raise the portfolio's top Red items to level 4, crisis management."""
-        signals = {key: s for _, key, s in self.troubled}
-        for key in top_crises(self.troubled, self.config):
+        signals = {key: s for _, key, s in self.candidates}
+        for key in top_crises(self.candidates, self.config):
             a = self.found[key]
             reason = problem_reason(signals[key], 4, a, self.config)
             self.found[key] = a.model_copy(update={"problem_level": 4, "problem_reason": reason})
@@ -231,21 +268,22 @@ class _Run:
 
 
 def _driver_caps(target: Target, found: dict[str, Assessment], inputs: Inputs) -> list[Cap]:
-    rated = [found[s.key] for s in inputs.drivers(target) if s.key in found]
-    if not rated:
+    reddest = None
+    for strategy in inputs.drivers(target):  # by key: the first of the reddest
+        rated = found.get(strategy.key)
+        if rated is not None and (reddest is None or rated.likelihood < reddest.likelihood):
+            reddest = rated
+    if reddest is None:
         return []
-    reddest = min(rated, key=lambda a: (int(a.likelihood), a.key))
-    limit = int(reddest.likelihood) + inputs.config.driver_margin
-    return [Cap(limit, f"driving strategy {reddest.key} is rated {reddest.likelihood.option}")]
+    red = reddest
+    limit = int(red.likelihood) + inputs.config.driver_margin
+    return [Cap(limit, lambda: f"driving strategy {red.key} is rated {OPTION[red.likelihood]}")]
 
 
 def _outcome_children(outcome: Outcome, inputs: Inputs) -> list[str]:
     """Its targets (through its indicators) and the strategies that drive it directly."""
-    arch = inputs.arch
-    keys = [
-        t.key for i in arch.children(outcome.key, Indicator) for t in arch.children(i.key, Target)
-    ]
-    keys += [s.key for s in arch.strategies_for(outcome.key)]
+    keys = [t.key for t in outcome_targets(outcome.key, inputs.arch)]
+    keys += [s.key for s in inputs.arch.strategies_for(outcome.key)]
     return sorted(dict.fromkeys(keys))
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from mappings.model import Milestone, Strategy
+from mappings.model import Strategy
 from rules.judgements import (
     CAPACITY,
     CHALLENGE,
     EVIDENCE,
     STAGE,
     Inputs,
+    Schedule,
     judge,
     planning,
     plural,
@@ -72,46 +73,43 @@ def strategy_capacity(strategy: Strategy, inputs: Inputs) -> Judgement:
     else:
         notes.append(f"{len(strategy.owners)} accountable owners where one is needed")
         lost += 1
-    today = inputs.today
-    due = [m for m in inputs.milestones(strategy) if m.due is not None and m.due < today]
-    overdue = [m for m in due if not m.done]
-    if due:
-        notes.append(f"{len(overdue)} of {len(due)} milestones due by today overdue")
-        share = len(overdue) / len(due)
-        lost += bool(overdue) + (share >= inputs.config.overdue_severe_share)
+    schedule = inputs.schedule(strategy)
+    if schedule.due:
+        overdue = schedule.overdue
+        notes.append(f"{overdue} of {schedule.due} milestones due by today overdue")
+        lost += bool(overdue) + (overdue / schedule.due >= inputs.config.overdue_severe_share)
     return judge(CAPACITY, 4 - lost, "; ".join(notes))
 
 
 def strategy_stage(strategy: Strategy, inputs: Inputs) -> Judgement:
     """Stage of delivery: the phase, and whether the milestones done keep up with those due."""
-    config, today = inputs.config, inputs.today
-    milestones = inputs.milestones(strategy)
-    done = sum(m.done for m in milestones)
-    phase = _phase(strategy, milestones, today)
+    config = inputs.config
+    schedule = inputs.schedule(strategy)
+    phase = _phase(strategy, schedule, inputs.today)
     ceiling = config.stage_ceilings.of(phase)
-    if not milestones:
+    if not schedule.total:
         rating = min(ceiling, config.no_data_rating)
-        return inputs.shared(STAGE, rating, f"{phase} by its dates; no milestones to show the stage")
-    due = sum(m.due is not None and m.due < today for m in milestones)
-    lag = (due - done) / len(milestones)
+        text = f"{phase} by its dates; no milestones to show the stage"
+        return inputs.shared(STAGE, rating, text)
+    done, due = schedule.done, schedule.due
+    lag = (due - done) / schedule.total
     rating = min(ceiling, config.schedule_lag.rate(lag))
-    rationale = f"{phase}: {done} of {len(milestones)} milestones done, {due} due by today"
+    rationale = f"{phase}: {done} of {schedule.total} milestones done, {due} due by today"
     if rating < ceiling:
         rationale += f" (behind by {lag:.0%} of the plan)"
     return inputs.shared(STAGE, rating, rationale)
 
 
-def _phase(strategy: Strategy, milestones: list[Milestone], today: date) -> str:
-    done = sum(m.done for m in milestones)
-    if strategy.done or (milestones and done == len(milestones)):
+def _phase(strategy: Strategy, schedule: Schedule, today: date) -> str:
+    done, total = schedule.done, schedule.total
+    if strategy.done or (total and done == total):
         return "conclusion"
-    dates = [m.due for m in milestones if m.due is not None]
-    start = strategy.start_date or min(dates, default=None)
-    end = strategy.end_date or max(dates, default=None)
+    start = strategy.start_date or schedule.first
+    end = strategy.end_date or schedule.last
     if done == 0 and (start is None or today < start):
         return "policy and planning"
-    if milestones:
-        return "early implementation" if done / len(milestones) < 0.5 else "late implementation"
+    if total:
+        return "early implementation" if done / total < 0.5 else "late implementation"
     if start is not None and end is not None and end > start:
         half = start + (end - start) / 2
         return "early implementation" if today < half else "late implementation"
@@ -125,12 +123,11 @@ def strategy_evidence(
     config = inputs.config
     ratings: list[int] = []
     notes: list[str] = []
-    today = inputs.today
-    due = [m for m in inputs.milestones(strategy) if m.due is not None and m.due < today]
-    if due:
-        met = sum(m.done for m in due)
-        ratings.append(config.milestones.rate(met / len(due)))
-        notes.append(f"{met} of {len(due)} milestones due by today met")
+    schedule = inputs.schedule(strategy)
+    if schedule.due:
+        met, due = schedule.met, schedule.due
+        ratings.append(config.milestones.rate(met / due))
+        notes.append(f"{met} of {due} milestones due by today met")
     if driven:
         parts = [(key, int(targets[key][EVIDENCE].rating)) for key in driven]
         rating, rationale = rolled_up(parts, "driven target", config)

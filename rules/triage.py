@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from mappings.graph import Architecture
-from mappings.model import Indicator, Outcome, Priority, Strategy, Target, _Entity
+from mappings.model import Outcome, Priority, Strategy, Target, _Entity
 from rules.base import RuleContext
-from rules.judgements import EVIDENCE, Inputs
+from rules.judgements import EVIDENCE, Inputs, outcome_targets
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import Assessment, Judgement, Rating
 
@@ -140,21 +140,20 @@ class Reach:
         self.arch = inputs.arch
         self.inputs = inputs
         self.salient_reach = inputs.config.salient_reach
-        self._overdue: dict[str, int] = {}
-        self._targets: dict[str, list[Target]] = {}  # by outcome key
 
     def signals(
         self, entity: _Entity | None, likelihood: Rating, previous: Rating | None, evidence: int
     ) -> Signals:
         targets = self.targets(entity) if entity is not None else []
-        strategies = self.strategies(entity, targets) if entity is not None else ()
+        strategies = self.strategies(entity, targets) if entity is not None else {}
+        schedule = self.inputs.schedule
         return Signals(
             red=likelihood == Rating.RED,
             evidence=evidence,
             persistent=previous is not None and previous <= Rating.AMBER_RED,
             reach=len(targets),
             salient=isinstance(entity, Priority) or len(targets) >= self.salient_reach,
-            overdue=sum([self.overdue(key) for key in strategies]),
+            overdue=sum([schedule(s).overdue for s in strategies.values()]),
         )
 
     def targets(self, entity: _Entity) -> list[Target]:
@@ -162,43 +161,25 @@ class Reach:
             return [entity]
         if isinstance(entity, Strategy):
             return self.inputs.driven(entity)
+        arch = self.arch
         if isinstance(entity, Priority):
-            children = self.arch.children(entity.key, Outcome)
-            return [t for o in children for t in self._outcome_targets(o.key)]
-        return self._outcome_targets(entity.key)
+            outcomes = arch.children(entity.key, Outcome)
+            return [t for o in outcomes for t in outcome_targets(o.key, arch)]
+        return outcome_targets(entity.key, arch)
 
-    def _outcome_targets(self, key: str) -> list[Target]:
-        found = self._targets.get(key)
-        if found is None:
-            arch = self.arch
-            found = self._targets[key] = [
-                t for i in arch.children(key, Indicator) for t in arch.children(i.key, Target)
-            ]
-        return found
-
-    def strategies(self, entity: _Entity, targets: Iterable[Target]) -> set[str]:
+    def strategies(self, entity: _Entity, targets: Iterable[Target]) -> dict[str, Strategy]:
+        """The strategies driving an item's targets or the item itself, by key."""
         if isinstance(entity, Strategy):
-            return {entity.key}
+            return {entity.key: entity}
         drivers = self.inputs.drivers
-        found = {s.key for t in targets for s in drivers(t)}
-        found.update(s.key for s in self.arch.strategies_for(entity.key))
+        found = {s.key: s for t in targets for s in drivers(t)}
+        if isinstance(entity, Target):
+            return found  # its drivers count those driving it directly
+        found.update((s.key, s) for s in self.arch.strategies_for(entity.key))
         if isinstance(entity, Priority):
             for outcome in self.arch.children(entity.key, Outcome):
-                found.update(s.key for s in self.arch.strategies_for(outcome.key))
+                found.update((s.key, s) for s in self.arch.strategies_for(outcome.key))
         return found
 
     def drivers(self, target: Target) -> list[Strategy]:
         return self.inputs.drivers(target)
-
-    def overdue(self, strategy_key: str) -> int:
-        found = self._overdue.get(strategy_key)
-        if found is None:
-            strategy = self.arch.get(strategy_key)
-            assert isinstance(strategy, Strategy)
-            today = self.inputs.today
-            found = self._overdue[strategy_key] = sum(
-                1
-                for m in self.inputs.milestones(strategy)
-                if m.due is not None and m.due < today and not m.done
-            )
-        return found
