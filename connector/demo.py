@@ -110,20 +110,29 @@ def demo(workdir: Path, tool: Tool, no_report: bool) -> None:
 
 
 def _show_ratings(outcome: object) -> None:
+    """The priorities as rated, then the reddest targets with the evidence quoted."""
     from connector.sync import Outcome
+    from rules.model import JUDGEMENTS
 
     assert isinstance(outcome, Outcome)
-    arch = outcome.arch
-    click.echo("\nrated priorities (written back to the tickets):")
-    for key, assessment in sorted(outcome.assessments.items(), key=lambda kv: _order(kv[0])):
-        if assessment.kind != "priority":
-            continue
+    arch, rated = outcome.arch, outcome.assessments
+    click.echo("\nPriorities, as now written on their tickets:")
+    for key in sorted((k for k, a in rated.items() if a.kind == "priority"), key=_order):
         entity = arch.get(key)
-        name = entity.name if entity is not None else key
-        click.echo(f"  {key:<10} {assessment.likelihood.option:<16} {name}")
-        worst = min(assessment.judgements, key=lambda j: j.rating, default=None)
-        if worst is not None:
-            click.echo(f"  {'':<10} weakest: {worst.name}: {worst.rationale}")
+        click.echo(f"  {key:<8} {rated[key].likelihood.option:<16} {entity.name if entity else ''}")
+    targets = sorted(
+        (a for a in rated.values() if a.kind == "target"),
+        key=lambda a: (a.likelihood, _order(a.key)),
+    )
+    click.echo("\nThe reddest targets, with their evidence of progress:")
+    for assessment in targets[:3]:
+        entity = arch.get(assessment.key)
+        evidence = next(j for j in assessment.judgements if j.name == JUDGEMENTS[4])
+        name = entity.name if entity else ""
+        click.echo(f"  {assessment.key:<8} {assessment.likelihood.option:<16} {name}")
+        click.echo(f"  {'':<8} {evidence.rationale}")
+        if assessment.problem_reason:
+            click.echo(f"  {'':<8} {assessment.problem_reason}")
     click.echo("")
 
 
