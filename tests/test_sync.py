@@ -210,3 +210,26 @@ def test_config_example_loads(tmp_path: Path) -> None:
     config = load_config(example, env={"RDSYNC_JIRA_TOKEN": "t", "RDSYNC_AIRTABLE_TOKEN": "t"})
     assert set(config.sources) == {"jira", "airtable"}
     assert config.schedule.sync_minutes == 15
+
+
+def test_the_demo_command_runs_the_whole_flow(tmp_path: Path) -> None:
+    """README's second command: sandbox, config, full sync with write-back, ratings, report."""
+    workdir = tmp_path / "demo"
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "connector.cli", "demo", "--workdir", str(workdir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 60
+    out = result.stdout
+    assert "rdsync full sync: read 132 records" in out
+    assert "0 refused" in out and "DEL-1 " in out
+    assert "of the planned gain" in out  # the evidence behind a rating is quoted
+    for fmt in ("html", "pdf", "xlsx", "json"):
+        assert f"report ({fmt}): " in out
+        assert list((workdir / "reports").glob(f"crdo-report-*.{fmt}"))
+    assert (workdir / "state.sqlite").exists()
+    assert "sandbox-token" not in (workdir / "rdsync.toml").read_text()
