@@ -16,6 +16,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -43,10 +44,8 @@ def desired(index: int, now: datetime) -> DesiredValues:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=2000)
-    args = parser.parse_args()
+def measure(records: int = 2000) -> dict[str, Any]:
+    """Write back `records` targets under the 5-per-second limit; what it took."""
     mapping = load_mapping("airtable")
     assert isinstance(mapping, AirtableMapping)
     with start_sandbox(seed="empty") as sandbox:
@@ -54,19 +53,19 @@ def main() -> None:
         api = pyairtable.Api(sandbox.token, endpoint_url=sandbox.url, retry_strategy=None)
         base = api.bases()[0]
         base.table("Targets").batch_create(
-            [{"Name": f"Target {i:05d}", "Target value": 50 + i % 40} for i in range(args.records)]
+            [{"Name": f"Target {i:05d}", "Target value": 50 + i % 40} for i in range(records)]
         )
         config = AirtableSourceConfig(
             type="airtable", base=base.id, endpoint_url=sandbox.url, requests_per_second=5
         ).with_token(sandbox.token)
         reader = AirtableSource("airtable", config, mapping, limiter=RateLimiter(1000))
-        records = reader.read().records
+        read = reader.read().records
         now = datetime.now(UTC)
-        want = {rid: desired(i, now) for i, rid in enumerate(sorted(records))}
+        want = {rid: desired(i, now) for i, rid in enumerate(sorted(read))}
         patches = plan_writeback(
-            want, reader.current_values(records), reader.field_names(), source="airtable"
+            want, reader.current_values(read), reader.field_names(), source="airtable"
         )
-        assert len(patches) == args.records
+        assert len(patches) == records
         writer = AirtableSource("airtable", config, mapping)  # the limiter: 5 a second
         writer.table_of = dict(reader.table_of)
         sandbox.airtable.rate_limit_per_second = 5
@@ -77,9 +76,27 @@ def main() -> None:
         refused = sandbox.count(status=429)
         requests = sandbox.count("PATCH")
     assert not result.failures, result.failures[:3]
-    print(f"wrote {len(result.written):,} records in {requests} requests in {seconds:.1f} s")
-    print(f"records per second: {len(result.written) / seconds:.1f} (aim >= 45)")
-    print(f"429s received: {refused} (aim 0); retries: {writer.retry.stats.summary()}")
+    return {
+        "written": len(result.written),
+        "requests": requests,
+        "seconds": seconds,
+        "per_second": len(result.written) / seconds,
+        "refused": refused,
+        "retries": writer.retry.stats.summary(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=2000)
+    args = parser.parse_args()
+    found = measure(args.records)
+    print(
+        f"wrote {found['written']:,} records in {found['requests']} requests "
+        f"in {found['seconds']:.1f} s"
+    )
+    print(f"records per second: {found['per_second']:.1f} (aim >= 45)")
+    print(f"429s received: {found['refused']} (aim 0); retries: {found['retries']}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import argparse
 import random
 import time
 from datetime import date, timedelta
+from typing import Any
 
 from mappings.graph import Architecture
 from mappings.model import (
@@ -114,31 +115,47 @@ def build(priorities: int, seed: int = 7) -> Architecture:
     return Architecture(entities, measurements)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--priorities", type=int, default=1820)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is shown")
-    args = parser.parse_args()
+def measure(priorities: int = 1820, repeat: int = 3) -> dict[str, Any]:
+    """Build the portfolio, then time the rules and the assessment, alternately, `repeat`
+    times each (so that a busy machine slows both alike); the best of each."""
     started = time.perf_counter()
-    arch = build(args.priorities)
-    measured = sum(map(len, arch.measurements.values()))
-    print(
-        f"portfolio: {len(arch):,} entities, {measured:,} measurements, "
-        f"built in {time.perf_counter() - started:.1f} s"
-    )
+    arch = build(priorities)
+    built = time.perf_counter() - started
     ctx = RuleContext(today=TODAY)
     rules_s, assess_s = [], []
-    for _ in range(args.repeat):  # alternate, so that a busy machine slows both alike
+    for _ in range(repeat):
         started = time.process_time()
         findings = run_rules(arch, RulesConfig(), ctx)
         rules_s.append(time.process_time() - started)
         started = time.process_time()
         assessed = assess(arch, findings, ctx)
         assess_s.append(time.process_time() - started)
+    return {
+        "entities": len(arch),
+        "measurements": sum(map(len, arch.measurements.values())),
+        "built_seconds": built,
+        "rules_seconds": min(rules_s),
+        "assess_seconds": min(assess_s),
+        "findings": len(findings),
+        "assessments": len(assessed),
+        "repeat": repeat,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--priorities", type=int, default=1820)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is shown")
+    args = parser.parse_args()
+    found = measure(args.priorities, args.repeat)
+    print(
+        f"portfolio: {found['entities']:,} entities, {found['measurements']:,} measurements, "
+        f"built in {found['built_seconds']:.1f} s"
+    )
     best = f"s CPU, best of {args.repeat}"
-    print(f"rules:  {min(rules_s):6.2f} {best}  ({len(findings):,} findings)")
-    print(f"assess: {min(assess_s):6.2f} {best}  ({len(assessed):,} assessments)")
-    print(f"ratio assess/rules: {min(assess_s) / min(rules_s):.2f}")
+    print(f"rules:  {found['rules_seconds']:6.2f} {best}  ({found['findings']:,} findings)")
+    print(f"assess: {found['assess_seconds']:6.2f} {best}  ({found['assessments']:,} assessments)")
+    print(f"ratio assess/rules: {found['assess_seconds'] / found['rules_seconds']:.2f}")
 
 
 if __name__ == "__main__":

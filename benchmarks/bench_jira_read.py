@@ -20,6 +20,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -67,18 +68,15 @@ def connector(sandbox: Sandbox, mapping: JiraMapping) -> tuple[int, int]:
     return len(result.records), len(mapped.entities)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--issues", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+def measure(issues: int = 10_000, runs: int = 3) -> dict[str, Any]:
+    """Seed, then time bare paging and connector + map alternately; the best of each."""
     logging.getLogger("jira").setLevel(logging.WARNING)
     mapping = load_mapping("jira")
     assert isinstance(mapping, JiraMapping)
     with start_sandbox(seed="empty") as sandbox:
         started = time.perf_counter()
-        sandbox.seed_bulk(args.issues, history=12)
-        print(f"seeded {args.issues:,} issues in {time.perf_counter() - started:.1f} s")
+        sandbox.seed_bulk(issues, history=12)
+        seeded = time.perf_counter() - started
         probe = JiraSource(
             "jira",
             JiraSourceConfig(
@@ -89,18 +87,41 @@ def main() -> None:
         probe.connect()
         jql, fields = f"{probe.scope_jql} ORDER BY key ASC", probe.read_fields()
         times: dict[str, list[float]] = {"bare": [], "connector": []}
-        for _ in range(args.runs):
+        for _ in range(runs):
             started = time.perf_counter()
             count = bare(sandbox, jql, fields)
             times["bare"].append(time.perf_counter() - started)
             started = time.perf_counter()
             read, entities = connector(sandbox, mapping)
             times["connector"].append(time.perf_counter() - started)
-            assert read == count == args.issues, (read, count)
-    best_bare, best_connector = min(times["bare"]), min(times["connector"])
-    print(f"fields asked: {len(fields)}; entities mapped: {entities:,}")
-    print(f"bare client paging: {best_bare:6.2f} s  ({count / best_bare:8,.0f} issues/s)")
-    print(f"connector + map:    {best_connector:6.2f} s  ({read / best_connector:8,.0f} issues/s)")
+            assert read == count == issues, (read, count)
+    return {
+        "issues": issues,
+        "seeded_seconds": seeded,
+        "fields": len(fields),
+        "entities": entities,
+        "bare_seconds": min(times["bare"]),
+        "connector_seconds": min(times["connector"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--issues", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    found = measure(args.issues, args.runs)
+    issues, best_bare, best_connector = (
+        found["issues"],
+        found["bare_seconds"],
+        found["connector_seconds"],
+    )
+    print(f"seeded {issues:,} issues in {found['seeded_seconds']:.1f} s")
+    print(f"fields asked: {found['fields']}; entities mapped: {found['entities']:,}")
+    print(f"bare client paging: {best_bare:6.2f} s  ({issues / best_bare:8,.0f} issues/s)")
+    print(
+        f"connector + map:    {best_connector:6.2f} s  ({issues / best_connector:8,.0f} issues/s)"
+    )
     print(f"ratio connector / bare: {best_connector / best_bare:.2f} (aim <= 1.25)")
 
 

@@ -242,6 +242,40 @@ def pipeline(entities: int) -> tuple[int, int, float, float]:
     return len(arch), len(findings), time.perf_counter() - start, time.process_time() - cpu
 
 
+def judged(entities: int) -> tuple[int, int, float, float]:
+    """Generate, map, assemble and judge as a sync does (both rule phases and the likelihood
+    of every assessed entity): entities, assessments, seconds, CPU seconds."""
+    from connector.config import Config
+    from connector.sync_core import judge
+
+    start, cpu = time.perf_counter(), time.process_time()
+    mapping = load_mapping("jira")
+    assert isinstance(mapping, JiraMapping)
+    records = map_jira(pages(entities), mapping)
+    arch = Architecture(records.entities, records.measurements, records.problems)
+    _, assessments = judge(arch, Config(), TODAY, {})
+    return len(arch), len(assessments), time.perf_counter() - start, time.process_time() - cpu
+
+
+def measure(entities: int = 100_000) -> dict[str, Any]:
+    """The three passes (input alone, map + rules, map + rules + likelihood) and the peak
+    memory of the process (run it in a process of its own for a fair figure)."""
+    issues, base_s, gen_s = baseline(entities)
+    mapped, findings, pipe_s, _ = pipeline(entities)
+    _, assessments, judged_s, _ = judged(entities)
+    return {
+        "issues": issues,
+        "entities": mapped,
+        "findings": findings,
+        "assessments": assessments,
+        "baseline_seconds": base_s,
+        "generation_seconds": gen_s,
+        "map_rules_seconds": pipe_s - gen_s,
+        "map_rules_assess_seconds": judged_s - gen_s,
+        "peak_rss_mb": _rss_mb(),
+    }
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 

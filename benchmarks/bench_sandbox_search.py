@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import Any
 
 import requests
 
@@ -40,15 +41,12 @@ FIELDS = [
 ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--issues", type=int, default=50_000)
-    parser.add_argument("--pages", type=int, default=60)
-    args = parser.parse_args()
+def measure(issues: int = 50_000, pages: int = 60) -> dict[str, Any]:
+    """Seed, then page `pages` search pages; client wall times and server times, in ms."""
     with start_sandbox(seed="empty") as sandbox:
         started = time.perf_counter()
-        sandbox.seed_bulk(args.issues, history=6)
-        print(f"seeded {args.issues} issues in {time.perf_counter() - started:.1f} s")
+        sandbox.seed_bulk(issues, history=6)
+        seeded = time.perf_counter() - started
         fields = ",".join(
             sandbox.field_id(name) if " " in name or name[0].isupper() else name for name in FIELDS
         )
@@ -64,7 +62,7 @@ def main() -> None:
         sandbox.reset_stats()
         wall: list[float] = []
         token = None
-        for _ in range(args.pages):
+        for _ in range(pages):
             begun = time.perf_counter()
             response = session.get(
                 url, params={**params, "nextPageToken": token} if token else params, timeout=30
@@ -74,12 +72,26 @@ def main() -> None:
             assert len(body["issues"]) == 100 and len(body["issues"][0]["fields"]) == len(FIELDS)
             token = body.get("nextPageToken")
         inside = [entry["ms"] for entry in sandbox.stats()["log"]]
+    return {
+        "issues": issues,
+        "pages": pages,
+        "seeded_seconds": seeded,
+        "median_ms": statistics.median(wall),
+        "p90_ms": statistics.quantiles(wall, n=10)[-1],
+        "inside_ms": statistics.median(inside),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--issues", type=int, default=50_000)
+    parser.add_argument("--pages", type=int, default=60)
+    args = parser.parse_args()
+    found = measure(args.issues, args.pages)
+    print(f"seeded {args.issues} issues in {found['seeded_seconds']:.1f} s")
     print(f"page of 100 issues x {len(FIELDS)} fields, {args.pages} pages:")
-    print(
-        f"  median {statistics.median(wall):.1f} ms, "
-        f"p90 {statistics.quantiles(wall, n=10)[-1]:.1f} ms (client wall time)"
-    )
-    print(f"  median {statistics.median(inside):.1f} ms inside the server")
+    print(f"  median {found['median_ms']:.1f} ms, p90 {found['p90_ms']:.1f} ms (client wall time)")
+    print(f"  median {found['inside_ms']:.1f} ms inside the server")
 
 
 if __name__ == "__main__":

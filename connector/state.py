@@ -171,6 +171,8 @@ class LedgerEntry:
     token: str
     detail: dict[str, Any]
     status: str
+    planned_at: str = ""
+    done_at: str | None = None  # when it was last marked (done, failed, or still pending)
 
 
 class StateStore:
@@ -473,14 +475,18 @@ class StateStore:
 
     def ledger_entry(self, source: str, key: str, action: str, token: str) -> LedgerEntry | None:
         row = self.db.execute(
-            "SELECT id, run_id, source, key, action, token, detail, status FROM ledger "
+            "SELECT id, run_id, source, key, action, token, detail, status, planned_at, done_at "
+            "FROM ledger "
             "WHERE source=? AND key=? AND action=? AND token=?",
             (source, key, action, token),
         ).fetchone()
         return None if row is None else _entry(row)
 
     def ledger(self, status: str | None = None) -> list[LedgerEntry]:
-        query = "SELECT id, run_id, source, key, action, token, detail, status FROM ledger"
+        query = (
+            "SELECT id, run_id, source, key, action, token, detail, status, planned_at, done_at "
+            "FROM ledger"
+        )
         rows = (
             self.db.execute(query + " WHERE status=? ORDER BY id", (status,))
             if status
@@ -490,4 +496,6 @@ class StateStore:
 
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:
-    return LedgerEntry(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7])
+    return LedgerEntry(
+        row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7], row[8], row[9]
+    )

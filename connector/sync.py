@@ -34,6 +34,9 @@ from rules.rubric import rate_rubric
 log = logging.getLogger("rdsync.sync")
 
 BATCH = 10  # patches applied (and checked for a stop) at a time: one Airtable request
+# A comment request rdsync gave up on (timed out, or its process killed) is looked for again
+# only this long afterwards: by then the tool has added it or dropped it, never still busy.
+SETTLE_AFTER = timedelta(seconds=60)
 
 
 def build_sources(config: Config) -> dict[str, Source]:
@@ -111,6 +114,7 @@ class SyncRun:
         echo: Callable[[str], None] = print,
         should_stop: Callable[[], bool] = lambda: False,
         on_write: Callable[[int, int], None] | None = None,
+        settle_after: timedelta = SETTLE_AFTER,
     ) -> None:
         self.config = config
         self.store = store
@@ -120,6 +124,7 @@ class SyncRun:
         self.echo = echo
         self.should_stop = should_stop
         self.on_write = on_write  # (patches done, patches in all): a progress bar's feed
+        self.settle_after = settle_after
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -255,7 +260,9 @@ class SyncRun:
         for key, entry in comments.items():
             if key in result.commented:
                 self.store.mark_write(entry.id, "done")
-            elif key not in result.unsettled:  # refused, or its fields were: never sent
+            elif key in result.unsettled:  # pending still; marked now: when it was given up
+                self.store.mark_write(entry.id, "planned")
+            else:  # refused, or its fields were: never sent
                 self.store.mark_write(entry.id, "failed")
         for failure in result.failures:
             outcome.errors.append(str(failure))
@@ -284,6 +291,10 @@ class SyncRun:
             settle = getattr(source, "settle_comment", None)
             if entry.action != "comment" or entry.run_id == run_id or settle is None:
                 continue
+            given_up = datetime.fromisoformat(entry.done_at or entry.planned_at)
+            if datetime.now(UTC) - given_up < self.settle_after:
+                outcome.counts["comments_pending"] += 1  # perhaps still in flight: next run
+                continue
             assert source is not None
             record = snapshots[entry.source].records.get(entry.key)
             holds = record is not None and entry.detail.get("likelihood") == normalise_option(
@@ -293,8 +304,7 @@ class SyncRun:
                 self.store.mark_write(entry.id, "superseded")
                 continue
             status = settle(entry.key, entry.detail["text"], entry.token)
-            if status != "pending":
-                self.store.mark_write(entry.id, status)
+            self.store.mark_write(entry.id, "planned" if status == "pending" else status)
             outcome.counts["comments_settled"] += status == "done"
 
     def _commit(

@@ -1,0 +1,78 @@
+"""The crash campaign, short: a few seeds of benchmarks/campaign_crash.py (the long run does 50),
+and the kill that lands between an issue's edit and its comment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from benchmarks.campaign import ANCHOR, SETTLE, configure, snapshot, sync, team_edits
+from benchmarks.campaign_crash import campaign
+from connector.sandbox.server import Sandbox
+from connector.state import StateStore
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+EDIT = "/rest/api/3/issue/{issueIdOrKey}"
+COMMENT = EDIT + "/comment"
+
+
+def test_runs_killed_at_random_points_converge_without_duplicates() -> None:
+    results, base = campaign(range(1, 5), workers=2)
+    assert base["first"].requests > base["second"].requests > 5
+    for result in results:
+        assert result.ok, result.line()
+        assert result.landed in {"starting", "reading", "writing", "finishing", "finished"}
+
+
+def test_a_kill_between_an_edit_and_its_comment_loses_no_comment_and_doubles_none(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """Jira drops every comment, so `rdsync sync` edits the first issue whose rating changed
+    and then keeps retrying its comment; it is killed there. The ledger holds the comments it
+    meant to add: the next run adds that one once, and makes the unedited patches anew."""
+    reference = make_sandbox(seed="demo", anchor=ANCHOR)
+    reference_config = configure(tmp_path / "reference", reference)
+    sync(reference_config)
+    team_edits(reference, "jira")
+    sync(reference_config)
+    expected = snapshot(reference, "jira").state()
+
+    sandbox = make_sandbox(seed="demo", anchor=ANCHOR)
+    config = configure(tmp_path / "killed", sandbox)
+    sync(config)
+    team_edits(sandbox, "jira")
+    sandbox.set_faults("comment_add:drop:1")
+    sandbox.reset_stats()
+    command = [sys.executable, "-m", "connector.cli", "sync", "--config", "rdsync.toml"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path / "killed", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while sandbox.count("POST", COMMENT) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    sandbox.set_faults(None)
+    assert sandbox.count("PUT", EDIT) >= 1 and snapshot(sandbox, "jira").tokens == {}
+    store = StateStore(config.state_path)
+    pending = [e for e in store.ledger("planned") if e.action == "comment"]
+    store.close()
+    assert len(pending) > 1  # the batch's comments, recorded before its first edit
+    time.sleep(SETTLE.total_seconds())
+    again = sync(config)
+    assert again.counts["comments_settled"] == 1  # the one whose edit had landed
+    store = StateStore(config.state_path)
+    left = {e.status for e in store.ledger() if e.action == "comment" and e.run_id == 2}
+    store.close()
+    assert left == {"done", "superseded"}  # the others: not edited, so planned anew
+    after = snapshot(sandbox, "jira")
+    assert after.state() == expected and after.duplicates == 0
+    assert sync(config).patches == []
