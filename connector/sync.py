@@ -125,6 +125,7 @@ class SyncRun:
         self.should_stop = should_stop
         self.on_write = on_write  # (patches done, patches in all): a progress bar's feed
         self.settle_after = settle_after
+        self.fresh_hashes: dict[str, dict[str, str]] = {}  # source -> key -> digest, per read
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -192,11 +193,11 @@ class SyncRun:
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
             result = source.read(snapshot.cursor if incremental else None)
             deleted[name] = refresh(source, snapshot, result)
-            hashes = {key: record.content_hash for key, record in stored.items()}
+            before = {key: record.content_hash for key, record in stored.items()}
+            fresh = {key: content_hash(raw) for key, raw in result.records.items()}
+            self.fresh_hashes[name] = fresh  # hashed once: the commit stores the same digests
             counts["read"] += len(result.records)
-            counts["changed"] += sum(
-                1 for k, raw in result.records.items() if hashes.get(k) != content_hash(raw)
-            )
+            counts["changed"] += sum(1 for k, digest in fresh.items() if before.get(k) != digest)
             counts["deleted"] += len(deleted[name])
             snapshots[name], reads[name] = snapshot, result
             log.info(
@@ -320,7 +321,7 @@ class SyncRun:
         records: dict[str, dict[str, StoredRecord]] = {}
         for name, result in reads.items():
             records[name] = {
-                key: StoredRecord(kinds.get(key), content_hash(raw), _updated(raw), raw)
+                key: StoredRecord(kinds.get(key), self.fresh_hashes[name][key], _updated(raw), raw)
                 for key, raw in result.records.items()
             }
         self.store.commit_run(
