@@ -17,8 +17,6 @@ from connector.sandbox.portfolio import (
     build,
 )
 from connector.sandbox.portfolio_draft import interpolate, shift
-from mappings import model
-from mappings.graph import Architecture
 from mappings.model import Direction, Measurement, Target, TrajectoryPoint
 from rules.base import RuleContext
 from rules.config import RulesConfig
@@ -31,6 +29,7 @@ from rules.trajectory import (
     required_rate,
     toward,
 )
+from tests.likelihood_cases import demo
 
 ANCHORS = [date(2025, 3, 31), date(2026, 1, 15), date(2024, 2, 29)]
 
@@ -347,58 +346,8 @@ def test_interpolate_and_shift() -> None:
     assert shift(date(2024, 3, 15), -15) == date(2022, 12, 15)
 
 
-# How the default mappings read each field, so the project's rules can judge the demo directly.
-ATTRIBUTE = {
-    "Unit": "unit",
-    "Data source": "data_source",
-    "Current value": "current_value",
-    "Baseline value": "baseline_value",
-    "Baseline date": "baseline_date",
-    "Target value": "target_value",
-    "Target date": "target_date",
-    "Direction": "direction",
-    "Start date": "start_date",
-    "Rationale": "rationale",
-    "Scale": "scale",
-    "Resources": "resources",
-    "Definition of success": "success_definition",
-    "Delivery chain": "delivery_chain",
-    "Mitigation": "mitigation",
-    "Impact": "impact",
-    "Difficulty": "difficulty",
-    "Department": "department",
-    "Done": "done",
-}
-MODEL = {
-    "priority": model.Priority,
-    "outcome": model.Outcome,
-    "indicator": model.Indicator,
-    "target": model.Target,
-    "strategy": model.Strategy,
-    "milestone": model.Milestone,
-    "risk": model.Risk,
-}
-
-
-def as_entity(item: Item) -> model._Entity:
-    values: dict[str, object] = {"key": item.ref, "name": item.name, "parent_key": item.parent}
-    for name, value in item.fields.items():
-        if name == "Accountable owner":
-            values["owners"] = [model.Person(id=ref) for ref in value]  # type: ignore[attr-defined]
-        elif name == "Trajectory":
-            values["trajectory"] = [TrajectoryPoint(at=at, value=v) for at, v in value]  # type: ignore[attr-defined]
-        elif name == "Due date":
-            values["due" if item.kind == "milestone" else "end_date"] = value
-        else:
-            values[ATTRIBUTE[name]] = value
-    if item.kind == "strategy":
-        values["drives"] = list(item.drives)
-    return MODEL[item.kind].model_validate(values)
-
-
 def test_the_rules_find_exactly_the_planted_gaps(portfolio: Portfolio) -> None:
-    measurements = [m for ref in portfolio.history for m in series(portfolio, ref)]
-    arch = Architecture([as_entity(i) for i in portfolio.items], measurements)
+    arch = demo(portfolio.anchor).arch  # the items read as the default mappings read them
     assert arch.problems == []
     ctx = RuleContext(today=portfolio.anchor)
     findings = run_rules(arch, RulesConfig(), ctx, "architecture", strict=True)
