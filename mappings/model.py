@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -40,8 +41,13 @@ class Person(_Frozen):
         return self.name or self.email or self.id
 
 
-class Measurement(_Frozen):
-    """One observed value of an indicator at a date."""
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One observed value of an indicator at a date.
+
+    A slotted dataclass, not a model: a portfolio holds hundreds of thousands of them, and a
+    pydantic instance costs about six times the memory. The readers validate the values.
+    """
 
     indicator_key: str
     at: date

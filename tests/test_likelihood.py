@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from collections.abc import Sequence
@@ -335,7 +336,7 @@ def test_better_evidence_never_lowers_a_rating(portfolio: Portfolio, data: st.Da
         sign = -1 if target.direction == Direction.DECREASE else 1
         gain = data.draw(st.integers(0, 800))
         index = better_measurements.index(latest)
-        better_measurements[index] = latest.model_copy(update={"value": latest.value + sign * gain})
+        better_measurements[index] = dataclasses.replace(latest, value=latest.value + sign * gain)
     done = [
         e.model_copy(update={"done": True})
         if isinstance(e, Milestone) and data.draw(st.booleans())
