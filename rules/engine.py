@@ -50,6 +50,30 @@ class EntityRule(Rule):
             yield from self.check_entity(entity, arch, ctx)
 
 
+class MissingValueRule(EntityRule):
+    """A rule that flags one attribute left empty (None, or text that is only blanks).
+
+    Subclasses name the `attribute`, its `label` as teams see it in Jira and Airtable, and the
+    `fix_text`; the message is "<key> has no <label>" in lower case.
+    """
+
+    attribute: ClassVar[str]
+    label: ClassVar[str]
+    fix_text: ClassVar[str]
+
+    def check_entity(
+        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+    ) -> Iterator[Finding]:
+        value = getattr(entity, self.attribute)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            yield self.finding(
+                entity,
+                f"{entity.key} has no {self.label.lower()}",
+                self.fix_text,
+                field=self.attribute,
+            )
+
+
 def index_by_kind(arch: Architecture) -> dict[EntityKind, list[_Entity]]:
     """The entities of each kind, in the architecture's order (built once per run)."""
     found: dict[EntityKind, list[_Entity]] = defaultdict(list)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from mappings.graph import Architecture
 from mappings.model import EntityKind, Milestone, Risk, Strategy, Target, _Entity
 from rules.base import RuleContext
-from rules.engine import EntityRule
+from rules.engine import EntityRule, MissingValueRule
 from rules.model import Finding, Severity
 from rules.registry import register
 
@@ -15,28 +15,10 @@ PROFILE = "Rule 5 — Exercises and tools: defining strategies (the strategy pro
 RUBRIC = "Rule 5 — Bringing it all together: the delivery planning rubric"
 
 
-def _blank(value: str | None) -> bool:
-    return value is None or not value.strip()
-
-
-class _StrategyTextRule(EntityRule):
+class _StrategyTextRule(MissingValueRule):
     """A strategy-profile answer that must not be empty: one text attribute of a strategy."""
 
     kinds = (EntityKind.STRATEGY,)
-    attribute: str
-    label: str  # the field as teams see it in Jira and Airtable
-    fix_text: str
-
-    def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
-    ) -> Iterator[Finding]:
-        if _blank(getattr(entity, self.attribute)):
-            yield self.finding(
-                entity,
-                f"{entity.key} has no {self.label.lower()}",
-                self.fix_text,
-                field=self.attribute,
-            )
 
 
 @register
@@ -147,7 +129,7 @@ class StrategyWithoutMilestones(EntityRule):
 
 
 @register
-class MilestoneUndated(EntityRule):
+class MilestoneUndated(MissingValueRule):
     """
     ## What it does
     Flags an open milestone without a due date.
@@ -169,18 +151,9 @@ class MilestoneUndated(EntityRule):
     severity = Severity.WARNING
     kinds = (EntityKind.MILESTONE,)
     manual = RUBRIC
-
-    def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
-    ) -> Iterator[Finding]:
-        assert isinstance(entity, Milestone)
-        if entity.due is None:
-            yield self.finding(
-                entity,
-                f"{entity.key} has no due date",
-                "Set the milestone's 'Due date'.",
-                field="due",
-            )
+    attribute = "due"
+    label = "Due date"
+    fix_text = "Set the milestone's 'Due date'."
 
 
 @register
@@ -279,7 +252,7 @@ class StrategyWithoutRisks(EntityRule):
 
 
 @register
-class RiskWithoutMitigation(EntityRule):
+class RiskWithoutMitigation(MissingValueRule):
     """
     ## What it does
     Flags an open risk whose mitigation is empty.
@@ -300,18 +273,9 @@ class RiskWithoutMitigation(EntityRule):
     severity = Severity.WARNING
     kinds = (EntityKind.RISK,)
     manual = RUBRIC
-
-    def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
-    ) -> Iterator[Finding]:
-        assert isinstance(entity, Risk)
-        if _blank(entity.mitigation):
-            yield self.finding(
-                entity,
-                f"{entity.key} has no mitigation",
-                "Write in 'Mitigation' how the risk will be managed, and by whom.",
-                field="mitigation",
-            )
+    attribute = "mitigation"
+    label = "Mitigation"
+    fix_text = "Write in 'Mitigation' how the risk will be managed, and by whom."
 
 
 @register

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from mappings.graph import Architecture
 from mappings.model import Direction, EntityKind, Measurement, Target, _Entity
 from rules.base import RuleContext
-from rules.engine import EntityRule
+from rules.engine import EntityRule, MissingValueRule
 from rules.model import Finding, Severity
 from rules.registry import register
 from rules.trajectory import (
@@ -35,7 +35,7 @@ def _number(value: float) -> str:
 
 
 @register
-class TargetNotTimeBound(EntityRule):
+class TargetNotTimeBound(MissingValueRule):
     """
     ## What it does
     Flags an open target without a target date.
@@ -57,22 +57,13 @@ class TargetNotTimeBound(EntityRule):
     severity = Severity.ERROR
     kinds = (EntityKind.TARGET,)
     manual = SMART
-
-    def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
-    ) -> Iterator[Finding]:
-        assert isinstance(entity, Target)
-        if entity.target_date is None:
-            yield self.finding(
-                entity,
-                f"{entity.key} has no target date",
-                "Set 'Target date' to the date by which the value must be reached.",
-                field="target_date",
-            )
+    attribute = "target_date"
+    label = "Target date"
+    fix_text = "Set 'Target date' to the date by which the value must be reached."
 
 
 @register
-class TargetNotQuantified(EntityRule):
+class TargetNotQuantified(MissingValueRule):
     """
     ## What it does
     Flags an open target without a target value.
@@ -95,18 +86,9 @@ class TargetNotQuantified(EntityRule):
     severity = Severity.ERROR
     kinds = (EntityKind.TARGET,)
     manual = SMART
-
-    def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
-    ) -> Iterator[Finding]:
-        assert isinstance(entity, Target)
-        if entity.target_value is None:
-            yield self.finding(
-                entity,
-                f"{entity.key} has no target value",
-                "Set 'Target value' to the number the indicator must reach.",
-                field="target_value",
-            )
+    attribute = "target_value"
+    label = "Target value"
+    fix_text = "Set 'Target value' to the number the indicator must reach."
 
 
 @register
