@@ -74,6 +74,29 @@ class MissingValueRule(EntityRule):
             )
 
 
+class MissingChildRule(EntityRule):
+    """A rule that flags an entity with no child of one kind (by parent) under it.
+
+    Subclasses name the `child` class, what is `missing` ("no outcome under it") and the
+    `fix_text`, in which "{key}" stands for the entity's key.
+    """
+
+    child: ClassVar[type[_Entity]]
+    missing: ClassVar[str]
+    fix_text: ClassVar[str]
+
+    def check_entity(
+        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+    ) -> Iterator[Finding]:
+        if not arch.children(entity.key, self.child):
+            yield self.finding(
+                entity,
+                f"{entity.key} has {self.missing}",
+                self.fix_text.format(key=entity.key),
+                field="parent",
+            )
+
+
 def index_by_kind(arch: Architecture) -> dict[EntityKind, list[_Entity]]:
     """The entities of each kind, in the architecture's order (built once per run)."""
     found: dict[EntityKind, list[_Entity]] = defaultdict(list)

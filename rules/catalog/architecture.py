@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from mappings.graph import Architecture
 from mappings.model import EntityKind, Indicator, Outcome, Priority, Target, _Entity
 from rules.base import RuleContext
-from rules.engine import EntityRule, natural_key
+from rules.engine import EntityRule, MissingChildRule, natural_key
 from rules.model import Finding, Severity
 from rules.registry import register
 
@@ -18,7 +18,7 @@ LEADERS = (EntityKind.PRIORITY, EntityKind.OUTCOME, EntityKind.STRATEGY)
 
 
 @register
-class PriorityWithoutOutcome(EntityRule):
+class PriorityWithoutOutcome(MissingChildRule):
     """
     ## What it does
     Flags a priority with no outcome (goal) under it.
@@ -42,21 +42,13 @@ class PriorityWithoutOutcome(EntityRule):
     severity = Severity.ERROR
     kinds = (EntityKind.PRIORITY,)
     manual = RULE_1
-
-    def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
-    ) -> Iterator[Finding]:
-        if not arch.children(entity.key, Outcome):
-            yield self.finding(
-                entity,
-                f"{entity.key} has no outcome under it",
-                f"Create an Outcome with {entity.key} as its parent.",
-                field="parent",
-            )
+    child = Outcome
+    missing = "no outcome under it"
+    fix_text = "Create an Outcome with {key} as its parent."
 
 
 @register
-class OutcomeWithoutIndicator(EntityRule):
+class OutcomeWithoutIndicator(MissingChildRule):
     """
     ## What it does
     Flags an outcome with no indicator (metric) under it.
@@ -79,17 +71,9 @@ class OutcomeWithoutIndicator(EntityRule):
     severity = Severity.ERROR
     kinds = (EntityKind.OUTCOME,)
     manual = "Rule 2 — Define success clearly: the 3 M's of indicator selection"
-
-    def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
-    ) -> Iterator[Finding]:
-        if not arch.children(entity.key, Indicator):
-            yield self.finding(
-                entity,
-                f"{entity.key} has no indicator under it",
-                f"Create an Indicator with {entity.key} as its parent.",
-                field="parent",
-            )
+    child = Indicator
+    missing = "no indicator under it"
+    fix_text = "Create an Indicator with {key} as its parent."
 
 
 @register
@@ -133,7 +117,7 @@ class TargetWithoutIndicator(EntityRule):
 
 
 @register
-class IndicatorWithoutTarget(EntityRule):
+class IndicatorWithoutTarget(MissingChildRule):
     """
     ## What it does
     Flags an indicator with no target under it.
@@ -156,17 +140,9 @@ class IndicatorWithoutTarget(EntityRule):
     severity = Severity.ERROR
     kinds = (EntityKind.INDICATOR,)
     manual = REVIEW
-
-    def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
-    ) -> Iterator[Finding]:
-        if not arch.children(entity.key, Target):
-            yield self.finding(
-                entity,
-                f"{entity.key} has no target under it",
-                f"Create a Target with {entity.key} as its parent.",
-                field="parent",
-            )
+    child = Target
+    missing = "no target under it"
+    fix_text = "Create a Target with {key} as its parent."
 
 
 @register

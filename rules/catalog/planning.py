@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from mappings.graph import Architecture
 from mappings.model import EntityKind, Milestone, Risk, Strategy, Target, _Entity
 from rules.base import RuleContext
-from rules.engine import EntityRule, MissingValueRule
+from rules.engine import EntityRule, MissingChildRule, MissingValueRule
 from rules.model import Finding, Severity
 from rules.registry import register
 
@@ -93,7 +93,7 @@ class StrategyWithoutRationale(_StrategyTextRule):
 
 
 @register
-class StrategyWithoutMilestones(EntityRule):
+class StrategyWithoutMilestones(MissingChildRule):
     """
     ## What it does
     Flags an open strategy with no milestone under it (done milestones count).
@@ -115,17 +115,9 @@ class StrategyWithoutMilestones(EntityRule):
     severity = Severity.WARNING
     kinds = (EntityKind.STRATEGY,)
     manual = PROFILE
-
-    def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
-    ) -> Iterator[Finding]:
-        if not arch.children(entity.key, Milestone):
-            yield self.finding(
-                entity,
-                f"{entity.key} has no milestones",
-                f"Create Milestones with {entity.key} as their parent, each with a due date.",
-                field="parent",
-            )
+    child = Milestone
+    missing = "no milestones"
+    fix_text = "Create Milestones with {key} as their parent, each with a due date."
 
 
 @register
@@ -214,7 +206,7 @@ class StrategyWithoutResources(_StrategyTextRule):
 
 
 @register
-class StrategyWithoutRisks(EntityRule):
+class StrategyWithoutRisks(MissingChildRule):
     """
     ## What it does
     Flags an open strategy with no risk under it.
@@ -238,17 +230,9 @@ class StrategyWithoutRisks(EntityRule):
     severity = Severity.WARNING
     kinds = (EntityKind.STRATEGY,)
     manual = RUBRIC
-
-    def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
-    ) -> Iterator[Finding]:
-        if not arch.children(entity.key, Risk):
-            yield self.finding(
-                entity,
-                f"{entity.key} has no risks",
-                f"Create Risks with {entity.key} as their parent, each with a mitigation.",
-                field="parent",
-            )
+    child = Risk
+    missing = "no risks"
+    fix_text = "Create Risks with {key} as their parent, each with a mitigation."
 
 
 @register
