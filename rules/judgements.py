@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -30,7 +30,7 @@ from mappings.model import (
 )
 from rules.base import RuleContext
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import JUDGEMENTS, Finding, Judgement, Rating, Severity
+from rules.model import JUDGEMENTS, Finding, Judged, Severity
 from rules.trajectory import (
     direction_of,
     gain_share,
@@ -44,6 +44,7 @@ from rules.trajectory import (
 
 CHALLENGE, PLANNING, CAPACITY, STAGE, EVIDENCE = JUDGEMENTS
 _RANK = {s: s.rank for s in Severity}
+_SEVERITY = {s.rank: s.value for s in Severity}
 _INDEX = {name: index for index, name in enumerate(JUDGEMENTS)}
 
 
@@ -81,45 +82,28 @@ class Schedule(NamedTuple):
 class Inputs:
     """What every judgement reads, indexed once per assessment run.
 
-    It keeps only what items share or ask for again: every object a run keeps alive is walked
-    by the cyclic GC, which on a 100,000-entity portfolio costs as much as finding it again.
+    What it keeps for a run is held as tuples of str, int and dates, which the cyclic garbage
+    collector stops tracking: on a 100,000-entity portfolio, a list or model apiece would be
+    as many more objects for each collection to walk.
     """
 
     arch: Architecture
     ctx: RuleContext
     config: LikelihoodConfig
-    findings: dict[str, list[Finding]]  # by ticket key
+    # By ticket key, from the findings: what Quality of planning counts, as (severity rank,
+    # code, name, severity), and the error findings, as (code, name, key).
+    planned: dict[str, tuple[tuple[int, str, str, str], ...]]
+    errors: dict[str, tuple[tuple[str, str, str], ...]]
     owner_load: dict[str, int]  # person id -> active strategies they own
     # Memos: each judgement asks these several times per item.
     _series: dict[str, list[Measurement]] = field(default_factory=dict)  # by indicator key
+    _trends: dict[str, tuple[int, date | None, float | None]] = field(default_factory=dict)
     _schedules: dict[str, Schedule] = field(default_factory=dict)  # by strategy key
-    _drivers: dict[str, list[Strategy]] = field(default_factory=dict)  # by target key
-    _trends: dict[str, tuple[list[Measurement], float | None]] = field(default_factory=dict)
-    _driven: dict[str, list[Target]] = field(default_factory=dict)  # by strategy key
-    _shared: dict[tuple[str, int, str], Judgement] = field(default_factory=dict)
-    # By ticket key, from `findings`: what Quality of planning counts, as (severity rank, code,
-    # name, severity), and the error findings, as (code, name, key). Tuples of str and int,
-    # which the cyclic GC stops tracking.
-    planned: dict[str, tuple[tuple[int, str, str, str], ...]] = field(init=False)
-    errors: dict[str, tuple[tuple[str, str, str], ...]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        excluded = tuple(self.config.planning_excludes)
-        planned: dict[str, tuple[tuple[int, str, str, str], ...]] = {}
-        errors: dict[str, tuple[tuple[str, str, str], ...]] = {}
-        for key, found in self.findings.items():
-            ranked = [(_RANK[f.severity], f) for f in found]
-            counted = tuple(
-                (rank, f.code, f.name, f.severity.value)
-                for rank, f in ranked
-                if not f.code.startswith(excluded)
-            )
-            if counted:
-                planned[key] = counted
-            if any(rank == 0 for rank, _ in ranked):
-                errors[key] = tuple((f.code, f.name, f.key) for rank, f in ranked if rank == 0)
-        object.__setattr__(self, "planned", planned)  # frozen: set once, here
-        object.__setattr__(self, "errors", errors)
+    _drivers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by target key
+    _driven: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by strategy key
+    _parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by item key
+    _targets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by outcome key
+    _shared: dict[Judged, Judged] = field(default_factory=dict)
 
     @classmethod
     def gather(
@@ -129,14 +113,20 @@ class Inputs:
         ctx: RuleContext,
         config: LikelihoodConfig,
     ) -> Inputs:
-        by_key: dict[str, list[Finding]] = defaultdict(list)
-        for finding in findings:
-            by_key[finding.key].append(finding)
+        excluded = tuple(config.planning_excludes)
+        planned: dict[str, tuple[tuple[int, str, str, str], ...]] = {}
+        errors: dict[str, tuple[tuple[str, str, str], ...]] = {}
+        for f in findings:  # tuples grown one at a time: a key has a few findings
+            key, code, name, rank = f.key, f.code, f.name, _RANK[f.severity]
+            if not code.startswith(excluded):
+                planned[key] = (*planned.get(key, ()), (rank, code, name, _SEVERITY[rank]))
+            if rank == 0:
+                errors[key] = (*errors.get(key, ()), (code, name, key))
         load: Counter[str] = Counter()
         for strategy in arch.of_kind(Strategy):
             if _active(strategy, ctx.today):
                 load.update({p.id for p in strategy.owners})
-        return cls(arch, ctx, config, dict(by_key), dict(load))
+        return cls(arch, ctx, config, planned, errors, dict(load))
 
     @property
     def today(self) -> date:
@@ -161,49 +151,64 @@ class Inputs:
         series = self.series(target)
         return series[-1] if series else None
 
-    def trend(self, target: Target) -> tuple[list[Measurement], float | None]:
-        """The measurements in the `history_years` up to the latest one, and their slope a year.
+    def trend(self, target: Target) -> tuple[int, date | None, float | None]:
+        """How many measurements fall in the `history_years` up to the latest one, the first
+        one's date, and their slope a year (None without two).
 
         The window ends at the latest measurement, not today, so that it moves only with data.
         """
         series = self.series(target)
         if not series:
-            return [], None
+            return 0, None, None
         key = series[-1].indicator_key
         found = self._trends.get(key)
         if found is None:
             since = history_start(series[-1].at, self.ctx.thresholds.history_years)
             window = series if series[0].at >= since else [m for m in series if m.at >= since]
-            found = self._trends[key] = (window, historical_rate(window))
+            found = self._trends[key] = (len(window), window[0].at, historical_rate(window))
         return found
 
-    def driven(self, strategy: Strategy) -> list[Target]:
+    def driven(self, strategy: Strategy) -> tuple[str, ...]:
+        """The keys of the targets a strategy drives, directly or through an outcome, sorted."""
         found = self._driven.get(strategy.key)
         if found is None:
-            found = self._driven[strategy.key] = driven_targets(strategy, self.arch)
+            keys = (t.key for t in driven_targets(strategy, self.arch))
+            found = self._driven[strategy.key] = tuple(keys)
         return found
 
-    def parts(self, entity: _Entity) -> list[str]:
-        return parts_of(entity, self.arch)  # not kept: finding them again costs less
-
-    def milestones(self, strategy: Strategy) -> list[Milestone]:
-        return self.arch.children(strategy.key, Milestone)
-
-    def schedule(self, strategy: Strategy) -> Schedule:
-        """The strategy's milestones in numbers, as of today."""
-        found = self._schedules.get(strategy.key)
+    def parts(self, entity: _Entity) -> tuple[str, ...]:
+        """The keys whose findings count against an item (`parts_of`)."""
+        found = self._parts.get(entity.key)
         if found is None:
-            milestones = self.milestones(strategy)
-            found = self._schedules[strategy.key] = Schedule.of(milestones, self.today)
+            found = self._parts[entity.key] = tuple(parts_of(entity, self.arch))
         return found
 
-    def drivers(self, target: Target) -> list[Strategy]:
-        found = self._drivers.get(target.key)
+    def schedule(self, strategy_key: str) -> Schedule:
+        """A strategy's milestones in numbers, as of today."""
+        found = self._schedules.get(strategy_key)
         if found is None:
-            found = self._drivers[target.key] = drivers(target, self.arch)
+            milestones = self.arch.children(strategy_key, Milestone)
+            found = self._schedules[strategy_key] = Schedule.of(milestones, self.today)
         return found
 
-    def shared(self, name: str, rating: int, rationale: str) -> Judgement:
+    def drivers(self, target_key: str) -> tuple[str, ...]:
+        """The keys of the strategies driving a target, directly or through its outcome, sorted."""
+        found = self._drivers.get(target_key)
+        if found is None:
+            target = self.arch.entities[target_key]
+            assert isinstance(target, Target), target_key
+            found = self._drivers[target_key] = tuple(s.key for s in drivers(target, self.arch))
+        return found
+
+    def outcome_targets(self, outcome_key: str) -> tuple[str, ...]:
+        """The keys of the targets under an outcome's indicators."""
+        found = self._targets.get(outcome_key)
+        if found is None:
+            keys = (t.key for t in outcome_targets(outcome_key, self.arch))
+            found = self._targets[outcome_key] = tuple(keys)
+        return found
+
+    def shared(self, name: str, rating: int, rationale: str) -> Judged:
         """`judge`, but one object for judgements that many items share word for word."""
         key = (name, rating, rationale)
         found = self._shared.get(key)
@@ -241,27 +246,17 @@ def plural_of(noun: str) -> str:
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
-_RATINGS = (Rating.RED, Rating.RED, Rating.AMBER_RED, Rating.AMBER_GREEN, Rating.GREEN)
-
-
-_VALIDATE = Judgement.__pydantic_validator__.validate_python
-_ALL_FIELDS = set(Judgement.model_fields)
-
-
-def judge(name: str, rating: int, rationale: str) -> Judgement:
-    """A judgement, its rating clamped to 1-4."""
-    clamped = _RATINGS[rating if 1 <= rating <= 4 else max(1, min(4, rating))]
-    judgement: Judgement = _VALIDATE({"name": name, "rating": clamped, "rationale": rationale})
-    share_fields_set(judgement, _ALL_FIELDS)
-    return judgement
+def judge(name: str, rating: int, rationale: str) -> Judged:
+    """A judgement as (name, rating, rationale), its rating clamped to 1-4."""
+    return (name, rating if 1 <= rating <= 4 else max(1, min(4, rating)), rationale)
 
 
 def share_fields_set(model: BaseModel, fields: set[str]) -> None:
     """Give a model the one set of the fields it was given that all its like share.
 
-    A run makes ~150,000 judgements; a set apiece is as many more objects for the cyclic GC
-    to walk, a large share of a run's time. Only models whose set is never changed in place
-    share one: they are frozen, and `model_copy` copies the set before it adds to it.
+    A run makes ~30,000 assessments; a set apiece is as many more objects for the cyclic GC
+    to walk. Only models whose set is never changed in place share one: they are frozen, and
+    `model_copy` copies the set before it adds to it.
     """
     object.__setattr__(model, "__pydantic_fields_set__", fields)
 
@@ -280,7 +275,7 @@ def rollup(ratings: Sequence[int], margin: int, rounding: str) -> int:
 
 def rollup_judgement(
     name: str, parts: Sequence[tuple[str, int]], noun: str, inputs: Inputs
-) -> Judgement:
+) -> Judged:
     """A judgement rolled up from (key, rating) parts: 'mean 2.50 of 2 targets, lowest DEL-7: 1'."""
     return judge(name, *rolled_up(parts, noun, inputs.config))
 
@@ -306,7 +301,7 @@ def rolled_up(
 # -- quality of planning --------------------------------------------------------------------
 
 
-def planning(keys: Sequence[str], inputs: Inputs) -> Judgement:
+def planning(keys: Sequence[str], inputs: Inputs) -> Judged:
     """Quality of planning: points for the rule findings on the item and its parts."""
     config = inputs.config
     planned = inputs.planned
@@ -341,7 +336,7 @@ def planning(keys: Sequence[str], inputs: Inputs) -> Judgement:
 # -- targets: the judgements their own data supports ----------------------------------------
 
 
-def target_challenge(target: Target, inputs: Inputs) -> Judgement:
+def target_challenge(target: Target, inputs: Inputs) -> Judged:
     """Degree of the challenge: the rate still required against the rate history shows."""
     config, today = inputs.config, inputs.today
     unknown = config.no_data_rating
@@ -361,11 +356,11 @@ def target_challenge(target: Target, inputs: Inputs) -> Judgement:
     required = required_rate(target, latest, latest.at) or 0.0
     direction = direction_of(target)
     needs = f"needs {_pace(required)} from the latest value to reach {goal}"
-    window, history = inputs.trend(target)
+    count, since, history = inputs.trend(target)
     if history is None:
         years = inputs.ctx.thresholds.history_years
         return judge(CHALLENGE, unknown, f"{needs}; no history in the {years:g} years before it")
-    shown = f"{len(window)} measurements since {window[0].at} show {_pace(history)}"
+    shown = f"{count} measurements since {since} show {_pace(history)}"
     if toward(direction, history) <= 0:
         return judge(CHALLENGE, 1, f"{needs}; {shown}, no progress")
     ratio = toward(direction, required) / toward(direction, history)
@@ -379,7 +374,7 @@ def _pace(rate: float) -> str:
     return f"a {'fall' if rate < 0 else 'rise'} of {fmt(rounded)} a year"
 
 
-def target_evidence(target: Target, inputs: Inputs) -> Judgement:
+def target_evidence(target: Target, inputs: Inputs) -> Judged:
     """Evidence of progress: the latest measurement against the trajectory, and its freshness."""
     config, today = inputs.config, inputs.today
     latest = inputs.latest(target)
@@ -441,13 +436,17 @@ def parts_of(entity: _Entity, arch: Architecture) -> list[str]:
     return [entity.key, *sorted(e.key for e in below if type(e) in kinds)]
 
 
-def target_own(target: Target, inputs: Inputs) -> dict[str, Judgement]:
+# A target's own judgements: (challenge, planning, evidence).
+Own = tuple[Judged, Judged, Judged]
+
+
+def target_own(target: Target, inputs: Inputs) -> Own:
     """The judgements a target's own data supports: challenge, planning, evidence."""
-    return {
-        CHALLENGE: target_challenge(target, inputs),
-        PLANNING: planning(inputs.parts(target), inputs),
-        EVIDENCE: target_evidence(target, inputs),
-    }
+    return (
+        target_challenge(target, inputs),
+        planning(inputs.parts(target), inputs),
+        target_evidence(target, inputs),
+    )
 
 
 def drivers(target: Target, arch: Architecture) -> list[Strategy]:
@@ -479,23 +478,25 @@ def driven_targets(strategy: Strategy, arch: Architecture) -> list[Target]:
 
 def target_judgements(
     target: Target,
-    own: dict[str, Judgement],
-    strategies: dict[str, list[Judgement]],
+    own: Own,
+    strategies: Mapping[str, Sequence[int]],
     inputs: Inputs,
-    shared: dict[tuple[str, ...], tuple[Judgement, Judgement]] | None = None,
-) -> list[Judgement]:
-    """All five for a target: its own three, capacity and stage from the strategies driving it.
+    shared: dict[tuple[str, ...], tuple[Judged, Judged]] | None = None,
+) -> list[Judged]:
+    """All five for a target: its own three, capacity and stage from the strategies driving it
+    (`strategies`: the five ratings of each assessed strategy, by key, in JUDGEMENTS order).
 
     `shared` keeps capacity and stage by the keys of the driving strategies, for the targets
     that the same strategies drive (it must go with one `strategies`); optional.
     """
-    driving = [s.key for s in inputs.drivers(target) if s.key in strategies]
+    challenge, planned, evidence = own
+    driving = [key for key in inputs.drivers(target.key) if key in strategies]
     if not driving:
         capacity = judge(CAPACITY, 1, f"no strategy drives {target.key}: nobody moves it")
         ceiling = inputs.config.stage_ceilings.policy_and_planning
         rating = min(ceiling, inputs.config.no_data_rating)
         stage = judge(STAGE, rating, "policy and planning: no strategy drives it yet")
-        return [own[CHALLENGE], own[PLANNING], capacity, stage, own[EVIDENCE]]
+        return [challenge, planned, capacity, stage, evidence]
     known = None if shared is None else shared.get(tuple(driving))
     if known is None:
         known = (
@@ -504,12 +505,12 @@ def target_judgements(
         )
         if shared is not None:
             shared[tuple(driving)] = known
-    return [own[CHALLENGE], own[PLANNING], *known, own[EVIDENCE]]
+    return [challenge, planned, *known, evidence]
 
 
 def _from_strategies(
-    name: str, keys: list[str], strategies: dict[str, list[Judgement]], inputs: Inputs
-) -> Judgement:
+    name: str, keys: list[str], strategies: Mapping[str, Sequence[int]], inputs: Inputs
+) -> Judged:
     index = _INDEX[name]
-    parts = [(key, int(strategies[key][index].rating)) for key in keys]
+    parts = [(key, strategies[key][index]) for key in keys]
     return rollup_judgement(name, parts, "driving strategy", inputs)

@@ -23,7 +23,6 @@ from rules.judgements import (
     PLANNING,
     Inputs,
     mean_rating,
-    outcome_targets,
     planning,
     rollup_judgement,
     share_fields_set,
@@ -31,7 +30,7 @@ from rules.judgements import (
     target_own,
 )
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import JUDGEMENTS, Assessment, Finding, Judgement, Rating
+from rules.model import JUDGEMENTS, Assessment, Finding, Judged, Rating
 from rules.strategy_judgements import strategy_judgements
 from rules.triage import Rated, Reach, Signals, evidence_of, level_of, problem_reason, top_crises
 
@@ -45,7 +44,7 @@ _EVIDENCE_IS = {int(r): f"{EVIDENCE} is {r.option}" for r in Rating}
 _VALIDATE = Assessment.__pydantic_validator__.validate_python
 # The fields `_Run.add` sets, before and after triage: one set each for all (share_fields_set).
 _FIELDS = {
-    *("key", "kind", "name", "assessed_on", "judgements", "likelihood", "caps", "previous"),
+    *("key", "kind", "name", "assessed_on", "judged", "likelihood", "caps", "previous"),
     "team_rating",
 }
 _TRIAGED_FIELDS = _FIELDS | {"problem_level", "problem_reason"}
@@ -61,7 +60,7 @@ class Cap(NamedTuple):
     reason: str | Callable[[], str]
 
 
-def combine(judgements: Sequence[Judgement], config: LikelihoodConfig) -> tuple[float, list[Cap]]:
+def combine(judgements: Sequence[Judged], config: LikelihoodConfig) -> tuple[float, list[Cap]]:
     """The weighted mean of the judgements, and the caps they impose: the mean as a rating,
     Evidence of progress + `evidence_margin`, and the lowest judgement + `worst_margin`."""
     return _combine(judgements, config, weights_by_name(config))
@@ -73,34 +72,31 @@ def weights_by_name(config: LikelihoodConfig) -> dict[str, float]:
 
 
 def _combine(
-    judgements: Sequence[Judgement], config: LikelihoodConfig, weight_of: dict[str, float]
+    judgements: Sequence[Judged], config: LikelihoodConfig, weight_of: dict[str, float]
 ) -> tuple[float, list[Cap]]:
     total = weight_sum = 0.0
-    lowest = evidence = None
+    lowest = ""
     low = 5
-    for j in judgements:
-        name, rating = j.name, j.rating
+    evidence = None
+    for name, rating, _ in judgements:
         weight = weight_of[name]
         total += weight * rating
         weight_sum += weight
         if rating < low:
-            lowest, low = j, rating  # the first of equals, in the order of JUDGEMENTS
+            lowest, low = name, rating  # the first of equals, in the order of JUDGEMENTS
         if name == EVIDENCE:
-            evidence = j
-    assert lowest is not None, "five judgements are always given"
+            evidence = rating
+    assert lowest, "five judgements are always given"
     mean = total / weight_sum
     rounded = mean_rating(mean, config.rounding)
     caps = [Cap(rounded, lambda: f"rounding {config.rounding} the weighted mean {mean:.2f}")]
     if evidence is not None:
-        caps.append(Cap(evidence.rating + config.evidence_margin, _EVIDENCE_IS[evidence.rating]))
-        if evidence.rating == low and config.evidence_margin <= config.worst_margin:
+        caps.append(Cap(evidence + config.evidence_margin, _EVIDENCE_IS[evidence]))
+        if evidence == low and config.evidence_margin <= config.worst_margin:
             return mean, caps  # the lowest is the evidence: its cap says it already
     worst = lowest
     caps.append(
-        Cap(
-            low + config.worst_margin,
-            lambda: f"{worst.name}, the lowest judgement, is {OPTION[worst.rating]}",
-        )
+        Cap(low + config.worst_margin, lambda: f"{worst}, the lowest judgement, is {OPTION[low]}")
     )
     return mean, caps
 
@@ -145,14 +141,14 @@ def assess(
     run = _Run(inputs)
     found = run.found
     targets, strategies, outcomes, priorities = _by_kind(arch)
-    own = {t.key: target_own(t, inputs) for t in targets}
+    own = {t.key: target_own(t, inputs) for t in targets}  # (challenge, planning, evidence)
     for strategy in strategies:
         caps = error_caps(inputs.parts(strategy), inputs)
         run.add(strategy, strategy_judgements(strategy, own, inputs), caps)
-    strategy_js = {key: a.judgements for key, a in found.items()}
-    shared: dict[tuple[str, ...], tuple[Judgement, Judgement]] = {}
+    strategy_ratings = dict(run.ratings)
+    shared: dict[tuple[str, ...], tuple[Judged, Judged]] = {}
     for target in targets:
-        judgements = target_judgements(target, own[target.key], strategy_js, inputs, shared)
+        judgements = target_judgements(target, own[target.key], strategy_ratings, inputs, shared)
         caps = error_caps(inputs.parts(target), inputs) + _driver_caps(target, found, inputs)
         run.add(target, judgements, caps)
     for outcome in outcomes:
@@ -200,23 +196,26 @@ class _Run:
         self.inputs = inputs
         self.config = inputs.config
         self.found: dict[str, Assessment] = {}
+        self.ratings: dict[str, tuple[int, ...]] = {}  # of the judgements, by key
         self.reach = Reach(inputs)
         self.candidates: list[tuple[str, str, Signals]] = []  # for crisis management
         self.weight_of = weights_by_name(self.config)
 
-    def add(self, entity: _Entity, judgements: list[Judgement], caps: list[Cap]) -> None:
-        mean, judged = _combine(judgements, self.config, self.weight_of)
-        rating, reasons = settle(mean, [*judged, *caps])
+    def add(self, entity: _Entity, judgements: Sequence[Judged], caps: list[Cap]) -> None:
+        mean, own_caps = _combine(judgements, self.config, self.weight_of)
+        rating, reasons = settle(mean, [*own_caps, *caps])
         key = entity.key
         kind = str(entity.kind)  # type: ignore[attr-defined]
         previous = self.inputs.ctx.previous.get(key)
         team = entity.team_rating
+        judged = tuple(judgements)
+        self.ratings[key] = tuple([rating for _, rating, _ in judged])
         data = {
             "key": key,
             "kind": kind,
             "name": entity.name,
             "assessed_on": self.inputs.today,
-            "judgements": judgements,
+            "judged": judged,
             "likelihood": rating,
             "caps": reasons,
             "previous": previous,
@@ -224,7 +223,7 @@ class _Run:
         }
         fields = _FIELDS
         if rating <= Rating.AMBER_RED:  # triaged here, as triage() would
-            signals = self.reach.signals(entity, rating, previous, evidence_of(judgements))
+            signals = self.reach.signals(entity, rating, previous, evidence_of(judged))
             level = level_of(signals)
             data["problem_level"] = level
             data["problem_reason"] = problem_reason(
@@ -247,7 +246,7 @@ class _Run:
 
     def rollup(self, entity: _Entity, children: list[str]) -> None:
         """An outcome or priority: judgements rolled up from its children, and conservative caps."""
-        inputs, found = self.inputs, self.found
+        inputs, found, ratings = self.inputs, self.found, self.ratings
         config = inputs.config
         rated = [found[k] for k in children if k in found]
         own_keys = inputs.parts(entity)
@@ -259,7 +258,7 @@ class _Run:
         noun = kinds.pop() if len(kinds) == 1 else "target or strategy"
         judgements = []
         for index, name in enumerate(JUDGEMENTS):
-            parts = [(a.key, int(a.judgements[index].rating)) for a in rated]
+            parts = [(a.key, ratings[a.key][index]) for a in rated]
             judgement = rollup_judgement(name, parts, noun, inputs)
             if name == PLANNING:
                 judgement = _with_own_planning(judgement, own_keys, inputs)
@@ -269,8 +268,8 @@ class _Run:
 
 def _driver_caps(target: Target, found: dict[str, Assessment], inputs: Inputs) -> list[Cap]:
     reddest = None
-    for strategy in inputs.drivers(target):  # by key: the first of the reddest
-        rated = found.get(strategy.key)
+    for key in inputs.drivers(target.key):  # by key: the first of the reddest
+        rated = found.get(key)
         if rated is not None and (reddest is None or rated.likelihood < reddest.likelihood):
             reddest = rated
     if reddest is None:
@@ -282,21 +281,20 @@ def _driver_caps(target: Target, found: dict[str, Assessment], inputs: Inputs) -
 
 def _outcome_children(outcome: Outcome, inputs: Inputs) -> list[str]:
     """Its targets (through its indicators) and the strategies that drive it directly."""
-    keys = [t.key for t in outcome_targets(outcome.key, inputs.arch)]
+    keys = [*inputs.outcome_targets(outcome.key)]
     keys += [s.key for s in inputs.arch.strategies_for(outcome.key)]
     return sorted(dict.fromkeys(keys))
 
 
-def _unsupported(name: str, rating: int) -> Judgement:
-    reason = "nothing below it to judge by: no target, strategy or outcome"
-    return Judgement(name=name, rating=Rating(rating), rationale=reason)
+def _unsupported(name: str, rating: int) -> Judged:
+    return (name, rating, "nothing below it to judge by: no target, strategy or outcome")
 
 
-def _with_own_planning(rolled: Judgement, keys: list[str], inputs: Inputs) -> Judgement:
-    own = planning(keys, inputs)
-    if own.rating >= rolled.rating:
+def _with_own_planning(rolled: Judged, keys: Sequence[str], inputs: Inputs) -> Judged:
+    name, own, rationale = planning(keys, inputs)
+    if own >= rolled[1]:
         return rolled
-    return own.model_copy(update={"rationale": f"{own.rationale}; below it {rolled.rationale}"})
+    return (name, own, f"{rationale}; below it {rolled[2]}")
 
 
 def _child_caps(rated: list[Assessment], config: LikelihoodConfig) -> list[Cap]:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from enum import IntEnum, StrEnum
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 
 class Severity(StrEnum):
@@ -51,14 +59,21 @@ class Finding(BaseModel):
     field: str | None = None
 
 
-class Judgement(BaseModel):
-    """One of the five judgements of the assessment framework, with the evidence behind it."""
+class Judgement(NamedTuple):
+    """One of the five judgements of the assessment framework, with the evidence behind it.
 
-    model_config = ConfigDict(frozen=True)
+    A value, not a model: a run over a large portfolio makes 150,000 of them. Its rating is
+    1 (Red) to 4 (Green); a `Rating` where it is read from an `Assessment`.
+    """
 
     name: str  # one of JUDGEMENTS
-    rating: Rating
+    rating: int
     rationale: str  # one line that quotes its data
+
+
+# A judgement as a plain (name, rating, rationale) tuple of str and int: the form a run keeps,
+# which the cyclic garbage collector stops tracking (a `Judgement` is a subtype).
+Judged = tuple[str, int, str]
 
 
 JUDGEMENTS = (
@@ -70,8 +85,17 @@ JUDGEMENTS = (
 )
 
 
+RATINGS = {int(r): r for r in Rating}
+
+
 class Assessment(BaseModel):
-    """The likelihood of delivery of one strategy, target, outcome or priority."""
+    """The likelihood of delivery of one strategy, target, outcome or priority.
+
+    Its judgements are kept as (name, rating, rationale) tuples of str and int, which the cyclic
+    garbage collector stops tracking (a tuple holding a `Rating` it keeps walking): on a
+    100,000-entity portfolio, 145,000 tracked judgements cost a full collection per run.
+    `judgements` gives them as `Judgement`s; the JSON form is a list of objects either way.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -79,19 +103,54 @@ class Assessment(BaseModel):
     kind: str
     name: str = ""
     assessed_on: date
-    judgements: list[Judgement] = Field(default_factory=list)
+    judged: tuple[Judged, ...] = ()  # (name, rating, rationale), in the order of JUDGEMENTS
     likelihood: Rating
-    caps: list[str] = Field(default_factory=list)  # why the rating is lower than the judgements
+    caps: tuple[str, ...] = ()  # why the rating is lower than the judgements
     previous: Rating | None = None  # the rating at the last assessment, when known
     team_rating: Rating | None = None
     problem_level: int | None = None  # Rule 8: 1 nudge .. 4 crisis management (Red, Amber/Red)
     problem_reason: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_judgements(cls, data: Any) -> Any:
+        """Accept `judgements` (Judgement values or JSON objects) for `judged`."""
+        if isinstance(data, dict) and "judgements" in data:
+            data = dict(data)
+            data["judged"] = tuple(_judged(j) for j in data.pop("judgements"))
+        return data
+
+    @model_serializer(mode="wrap")
+    def _as_judgements(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Write `judged` as `judgements`, a list of {name, rating, rationale} objects."""
+        found: dict[str, Any] = handler(self)
+        return {
+            "judgements" if field == "judged" else field: (
+                [{"name": n, "rating": r, "rationale": t} for n, r, t in value]
+                if field == "judged"
+                else value
+            )
+            for field, value in found.items()
+        }
+
+    @property
+    def judgements(self) -> list[Judgement]:
+        return [Judgement(name, RATINGS[rating], text) for name, rating, text in self.judged]
+
     @property
     def rationale_lines(self) -> list[str]:
-        lines = [f"{j.name}: {j.rating.value} - {j.rationale}" for j in self.judgements]
+        lines = [f"{name}: {rating} - {text}" for name, rating, text in self.judged]
         lines.extend(f"Capped: {c}" for c in self.caps)
         return lines
+
+
+def _judged(judgement: Any) -> Any:
+    if isinstance(judgement, dict):
+        return (judgement.get("name"), judgement.get("rating"), judgement.get("rationale"))
+    if isinstance(judgement, tuple) and len(judgement) == 3:
+        name, rating, rationale = judgement
+        return (name, int(rating) if isinstance(rating, int) else rating, rationale)
+    return judgement
 
 
 RUBRIC_CRITERIA = (

@@ -15,6 +15,7 @@ from rules.judgements import (
     EVIDENCE,
     STAGE,
     Inputs,
+    Own,
     Schedule,
     judge,
     planning,
@@ -22,14 +23,14 @@ from rules.judgements import (
     rolled_up,
     rollup,
 )
-from rules.model import Judgement
+from rules.model import Judged
 
 
 def strategy_judgements(
-    strategy: Strategy, targets: dict[str, dict[str, Judgement]], inputs: Inputs
-) -> list[Judgement]:
+    strategy: Strategy, targets: dict[str, Own], inputs: Inputs
+) -> list[Judged]:
     """All five for a strategy, from its profile, milestones, owner load and driven targets."""
-    driven = [t.key for t in inputs.driven(strategy) if t.key in targets]
+    driven = [key for key in inputs.driven(strategy) if key in targets]
     return [
         _strategy_challenge(strategy, driven, targets, inputs),
         planning(inputs.parts(strategy), inputs),
@@ -40,10 +41,10 @@ def strategy_judgements(
 
 
 def _strategy_challenge(
-    strategy: Strategy, driven: list[str], targets: dict[str, dict[str, Judgement]], inputs: Inputs
-) -> Judgement:
+    strategy: Strategy, driven: list[str], targets: dict[str, Own], inputs: Inputs
+) -> Judged:
     if driven:
-        parts = [(key, int(targets[key][CHALLENGE].rating)) for key in driven]
+        parts = [(key, targets[key][0][1]) for key in driven]  # challenge, its rating
         rating, rationale = rolled_up(parts, "driven target", inputs.config)
     else:
         rating = inputs.config.no_data_rating
@@ -54,7 +55,7 @@ def _strategy_challenge(
     return judge(CHALLENGE, rating, rationale)
 
 
-def strategy_capacity(strategy: Strategy, inputs: Inputs) -> Judgement:
+def strategy_capacity(strategy: Strategy, inputs: Inputs) -> Judged:
     """Capacity to drive progress: chain, resources, one owner within load, milestones on time."""
     limit = inputs.ctx.thresholds.max_active_strategies_per_owner
     notes: list[str] = []
@@ -73,7 +74,7 @@ def strategy_capacity(strategy: Strategy, inputs: Inputs) -> Judgement:
     else:
         notes.append(f"{len(strategy.owners)} accountable owners where one is needed")
         lost += 1
-    schedule = inputs.schedule(strategy)
+    schedule = inputs.schedule(strategy.key)
     if schedule.due:
         overdue = schedule.overdue
         notes.append(f"{overdue} of {schedule.due} milestones due by today overdue")
@@ -81,10 +82,10 @@ def strategy_capacity(strategy: Strategy, inputs: Inputs) -> Judgement:
     return judge(CAPACITY, 4 - lost, "; ".join(notes))
 
 
-def strategy_stage(strategy: Strategy, inputs: Inputs) -> Judgement:
+def strategy_stage(strategy: Strategy, inputs: Inputs) -> Judged:
     """Stage of delivery: the phase, and whether the milestones done keep up with those due."""
     config = inputs.config
-    schedule = inputs.schedule(strategy)
+    schedule = inputs.schedule(strategy.key)
     phase = _phase(strategy, schedule, inputs.today)
     ceiling = config.stage_ceilings.of(phase)
     if not schedule.total:
@@ -117,19 +118,19 @@ def _phase(strategy: Strategy, schedule: Schedule, today: date) -> str:
 
 
 def strategy_evidence(
-    strategy: Strategy, driven: list[str], targets: dict[str, dict[str, Judgement]], inputs: Inputs
-) -> Judgement:
+    strategy: Strategy, driven: list[str], targets: dict[str, Own], inputs: Inputs
+) -> Judged:
     """Evidence of progress: milestones met, and the evidence of the targets it drives."""
     config = inputs.config
     ratings: list[int] = []
     notes: list[str] = []
-    schedule = inputs.schedule(strategy)
+    schedule = inputs.schedule(strategy.key)
     if schedule.due:
         met, due = schedule.met, schedule.due
         ratings.append(config.milestones.rate(met / due))
         notes.append(f"{met} of {due} milestones due by today met")
     if driven:
-        parts = [(key, int(targets[key][EVIDENCE].rating)) for key in driven]
+        parts = [(key, targets[key][2][1]) for key in driven]  # evidence, its rating
         rating, rationale = rolled_up(parts, "driven target", config)
         ratings.append(rating)
         notes.append(f"target evidence {rationale}")

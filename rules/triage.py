@@ -20,9 +20,9 @@ from typing import NamedTuple
 from mappings.graph import Architecture
 from mappings.model import Outcome, Priority, Strategy, Target, _Entity
 from rules.base import RuleContext
-from rules.judgements import EVIDENCE, Inputs, outcome_targets
+from rules.judgements import EVIDENCE, Inputs
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import Assessment, Judgement, Rating
+from rules.model import Assessment, Judged, Rating
 
 LEVELS = {
     1: "timely nudge",
@@ -74,7 +74,7 @@ def triage(
     """
     reach = Reach(inputs or Inputs.gather(arch, (), ctx, config))
     troubled = {
-        a.key: reach.signals(arch.get(a.key), a.likelihood, a.previous, evidence_of(a.judgements))
+        a.key: reach.signals(arch.get(a.key), a.likelihood, a.previous, evidence_of(a.judged))
         for a in assessments.values()
         if a.likelihood <= Rating.AMBER_RED
     }
@@ -88,9 +88,9 @@ def triage(
     return result
 
 
-def evidence_of(judgements: Sequence[Judgement]) -> int:
+def evidence_of(judgements: Sequence[Judged]) -> int:
     """The Evidence of progress rating among the judgements (4 when it is missing)."""
-    return next((int(j.rating) for j in judgements if j.name == EVIDENCE), 4)
+    return next((int(rating) for name, rating, _ in judgements if name == EVIDENCE), 4)
 
 
 def level_of(s: Signals) -> int:
@@ -140,12 +140,14 @@ class Reach:
         self.arch = inputs.arch
         self.inputs = inputs
         self.salient_reach = inputs.config.salient_reach
+        # An outcome's targets and the strategies driving them or it, by outcome key: each
+        # priority above it asks again.
+        self._outcomes: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
 
     def signals(
         self, entity: _Entity | None, likelihood: Rating, previous: Rating | None, evidence: int
     ) -> Signals:
-        targets = self.targets(entity) if entity is not None else []
-        strategies = self.strategies(entity, targets) if entity is not None else {}
+        targets, strategies = self.reach(entity) if entity is not None else ((), frozenset())
         schedule = self.inputs.schedule
         return Signals(
             red=likelihood == Rating.RED,
@@ -153,33 +155,32 @@ class Reach:
             persistent=previous is not None and previous <= Rating.AMBER_RED,
             reach=len(targets),
             salient=isinstance(entity, Priority) or len(targets) >= self.salient_reach,
-            overdue=sum([schedule(s).overdue for s in strategies.values()]),
+            overdue=sum([schedule(key).overdue for key in strategies]),
         )
 
-    def targets(self, entity: _Entity) -> list[Target]:
-        if isinstance(entity, Target):
-            return [entity]
+    def reach(self, entity: _Entity) -> tuple[Sequence[str], frozenset[str] | set[str]]:
+        """The keys of the targets an item covers, and of the strategies driving them or it
+        (a strategy: the targets it drives, and itself)."""
+        inputs, arch = self.inputs, self.arch
         if isinstance(entity, Strategy):
-            return self.inputs.driven(entity)
-        arch = self.arch
+            return inputs.driven(entity), frozenset((entity.key,))
+        if isinstance(entity, Target):
+            return (entity.key,), frozenset(inputs.drivers(entity.key))
         if isinstance(entity, Priority):
-            outcomes = arch.children(entity.key, Outcome)
-            return [t for o in outcomes for t in outcome_targets(o.key, arch)]
-        return outcome_targets(entity.key, arch)
+            targets: list[str] = []
+            strategies = {s.key for s in arch.strategies_for(entity.key)}
+            for outcome in arch.children(entity.key, Outcome):
+                below, driving = self._outcome(outcome.key)
+                targets += below
+                strategies |= driving
+            return targets, strategies
+        return self._outcome(entity.key)
 
-    def strategies(self, entity: _Entity, targets: Iterable[Target]) -> dict[str, Strategy]:
-        """The strategies driving an item's targets or the item itself, by key."""
-        if isinstance(entity, Strategy):
-            return {entity.key: entity}
-        drivers = self.inputs.drivers
-        found = {s.key: s for t in targets for s in drivers(t)}
-        if isinstance(entity, Target):
-            return found  # its drivers count those driving it directly
-        found.update((s.key, s) for s in self.arch.strategies_for(entity.key))
-        if isinstance(entity, Priority):
-            for outcome in self.arch.children(entity.key, Outcome):
-                found.update((s.key, s) for s in self.arch.strategies_for(outcome.key))
+    def _outcome(self, key: str) -> tuple[tuple[str, ...], frozenset[str]]:
+        found = self._outcomes.get(key)
+        if found is None:
+            targets = self.inputs.outcome_targets(key)
+            driving = {k for t in targets for k in self.inputs.drivers(t)}
+            driving.update(s.key for s in self.arch.strategies_for(key))
+            found = self._outcomes[key] = (targets, frozenset(driving))
         return found
-
-    def drivers(self, target: Target) -> list[Strategy]:
-        return self.inputs.drivers(target)

@@ -305,7 +305,7 @@ def assessments(arch: Architecture) -> dict[str, Assessment]:
             for name, mark in zip(JUDGEMENTS, marks, strict=True)
         ]
         if key in EVIDENCE:
-            judgements[4] = judgements[4].model_copy(update={"rationale": EVIDENCE[key]})
+            judgements[4] = judgements[4]._replace(rationale=EVIDENCE[key])
         caps = ["a Red strategy drives it"] if key in ("DEL-31", "DEL-30") else []
         found[key] = Assessment(
             key=key,

@@ -21,8 +21,6 @@ from mappings.model import (
 from rules.base import RuleContext, Thresholds
 from rules.judgements import (
     CAPACITY,
-    CHALLENGE,
-    EVIDENCE,
     STAGE,
     Inputs,
     driven_targets,
@@ -33,9 +31,10 @@ from rules.judgements import (
     target_challenge,
     target_evidence,
     target_judgements,
+    target_own,
 )
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import Finding, Severity
+from rules.model import Finding, Judgement, Severity
 from rules.strategy_judgements import strategy_capacity, strategy_evidence, strategy_stage
 
 TODAY = date(2026, 11, 22)
@@ -92,7 +91,7 @@ def test_challenge_compares_the_required_rate_with_history() -> None:
     # About 10,800 jobs a year so far; 150,000 needs 13,600 a year from here: within 1.5x.
     series = _quarterly(date(2024, 12, 31), [100_000 + 2_700 * n for n in range(8)])
     inputs = _inputs([_jobs_target()], series)
-    judgement = target_challenge(_get(inputs, "DEL-4", Target), inputs)
+    judgement = Judgement(*target_challenge(_get(inputs, "DEL-4", Target), inputs))
     assert int(judgement.rating) == 3
     assert judgement.rationale == (
         "needs a rise of 13,800 a year from the latest value to reach 150,000 by 2028-12-31; "
@@ -104,25 +103,25 @@ def test_challenge_is_red_when_history_moved_the_wrong_way_or_the_date_passed() 
     falling = _quarterly(date(2025, 3, 31), [101_000, 100_500, 100_000, 99_000])
     inputs = _inputs([_jobs_target()], falling)
     target = _get(inputs, "DEL-4", Target)
-    judgement = target_challenge(target, inputs)
+    judgement = Judgement(*target_challenge(target, inputs))
     assert int(judgement.rating) == 1 and judgement.rationale.endswith("no progress")
     missed = _inputs([_jobs_target(target_date=date(2026, 6, 30))], falling)
-    judgement = target_challenge(_get(missed, "DEL-4", Target), missed)
+    judgement = Judgement(*target_challenge(_get(missed, "DEL-4", Target), missed))
     assert int(judgement.rating) == 1 and "has passed" in judgement.rationale
 
 
 def test_challenge_without_history_or_target_is_never_better_than_amber_red() -> None:
     inputs = _inputs([_jobs_target()], [(date(2026, 9, 30), 120_000)])
-    judgement = target_challenge(_get(inputs, "DEL-4", Target), inputs)
+    judgement = Judgement(*target_challenge(_get(inputs, "DEL-4", Target), inputs))
     assert int(judgement.rating) == 2 and "no history in the 3 years" in judgement.rationale
     bare = _inputs([_jobs_target(target_value=None)])
-    judgement = target_challenge(_get(bare, "DEL-4", Target), bare)
+    judgement = Judgement(*target_challenge(_get(bare, "DEL-4", Target), bare))
     assert int(judgement.rating) == 2 and "cannot be sized" in judgement.rationale
 
 
 def test_challenge_of_a_target_already_met_is_green() -> None:
     inputs = _inputs([_jobs_target()], [(date(2026, 9, 30), 151_200)])
-    judgement = target_challenge(_get(inputs, "DEL-4", Target), inputs)
+    judgement = Judgement(*target_challenge(_get(inputs, "DEL-4", Target), inputs))
     assert int(judgement.rating) == 4
     assert judgement.rationale == "151,200 already meets the target 150,000 by 2028-12-31"
 
@@ -140,13 +139,13 @@ def test_evidence_of_a_missed_or_met_target_ignores_the_trajectory() -> None:
         target_date=date(2026, 9, 30),
     )
     inputs = _inputs([target], [(date(2026, 9, 30), 12_400)])
-    judgement = target_evidence(target, inputs)
+    judgement = Judgement(*target_evidence(target, inputs))
     assert int(judgement.rating) == 1
     assert (
         judgement.rationale == "latest 12,400 on 2026-09-30: the target 14,000 was due 2026-09-30"
     )
     inputs = _inputs([target], [(date(2026, 8, 31), 14_050)])
-    judgement = target_evidence(target, inputs)
+    judgement = Judgement(*target_evidence(target, inputs))
     assert int(judgement.rating) == 4
     assert judgement.rationale == "latest 14,050 on 2026-08-31 meets the target 14,000"
 
@@ -164,10 +163,10 @@ def test_evidence_bands_follow_the_share_of_the_planned_gain() -> None:
     expected = {14_000: 4, 13_300: 4, 12_400: 3, 11_000: 2, 9_000: 1, 6_000: 1}
     for value, rating in expected.items():
         inputs = _inputs([target], [(date(2026, 9, 30), value)])
-        judgement = target_evidence(target, inputs)
+        judgement = Judgement(*target_evidence(target, inputs))
         assert int(judgement.rating) == rating, (value, judgement.rationale)
     inputs = _inputs([target], [(date(2026, 9, 30), 12_400)])
-    assert target_evidence(target, inputs).rationale == (
+    assert Judgement(*target_evidence(target, inputs)).rationale == (
         "latest 12,400 on 2026-09-30 against 14,000 planned: 78% of the planned gain"
     )
 
@@ -175,14 +174,14 @@ def test_evidence_bands_follow_the_share_of_the_planned_gain() -> None:
 def test_missing_evidence_is_never_good_news_and_stale_evidence_loses_a_level() -> None:
     target = _jobs_target()
     none = _inputs([target])
-    judgement = target_evidence(target, none)
+    judgement = Judgement(*target_evidence(target, none))
     assert int(judgement.rating) == 2 and "no measurement yet" in judgement.rationale
     on_plan = 100_000 + 50_000 * (date(2026, 6, 30) - date(2024, 12, 31)).days / 1461
     stale = _inputs([target], [(date(2026, 6, 30), on_plan + 100)])
-    judgement = target_evidence(target, stale)
+    judgement = Judgement(*target_evidence(target, stale))
     assert int(judgement.rating) == 3 and "stale (older than 120 days)" in judgement.rationale
     very_old = _inputs([target], [(date(2025, 6, 30), 120_000)])
-    judgement = target_evidence(target, very_old)
+    judgement = Judgement(*target_evidence(target, very_old))
     assert int(judgement.rating) == 2 and "counts as missing" in judgement.rationale
 
 
@@ -200,15 +199,15 @@ def test_planning_costs_points_by_severity_and_ignores_routine_findings() -> Non
         _finding("RD402", "off-trajectory", Severity.WARNING),
     ]
     inputs = _inputs([_jobs_target()], findings=findings)
-    judgement = planning(["DEL-4", "DEL-3"], inputs)
+    judgement = Judgement(*planning(["DEL-4", "DEL-3"], inputs))
     assert int(judgement.rating) == 2
     assert judgement.rationale == (
         "2 points from 2 findings on DEL-4 and DEL-3: RD205 indicator-stale (warning), "
         "RD309 target-without-trajectory (warning)"
     )
     inputs = _inputs([_jobs_target()], findings=[_finding("RD203", "x", Severity.ERROR)] * 2)
-    assert int(planning(["DEL-4"], inputs).rating) == 1
-    assert int(planning(["DEL-9"], inputs).rating) == 4
+    assert planning(["DEL-4"], inputs)[1] == 1  # (name, rating, rationale)
+    assert planning(["DEL-9"], inputs)[1] == 4
 
 
 # -- strategies --------------------------------------------------------------------------------
@@ -238,7 +237,7 @@ def _milestones(*spec: tuple[date, bool]) -> list[_Entity]:
 
 def test_capacity_counts_chain_resources_owner_load_and_overdue_milestones() -> None:
     sound = _inputs([_jobs_target(), _strategy(), *_milestones((date(2026, 3, 1), True))])
-    judgement = strategy_capacity(_get(sound, "DEL-20", Strategy), sound)
+    judgement = Judgement(*strategy_capacity(_get(sound, "DEL-20", Strategy), sound))
     assert int(judgement.rating) == 4
     assert judgement.rationale == (
         "delivery chain set; resources set; Nadia Haddad leads 1 active strategy (limit 4); "
@@ -248,13 +247,13 @@ def test_capacity_counts_chain_resources_owner_load_and_overdue_milestones() -> 
     weak = _strategy(delivery_chain=None)
     late = _milestones((date(2026, 3, 1), False), (date(2026, 6, 1), True))
     inputs = _inputs([_jobs_target(), weak, *others, *late])
-    judgement = strategy_capacity(weak, inputs)
+    judgement = Judgement(*strategy_capacity(weak, inputs))
     # no chain (-1), 5 active strategies > 4 (-1), 1 of 2 overdue (-1, and half: -1 more)
     assert int(judgement.rating) == 1
     assert "Nadia Haddad leads 5 active strategies (limit 4)" in judgement.rationale
     two = _strategy(owners=[JOBS_LEAD, Person(id="557058:t2", name="Tom Reid")])
     inputs = _inputs([_jobs_target(), two])
-    assert "2 accountable owners" in strategy_capacity(two, inputs).rationale
+    assert "2 accountable owners" in Judgement(*strategy_capacity(two, inputs)).rationale
 
 
 def test_stage_reads_the_phase_and_whether_milestones_keep_to_schedule() -> None:
@@ -262,21 +261,21 @@ def test_stage_reads_the_phase_and_whether_milestones_keep_to_schedule() -> None
         (date(2025, 6, 1), True), (date(2026, 6, 1), True), (date(2027, 6, 1), False)
     )
     inputs = _inputs([_jobs_target(), _strategy(), *on_time])
-    judgement = strategy_stage(_get(inputs, "DEL-20", Strategy), inputs)
+    judgement = Judgement(*strategy_stage(_get(inputs, "DEL-20", Strategy), inputs))
     assert int(judgement.rating) == 4
     assert judgement.rationale == "late implementation: 2 of 3 milestones done, 2 due by today"
     behind = _milestones(
         (date(2025, 6, 1), False), (date(2026, 6, 1), False), (date(2027, 6, 1), False)
     )
     inputs = _inputs([_jobs_target(), _strategy(), *behind])
-    judgement = strategy_stage(_get(inputs, "DEL-20", Strategy), inputs)
+    judgement = Judgement(*strategy_stage(_get(inputs, "DEL-20", Strategy), inputs))
     assert int(judgement.rating) == 1 and "(behind by 67% of the plan)" in judgement.rationale
     future = _strategy(start_date=date(2027, 1, 1))
     inputs = _inputs([_jobs_target(), future, *_milestones((date(2027, 6, 1), False))])
-    judgement = strategy_stage(future, inputs)
+    judgement = Judgement(*strategy_stage(future, inputs))
     assert judgement.rationale.startswith("policy and planning") and int(judgement.rating) == 3
     inputs = _inputs([_jobs_target(), _strategy()])
-    judgement = strategy_stage(_get(inputs, "DEL-20", Strategy), inputs)
+    judgement = Judgement(*strategy_stage(_get(inputs, "DEL-20", Strategy), inputs))
     assert int(judgement.rating) == 2 and "no milestones" in judgement.rationale
 
 
@@ -286,26 +285,26 @@ def test_strategy_evidence_joins_milestones_met_and_its_targets_evidence() -> No
         [(date(2026, 10, 31), 130_000)],
     )
     strategy = _get(inputs, "DEL-20", Strategy)
-    targets = {"DEL-4": {EVIDENCE: target_evidence(_jobs_target(), inputs)}}
-    judgement = strategy_evidence(strategy, ["DEL-4"], targets, inputs)
+    targets = {"DEL-4": target_own(_get(inputs, "DEL-4", Target), inputs)}
+    judgement = Judgement(*strategy_evidence(strategy, ["DEL-4"], targets, inputs))
     assert int(judgement.rating) == 4
     assert judgement.rationale == (
         "1 of 1 milestones due by today met; target evidence from its driven target DEL-4: 4"
     )
-    nothing = strategy_evidence(strategy, [], {}, _inputs([_strategy()]))
+    nothing = Judgement(*strategy_evidence(strategy, [], {}, _inputs([_strategy()])))
     assert int(nothing.rating) == 2 and "missing evidence" in nothing.rationale
 
 
 def test_a_target_driven_by_no_strategy_has_no_capacity() -> None:
     inputs = _inputs([_jobs_target()])
     target = _get(inputs, "DEL-4", Target)
-    own = {
-        CHALLENGE: target_challenge(target, inputs),
-        "Quality of planning": planning(["DEL-4"], inputs),
-        EVIDENCE: target_evidence(target, inputs),
-    }
+    own = (
+        target_challenge(target, inputs),
+        planning(["DEL-4"], inputs),
+        target_evidence(target, inputs),
+    )
     judgements = target_judgements(target, own, {}, inputs)
-    by_name = {j.name: j for j in judgements}
+    by_name = {j.name: j for j in map(Judgement._make, judgements)}
     assert int(by_name[CAPACITY].rating) == 1
     assert by_name[CAPACITY].rationale == "no strategy drives DEL-4: nobody moves it"
     assert int(by_name[STAGE].rating) == 2
