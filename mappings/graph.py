@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from mappings.model import (
@@ -203,6 +203,20 @@ class Architecture:
     def children(self, key: str, cls: type[E] | None = None) -> list[E]:
         found = [self.entities[k] for k in self._children.get(key, ())]
         return [e for e in found if cls is None or type(e) is cls]  # type: ignore[misc]
+
+    # Look-ups by key, for passes over many entities: no list of entities is made, and what is
+    # returned is the graph's own (do not change it).
+
+    def parent_key(self, key: str) -> str | None:
+        return self._parent.get(key)
+
+    def child_keys(self, key: str) -> Sequence[str]:
+        """The keys of the entities whose parent is `key`, in input order."""
+        return self._children.get(key, ())
+
+    def driver_keys(self, key: str) -> Sequence[str]:
+        """The keys of the strategies that drive a target or an outcome."""
+        return self._driven_by.get(key, ())
 
     def drives(self, strategy_key: str) -> list[_Entity]:
         """The targets and outcomes a strategy drives."""

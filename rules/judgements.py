@@ -134,16 +134,16 @@ class Inputs:
 
     def series(self, target: Target) -> list[Measurement]:
         """The target's indicator's measurements dated today or earlier (do not change it)."""
-        indicator = self.arch.indicator_of(target)
+        indicator = indicator_key(target.key, self.arch)
         if indicator is None:
             return []
-        found = self._series.get(indicator.key)
+        found = self._series.get(indicator)
         if found is None:
             today = self.today
-            found = self.arch.series(indicator.key)
+            found = self.arch.series(indicator)
             if found and found[-1].at > today:  # else the graph's own list will do
                 found = [m for m in found if m.at <= today]
-            self._series[indicator.key] = found
+            self._series[indicator] = found
         return found
 
     def latest(self, target: Target) -> Measurement | None:
@@ -172,8 +172,7 @@ class Inputs:
         """The keys of the targets a strategy drives, directly or through an outcome, sorted."""
         found = self._driven.get(strategy.key)
         if found is None:
-            keys = (t.key for t in driven_targets(strategy, self.arch))
-            found = self._driven[strategy.key] = tuple(keys)
+            found = self._driven[strategy.key] = driven_target_keys(strategy.key, self.arch)
         return found
 
     def parts(self, entity: _Entity) -> tuple[str, ...]:
@@ -195,17 +194,14 @@ class Inputs:
         """The keys of the strategies driving a target, directly or through its outcome, sorted."""
         found = self._drivers.get(target_key)
         if found is None:
-            target = self.arch.entities[target_key]
-            assert isinstance(target, Target), target_key
-            found = self._drivers[target_key] = tuple(s.key for s in drivers(target, self.arch))
+            found = self._drivers[target_key] = driver_keys(target_key, self.arch)
         return found
 
     def outcome_targets(self, outcome_key: str) -> tuple[str, ...]:
         """The keys of the targets under an outcome's indicators."""
         found = self._targets.get(outcome_key)
         if found is None:
-            keys = (t.key for t in outcome_targets(outcome_key, self.arch))
-            found = self._targets[outcome_key] = tuple(keys)
+            found = self._targets[outcome_key] = outcome_target_keys(outcome_key, self.arch)
         return found
 
     def shared(self, name: str, rating: int, rationale: str) -> Judged:
@@ -226,10 +222,11 @@ def _active(strategy: Strategy, today: date) -> bool:
 
 def fmt(value: float) -> str:
     """A value as a CRDO reads it: 12,400 · 62.5 · 0.25 (no float noise)."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
-    text = f"{value:,.{digits}f}"
+    number = float(value)
+    if number.is_integer():
+        return f"{int(number):,}"
+    size = abs(number)
+    text = format(number, ",.0f" if size >= 100 else ",.1f" if size >= 10 else ",.2f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -423,17 +420,26 @@ def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[
     )
 
 
+_STRATEGY_PARTS = (Milestone, Risk)
+_OWN_PARTS = (Indicator,)
+
+
 def parts_of(entity: _Entity, arch: Architecture) -> list[str]:
     """The keys whose findings count against an item: a target and its indicator; a strategy,
     its milestones and risks; an outcome or priority and the indicators directly under it."""
+    key = entity.key
     if isinstance(entity, Target):
-        indicator = arch.indicator_of(entity)
-        return [entity.key] if indicator is None else [entity.key, indicator.key]
-    kinds: tuple[type[_Entity], ...] = (
-        (Milestone, Risk) if isinstance(entity, Strategy) else (Indicator,)
-    )
-    below: list[_Entity] = arch.children(entity.key)
-    return [entity.key, *sorted(e.key for e in below if type(e) in kinds)]
+        indicator = indicator_key(key, arch)
+        return [key] if indicator is None else [key, indicator]
+    kinds = _STRATEGY_PARTS if isinstance(entity, Strategy) else _OWN_PARTS
+    entities = arch.entities
+    return [key, *sorted([k for k in arch.child_keys(key) if type(entities[k]) in kinds])]
+
+
+def indicator_key(target_key: str, arch: Architecture) -> str | None:
+    """The key of a target's indicator (its parent, when that is an indicator)."""
+    parent = arch.parent_key(target_key)
+    return parent if parent is not None and type(arch.entities[parent]) is Indicator else None
 
 
 # A target's own judgements: (challenge, planning, evidence).
@@ -451,40 +457,61 @@ def target_own(target: Target, inputs: Inputs) -> Own:
 
 def drivers(target: Target, arch: Architecture) -> list[Strategy]:
     """The strategies driving a target directly or through its outcome, by key."""
-    found = {s.key: s for s in arch.strategies_for(target.key)}
-    indicator = arch.indicator_of(target)
-    outcome = None if indicator is None else arch.parent(indicator.key)
-    if isinstance(outcome, Outcome):
-        found.update({s.key: s for s in arch.strategies_for(outcome.key)})
-    return [found[k] for k in sorted(found)]
+    return [arch.entities[k] for k in driver_keys(target.key, arch)]  # type: ignore[misc]
+
+
+def driver_keys(target_key: str, arch: Architecture) -> tuple[str, ...]:
+    """The keys of the strategies driving a target directly or through its outcome, sorted."""
+    found = set(arch.driver_keys(target_key))
+    indicator = indicator_key(target_key, arch)
+    outcome = None if indicator is None else arch.parent_key(indicator)
+    if outcome is not None and type(arch.entities[outcome]) is Outcome:
+        found.update(arch.driver_keys(outcome))
+    return tuple(sorted(found))
 
 
 def outcome_targets(outcome_key: str, arch: Architecture) -> list[Target]:
     """The targets under an outcome's indicators."""
-    return [t for i in arch.children(outcome_key, Indicator) for t in arch.children(i.key, Target)]
+    return [arch.entities[k] for k in outcome_target_keys(outcome_key, arch)]  # type: ignore[misc]
+
+
+def outcome_target_keys(outcome_key: str, arch: Architecture) -> tuple[str, ...]:
+    """The keys of the targets under an outcome's indicators, in input order."""
+    entities, below = arch.entities, arch.child_keys
+    return tuple(
+        t
+        for i in below(outcome_key)
+        if type(entities[i]) is Indicator
+        for t in below(i)
+        if type(entities[t]) is Target
+    )
 
 
 def driven_targets(strategy: Strategy, arch: Architecture) -> list[Target]:
     """The targets a strategy drives directly or through an outcome it drives, by key."""
-    found: dict[str, Target] = {}
-    for entity in arch.drives(strategy.key):
-        if isinstance(entity, Target):
-            found[entity.key] = entity
-        elif isinstance(entity, Outcome):
-            for indicator in arch.children(entity.key, Indicator):
-                found.update({t.key: t for t in arch.children(indicator.key, Target)})
-    return [found[k] for k in sorted(found)]
+    return [arch.entities[k] for k in driven_target_keys(strategy.key, arch)]  # type: ignore[misc]
+
+
+def driven_target_keys(strategy_key: str, arch: Architecture) -> tuple[str, ...]:
+    """The keys of the targets a strategy drives directly or through an outcome, sorted."""
+    found: set[str] = set()
+    for entity in arch.drives(strategy_key):
+        if type(entity) is Target:
+            found.add(entity.key)
+        elif type(entity) is Outcome:
+            found.update(outcome_target_keys(entity.key, arch))
+    return tuple(sorted(found))
 
 
 def target_judgements(
     target: Target,
     own: Own,
-    strategies: Mapping[str, Sequence[int]],
+    strategies: Mapping[str, Sequence[Judged]],
     inputs: Inputs,
     shared: dict[tuple[str, ...], tuple[Judged, Judged]] | None = None,
 ) -> list[Judged]:
     """All five for a target: its own three, capacity and stage from the strategies driving it
-    (`strategies`: the five ratings of each assessed strategy, by key, in JUDGEMENTS order).
+    (`strategies`: the five judgements of each assessed strategy, by key, as JUDGEMENTS).
 
     `shared` keeps capacity and stage by the keys of the driving strategies, for the targets
     that the same strategies drive (it must go with one `strategies`); optional.
@@ -509,8 +536,8 @@ def target_judgements(
 
 
 def _from_strategies(
-    name: str, keys: list[str], strategies: Mapping[str, Sequence[int]], inputs: Inputs
+    name: str, keys: list[str], strategies: Mapping[str, Sequence[Judged]], inputs: Inputs
 ) -> Judged:
     index = _INDEX[name]
-    parts = [(key, strategies[key][index]) for key in keys]
+    parts = [(key, strategies[key][index][1]) for key in keys]
     return rollup_judgement(name, parts, "driving strategy", inputs)

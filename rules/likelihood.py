@@ -48,6 +48,9 @@ _FIELDS = {
     "team_rating",
 }
 _TRIAGED_FIELDS = _FIELDS | {"problem_level", "problem_reason"}
+_KIND: dict[type[_Entity], str] = {
+    cls: str(cls.model_fields["kind"].default) for cls in (Target, Strategy, Outcome, Priority)
+}
 
 
 class Cap(NamedTuple):
@@ -145,10 +148,10 @@ def assess(
     for strategy in strategies:
         caps = error_caps(inputs.parts(strategy), inputs)
         run.add(strategy, strategy_judgements(strategy, own, inputs), caps)
-    strategy_ratings = dict(run.ratings)
+    strategy_js = {key: a.judged for key, a in found.items()}
     shared: dict[tuple[str, ...], tuple[Judged, Judged]] = {}
     for target in targets:
-        judgements = target_judgements(target, own[target.key], strategy_ratings, inputs, shared)
+        judgements = target_judgements(target, own[target.key], strategy_js, inputs, shared)
         caps = error_caps(inputs.parts(target), inputs) + _driver_caps(target, found, inputs)
         run.add(target, judgements, caps)
     for outcome in outcomes:
@@ -196,7 +199,8 @@ class _Run:
         self.inputs = inputs
         self.config = inputs.config
         self.found: dict[str, Assessment] = {}
-        self.ratings: dict[str, tuple[int, ...]] = {}  # of the judgements, by key
+        self.previous = inputs.ctx.previous
+        self.today = inputs.today
         self.reach = Reach(inputs)
         self.candidates: list[tuple[str, str, Signals]] = []  # for crisis management
         self.weight_of = weights_by_name(self.config)
@@ -205,16 +209,15 @@ class _Run:
         mean, own_caps = _combine(judgements, self.config, self.weight_of)
         rating, reasons = settle(mean, [*own_caps, *caps])
         key = entity.key
-        kind = str(entity.kind)  # type: ignore[attr-defined]
-        previous = self.inputs.ctx.previous.get(key)
+        kind = _KIND[type(entity)]
+        previous = self.previous.get(key)
         team = entity.team_rating
         judged = tuple(judgements)
-        self.ratings[key] = tuple([rating for _, rating, _ in judged])
         data = {
             "key": key,
             "kind": kind,
             "name": entity.name,
-            "assessed_on": self.inputs.today,
+            "assessed_on": self.today,
             "judged": judged,
             "likelihood": rating,
             "caps": reasons,
@@ -246,7 +249,7 @@ class _Run:
 
     def rollup(self, entity: _Entity, children: list[str]) -> None:
         """An outcome or priority: judgements rolled up from its children, and conservative caps."""
-        inputs, found, ratings = self.inputs, self.found, self.ratings
+        inputs, found = self.inputs, self.found
         config = inputs.config
         rated = [found[k] for k in children if k in found]
         own_keys = inputs.parts(entity)
@@ -258,7 +261,7 @@ class _Run:
         noun = kinds.pop() if len(kinds) == 1 else "target or strategy"
         judgements = []
         for index, name in enumerate(JUDGEMENTS):
-            parts = [(a.key, ratings[a.key][index]) for a in rated]
+            parts = [(a.key, a.judged[index][1]) for a in rated]
             judgement = rollup_judgement(name, parts, noun, inputs)
             if name == PLANNING:
                 judgement = _with_own_planning(judgement, own_keys, inputs)
