@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mappings.graph import Architecture
 from mappings.model import EntityKind, _Entity
-from rules.model import Assessment, Finding, Rating, Severity
+from rules.model import Assessment, Finding, Rating, Severity, share_fields_set
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Fix")
+_FINDING_FIELDS = set(Finding.model_fields)
 
 
 class Thresholds(BaseModel):
@@ -76,7 +77,7 @@ class Rule:
         """A finding of this rule on an entity (or a bare key), with its default severity."""
         key = entity if isinstance(entity, str) else entity.key
         kind = None if isinstance(entity, str) else str(entity.kind)  # type: ignore[attr-defined]
-        return Finding(
+        finding = Finding(
             code=self.code,
             name=self.name,
             severity=self.severity,
@@ -86,6 +87,8 @@ class Rule:
             fix=fix,
             field=field,
         )
+        share_fields_set(finding, _FINDING_FIELDS)  # every field is given
+        return finding
 
     @classmethod
     def docs(cls) -> dict[str, str]:

@@ -13,9 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
-
-from pydantic import BaseModel
+from typing import Any, NamedTuple
 
 from mappings.graph import Architecture
 from mappings.model import (
@@ -23,10 +21,10 @@ from mappings.model import (
     Measurement,
     Milestone,
     Outcome,
+    Priority,
     Risk,
     Strategy,
     Target,
-    _Entity,
 )
 from rules.base import RuleContext
 from rules.likelihood_config import LikelihoodConfig
@@ -80,29 +78,34 @@ class Schedule(NamedTuple):
 
 @dataclass(frozen=True)
 class Inputs:
-    """What every judgement reads, indexed once per assessment run.
+    """What every judgement reads, indexed once per assessment run, in one pass over the graph.
 
-    What it keeps for a run is held as tuples of str, int and dates, which the cyclic garbage
-    collector stops tracking: on a 100,000-entity portfolio, a list or model apiece would be
-    as many more objects for each collection to walk.
+    What it keeps is held as tuples of str, int and dates, which the cyclic garbage collector
+    stops tracking: on a 100,000-entity portfolio, a list or model apiece would be as many more
+    objects for each collection to walk. Its look-ups by key are the graph's relations in the
+    form the judgements read them.
     """
 
     arch: Architecture
     ctx: RuleContext
     config: LikelihoodConfig
+    today: date
     # By ticket key, from the findings: what Quality of planning counts, as (severity rank,
     # code, name, severity), and the error findings, as (code, name, key).
     planned: dict[str, tuple[tuple[int, str, str, str], ...]]
     errors: dict[str, tuple[tuple[str, str, str], ...]]
     owner_load: dict[str, int]  # person id -> active strategies they own
-    # Memos: each judgement asks these several times per item.
-    _series: dict[str, list[Measurement]] = field(default_factory=dict)  # by indicator key
+    # Item key -> the keys whose findings count against it: a target and its indicator; a
+    # strategy, its milestones and risks; an outcome or priority and the indicators under it.
+    parts: dict[str, tuple[str, ...]]
+    # Target key -> the strategies driving it directly or through its outcome, sorted; and
+    # strategy key -> the targets it drives directly or through an outcome, sorted.
+    drivers: dict[str, tuple[str, ...]]
+    driven: dict[str, tuple[str, ...]]
+    targets: dict[str, tuple[str, ...]]  # outcome key -> the targets under its indicators
+    schedules: dict[str, Schedule]  # strategy key -> its milestones in numbers, as of today
+    series: dict[str, list[Measurement]]  # target key -> its indicator's, up to today
     _trends: dict[str, tuple[int, date | None, float | None]] = field(default_factory=dict)
-    _schedules: dict[str, Schedule] = field(default_factory=dict)  # by strategy key
-    _drivers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by target key
-    _driven: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by strategy key
-    _parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by item key
-    _targets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by outcome key
     _shared: dict[Judged, Judged] = field(default_factory=dict)
 
     @classmethod
@@ -113,6 +116,7 @@ class Inputs:
         ctx: RuleContext,
         config: LikelihoodConfig,
     ) -> Inputs:
+        today = ctx.today
         excluded = tuple(config.planning_excludes)
         planned: dict[str, tuple[tuple[int, str, str, str], ...]] = {}
         errors: dict[str, tuple[tuple[str, str, str], ...]] = {}
@@ -124,31 +128,13 @@ class Inputs:
                 errors[key] = (*errors.get(key, ()), (code, name, key))
         load: Counter[str] = Counter()
         for strategy in arch.of_kind(Strategy):
-            if _active(strategy, ctx.today):
+            if _active(strategy, today):
                 load.update({p.id for p in strategy.owners})
-        return cls(arch, ctx, config, planned, errors, dict(load))
-
-    @property
-    def today(self) -> date:
-        return self.ctx.today
-
-    def series(self, target: Target) -> list[Measurement]:
-        """The target's indicator's measurements dated today or earlier (do not change it)."""
-        indicator = indicator_key(target.key, self.arch)
-        if indicator is None:
-            return []
-        found = self._series.get(indicator)
-        if found is None:
-            today = self.today
-            found = self.arch.series(indicator)
-            if found and found[-1].at > today:  # else the graph's own list will do
-                found = [m for m in found if m.at <= today]
-            self._series[indicator] = found
-        return found
+        return cls(arch, ctx, config, today, planned, errors, dict(load), **_relations(arch, today))
 
     def latest(self, target: Target) -> Measurement | None:
         """The newest measurement of the target's indicator dated today or earlier."""
-        series = self.series(target)
+        series = self.series.get(target.key)
         return series[-1] if series else None
 
     def trend(self, target: Target) -> tuple[int, date | None, float | None]:
@@ -157,7 +143,7 @@ class Inputs:
 
         The window ends at the latest measurement, not today, so that it moves only with data.
         """
-        series = self.series(target)
+        series = self.series.get(target.key)
         if not series:
             return 0, None, None
         key = series[-1].indicator_key
@@ -168,42 +154,6 @@ class Inputs:
             found = self._trends[key] = (len(window), window[0].at, historical_rate(window))
         return found
 
-    def driven(self, strategy: Strategy) -> tuple[str, ...]:
-        """The keys of the targets a strategy drives, directly or through an outcome, sorted."""
-        found = self._driven.get(strategy.key)
-        if found is None:
-            found = self._driven[strategy.key] = driven_target_keys(strategy.key, self.arch)
-        return found
-
-    def parts(self, entity: _Entity) -> tuple[str, ...]:
-        """The keys whose findings count against an item (`parts_of`)."""
-        found = self._parts.get(entity.key)
-        if found is None:
-            found = self._parts[entity.key] = tuple(parts_of(entity, self.arch))
-        return found
-
-    def schedule(self, strategy_key: str) -> Schedule:
-        """A strategy's milestones in numbers, as of today."""
-        found = self._schedules.get(strategy_key)
-        if found is None:
-            milestones = self.arch.children(strategy_key, Milestone)
-            found = self._schedules[strategy_key] = Schedule.of(milestones, self.today)
-        return found
-
-    def drivers(self, target_key: str) -> tuple[str, ...]:
-        """The keys of the strategies driving a target, directly or through its outcome, sorted."""
-        found = self._drivers.get(target_key)
-        if found is None:
-            found = self._drivers[target_key] = driver_keys(target_key, self.arch)
-        return found
-
-    def outcome_targets(self, outcome_key: str) -> tuple[str, ...]:
-        """The keys of the targets under an outcome's indicators."""
-        found = self._targets.get(outcome_key)
-        if found is None:
-            found = self._targets[outcome_key] = outcome_target_keys(outcome_key, self.arch)
-        return found
-
     def shared(self, name: str, rating: int, rationale: str) -> Judged:
         """`judge`, but one object for judgements that many items share word for word."""
         key = (name, rating, rationale)
@@ -211,6 +161,63 @@ class Inputs:
         if found is None:
             found = self._shared[key] = judge(name, rating, rationale)
         return found
+
+
+def _relations(arch: Architecture, today: date) -> dict[str, Any]:
+    """The look-ups of `Inputs` that follow the graph, from one pass over it."""
+    entities, below, driven_by = arch.entities, arch.child_keys, arch.driver_keys
+    parts: dict[str, tuple[str, ...]] = {}
+    targets: dict[str, tuple[str, ...]] = {}
+    schedules: dict[str, Schedule] = {}
+    series: dict[str, list[Measurement]] = {}
+    up_to_today: dict[str, list[Measurement]] = {}  # by indicator key
+    drivers: dict[str, tuple[str, ...]] = {}
+    for key, entity in entities.items():
+        kind = type(entity)
+        if kind is Target:
+            indicator = indicator_key(key, arch)
+            parts[key] = (key,) if indicator is None else (key, indicator)
+            found = set(driven_by(key))
+            if indicator is not None:
+                measured = up_to_today.get(indicator)
+                if measured is None:
+                    measured = up_to_today[indicator] = _up_to(arch.series(indicator), today)
+                series[key] = measured
+                outcome = arch.parent_key(indicator)
+                if outcome is not None and type(entities[outcome]) is Outcome:
+                    found.update(driven_by(outcome))
+            drivers[key] = tuple(sorted(found))
+        elif kind is Strategy:
+            children = [entities[k] for k in below(key)]
+            milestones = [c for c in children if type(c) is Milestone]
+            schedules[key] = Schedule.of(milestones, today)
+            parts[key] = (key, *sorted([c.key for c in children if type(c) in _STRATEGY_PARTS]))
+        elif kind is Outcome or kind is Priority:
+            indicators = [k for k in below(key) if type(entities[k]) is Indicator]
+            parts[key] = (key, *sorted(indicators))
+            if kind is Outcome:
+                targets[key] = tuple(
+                    t for i in indicators for t in below(i) if type(entities[t]) is Target
+                )
+    driven: dict[str, list[str]] = {}
+    for target in sorted(drivers):  # so that each strategy's targets come sorted
+        for strategy in drivers[target]:
+            driven.setdefault(strategy, []).append(target)
+    return {
+        "parts": parts,
+        "drivers": drivers,
+        "driven": {key: tuple(keys) for key, keys in driven.items()},
+        "targets": targets,
+        "schedules": schedules,
+        "series": series,
+    }
+
+
+def _up_to(series: list[Measurement], today: date) -> list[Measurement]:
+    """The measurements dated today or earlier (the graph's own list when that is all)."""
+    if series and series[-1].at > today:
+        return [m for m in series if m.at <= today]
+    return series
 
 
 def _active(strategy: Strategy, today: date) -> bool:
@@ -248,16 +255,6 @@ def judge(name: str, rating: int, rationale: str) -> Judged:
     return (name, rating if 1 <= rating <= 4 else max(1, min(4, rating)), rationale)
 
 
-def share_fields_set(model: BaseModel, fields: set[str]) -> None:
-    """Give a model the one set of the fields it was given that all its like share.
-
-    A run makes ~30,000 assessments; a set apiece is as many more objects for the cyclic GC
-    to walk. Only models whose set is never changed in place share one: they are frozen, and
-    `model_copy` copies the set before it adds to it.
-    """
-    object.__setattr__(model, "__pydantic_fields_set__", fields)
-
-
 def mean_rating(mean: float, rounding: str) -> int:
     """A mean of ratings as a rating: 'down' floors, 'nearest' rounds halves down."""
     if rounding == "down":
@@ -290,9 +287,10 @@ def rolled_up(
         total += rating
         if rating < low or (rating == low and key < low_key):
             low_key, low = key, rating
-    mean = total / len(parts)
+    count = len(parts)
+    mean = total / count
     rating = min(mean_rating(mean, config.rounding), low + config.child_margin)
-    return rating, f"mean {mean:.2f} of {plural(len(parts), noun)}, lowest {low_key}: {low}"
+    return rating, f"mean {mean:.2f} of {count} {plural_of(noun)}, lowest {low_key}: {low}"
 
 
 # -- quality of planning --------------------------------------------------------------------
@@ -420,20 +418,7 @@ def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[
     )
 
 
-_STRATEGY_PARTS = (Milestone, Risk)
-_OWN_PARTS = (Indicator,)
-
-
-def parts_of(entity: _Entity, arch: Architecture) -> list[str]:
-    """The keys whose findings count against an item: a target and its indicator; a strategy,
-    its milestones and risks; an outcome or priority and the indicators directly under it."""
-    key = entity.key
-    if isinstance(entity, Target):
-        indicator = indicator_key(key, arch)
-        return [key] if indicator is None else [key, indicator]
-    kinds = _STRATEGY_PARTS if isinstance(entity, Strategy) else _OWN_PARTS
-    entities = arch.entities
-    return [key, *sorted([k for k in arch.child_keys(key) if type(entities[k]) in kinds])]
+_STRATEGY_PARTS = (Milestone, Risk)  # what counts against a strategy besides itself
 
 
 def indicator_key(target_key: str, arch: Architecture) -> str | None:
@@ -450,57 +435,9 @@ def target_own(target: Target, inputs: Inputs) -> Own:
     """The judgements a target's own data supports: challenge, planning, evidence."""
     return (
         target_challenge(target, inputs),
-        planning(inputs.parts(target), inputs),
+        planning(inputs.parts[target.key], inputs),
         target_evidence(target, inputs),
     )
-
-
-def drivers(target: Target, arch: Architecture) -> list[Strategy]:
-    """The strategies driving a target directly or through its outcome, by key."""
-    return [arch.entities[k] for k in driver_keys(target.key, arch)]  # type: ignore[misc]
-
-
-def driver_keys(target_key: str, arch: Architecture) -> tuple[str, ...]:
-    """The keys of the strategies driving a target directly or through its outcome, sorted."""
-    found = set(arch.driver_keys(target_key))
-    indicator = indicator_key(target_key, arch)
-    outcome = None if indicator is None else arch.parent_key(indicator)
-    if outcome is not None and type(arch.entities[outcome]) is Outcome:
-        found.update(arch.driver_keys(outcome))
-    return tuple(sorted(found))
-
-
-def outcome_targets(outcome_key: str, arch: Architecture) -> list[Target]:
-    """The targets under an outcome's indicators."""
-    return [arch.entities[k] for k in outcome_target_keys(outcome_key, arch)]  # type: ignore[misc]
-
-
-def outcome_target_keys(outcome_key: str, arch: Architecture) -> tuple[str, ...]:
-    """The keys of the targets under an outcome's indicators, in input order."""
-    entities, below = arch.entities, arch.child_keys
-    return tuple(
-        t
-        for i in below(outcome_key)
-        if type(entities[i]) is Indicator
-        for t in below(i)
-        if type(entities[t]) is Target
-    )
-
-
-def driven_targets(strategy: Strategy, arch: Architecture) -> list[Target]:
-    """The targets a strategy drives directly or through an outcome it drives, by key."""
-    return [arch.entities[k] for k in driven_target_keys(strategy.key, arch)]  # type: ignore[misc]
-
-
-def driven_target_keys(strategy_key: str, arch: Architecture) -> tuple[str, ...]:
-    """The keys of the targets a strategy drives directly or through an outcome, sorted."""
-    found: set[str] = set()
-    for entity in arch.drives(strategy_key):
-        if type(entity) is Target:
-            found.add(entity.key)
-        elif type(entity) is Outcome:
-            found.update(outcome_target_keys(entity.key, arch))
-    return tuple(sorted(found))
 
 
 def target_judgements(
@@ -517,7 +454,7 @@ def target_judgements(
     that the same strategies drive (it must go with one `strategies`); optional.
     """
     challenge, planned, evidence = own
-    driving = [key for key in inputs.drivers(target.key) if key in strategies]
+    driving = [key for key in inputs.drivers.get(target.key, ()) if key in strategies]
     if not driving:
         capacity = judge(CAPACITY, 1, f"no strategy drives {target.key}: nobody moves it")
         ceiling = inputs.config.stage_ceilings.policy_and_planning

@@ -13,7 +13,6 @@ Every cap that lowered the rating is written into `Assessment.caps`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
 
 from mappings.graph import Architecture
 from mappings.model import Outcome, Priority, Strategy, Target, _Entity
@@ -25,12 +24,11 @@ from rules.judgements import (
     mean_rating,
     planning,
     rollup_judgement,
-    share_fields_set,
     target_judgements,
     target_own,
 )
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import JUDGEMENTS, Assessment, Finding, Judged, Rating
+from rules.model import JUDGEMENTS, Assessment, Finding, Judged, Rating, share_fields_set
 from rules.strategy_judgements import strategy_judgements
 from rules.triage import Rated, Reach, Signals, evidence_of, level_of, problem_reason, top_crises
 
@@ -53,14 +51,10 @@ _KIND: dict[type[_Entity], str] = {
 }
 
 
-class Cap(NamedTuple):
-    """A ceiling on a rating, and the reason a CRDO reads for it.
-
-    The reason may be a function that writes it: most caps do not bind, and are never read.
-    """
-
-    limit: int
-    reason: str | Callable[[], str]
+# A cap: a ceiling on a rating, and the reason a CRDO reads for it, as (limit, reason). The
+# reason may be a function that writes it, for the caps that may not bind. A plain tuple: a run
+# makes 100,000 of them.
+Cap = tuple[int, str | Callable[[], str]]
 
 
 def combine(judgements: Sequence[Judged], config: LikelihoodConfig) -> tuple[float, list[Cap]]:
@@ -92,14 +86,15 @@ def _combine(
     assert lowest, "five judgements are always given"
     mean = total / weight_sum
     rounded = mean_rating(mean, config.rounding)
-    caps = [Cap(rounded, lambda: f"rounding {config.rounding} the weighted mean {mean:.2f}")]
+    rounding = config.rounding
+    caps: list[Cap] = [(rounded, lambda: f"rounding {rounding} the weighted mean {mean:.2f}")]
     if evidence is not None:
-        caps.append(Cap(evidence + config.evidence_margin, _EVIDENCE_IS[evidence]))
+        caps.append((evidence + config.evidence_margin, _EVIDENCE_IS[evidence]))
         if evidence == low and config.evidence_margin <= config.worst_margin:
             return mean, caps  # the lowest is the evidence: its cap says it already
     worst = lowest
     caps.append(
-        Cap(low + config.worst_margin, lambda: f"{worst}, the lowest judgement, is {OPTION[low]}")
+        (low + config.worst_margin, lambda: f"{worst}, the lowest judgement, is {OPTION[low]}")
     )
     return mean, caps
 
@@ -108,14 +103,14 @@ def settle(mean: float, caps: Iterable[Cap]) -> tuple[Rating, list[str]]:
     """The rating all caps allow (1-4); when it is below the judgements' weighted mean, the
     reasons of the caps that set it (several when they agree), in order."""
     rating = 4
-    for cap in caps:
-        if cap.limit < rating:
-            rating = cap.limit
+    for limit, _ in caps:
+        if limit < rating:
+            rating = limit
     rating = max(1, rating)
     if rating >= mean - 1e-9:
         return RATING[rating], []
     binding = {
-        c.reason if isinstance(c.reason, str) else c.reason() for c in caps if c.limit <= rating
+        reason if isinstance(reason, str) else reason() for limit, reason in caps if limit <= rating
     }
     return RATING[rating], [f"at {OPTION[rating]}: {reason}" for reason in sorted(binding)]
 
@@ -130,7 +125,7 @@ def error_caps(keys: Sequence[str], inputs: Inputs) -> list[Cap]:
     shown = ", ".join(f"{code} {name} on {key}" for code, name, key in errors[:3])
     more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
     noun = "error finding" if len(errors) == 1 else "error findings"
-    return [Cap(inputs.config.error_cap, f"{noun} {shown}{more}")]
+    return [(inputs.config.error_cap, f"{noun} {shown}{more}")]
 
 
 def assess(
@@ -146,13 +141,13 @@ def assess(
     targets, strategies, outcomes, priorities = _by_kind(arch)
     own = {t.key: target_own(t, inputs) for t in targets}  # (challenge, planning, evidence)
     for strategy in strategies:
-        caps = error_caps(inputs.parts(strategy), inputs)
+        caps = error_caps(inputs.parts[strategy.key], inputs)
         run.add(strategy, strategy_judgements(strategy, own, inputs), caps)
     strategy_js = {key: a.judged for key, a in found.items()}
     shared: dict[tuple[str, ...], tuple[Judged, Judged]] = {}
     for target in targets:
         judgements = target_judgements(target, own[target.key], strategy_js, inputs, shared)
-        caps = error_caps(inputs.parts(target), inputs) + _driver_caps(target, found, inputs)
+        caps = error_caps(inputs.parts[target.key], inputs) + _driver_caps(target, found, inputs)
         run.add(target, judgements, caps)
     for outcome in outcomes:
         run.rollup(outcome, _outcome_children(outcome, inputs))
@@ -252,7 +247,7 @@ class _Run:
         inputs, found = self.inputs, self.found
         config = inputs.config
         rated = [found[k] for k in children if k in found]
-        own_keys = inputs.parts(entity)
+        own_keys = inputs.parts[entity.key]
         if not rated:
             judgements = [_unsupported(name, config.unsupported_rating) for name in JUDGEMENTS]
             self.add(entity, judgements, error_caps(own_keys, inputs))
@@ -271,7 +266,7 @@ class _Run:
 
 def _driver_caps(target: Target, found: dict[str, Assessment], inputs: Inputs) -> list[Cap]:
     reddest = None
-    for key in inputs.drivers(target.key):  # by key: the first of the reddest
+    for key in inputs.drivers[target.key]:  # by key: the first of the reddest
         rated = found.get(key)
         if rated is not None and (reddest is None or rated.likelihood < reddest.likelihood):
             reddest = rated
@@ -279,12 +274,12 @@ def _driver_caps(target: Target, found: dict[str, Assessment], inputs: Inputs) -
         return []
     red = reddest
     limit = int(red.likelihood) + inputs.config.driver_margin
-    return [Cap(limit, lambda: f"driving strategy {red.key} is rated {OPTION[red.likelihood]}")]
+    return [(limit, lambda: f"driving strategy {red.key} is rated {OPTION[red.likelihood]}")]
 
 
 def _outcome_children(outcome: Outcome, inputs: Inputs) -> list[str]:
     """Its targets (through its indicators) and the strategies that drive it directly."""
-    keys = [*inputs.outcome_targets(outcome.key)]
+    keys = [*inputs.targets[outcome.key]]
     keys += [s.key for s in inputs.arch.strategies_for(outcome.key)]
     return sorted(dict.fromkeys(keys))
 
@@ -306,14 +301,14 @@ def _child_caps(rated: list[Assessment], config: LikelihoodConfig) -> list[Cap]:
     red = min(rated, key=lambda a: (int(a.likelihood), a.key))
     if len(rated) == 1:
         only = f"{red.key}, the only item below it, is rated {OPTION[red.likelihood]}"
-        return [Cap(red.likelihood, only)]
+        return [(red.likelihood, only)]
     count = len(rated)
     return [
-        Cap(
+        (
             mean_rating(mean, config.rounding),
             lambda: f"the {count} rated below it average {mean:.2f}",
         ),
-        Cap(
+        (
             red.likelihood + config.child_margin,
             lambda: f"{red.key} below it is rated {OPTION[red.likelihood]}",
         ),

@@ -44,6 +44,16 @@ class Rating(IntEnum):
         return f"{self.value} - {self.label}"
 
 
+def share_fields_set(model: BaseModel, fields: set[str]) -> None:
+    """Give a model the one set of the fields it was given that all its like share.
+
+    A run makes tens of thousands of findings and assessments; a set apiece is as many more
+    objects for the cyclic garbage collector to walk. Only models whose set is never changed in
+    place share one: they are frozen, and `model_copy` copies the set before it adds to it.
+    """
+    object.__setattr__(model, "__pydantic_fields_set__", fields)
+
+
 class Finding(BaseModel):
     """One rule's verdict on one ticket or record: the fact, and the action that fixes it."""
 

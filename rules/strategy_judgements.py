@@ -30,10 +30,10 @@ def strategy_judgements(
     strategy: Strategy, targets: dict[str, Own], inputs: Inputs
 ) -> list[Judged]:
     """All five for a strategy, from its profile, milestones, owner load and driven targets."""
-    driven = [key for key in inputs.driven(strategy) if key in targets]
+    driven = [key for key in inputs.driven.get(strategy.key, ()) if key in targets]
     return [
         _strategy_challenge(strategy, driven, targets, inputs),
-        planning(inputs.parts(strategy), inputs),
+        planning(inputs.parts[strategy.key], inputs),
         strategy_capacity(strategy, inputs),
         strategy_stage(strategy, inputs),
         strategy_evidence(strategy, driven, targets, inputs),
@@ -74,7 +74,7 @@ def strategy_capacity(strategy: Strategy, inputs: Inputs) -> Judged:
     else:
         notes.append(f"{len(strategy.owners)} accountable owners where one is needed")
         lost += 1
-    schedule = inputs.schedule(strategy.key)
+    schedule = inputs.schedules[strategy.key]
     if schedule.due:
         overdue = schedule.overdue
         notes.append(f"{overdue} of {schedule.due} milestones due by today overdue")
@@ -85,7 +85,7 @@ def strategy_capacity(strategy: Strategy, inputs: Inputs) -> Judged:
 def strategy_stage(strategy: Strategy, inputs: Inputs) -> Judged:
     """Stage of delivery: the phase, and whether the milestones done keep up with those due."""
     config = inputs.config
-    schedule = inputs.schedule(strategy.key)
+    schedule = inputs.schedules[strategy.key]
     phase = _phase(strategy, schedule, inputs.today)
     ceiling = config.stage_ceilings.of(phase)
     if not schedule.total:
@@ -124,7 +124,7 @@ def strategy_evidence(
     config = inputs.config
     ratings: list[int] = []
     notes: list[str] = []
-    schedule = inputs.schedule(strategy.key)
+    schedule = inputs.schedules[strategy.key]
     if schedule.due:
         met, due = schedule.met, schedule.due
         ratings.append(config.milestones.rate(met / due))

@@ -148,14 +148,14 @@ class Reach:
         self, entity: _Entity | None, likelihood: Rating, previous: Rating | None, evidence: int
     ) -> Signals:
         targets, strategies = self.reach(entity) if entity is not None else ((), frozenset())
-        schedule = self.inputs.schedule
+        schedules = self.inputs.schedules
         return Signals(
             red=likelihood == Rating.RED,
             evidence=evidence,
             persistent=previous is not None and previous <= Rating.AMBER_RED,
             reach=len(targets),
             salient=isinstance(entity, Priority) or len(targets) >= self.salient_reach,
-            overdue=sum([schedule(key).overdue for key in strategies]),
+            overdue=sum([schedules[key].overdue for key in strategies]),
         )
 
     def reach(self, entity: _Entity) -> tuple[Sequence[str], frozenset[str] | set[str]]:
@@ -163,9 +163,9 @@ class Reach:
         (a strategy: the targets it drives, and itself)."""
         inputs, arch = self.inputs, self.arch
         if isinstance(entity, Strategy):
-            return inputs.driven(entity), frozenset((entity.key,))
+            return inputs.driven.get(entity.key, ()), frozenset((entity.key,))
         if isinstance(entity, Target):
-            return (entity.key,), frozenset(inputs.drivers(entity.key))
+            return (entity.key,), frozenset(inputs.drivers.get(entity.key, ()))
         if isinstance(entity, Priority):
             targets: list[str] = []
             strategies = {s.key for s in arch.strategies_for(entity.key)}
@@ -179,8 +179,8 @@ class Reach:
     def _outcome(self, key: str) -> tuple[tuple[str, ...], frozenset[str]]:
         found = self._outcomes.get(key)
         if found is None:
-            targets = self.inputs.outcome_targets(key)
-            driving = {k for t in targets for k in self.inputs.drivers(t)}
+            targets = self.inputs.targets.get(key, ())
+            driving = {k for t in targets for k in self.inputs.drivers[t]}
             driving.update(s.key for s in self.arch.strategies_for(key))
             found = self._outcomes[key] = (targets, frozenset(driving))
         return found

@@ -14,6 +14,7 @@ from mappings.model import (
     Milestone,
     Outcome,
     Person,
+    Risk,
     Strategy,
     Target,
     _Entity,
@@ -23,8 +24,6 @@ from rules.judgements import (
     CAPACITY,
     STAGE,
     Inputs,
-    driven_targets,
-    drivers,
     fmt,
     planning,
     rollup,
@@ -314,8 +313,20 @@ def test_strategies_driving_an_outcome_drive_its_targets() -> None:
     outcome_strategy = _strategy(key="DEL-21", drives=["DEL-2"])
     inputs = _inputs([_jobs_target(), _strategy(), outcome_strategy])
     target = _get(inputs, "DEL-4", Target)
-    assert [s.key for s in drivers(target, inputs.arch)] == ["DEL-20", "DEL-21"]
-    assert [t.key for t in driven_targets(outcome_strategy, inputs.arch)] == ["DEL-4"]
+    assert inputs.drivers[target.key] == ("DEL-20", "DEL-21")
+    assert inputs.driven[outcome_strategy.key] == ("DEL-4",)
+
+
+def test_the_parts_of_an_item_are_what_its_findings_count_from() -> None:
+    risk = Risk(key="DEL-29", parent_key="DEL-20", mitigation="weekly review")
+    milestones = _milestones((date(2026, 3, 1), True), (date(2027, 3, 1), False))
+    inputs = _inputs([_jobs_target(), _strategy(), risk, *reversed(milestones)])
+    assert inputs.parts["DEL-4"] == ("DEL-4", "DEL-3")  # a target and its indicator
+    assert inputs.parts["DEL-20"] == ("DEL-20", "DEL-29", "DEL-30", "DEL-31")  # sorted
+    assert inputs.parts["DEL-2"] == ("DEL-2", "DEL-3")  # an outcome and its indicators
+    assert inputs.targets["DEL-2"] == ("DEL-4",)
+    schedule = inputs.schedules["DEL-20"]
+    assert (schedule.total, schedule.done, schedule.due, schedule.met) == (2, 1, 1, 1)
 
 
 def test_rollup_is_the_mean_rounded_down_and_at_most_the_lowest_plus_one() -> None:
