@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +24,7 @@ from mappings.model import (
     Risk,
     Strategy,
     Target,
+    _Entity,
 )
 from rules.base import RuleContext
 from rules.likelihood_config import LikelihoodConfig
@@ -48,18 +48,15 @@ _INDEX = {name: index for index, name in enumerate(JUDGEMENTS)}
 
 class Schedule(NamedTuple):
     """A strategy's milestones in numbers, as of a day: all, done, due before it, met (due and
-    done), and the first and last due dates."""
+    done), overdue (due and not done), and the first and last due dates."""
 
     total: int
     done: int
     due: int
     met: int
+    overdue: int
     first: date | None
     last: date | None
-
-    @property
-    def overdue(self) -> int:
-        return self.due - self.met
 
     @classmethod
     def of(cls, milestones: Sequence[Milestone], today: date) -> Schedule:
@@ -73,7 +70,7 @@ class Schedule(NamedTuple):
                     due += 1
                     met += m.done
         first, last = min(dates, default=None), max(dates, default=None)
-        return cls(len(milestones), done, due, met, first, last)
+        return cls(len(milestones), done, due, met, due - met, first, last)
 
 
 @dataclass(frozen=True)
@@ -95,8 +92,9 @@ class Inputs:
     planned: dict[str, tuple[tuple[int, str, str, str], ...]]
     errors: dict[str, tuple[tuple[str, str, str], ...]]
     owner_load: dict[str, int]  # person id -> active strategies they own
-    # Item key -> the keys whose findings count against it: a target and its indicator; a
-    # strategy, its milestones and risks; an outcome or priority and the indicators under it.
+    # Item key -> the keys whose findings count against it, the item's first: a target and its
+    # indicator; a strategy, its milestones and risks; an outcome or priority and the
+    # indicators under it.
     parts: dict[str, tuple[str, ...]]
     # Target key -> the strategies driving it directly or through its outcome, sorted; and
     # strategy key -> the targets it drives directly or through an outcome, sorted.
@@ -105,6 +103,11 @@ class Inputs:
     targets: dict[str, tuple[str, ...]]  # outcome key -> the targets under its indicators
     schedules: dict[str, Schedule]  # strategy key -> its milestones in numbers, as of today
     series: dict[str, list[Measurement]]  # target key -> its indicator's, up to today
+    # The items assessed, each kind in the graph's order.
+    target_items: list[Target]
+    strategy_items: list[Strategy]
+    outcome_items: list[Outcome]
+    priority_items: list[Priority]
     _trends: dict[str, tuple[int, date | None, float | None]] = field(default_factory=dict)
     _shared: dict[Judged, Judged] = field(default_factory=dict)
 
@@ -126,11 +129,7 @@ class Inputs:
                 planned[key] = (*planned.get(key, ()), (rank, code, name, _SEVERITY[rank]))
             if rank == 0:
                 errors[key] = (*errors.get(key, ()), (code, name, key))
-        load: Counter[str] = Counter()
-        for strategy in arch.of_kind(Strategy):
-            if _active(strategy, today):
-                load.update({p.id for p in strategy.owners})
-        return cls(arch, ctx, config, today, planned, errors, dict(load), **_relations(arch, today))
+        return cls(arch, ctx, config, today, planned, errors, **_relations(arch, today))
 
     def latest(self, target: Target) -> Measurement | None:
         """The newest measurement of the target's indicator dated today or earlier."""
@@ -166,50 +165,69 @@ class Inputs:
 def _relations(arch: Architecture, today: date) -> dict[str, Any]:
     """The look-ups of `Inputs` that follow the graph, from one pass over it."""
     entities, below, driven_by = arch.entities, arch.child_keys, arch.driver_keys
+    items: dict[type[_Entity], list[Any]] = {Target: [], Strategy: [], Outcome: [], Priority: []}
+    for entity in entities.values():
+        found = items.get(type(entity))
+        if found is not None:
+            found.append(entity)
     parts: dict[str, tuple[str, ...]] = {}
-    targets: dict[str, tuple[str, ...]] = {}
-    schedules: dict[str, Schedule] = {}
     series: dict[str, list[Measurement]] = {}
     up_to_today: dict[str, list[Measurement]] = {}  # by indicator key
     drivers: dict[str, tuple[str, ...]] = {}
-    for key, entity in entities.items():
-        kind = type(entity)
-        if kind is Target:
-            indicator = indicator_key(key, arch)
-            parts[key] = (key,) if indicator is None else (key, indicator)
-            found = set(driven_by(key))
-            if indicator is not None:
-                measured = up_to_today.get(indicator)
-                if measured is None:
-                    measured = up_to_today[indicator] = _up_to(arch.series(indicator), today)
-                series[key] = measured
-                outcome = arch.parent_key(indicator)
-                if outcome is not None and type(entities[outcome]) is Outcome:
-                    found.update(driven_by(outcome))
-            drivers[key] = tuple(sorted(found))
-        elif kind is Strategy:
-            children = [entities[k] for k in below(key)]
-            milestones = [c for c in children if type(c) is Milestone]
-            schedules[key] = Schedule.of(milestones, today)
-            parts[key] = (key, *sorted([c.key for c in children if type(c) in _STRATEGY_PARTS]))
-        elif kind is Outcome or kind is Priority:
+    driven: dict[str, list[str]] = {}
+    parent_of = arch.parent_key
+    for target in items[Target]:
+        key = target.key
+        driving: Sequence[str] = driven_by(key)
+        indicator = parent_of(key)
+        if indicator is None or type(entities[indicator]) is not Indicator:
+            parts[key] = (key,)
+        else:
+            parts[key] = (key, indicator)
+            measured = up_to_today.get(indicator)
+            if measured is None:
+                measured = up_to_today[indicator] = _up_to(arch.series(indicator), today)
+            series[key] = measured
+            outcome = parent_of(indicator)
+            if outcome is not None and type(entities[outcome]) is Outcome and driven_by(outcome):
+                driving = [*driving, *driven_by(outcome)]
+        if len(driving) > 1:
+            driving = sorted(set(driving))
+        drivers[key] = tuple(driving)
+        for strategy_key in driving:
+            driven.setdefault(strategy_key, []).append(key)
+    schedules: dict[str, Schedule] = {}
+    load: dict[str, int] = {}
+    for strategy in items[Strategy]:
+        key = strategy.key
+        children = [entities[k] for k in below(key)]
+        schedules[key] = Schedule.of([c for c in children if type(c) is Milestone], today)
+        parts[key] = (key, *[c.key for c in children if type(c) in _STRATEGY_PARTS])
+        if _active(strategy, today):
+            for person in {p.id for p in strategy.owners}:
+                load[person] = load.get(person, 0) + 1
+    targets: dict[str, tuple[str, ...]] = {}
+    for upper in (Outcome, Priority):
+        for entity in items[upper]:
+            key = entity.key
             indicators = [k for k in below(key) if type(entities[k]) is Indicator]
-            parts[key] = (key, *sorted(indicators))
-            if kind is Outcome:
+            parts[key] = (key, *indicators)
+            if upper is Outcome:
                 targets[key] = tuple(
                     t for i in indicators for t in below(i) if type(entities[t]) is Target
                 )
-    driven: dict[str, list[str]] = {}
-    for target in sorted(drivers):  # so that each strategy's targets come sorted
-        for strategy in drivers[target]:
-            driven.setdefault(strategy, []).append(target)
     return {
+        "owner_load": load,
         "parts": parts,
         "drivers": drivers,
-        "driven": {key: tuple(keys) for key, keys in driven.items()},
+        "driven": {key: tuple(sorted(keys)) for key, keys in driven.items()},
         "targets": targets,
         "schedules": schedules,
         "series": series,
+        "target_items": items[Target],
+        "strategy_items": items[Strategy],
+        "outcome_items": items[Outcome],
+        "priority_items": items[Priority],
     }
 
 

@@ -28,9 +28,9 @@ from rules.judgements import (
     target_own,
 )
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import JUDGEMENTS, Assessment, Finding, Judged, Rating, share_fields_set
+from rules.model import JUDGEMENTS, Assessment, Finding, Judged, Rating
 from rules.strategy_judgements import strategy_judgements
-from rules.triage import Rated, Reach, Signals, evidence_of, level_of, problem_reason, top_crises
+from rules.triage import Reach, Signals, level_of, problem_reason, reason_of, top_crises
 
 DEFAULT_CONFIG = LikelihoodConfig()
 OPTION = {int(r): r.option for r in Rating}  # "2 - Amber/Red" by rating
@@ -39,7 +39,6 @@ _WEIGHT_OF = dict(
     zip(JUDGEMENTS, ("challenge", "planning", "capacity", "stage", "evidence"), strict=True)
 )
 _EVIDENCE_IS = {int(r): f"{EVIDENCE} is {r.option}" for r in Rating}
-_VALIDATE = Assessment.__pydantic_validator__.validate_python
 # The fields `_Run.add` sets, before and after triage: one set each for all (share_fields_set).
 _FIELDS = {
     *("key", "kind", "name", "assessed_on", "judged", "likelihood", "caps", "previous"),
@@ -60,7 +59,8 @@ Cap = tuple[int, str | Callable[[], str]]
 def combine(judgements: Sequence[Judged], config: LikelihoodConfig) -> tuple[float, list[Cap]]:
     """The weighted mean of the judgements, and the caps they impose: the mean as a rating,
     Evidence of progress + `evidence_margin`, and the lowest judgement + `worst_margin`."""
-    return _combine(judgements, config, weights_by_name(config))
+    mean, caps, _ = _combine(judgements, config, weights_by_name(config))
+    return mean, caps
 
 
 def weights_by_name(config: LikelihoodConfig) -> dict[str, float]:
@@ -70,7 +70,8 @@ def weights_by_name(config: LikelihoodConfig) -> dict[str, float]:
 
 def _combine(
     judgements: Sequence[Judged], config: LikelihoodConfig, weight_of: dict[str, float]
-) -> tuple[float, list[Cap]]:
+) -> tuple[float, list[Cap], int]:
+    """`combine`, and the Evidence of progress rating (4 when it is missing, as triage reads)."""
     total = weight_sum = 0.0
     lowest = ""
     low = 5
@@ -91,12 +92,12 @@ def _combine(
     if evidence is not None:
         caps.append((evidence + config.evidence_margin, _EVIDENCE_IS[evidence]))
         if evidence == low and config.evidence_margin <= config.worst_margin:
-            return mean, caps  # the lowest is the evidence: its cap says it already
+            return mean, caps, evidence  # the lowest is the evidence: its cap says it already
     worst = lowest
     caps.append(
         (low + config.worst_margin, lambda: f"{worst}, the lowest judgement, is {OPTION[low]}")
     )
-    return mean, caps
+    return mean, caps, 4 if evidence is None else evidence
 
 
 def settle(mean: float, caps: Iterable[Cap]) -> tuple[Rating, list[str]]:
@@ -138,7 +139,8 @@ def assess(
     inputs = Inputs.gather(arch, findings, ctx, config)
     run = _Run(inputs)
     found = run.found
-    targets, strategies, outcomes, priorities = _by_kind(arch)
+    targets, strategies = inputs.target_items, inputs.strategy_items
+    outcomes, priorities = inputs.outcome_items, inputs.priority_items
     own = {t.key: target_own(t, inputs) for t in targets}  # (challenge, planning, evidence)
     for strategy in strategies:
         caps = error_caps(inputs.parts[strategy.key], inputs)
@@ -155,32 +157,6 @@ def assess(
         run.rollup(priority, sorted(o.key for o in arch.children(priority.key, Outcome)))
     run.crises()
     return {key: found[key] for key in sorted(found)}
-
-
-def _by_kind(
-    arch: Architecture,
-) -> tuple[list[Target], list[Strategy], list[Outcome], list[Priority]]:
-    """The items assessed, each kind by key, from one pass over the graph (not four)."""
-    targets: list[Target] = []
-    strategies: list[Strategy] = []
-    outcomes: list[Outcome] = []
-    priorities: list[Priority] = []
-    for entity in arch.entities.values():  # by exact type, as Architecture.of_kind
-        if type(entity) is Target:
-            targets.append(entity)
-        elif type(entity) is Strategy:
-            strategies.append(entity)
-        elif type(entity) is Outcome:
-            outcomes.append(entity)
-        elif type(entity) is Priority:
-            priorities.append(entity)
-    for found in (targets, strategies, outcomes, priorities):
-        found.sort(key=_key)
-    return targets, strategies, outcomes, priorities
-
-
-def _key(entity: _Entity) -> str:
-    return entity.key
 
 
 class _Run:
@@ -201,37 +177,36 @@ class _Run:
         self.weight_of = weights_by_name(self.config)
 
     def add(self, entity: _Entity, judgements: Sequence[Judged], caps: list[Cap]) -> None:
-        mean, own_caps = _combine(judgements, self.config, self.weight_of)
-        rating, reasons = settle(mean, [*own_caps, *caps])
+        mean, own_caps, evidence = _combine(judgements, self.config, self.weight_of)
+        own_caps += caps
+        rating, reasons = settle(mean, own_caps)
         key = entity.key
         kind = _KIND[type(entity)]
         previous = self.previous.get(key)
-        team = entity.team_rating
+        own = entity.team_rating
+        team = RATING[own] if own is not None and 1 <= own <= 4 else None
         judged = tuple(judgements)
-        data = {
+        level = reason = None
+        if rating <= Rating.AMBER_RED:  # triaged here, as triage() would
+            signals = self.reach.signals(entity, rating, previous, evidence)
+            level = level_of(signals)
+            reason = reason_of(signals, level, rating, previous, kind, self.config)
+            if signals.red and signals.persistent and signals.salient:
+                self.candidates.append((kind, key, signals))
+        values = {  # every field, of its type: what validation would check, the code does
             "key": key,
             "kind": kind,
             "name": entity.name,
             "assessed_on": self.today,
             "judged": judged,
             "likelihood": rating,
-            "caps": reasons,
+            "caps": tuple(reasons),
             "previous": previous,
-            "team_rating": RATING[team] if team is not None and 1 <= team <= 4 else None,
+            "team_rating": team,
+            "problem_level": level,
+            "problem_reason": reason,
         }
-        fields = _FIELDS
-        if rating <= Rating.AMBER_RED:  # triaged here, as triage() would
-            signals = self.reach.signals(entity, rating, previous, evidence_of(judged))
-            level = level_of(signals)
-            data["problem_level"] = level
-            data["problem_reason"] = problem_reason(
-                signals, level, Rated(rating, previous, kind), self.config
-            )
-            fields = _TRIAGED_FIELDS
-            if signals.red and signals.persistent and signals.salient:
-                self.candidates.append((kind, key, signals))
-        assessment: Assessment = _VALIDATE(data)
-        share_fields_set(assessment, fields)
+        assessment = Assessment.trusted(values, _FIELDS if level is None else _TRIAGED_FIELDS)
         self.found[key] = assessment
 
     def crises(self) -> None:
@@ -255,8 +230,9 @@ class _Run:
         kinds = {a.kind for a in rated}
         noun = kinds.pop() if len(kinds) == 1 else "target or strategy"
         judgements = []
+        below = [(a.key, a.judged) for a in rated]
         for index, name in enumerate(JUDGEMENTS):
-            parts = [(a.key, a.judged[index][1]) for a in rated]
+            parts = [(key, judged[index][1]) for key, judged in below]
             judgement = rollup_judgement(name, parts, noun, inputs)
             if name == PLANNING:
                 judgement = _with_own_planning(judgement, own_keys, inputs)

@@ -102,19 +102,23 @@ def level_of(s: Signals) -> int:
     return 2 if s.persistent or s.overdue or s.evidence <= 2 else 1
 
 
-class Rated(NamedTuple):
-    """What the reason of a level reads besides the signals (an Assessment has them too)."""
-
-    likelihood: Rating
-    previous: Rating | None
-    kind: str
-
-
 def problem_reason(
-    signals: Signals, level: int, rated: Assessment | Rated, config: LikelihoodConfig
+    signals: Signals, level: int, rated: Assessment, config: LikelihoodConfig
 ) -> str:
     """'Level 2, standard problem solving: Amber/Red; evidence of progress 2; ...'."""
-    facts = signals.facts_of(rated.likelihood, rated.previous, rated.kind)
+    return reason_of(signals, level, rated.likelihood, rated.previous, rated.kind, config)
+
+
+def reason_of(
+    signals: Signals,
+    level: int,
+    likelihood: Rating,
+    previous: Rating | None,
+    kind: str,
+    config: LikelihoodConfig,
+) -> str:
+    """`problem_reason` of an item rated `likelihood`, `previous` at the last assessment."""
+    facts = signals.facts_of(likelihood, previous, kind)
     if level == 4:
         facts.insert(0, f"one of the top {config.crisis_max} challenges of the portfolio")
     elif level == 1:
@@ -150,12 +154,12 @@ class Reach:
         targets, strategies = self.reach(entity) if entity is not None else ((), frozenset())
         schedules = self.inputs.schedules
         return Signals(
-            red=likelihood == Rating.RED,
-            evidence=evidence,
-            persistent=previous is not None and previous <= Rating.AMBER_RED,
-            reach=len(targets),
-            salient=isinstance(entity, Priority) or len(targets) >= self.salient_reach,
-            overdue=sum([schedules[key].overdue for key in strategies]),
+            likelihood == Rating.RED,  # red
+            evidence,
+            previous is not None and previous <= Rating.AMBER_RED,  # persistent
+            len(targets),  # reach
+            isinstance(entity, Priority) or len(targets) >= self.salient_reach,  # salient
+            sum([schedules[key].overdue for key in strategies]),
         )
 
     def reach(self, entity: _Entity) -> tuple[Sequence[str], frozenset[str] | set[str]]:

@@ -322,7 +322,7 @@ def test_the_parts_of_an_item_are_what_its_findings_count_from() -> None:
     milestones = _milestones((date(2026, 3, 1), True), (date(2027, 3, 1), False))
     inputs = _inputs([_jobs_target(), _strategy(), risk, *reversed(milestones)])
     assert inputs.parts["DEL-4"] == ("DEL-4", "DEL-3")  # a target and its indicator
-    assert inputs.parts["DEL-20"] == ("DEL-20", "DEL-29", "DEL-30", "DEL-31")  # sorted
+    assert inputs.parts["DEL-20"] == ("DEL-20", "DEL-29", "DEL-31", "DEL-30")  # input order
     assert inputs.parts["DEL-2"] == ("DEL-2", "DEL-3")  # an outcome and its indicators
     assert inputs.targets["DEL-2"] == ("DEL-4",)
     schedule = inputs.schedules["DEL-20"]

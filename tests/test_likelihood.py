@@ -201,6 +201,19 @@ def test_an_assessment_reads_and_writes_its_judgements_as_json_objects() -> None
     assert evidence.name == EVIDENCE and evidence.rating.label in {"Amber/Green", "Green"}
 
 
+def test_an_assessment_made_without_validation_is_what_validation_makes() -> None:
+    """`assess` makes its assessments with `Assessment.trusted`: the values must be those, and
+    of the types, that validating the same fields gives."""
+    judged = _judged(ae_summer_2002())
+    assert any(a.problem_level for a in judged.values())  # triaged ones too
+    for made in judged.values():
+        checked = Assessment.model_validate(made.model_dump())
+        assert checked == made
+        for name in Assessment.model_fields:
+            assert type(getattr(checked, name)) is type(getattr(made, name)), (made.key, name)
+        assert checked.model_dump_json() == made.model_dump_json()
+
+
 def test_a_run_keeps_its_judgements_where_the_cyclic_gc_does_not_walk_them() -> None:
     """A 100,000-entity portfolio has 145,000 judgements; tracked, they cost a full collection
     a run (benchmarks/bench_assess.py). Plain tuples of str and int are untracked."""
