@@ -146,7 +146,10 @@ def apply_rules(
     strict: bool = False,
 ) -> list[Finding]:
     """Run these rules as `run_rules` does (isolation, re-grading, order), without a config."""
-    by_kind = index_by_kind(arch)
+    rules = list(rules)
+    # The index costs a pass over the graph: only per-entity rules read it (not RD403, RD405).
+    wanted = any(issubclass(rule, EntityRule) for rule in rules)
+    by_kind = index_by_kind(arch) if wanted else {}
     findings: list[Finding] = []
     for rule_class in rules:
         rule = rule_class()

@@ -12,7 +12,8 @@ Every cap that lowered the rating is written into `Assessment.caps`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from mappings.graph import Architecture
 from mappings.model import Outcome, Priority, Strategy, Target, _Entity
@@ -50,10 +51,10 @@ _KIND: dict[type[_Entity], str] = {
 }
 
 
-# A cap: a ceiling on a rating, and the reason a CRDO reads for it, as (limit, reason). The
-# reason may be a function that writes it, for the caps that may not bind. A plain tuple: a run
-# makes 100,000 of them.
-Cap = tuple[int, str | Callable[[], str]]
+# A cap: a ceiling on a rating, and the reason a CRDO reads for it, as (limit, reason). For the
+# caps that may not bind, the reason is (a `str.format` template, its values), written only when
+# it binds. Plain tuples, not functions: a run makes 100,000 of them.
+Cap = tuple[int, str | tuple[Any, ...]]
 
 
 def combine(judgements: Sequence[Judged], config: LikelihoodConfig) -> tuple[float, list[Cap]]:
@@ -86,16 +87,16 @@ def _combine(
             evidence = rating
     assert lowest, "five judgements are always given"
     mean = total / weight_sum
-    rounded = mean_rating(mean, config.rounding)
     rounding = config.rounding
-    caps: list[Cap] = [(rounded, lambda: f"rounding {rounding} the weighted mean {mean:.2f}")]
+    caps: list[Cap] = [
+        (mean_rating(mean, rounding), ("rounding {} the weighted mean {:.2f}", rounding, mean))
+    ]
     if evidence is not None:
         caps.append((evidence + config.evidence_margin, _EVIDENCE_IS[evidence]))
         if evidence == low and config.evidence_margin <= config.worst_margin:
             return mean, caps, evidence  # the lowest is the evidence: its cap says it already
-    worst = lowest
     caps.append(
-        (low + config.worst_margin, lambda: f"{worst}, the lowest judgement, is {OPTION[low]}")
+        (low + config.worst_margin, ("{}, the lowest judgement, is {}", lowest, OPTION[low]))
     )
     return mean, caps, 4 if evidence is None else evidence
 
@@ -111,7 +112,9 @@ def settle(mean: float, caps: Iterable[Cap]) -> tuple[Rating, list[str]]:
     if rating >= mean - 1e-9:
         return RATING[rating], []
     binding = {
-        reason if isinstance(reason, str) else reason() for limit, reason in caps if limit <= rating
+        reason if isinstance(reason, str) else reason[0].format(*reason[1:])
+        for limit, reason in caps
+        if limit <= rating
     }
     return RATING[rating], [f"at {OPTION[rating]}: {reason}" for reason in sorted(binding)]
 
@@ -250,7 +253,7 @@ def _driver_caps(target: Target, found: dict[str, Assessment], inputs: Inputs) -
         return []
     red = reddest
     limit = int(red.likelihood) + inputs.config.driver_margin
-    return [(limit, lambda: f"driving strategy {red.key} is rated {OPTION[red.likelihood]}")]
+    return [(limit, ("driving strategy {} is rated {}", red.key, OPTION[red.likelihood]))]
 
 
 def _outcome_children(outcome: Outcome, inputs: Inputs) -> list[str]:
@@ -282,11 +285,11 @@ def _child_caps(rated: list[Assessment], config: LikelihoodConfig) -> list[Cap]:
     return [
         (
             mean_rating(mean, config.rounding),
-            lambda: f"the {count} rated below it average {mean:.2f}",
+            ("the {} rated below it average {:.2f}", count, mean),
         ),
         (
             red.likelihood + config.child_margin,
-            lambda: f"{red.key} below it is rated {OPTION[red.likelihood]}",
+            ("{} below it is rated {}", red.key, OPTION[red.likelihood]),
         ),
     ]
 

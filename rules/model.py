@@ -15,6 +15,10 @@ from pydantic import (
     model_validator,
 )
 
+_RANKS = {"error": 0, "warning": 1, "info": 2}
+_LABELS = {1: "Red", 2: "Amber/Red", 3: "Amber/Green", 4: "Green"}
+_OPTIONS = {value: f"{value} - {label}" for value, label in _LABELS.items()}
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -23,7 +27,7 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
+        return _RANKS[self]
 
 
 class Rating(IntEnum):
@@ -36,12 +40,12 @@ class Rating(IntEnum):
 
     @property
     def label(self) -> str:
-        return {1: "Red", 2: "Amber/Red", 3: "Amber/Green", 4: "Green"}[self.value]
+        return _LABELS[self]
 
     @property
     def option(self) -> str:
         """The write-back select option, e.g. `2 - Amber/Red`."""
-        return f"{self.value} - {self.label}"
+        return _OPTIONS[self]
 
 
 def share_fields_set(model: BaseModel, fields: set[str]) -> None:

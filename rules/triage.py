@@ -14,7 +14,7 @@ The manual's table, read from the data (docs/likelihood.md, "Problem solving"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
 from mappings.graph import Architecture
@@ -162,14 +162,14 @@ class Reach:
             sum([schedules[key].overdue for key in strategies]),
         )
 
-    def reach(self, entity: _Entity) -> tuple[Sequence[str], frozenset[str] | set[str]]:
+    def reach(self, entity: _Entity) -> tuple[Sequence[str], Collection[str]]:
         """The keys of the targets an item covers, and of the strategies driving them or it
-        (a strategy: the targets it drives, and itself)."""
+        (a strategy: the targets it drives, and itself), each once."""
         inputs, arch = self.inputs, self.arch
         if isinstance(entity, Strategy):
-            return inputs.driven.get(entity.key, ()), frozenset((entity.key,))
+            return inputs.driven.get(entity.key, ()), (entity.key,)
         if isinstance(entity, Target):
-            return (entity.key,), frozenset(inputs.drivers.get(entity.key, ()))
+            return (entity.key,), inputs.drivers.get(entity.key, ())
         if isinstance(entity, Priority):
             targets: list[str] = []
             strategies = {s.key for s in arch.strategies_for(entity.key)}
