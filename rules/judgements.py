@@ -200,9 +200,17 @@ def _relations(arch: Architecture, today: date) -> dict[str, Any]:
     load: dict[str, int] = {}
     for strategy in items[Strategy]:
         key = strategy.key
-        children = [entities[k] for k in below(key)]
-        schedules[key] = Schedule.of([c for c in children if type(c) is Milestone], today)
-        parts[key] = (key, *[c.key for c in children if type(c) in _STRATEGY_PARTS])
+        milestones: list[Milestone] = []
+        keys = [key]
+        for child_key in below(key):
+            child = entities[child_key]
+            if type(child) is Milestone:
+                milestones.append(child)
+                keys.append(child_key)
+            elif type(child) is Risk:
+                keys.append(child_key)
+        schedules[key] = Schedule.of(milestones, today)
+        parts[key] = tuple(keys)
         if _active(strategy, today):
             for person in {p.id for p in strategy.owners}:
                 load[person] = load.get(person, 0) + 1
@@ -434,9 +442,6 @@ def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[
         rating,
         f"{against}, no gain planned yet; {status} the baseline {fmt(target.baseline_value)}",
     )
-
-
-_STRATEGY_PARTS = (Milestone, Risk)  # what counts against a strategy besides itself
 
 
 def indicator_key(target_key: str, arch: Architecture) -> str | None:
