@@ -18,10 +18,10 @@ from typing import Any
 from mappings.graph import Architecture
 from mappings.model import Outcome, Priority, Strategy, Target, _Entity
 from rules.base import RuleContext
+from rules.inputs import Inputs
 from rules.judgements import (
     EVIDENCE,
     PLANNING,
-    Inputs,
     mean_rating,
     planning,
     rollup_judgement,

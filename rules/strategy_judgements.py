@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import date
 
 from mappings.model import Strategy
+from rules.inputs import Inputs, Schedule
 from rules.judgements import (
     CAPACITY,
     CHALLENGE,
     EVIDENCE,
     STAGE,
-    Inputs,
     Own,
-    Schedule,
     judge,
     planning,
     plural,
@@ -91,14 +90,14 @@ def strategy_stage(strategy: Strategy, inputs: Inputs) -> Judged:
     if not schedule.total:
         rating = min(ceiling, config.no_data_rating)
         text = f"{phase} by its dates; no milestones to show the stage"
-        return inputs.shared(STAGE, rating, text)
+        return inputs.shared(judge(STAGE, rating, text))
     done, due = schedule.done, schedule.due
     lag = (due - done) / schedule.total
     rating = min(ceiling, config.schedule_lag.rate(lag))
     rationale = f"{phase}: {done} of {schedule.total} milestones done, {due} due by today"
     if rating < ceiling:
         rationale += f" (behind by {lag:.0%} of the plan)"
-    return inputs.shared(STAGE, rating, rationale)
+    return inputs.shared(judge(STAGE, rating, rationale))
 
 
 def _phase(strategy: Strategy, schedule: Schedule, today: date) -> str:

@@ -20,7 +20,10 @@ from typing import NamedTuple
 from mappings.graph import Architecture
 from mappings.model import Outcome, Priority, Strategy, Target, _Entity
 from rules.base import RuleContext
-from rules.judgements import EVIDENCE, Inputs
+from rules.inputs import Inputs
+from rules.judgements import (
+    EVIDENCE,
+)
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import Assessment, Judged, Rating
 

@@ -20,10 +20,10 @@ from mappings.model import (
     _Entity,
 )
 from rules.base import RuleContext, Thresholds
+from rules.inputs import Inputs
 from rules.judgements import (
     CAPACITY,
     STAGE,
-    Inputs,
     fmt,
     planning,
     rollup,

@@ -1,0 +1,257 @@
+"""What the judgements of one assessment run read: the findings by ticket and the graph's
+relations, indexed once (`Inputs`), and a strategy's milestones in numbers (`Schedule`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+from mappings.graph import Architecture
+from mappings.model import (
+    Indicator,
+    Measurement,
+    Milestone,
+    Outcome,
+    Priority,
+    Risk,
+    Strategy,
+    Target,
+    _Entity,
+)
+from rules.base import RuleContext
+from rules.likelihood_config import LikelihoodConfig
+from rules.model import Finding, Judged, Severity
+from rules.trajectory import historical_rate, history_start
+
+_RANK = {s: s.rank for s in Severity}
+_SEVERITY = {s.rank: s.value for s in Severity}
+
+
+class Schedule(NamedTuple):
+    """A strategy's milestones in numbers, as of a day: all, done, due before it, met (due and
+    done), overdue (due and not done), and the first and last due dates."""
+
+    total: int
+    done: int
+    due: int
+    met: int
+    overdue: int
+    first: date | None
+    last: date | None
+
+    @classmethod
+    def of(cls, milestones: Sequence[Milestone], today: date) -> Schedule:
+        done = due = met = 0
+        dates = []
+        for m in milestones:
+            done += m.done
+            if m.due is not None:
+                dates.append(m.due)
+                if m.due < today:
+                    due += 1
+                    met += m.done
+        first, last = min(dates, default=None), max(dates, default=None)
+        return cls(len(milestones), done, due, met, due - met, first, last)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What every judgement reads, indexed once per assessment run, in one pass over the graph.
+
+    What it keeps is held as tuples of str, int and dates, which the cyclic garbage collector
+    stops tracking: on a 100,000-entity portfolio, a list or model apiece would be as many more
+    objects for each collection to walk. Its look-ups by key are the graph's relations in the
+    form the judgements read them.
+    """
+
+    arch: Architecture
+    ctx: RuleContext
+    config: LikelihoodConfig
+    today: date
+    # By ticket key, from the findings: what Quality of planning counts, as (severity rank,
+    # code, name, severity), and the error findings, as (code, name, key).
+    planned: dict[str, tuple[tuple[int, str, str, str], ...]]
+    errors: dict[str, tuple[tuple[str, str, str], ...]]
+    owner_load: dict[str, int]  # person id -> active strategies they own
+    # Item key -> the keys whose findings count against it, the item's first: a target and its
+    # indicator; a strategy, its milestones and risks; an outcome or priority and the
+    # indicators under it.
+    parts: dict[str, tuple[str, ...]]
+    # Target key -> the strategies driving it directly or through its outcome, sorted; and
+    # strategy key -> the targets it drives directly or through an outcome, sorted.
+    drivers: dict[str, tuple[str, ...]]
+    driven: dict[str, tuple[str, ...]]
+    targets: dict[str, tuple[str, ...]]  # outcome key -> the targets under its indicators
+    schedules: dict[str, Schedule]  # strategy key -> its milestones in numbers, as of today
+    series: dict[str, list[Measurement]]  # target key -> its indicator's, up to today
+    # The items assessed, each kind in the graph's order.
+    target_items: list[Target]
+    strategy_items: list[Strategy]
+    outcome_items: list[Outcome]
+    priority_items: list[Priority]
+    _trends: dict[str, tuple[int, date | None, float | None]] = field(default_factory=dict)
+    _shared: dict[Judged, Judged] = field(default_factory=dict)
+
+    @classmethod
+    def gather(
+        cls,
+        arch: Architecture,
+        findings: Iterable[Finding],
+        ctx: RuleContext,
+        config: LikelihoodConfig,
+    ) -> Inputs:
+        today = ctx.today
+        excluded = tuple(config.planning_excludes)
+        planned: dict[str, tuple[tuple[int, str, str, str], ...]] = {}
+        errors: dict[str, tuple[tuple[str, str, str], ...]] = {}
+        for f in findings:  # tuples grown one at a time: a key has a few findings
+            key, code, name, rank = f.key, f.code, f.name, _RANK[f.severity]
+            if not code.startswith(excluded):
+                planned[key] = (*planned.get(key, ()), (rank, code, name, _SEVERITY[rank]))
+            if rank == 0:
+                errors[key] = (*errors.get(key, ()), (code, name, key))
+        return cls(arch, ctx, config, today, planned, errors, **_relations(arch, today))
+
+    def latest(self, target: Target) -> Measurement | None:
+        """The newest measurement of the target's indicator dated today or earlier."""
+        series = self.series.get(target.key)
+        return series[-1] if series else None
+
+    def trend(self, target: Target) -> tuple[int, date | None, float | None]:
+        """How many measurements fall in the `history_years` up to the latest one, the first
+        one's date, and their slope a year (None without two).
+
+        The window ends at the latest measurement, not today, so that it moves only with data.
+        """
+        series = self.series.get(target.key)
+        if not series:
+            return 0, None, None
+        key = series[-1].indicator_key
+        found = self._trends.get(key)
+        if found is None:
+            since = history_start(series[-1].at, self.ctx.thresholds.history_years)
+            window = series if series[0].at >= since else [m for m in series if m.at >= since]
+            found = self._trends[key] = (len(window), window[0].at, historical_rate(window))
+        return found
+
+    def shared(self, judged: Judged) -> Judged:
+        """The one object of a judgement that many items share word for word."""
+        return self._shared.setdefault(judged, judged)
+
+
+def _relations(arch: Architecture, today: date) -> dict[str, Any]:
+    """The look-ups of `Inputs` that follow the graph, from one pass over it."""
+    items: dict[type[_Entity], list[Any]] = {Target: [], Strategy: [], Outcome: [], Priority: []}
+    for entity in arch.entities.values():
+        found = items.get(type(entity))
+        if found is not None:
+            found.append(entity)
+    parts: dict[str, tuple[str, ...]] = {}
+    targets = _targets_index(arch, items[Target], today, parts)
+    strategies = _strategies_index(arch, items[Strategy], today, parts)
+    outcomes = _upper_index(arch, items[Outcome] + items[Priority], parts)
+    return {
+        "parts": parts,
+        **targets,
+        **strategies,
+        "targets": outcomes,
+        "target_items": items[Target],
+        "strategy_items": items[Strategy],
+        "outcome_items": items[Outcome],
+        "priority_items": items[Priority],
+    }
+
+
+def _targets_index(
+    arch: Architecture, targets: list[Target], today: date, parts: dict[str, tuple[str, ...]]
+) -> dict[str, Any]:
+    """Each target's parts, drivers and series; each strategy's driven targets."""
+    entities, driven_by, parent_of = arch.entities, arch.driver_keys, arch.parent_key
+    series: dict[str, list[Measurement]] = {}
+    up_to_today: dict[str, list[Measurement]] = {}  # by indicator key
+    drivers: dict[str, tuple[str, ...]] = {}
+    driven: dict[str, list[str]] = {}
+    for target in targets:
+        key = target.key
+        driving: Sequence[str] = driven_by(key)
+        indicator = indicator_key(key, arch)
+        if indicator is None:
+            parts[key] = (key,)
+        else:
+            parts[key] = (key, indicator)
+            measured = up_to_today.get(indicator)
+            if measured is None:
+                measured = up_to_today[indicator] = _up_to(arch.series(indicator), today)
+            series[key] = measured
+            outcome = parent_of(indicator)
+            if outcome is not None and type(entities[outcome]) is Outcome and driven_by(outcome):
+                driving = [*driving, *driven_by(outcome)]
+        if len(driving) > 1:
+            driving = sorted(set(driving))
+        drivers[key] = tuple(driving)
+        for strategy_key in driving:
+            driven.setdefault(strategy_key, []).append(key)
+    sorted_driven = {key: tuple(sorted(keys)) for key, keys in driven.items()}
+    return {"series": series, "drivers": drivers, "driven": sorted_driven}
+
+
+def _strategies_index(
+    arch: Architecture, strategies: list[Strategy], today: date, parts: dict[str, tuple[str, ...]]
+) -> dict[str, Any]:
+    """Each strategy's parts (itself, its milestones and risks) and schedule; owners' load."""
+    entities = arch.entities
+    schedules: dict[str, Schedule] = {}
+    load: dict[str, int] = {}
+    for strategy in strategies:
+        key = strategy.key
+        milestones: list[Milestone] = []
+        keys = [key]
+        for child_key in arch.child_keys(key):
+            child = entities[child_key]
+            if type(child) is Milestone:
+                milestones.append(child)
+                keys.append(child_key)
+            elif type(child) is Risk:
+                keys.append(child_key)
+        schedules[key] = Schedule.of(milestones, today)
+        parts[key] = tuple(keys)
+        if _active(strategy, today):
+            for person in {p.id for p in strategy.owners}:
+                load[person] = load.get(person, 0) + 1
+    return {"schedules": schedules, "owner_load": load}
+
+
+def _upper_index(
+    arch: Architecture, uppers: list[Any], parts: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """Each outcome's and priority's parts (itself, its indicators); each outcome's targets."""
+    entities, below = arch.entities, arch.child_keys
+    targets: dict[str, tuple[str, ...]] = {}
+    for entity in uppers:
+        key = entity.key
+        indicators = [k for k in below(key) if type(entities[k]) is Indicator]
+        parts[key] = (key, *indicators)
+        if type(entity) is Outcome:
+            targets[key] = tuple(
+                t for i in indicators for t in below(i) if type(entities[t]) is Target
+            )
+    return targets
+
+
+def _up_to(series: list[Measurement], today: date) -> list[Measurement]:
+    """The measurements dated today or earlier (the graph's own list when that is all)."""
+    if series and series[-1].at > today:
+        return [m for m in series if m.at <= today]
+    return series
+
+
+def _active(strategy: Strategy, today: date) -> bool:
+    return not strategy.done and (strategy.end_date is None or strategy.end_date >= today)
+
+
+def indicator_key(target_key: str, arch: Architecture) -> str | None:
+    """The key of a target's indicator (its parent, when that is an indicator)."""
+    parent = arch.parent_key(target_key)
+    return parent if parent is not None and type(arch.entities[parent]) is Indicator else None
