@@ -12,7 +12,7 @@ Every cap that lowered the rating is written into `Assessment.caps`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from mappings.graph import Architecture
@@ -40,7 +40,8 @@ _WEIGHT_OF = dict(
     zip(JUDGEMENTS, ("challenge", "planning", "capacity", "stage", "evidence"), strict=True)
 )
 _EVIDENCE_IS = {int(r): f"{EVIDENCE} is {r.option}" for r in Rating}
-# The fields `_Run.add` sets, before and after triage: one set each for all (share_fields_set).
+# The fields `_Run.add` gives, before and after triage: one set each, shared by all its
+# assessments (`Assessment.trusted`).
 _FIELDS = {
     *("key", "kind", "name", "assessed_on", "judged", "likelihood", "caps", "previous"),
     "team_rating",
@@ -101,7 +102,7 @@ def _combine(
     return mean, caps, 4 if evidence is None else evidence
 
 
-def settle(mean: float, caps: Iterable[Cap]) -> tuple[Rating, list[str]]:
+def settle(mean: float, caps: Sequence[Cap]) -> tuple[Rating, list[str]]:
     """The rating all caps allow (1-4); when it is below the judgements' weighted mean, the
     reasons of the caps that set it (several when they agree), in order."""
     rating = 4
