@@ -144,9 +144,11 @@ def measure(priorities: int = 1820, repeat: int = 5, portfolio: str = "plans") -
     """Build the portfolio, then time the two rule phases and the assessment, alternately,
     `repeat` times each (so that a busy machine slows all alike); the best of each.
 
-    Each timing starts from a collected heap (`gc.collect()`), with the collector running as
-    it does in a sync: a full collection that another phase's garbage would trigger is not
-    charged to the phase that happens to cross the threshold.
+    Each round has a context of its own, as each sync run does (the rules fit each
+    indicator's trend and the likelihood reads the fit: `RuleContext.trend`). Each timing starts
+    from a collected heap (`gc.collect()`), with the collector running as it does in a sync: a
+    full collection that another phase's garbage would trigger is not charged to the phase that
+    happens to cross the threshold.
     """
     started = time.perf_counter()
     if portfolio == "jira":
@@ -155,9 +157,9 @@ def measure(priorities: int = 1820, repeat: int = 5, portfolio: str = "plans") -
         arch, today = build(priorities), TODAY
     built = time.perf_counter() - started
     config = RulesConfig()
-    ctx = RuleContext(today=today, thresholds=config.thresholds)
     rules_s, rating_s, assess_s = [], [], []
     for _ in range(repeat):
+        ctx = RuleContext(today=today, thresholds=config.thresholds)  # one a run, as a sync
         gc.collect()
         started = time.process_time()
         findings = run_rules(arch, config, ctx)

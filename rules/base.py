@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mappings.graph import Architecture
-from mappings.model import EntityKind, _Entity
+from mappings.model import EntityKind, Measurement, _Entity
 from rules.model import Assessment, Finding, Rating, Severity, share_fields_set
+from rules.trajectory import Trend, trend
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Fix")
 _FINDING_FIELDS = set(Finding.model_fields)
@@ -50,6 +51,22 @@ class RuleContext(BaseModel):
     # Filled only for rules of the "assessment" phase (after likelihood is judged):
     assessments: dict[str, Assessment] = Field(default_factory=dict)
     previous: dict[str, Rating] = Field(default_factory=dict)  # rating at the last assessment
+    # Each indicator's trend, fitted once a run (`trend`): by indicator key, the series, day
+    # and window it was fitted on (a new graph's list is a new object) and the fit.
+    trends: dict[str, tuple[Sequence[Measurement], date, float, Trend]] = Field(
+        default_factory=dict, exclude=True, repr=False
+    )
+
+    def trend(self, indicator_key: str, series: Sequence[Measurement]) -> Trend:
+        """`rules.trajectory.trend` of an indicator's series as of `today`, fitted once per
+        run: RD206 and the Degree of the challenge judgement read the same fit."""
+        today, years = self.today, self.thresholds.history_years
+        found = self.trends.get(indicator_key)
+        if found is not None and found[0] is series and found[1] == today and found[2] == years:
+            return found[3]
+        fitted = trend(series, today, years)
+        self.trends[indicator_key] = (series, today, years, fitted)
+        return fitted
 
 
 class Rule:

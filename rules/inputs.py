@@ -23,7 +23,7 @@ from mappings.model import (
 from rules.base import RuleContext
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import Finding, Judged, Severity
-from rules.trajectory import historical_rate, history_start
+from rules.trajectory import Trend
 
 _RANK = {s: s.rank for s in Severity}
 _SEVERITY = {s.rank: s.value for s in Severity}
@@ -91,7 +91,6 @@ class Inputs:
     strategy_items: list[Strategy]
     outcome_items: list[Outcome]
     priority_items: list[Priority]
-    _trends: dict[str, tuple[int, date | None, float | None]] = field(default_factory=dict)
     _shared: dict[Judged, Judged] = field(default_factory=dict)
 
     @classmethod
@@ -119,22 +118,12 @@ class Inputs:
         series = self.series.get(target.key)
         return series[-1] if series else None
 
-    def trend(self, target: Target) -> tuple[int, date | None, float | None]:
-        """How many measurements fall in the `history_years` up to the latest one, the first
-        one's date, and their slope a year (None without two).
-
-        The window ends at the latest measurement, not today, so that it moves only with data.
-        """
-        series = self.series.get(target.key)
-        if not series:
+    def trend(self, target: Target) -> Trend:
+        """The trend of the target's indicator (`RuleContext.trend`: fitted once a run)."""
+        parts = self.parts[target.key]
+        if len(parts) < 2:  # no indicator
             return 0, None, None
-        key = series[-1].indicator_key
-        found = self._trends.get(key)
-        if found is None:
-            since = history_start(series[-1].at, self.ctx.thresholds.history_years)
-            window = series if series[0].at >= since else [m for m in series if m.at >= since]
-            found = self._trends[key] = (len(window), window[0].at, historical_rate(window))
-        return found
+        return self.ctx.trend(parts[1], self.arch.series(parts[1]))
 
     def shared(self, judged: Judged) -> Judged:
         """The one object of a judgement that many items share word for word."""

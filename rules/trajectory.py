@@ -70,6 +70,24 @@ def historical_rate(
     return sxy / sxx
 
 
+Trend = tuple[int, date | None, float | None]  # measurements, the first's date, slope a year
+
+
+def trend(series: Sequence[Measurement], today: date, years: float) -> Trend:
+    """The measurements dated today or earlier in the `years` up to the latest of them: how
+    many, the first one's date, and their least-squares slope a year (None without two).
+
+    The window ends at the latest measurement, not today, so that it moves only with data.
+    """
+    if series and series[-1].at > today:
+        series = [m for m in series if m.at <= today]
+    if not series:
+        return 0, None, None
+    since = history_start(series[-1].at, years)
+    window = series if series[0].at >= since else [m for m in series if m.at >= since]
+    return len(window), window[0].at, historical_rate(window)
+
+
 def required_rate(target: Target, latest: Measurement | None, today: date) -> float | None:
     """Units per year still needed to reach the target value by its date, from the latest value.
 

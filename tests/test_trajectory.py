@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from mappings.model import Direction, Measurement, Target, TrajectoryPoint
+from rules.base import RuleContext
 from rules.trajectory import (
     direction_of,
     gain_share,
@@ -16,6 +17,7 @@ from rules.trajectory import (
     reached,
     required_rate,
     toward,
+    trend,
 )
 
 
@@ -126,3 +128,25 @@ def test_latest_on_ignores_future_dated_measurements() -> None:
     assert latest is not None and latest.value == 2
     assert latest_on(series, date(2025, 1, 1)) is None
     assert history_start(date(2026, 3, 15), 3.0) == date(2023, 3, 15)
+
+
+def test_the_trend_is_fitted_over_the_years_before_the_latest_measurement_up_to_today() -> None:
+    yearly = [(date(2020 + n, 6, 30), 100.0 + 10 * n) for n in range(6)]  # +10 a year
+    series = _series("IND-1", [*yearly, (date(2027, 6, 30), 999.0)])  # one from the future
+    count, since, rate = trend(series, date(2025, 12, 31), 3)
+    assert (count, since) == (4, date(2022, 6, 30))  # 2022-2025: the latest is 2025-06-30
+    assert rate == pytest.approx(10, rel=1e-3)
+    assert trend(series[:1], date(2025, 12, 31), 3) == (1, date(2020, 6, 30), None)
+    assert trend([], date(2025, 12, 31), 3) == (0, None, None)
+
+
+def test_a_run_fits_each_indicators_trend_once_for_the_rules_and_the_judgements() -> None:
+    series = _series("IND-1", [(date(2020 + n, 6, 30), 100.0 + 10 * n) for n in range(6)])
+    ctx = RuleContext(today=date(2025, 12, 31))
+    first = ctx.trend("IND-1", series)
+    assert ctx.trend("IND-1", series) is first  # the same fit, not a second one
+    regraphed = list(series[:3])  # another graph's list under the same key: fitted afresh
+    assert ctx.trend("IND-1", regraphed)[0] == 3
+    later = ctx.model_copy(update={"today": date(2022, 12, 31)})  # shares the memo, not the day
+    assert later.trend("IND-1", regraphed) == trend(regraphed, date(2022, 12, 31), 3)
+    assert "trends" not in ctx.model_dump()

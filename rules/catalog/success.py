@@ -12,8 +12,6 @@ from rules.model import Finding, Severity
 from rules.registry import register
 from rules.trajectory import (
     direction_of,
-    historical_rate,
-    history_start,
     latest_on,
     reached,
     required_rate,
@@ -269,14 +267,17 @@ class TargetImplausible(EntityRule):
         assert isinstance(entity, Target)
         if entity.target_date is None or entity.target_date <= ctx.today:
             return  # a target without a date is RD201's, one whose date has passed RD207's
-        series = _series(arch, entity)
+        indicator = arch.indicator_of(entity)
+        if indicator is None:
+            return
+        series = arch.series(indicator.key)
         latest = latest_on(series, ctx.today)
         if latest is None:
             return
-        # from the latest value on its own date, as the "Degree of the challenge" judgement does
+        # from the latest value on its own date, and the fit the "Degree of the challenge"
+        # judgement reads (the same, fitted once a run)
         needed = required_rate(entity, latest, latest.at)
-        since = history_start(latest.at, ctx.thresholds.history_years)
-        history = historical_rate(series, since=since)
+        _, _, history = ctx.trend(indicator.key, series)
         if needed is None or history is None:
             return
         direction = direction_of(entity)
