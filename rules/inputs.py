@@ -23,7 +23,7 @@ from mappings.model import (
 from rules.base import RuleContext
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import Finding, Judged, Severity
-from rules.trajectory import Trend
+from rules.trajectory import Trend, up_to
 
 _RANK = {s: s.rank for s in Severity}
 _SEVERITY = {s.rank: s.value for s in Severity}
@@ -85,7 +85,7 @@ class Inputs:
     driven: dict[str, tuple[str, ...]]
     targets: dict[str, tuple[str, ...]]  # outcome key -> the targets under its indicators
     schedules: dict[str, Schedule]  # strategy key -> its milestones in numbers, as of today
-    series: dict[str, list[Measurement]]  # target key -> its indicator's, up to today
+    series: dict[str, Sequence[Measurement]]  # target key -> its indicator's, up to today
     # The items assessed, each kind in the graph's order.
     target_items: list[Target]
     strategy_items: list[Strategy]
@@ -158,8 +158,8 @@ def _targets_index(
 ) -> dict[str, Any]:
     """Each target's parts, drivers and series; each strategy's driven targets."""
     entities, driven_by, parent_of = arch.entities, arch.driver_keys, arch.parent_key
-    series: dict[str, list[Measurement]] = {}
-    up_to_today: dict[str, list[Measurement]] = {}  # by indicator key
+    series: dict[str, Sequence[Measurement]] = {}
+    up_to_today: dict[str, Sequence[Measurement]] = {}  # by indicator key
     drivers: dict[str, tuple[str, ...]] = {}
     driven: dict[str, list[str]] = {}
     for target in targets:
@@ -172,7 +172,7 @@ def _targets_index(
             parts[key] = (key, indicator)
             measured = up_to_today.get(indicator)
             if measured is None:
-                measured = up_to_today[indicator] = _up_to(arch.series(indicator), today)
+                measured = up_to_today[indicator] = up_to(arch.series(indicator), today)
             series[key] = measured
             outcome = parent_of(indicator)
             if outcome is not None and type(entities[outcome]) is Outcome and driven_by(outcome):
@@ -227,13 +227,6 @@ def _upper_index(
                 t for i in indicators for t in below(i) if type(entities[t]) is Target
             )
     return targets
-
-
-def _up_to(series: list[Measurement], today: date) -> list[Measurement]:
-    """The measurements dated today or earlier (the graph's own list when that is all)."""
-    if series and series[-1].at > today:
-        return [m for m in series if m.at <= today]
-    return series
 
 
 def _active(strategy: Strategy, today: date) -> bool:

@@ -70,6 +70,14 @@ def historical_rate(
     return sxy / sxx
 
 
+def up_to(series: Sequence[Measurement], today: date) -> Sequence[Measurement]:
+    """The measurements dated today or earlier (a series is sorted oldest first): the series
+    itself when that is all of it."""
+    if series and series[-1].at > today:
+        return [m for m in series if m.at <= today]
+    return series
+
+
 Trend = tuple[int, date | None, float | None]  # measurements, the first's date, slope a year
 
 
@@ -79,8 +87,7 @@ def trend(series: Sequence[Measurement], today: date, years: float) -> Trend:
 
     The window ends at the latest measurement, not today, so that it moves only with data.
     """
-    if series and series[-1].at > today:
-        series = [m for m in series if m.at <= today]
+    series = up_to(series, today)
     if not series:
         return 0, None, None
     since = history_start(series[-1].at, years)
