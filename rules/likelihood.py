@@ -29,13 +29,11 @@ from rules.judgements import (
     target_own,
 )
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import JUDGEMENTS, Assessment, Finding, Judged, Rating
+from rules.model import JUDGEMENTS, OPTIONS, RATINGS, Assessment, Finding, Judged, Rating
 from rules.strategy_judgements import strategy_judgements
 from rules.triage import Reach, Signals, level_of, problem_reason, reason_of, top_crises
 
 DEFAULT_CONFIG = LikelihoodConfig()
-OPTION = {int(r): r.option for r in Rating}  # "2 - Amber/Red" by rating
-RATING = {int(r): r for r in Rating}
 _WEIGHT_OF = dict(
     zip(JUDGEMENTS, ("challenge", "planning", "capacity", "stage", "evidence"), strict=True)
 )
@@ -97,7 +95,7 @@ def _combine(
         if evidence == low and config.evidence_margin <= config.worst_margin:
             return mean, caps, evidence  # the lowest is the evidence: its cap says it already
     caps.append(
-        (low + config.worst_margin, ("{}, the lowest judgement, is {}", lowest, OPTION[low]))
+        (low + config.worst_margin, ("{}, the lowest judgement, is {}", lowest, OPTIONS[low]))
     )
     return mean, caps, 4 if evidence is None else evidence
 
@@ -111,13 +109,13 @@ def settle(mean: float, caps: Sequence[Cap]) -> tuple[Rating, list[str]]:
             rating = limit
     rating = max(1, rating)
     if rating >= mean - 1e-9:
-        return RATING[rating], []
+        return RATINGS[rating], []
     binding = {
         reason if isinstance(reason, str) else reason[0].format(*reason[1:])
         for limit, reason in caps
         if limit <= rating
     }
-    return RATING[rating], [f"at {OPTION[rating]}: {reason}" for reason in sorted(binding)]
+    return RATINGS[rating], [f"at {OPTIONS[rating]}: {reason}" for reason in sorted(binding)]
 
 
 def error_caps(keys: Sequence[str], inputs: Inputs) -> list[Cap]:
@@ -188,7 +186,7 @@ class _Run:
         kind = _KIND[type(entity)]
         previous = self.previous.get(key)
         own = entity.team_rating
-        team = RATING[own] if own is not None and 1 <= own <= 4 else None
+        team = RATINGS[own] if own is not None and 1 <= own <= 4 else None
         judged = tuple(judgements)
         level = reason = None
         if rating <= Rating.AMBER_RED:  # triaged here, as triage() would
@@ -254,13 +252,13 @@ def _driver_caps(target: Target, found: dict[str, Assessment], inputs: Inputs) -
         return []
     red = reddest
     limit = int(red.likelihood) + inputs.config.driver_margin
-    return [(limit, ("driving strategy {} is rated {}", red.key, OPTION[red.likelihood]))]
+    return [(limit, ("driving strategy {} is rated {}", red.key, OPTIONS[red.likelihood]))]
 
 
 def _outcome_children(outcome: Outcome, inputs: Inputs) -> list[str]:
     """Its targets (through its indicators) and the strategies that drive it directly."""
     keys = [*inputs.targets[outcome.key]]
-    keys += [s.key for s in inputs.arch.strategies_for(outcome.key)]
+    keys += inputs.arch.driver_keys(outcome.key)
     return sorted(dict.fromkeys(keys))
 
 
@@ -280,7 +278,7 @@ def _child_caps(rated: list[Assessment], config: LikelihoodConfig) -> list[Cap]:
     mean = sum(ratings) / len(ratings)
     red = min(rated, key=lambda a: (int(a.likelihood), a.key))
     if len(rated) == 1:
-        only = f"{red.key}, the only item below it, is rated {OPTION[red.likelihood]}"
+        only = f"{red.key}, the only item below it, is rated {OPTIONS[red.likelihood]}"
         return [(red.likelihood, only)]
     count = len(rated)
     return [
@@ -290,7 +288,7 @@ def _child_caps(rated: list[Assessment], config: LikelihoodConfig) -> list[Cap]:
         ),
         (
             red.likelihood + config.child_margin,
-            ("{} below it is rated {}", red.key, OPTION[red.likelihood]),
+            ("{} below it is rated {}", red.key, OPTIONS[red.likelihood]),
         ),
     ]
 

@@ -17,7 +17,7 @@ from pydantic import (
 
 _RANKS = {"error": 0, "warning": 1, "info": 2}
 _LABELS = {1: "Red", 2: "Amber/Red", 3: "Amber/Green", 4: "Green"}
-_OPTIONS = {value: f"{value} - {label}" for value, label in _LABELS.items()}
+OPTIONS = {value: f"{value} - {label}" for value, label in _LABELS.items()}  # "2 - Amber/Red"
 
 
 class Severity(StrEnum):
@@ -45,7 +45,7 @@ class Rating(IntEnum):
     @property
     def option(self) -> str:
         """The write-back select option, e.g. `2 - Amber/Red`."""
-        return _OPTIONS[self]
+        return OPTIONS[self]
 
 
 def share_fields_set(model: BaseModel, fields: set[str]) -> None:

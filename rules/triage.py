@@ -21,9 +21,7 @@ from mappings.graph import Architecture
 from mappings.model import Outcome, Priority, Strategy, Target, _Entity
 from rules.base import RuleContext
 from rules.inputs import Inputs
-from rules.judgements import (
-    EVIDENCE,
-)
+from rules.judgements import EVIDENCE
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import Assessment, Judged, Rating
 
@@ -45,9 +43,6 @@ class Signals(NamedTuple):
     reach: int  # targets it covers
     salient: bool
     overdue: int  # milestones overdue across the strategies that drive it
-
-    def facts(self, assessment: Assessment) -> list[str]:
-        return self.facts_of(assessment.likelihood, assessment.previous, assessment.kind)
 
     def facts_of(self, likelihood: Rating, previous: Rating | None, kind: str) -> list[str]:
         found = [likelihood.label, f"evidence of progress {self.evidence}"]
@@ -157,12 +152,12 @@ class Reach:
         targets, strategies = self.reach(entity) if entity is not None else ((), frozenset())
         schedules = self.inputs.schedules
         return Signals(
-            likelihood == Rating.RED,  # red
-            evidence,
-            previous is not None and previous <= Rating.AMBER_RED,  # persistent
-            len(targets),  # reach
-            isinstance(entity, Priority) or len(targets) >= self.salient_reach,  # salient
-            sum([schedules[key].overdue for key in strategies]),
+            red=likelihood == Rating.RED,
+            evidence=evidence,
+            persistent=previous is not None and previous <= Rating.AMBER_RED,
+            reach=len(targets),
+            salient=isinstance(entity, Priority) or len(targets) >= self.salient_reach,
+            overdue=sum([schedules[key].overdue for key in strategies]),
         )
 
     def reach(self, entity: _Entity) -> tuple[Sequence[str], Collection[str]]:
@@ -175,7 +170,7 @@ class Reach:
             return (entity.key,), inputs.drivers.get(entity.key, ())
         if isinstance(entity, Priority):
             targets: list[str] = []
-            strategies = {s.key for s in arch.strategies_for(entity.key)}
+            strategies = set(arch.driver_keys(entity.key))
             for outcome in arch.children(entity.key, Outcome):
                 below, driving = self._outcome(outcome.key)
                 targets += below
@@ -188,6 +183,6 @@ class Reach:
         if found is None:
             targets = self.inputs.targets.get(key, ())
             driving = {k for t in targets for k in self.inputs.drivers[t]}
-            driving.update(s.key for s in self.arch.strategies_for(key))
+            driving.update(self.arch.driver_keys(key))
             found = self._outcomes[key] = (targets, frozenset(driving))
         return found
