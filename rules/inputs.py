@@ -41,19 +41,13 @@ class Schedule(NamedTuple):
     first: date | None
     last: date | None
 
-    @classmethod
-    def of(cls, milestones: Sequence[Milestone], today: date) -> Schedule:
-        done = due = met = 0
-        dates = []
-        for m in milestones:
-            done += m.done
-            if m.due is not None:
-                dates.append(m.due)
-                if m.due < today:
-                    due += 1
-                    met += m.done
-        first, last = min(dates, default=None), max(dates, default=None)
-        return cls(len(milestones), done, due, met, due - met, first, last)
+
+class Days(dict[date, str]):
+    """Days as the texts write them (ISO), each formatted once: `days[day]`."""
+
+    def __missing__(self, day: date) -> str:
+        text = self[day] = day.isoformat()
+        return text
 
 
 @dataclass(frozen=True)
@@ -92,6 +86,10 @@ class Inputs:
     outcome_items: list[Outcome]
     priority_items: list[Priority]
     _shared: dict[Judged, Judged] = field(default_factory=dict)
+    # The run's texts that many items share (a rollup's "mean 2.50 of 2 targets", a cap's
+    # reason), by what they are made from: formatting each once is most of what they cost.
+    texts: dict[Any, Any] = field(default_factory=dict)
+    days: Days = field(default_factory=Days)
 
     @classmethod
     def gather(
@@ -190,24 +188,38 @@ def _strategies_index(
     arch: Architecture, strategies: list[Strategy], today: date, parts: dict[str, tuple[str, ...]]
 ) -> dict[str, Any]:
     """Each strategy's parts (itself, its milestones and risks) and schedule; owners' load."""
-    entities = arch.entities
+    entities, below = arch.entities, arch.child_keys
     schedules: dict[str, Schedule] = {}
     load: dict[str, int] = {}
     for strategy in strategies:
         key = strategy.key
-        milestones: list[Milestone] = []
         keys = [key]
-        for child_key in arch.child_keys(key):
+        total = done = due = met = 0
+        first = last = None
+        for child_key in below(key):
             child = entities[child_key]
-            if type(child) is Milestone:
-                milestones.append(child)
+            kind = type(child)
+            if kind is Milestone:
                 keys.append(child_key)
-            elif type(child) is Risk:
+                total += 1
+                finished = child.done
+                done += finished
+                at = child.due  # type: ignore[attr-defined]
+                if at is not None:
+                    if first is None or at < first:
+                        first = at
+                    if last is None or at > last:
+                        last = at
+                    if at < today:
+                        due += 1
+                        met += finished
+            elif kind is Risk:
                 keys.append(child_key)
-        schedules[key] = Schedule.of(milestones, today)
+        schedules[key] = Schedule(total, done, due, met, due - met, first, last)
         parts[key] = tuple(keys)
-        if _active(strategy, today):
-            for person in {p.id for p in strategy.owners}:
+        if not strategy.done and (strategy.end_date is None or strategy.end_date >= today):
+            owners = strategy.owners  # active: open, and not past its end date
+            for person in (owners[0].id,) if len(owners) == 1 else {p.id for p in owners}:
                 load[person] = load.get(person, 0) + 1
     return {"schedules": schedules, "owner_load": load}
 
@@ -227,10 +239,6 @@ def _upper_index(
                 t for i in indicators for t in below(i) if type(entities[t]) is Target
             )
     return targets
-
-
-def _active(strategy: Strategy, today: date) -> bool:
-    return not strategy.done and (strategy.end_date is None or strategy.end_date >= today)
 
 
 def indicator_key(target_key: str, arch: Architecture) -> str | None:

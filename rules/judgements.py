@@ -16,7 +16,6 @@ from mappings.model import (
     Target,
 )
 from rules.inputs import Inputs
-from rules.likelihood_config import LikelihoodConfig
 from rules.model import JUDGEMENTS, Judged
 from rules.trajectory import (
     direction_of,
@@ -74,30 +73,50 @@ def rollup(ratings: Sequence[int], margin: int, rounding: str) -> int:
     return min(mean_rating(sum(ratings) / len(ratings), rounding), min(ratings) + margin)
 
 
-def rollup_judgement(
-    name: str, parts: Sequence[tuple[str, int]], noun: str, inputs: Inputs
-) -> Judged:
-    """A judgement rolled up from (key, rating) parts: 'mean 2.50 of 2 targets, lowest DEL-7: 1'."""
-    return judge(name, *rolled_up(parts, noun, inputs.config))
-
-
-def rolled_up(
-    parts: Sequence[tuple[str, int]], noun: str, config: LikelihoodConfig
-) -> tuple[int, str]:
-    """The conservative rollup of (key, rating) parts, and the line that explains it."""
+def rolled_up(parts: Sequence[tuple[str, int]], noun: str, inputs: Inputs) -> tuple[int, str]:
+    """The conservative rollup of (key, rating) parts, and the line that explains it:
+    'mean 2.50 of 2 targets, lowest DEL-7: 1' (of one part: 'from its target DEL-7: 1')."""
     if len(parts) == 1:
         key, only = parts[0]
         return only, f"from its {noun} {key}: {only}"
-    low_key, low = parts[0]
-    total = 0
-    for key, rating in parts:
-        total += rating
-        if rating < low or (rating == low and key < low_key):
-            low_key, low = key, rating
-    count = len(parts)
-    mean = total / count
-    rating = min(mean_rating(mean, config.rounding), low + config.child_margin)
-    return rating, f"mean {mean:.2f} of {count} {plural_of(noun)}, lowest {low_key}: {low}"
+    low, low_key = min([(rating, key) for key, rating in parts])  # the first key of the lowest
+    total = sum([rating for _, rating in parts])
+    rating, head = _rolled(total, len(parts), low, noun, inputs)
+    return rating, f"{head}{low_key}: {low}"
+
+
+def rolled_up_all(
+    below: Sequence[tuple[str, Sequence[Judged]]], noun: str, inputs: Inputs
+) -> list[Judged]:
+    """Each of the five judgements rolled up from the (key, five judgements) of the items
+    below: `rolled_up` of each judgement's ratings, in one pass."""
+    if len(below) == 1:
+        key, judged = below[0]
+        head = f"from its {noun} {key}: "
+        return [(name, rating, f"{head}{rating}") for name, rating, _ in judged]
+    keys = [key for key, _ in below]
+    count = len(keys)
+    found: list[Judged] = []
+    for column in zip(*[judged for _, judged in below], strict=True):
+        ratings = [rating for _, rating, _ in column]
+        low, low_key = min(zip(ratings, keys, strict=True))
+        rating, head = _rolled(sum(ratings), count, low, noun, inputs)
+        found.append((column[0][0], rating, f"{head}{low_key}: {low}"))
+    return found
+
+
+def _rolled(total: int, count: int, low: int, noun: str, inputs: Inputs) -> tuple[int, str]:
+    """The rating of a rollup of `count` ratings summing to `total`, the lowest `low`, and the
+    start of its line, 'mean 2.50 of 2 targets, lowest ' (the run's texts keep each once)."""
+    texts = inputs.texts
+    memo = ("rolled", total, count, low, noun)
+    found: tuple[int, str] | None = texts.get(memo)
+    if found is None:
+        config = inputs.config
+        mean = total / count
+        rating = min(mean_rating(mean, config.rounding), low + config.child_margin)
+        found = texts[memo] = (rating, f"mean {mean:.2f} of {count} {plural_of(noun)}, lowest ")
+    return found
 
 
 # -- quality of planning --------------------------------------------------------------------
@@ -146,7 +165,7 @@ def target_challenge(target: Target, inputs: Inputs) -> Judged:
         return judge(CHALLENGE, unknown, "no target value or date: the challenge cannot be sized")
     latest = inputs.latest(target)
     value = latest.value if latest is not None else target.baseline_value
-    goal = f"{fmt(target.target_value)} by {target.target_date}"
+    goal = f"{fmt(target.target_value)} by {inputs.days[target.target_date]}"
     if value is not None and reached(target, value):
         return judge(CHALLENGE, 4, f"{fmt(value)} already meets the target {goal}")
     if target.target_date <= today:
@@ -159,10 +178,10 @@ def target_challenge(target: Target, inputs: Inputs) -> Judged:
     direction = direction_of(target)
     needs = f"needs {_pace(required)} from the latest value to reach {goal}"
     count, since, history = inputs.trend(target)
-    if history is None:
+    if history is None or since is None:
         years = inputs.ctx.thresholds.history_years
         return judge(CHALLENGE, unknown, f"{needs}; no history in the {years:g} years before it")
-    shown = f"{count} measurements since {since} show {_pace(history)}"
+    shown = f"{count} measurements since {inputs.days[since]} show {_pace(history)}"
     if toward(direction, history) <= 0:
         return judge(CHALLENGE, 1, f"{needs}; {shown}, no progress")
     ratio = toward(direction, required) / toward(direction, history)
@@ -200,12 +219,12 @@ def target_evidence(target: Target, inputs: Inputs) -> Judged:
 
 def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[int, str]:
     config, today = inputs.config, inputs.today
-    seen = f"latest {fmt(latest.value)} on {latest.at}"
+    seen = f"latest {fmt(latest.value)} on {inputs.days[latest.at]}"
     if target.target_value is not None and reached(target, latest.value):
         return 4, f"{seen} meets the target {fmt(target.target_value)}"
     if target.target_date is not None and target.target_date < today:
         goal = "" if target.target_value is None else f" {fmt(target.target_value)}"
-        return 1, f"{seen}: the target{goal} was due {target.target_date}"
+        return 1, f"{seen}: the target{goal} was due {inputs.days[target.target_date]}"
     planned = planned_value(target, latest.at)
     if planned is None:
         return config.no_data_rating, f"{seen}; no baseline, trajectory or target to compare with"
@@ -275,4 +294,4 @@ def _from_strategies(
 ) -> Judged:
     index = _INDEX[name]
     parts = [(key, strategies[key][index][1]) for key in keys]
-    return rollup_judgement(name, parts, "driving strategy", inputs)
+    return (name, *rolled_up(parts, "driving strategy", inputs))

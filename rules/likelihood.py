@@ -24,7 +24,7 @@ from rules.judgements import (
     PLANNING,
     mean_rating,
     planning,
-    rollup_judgement,
+    rolled_up_all,
     target_judgements,
     target_own,
 )
@@ -37,6 +37,7 @@ DEFAULT_CONFIG = LikelihoodConfig()
 _WEIGHT_OF = dict(
     zip(JUDGEMENTS, ("challenge", "planning", "capacity", "stage", "evidence"), strict=True)
 )
+_PLANNING = JUDGEMENTS.index(PLANNING)
 _EVIDENCE_IS = {int(r): f"{EVIDENCE} is {r.option}" for r in Rating}
 # The fields `_Run.add` gives, before and after triage: one set each, shared by all its
 # assessments (`Assessment.trusted`).
@@ -100,9 +101,15 @@ def _combine(
     return mean, caps, 4 if evidence is None else evidence
 
 
-def settle(mean: float, caps: Sequence[Cap]) -> tuple[Rating, list[str]]:
+Settled = tuple[Rating, list[str]]  # a rating and the reasons of the caps that set it
+
+
+def settle(mean: float, caps: Sequence[Cap], texts: dict[Any, Any] | None = None) -> Settled:
     """The rating all caps allow (1-4); when it is below the judgements' weighted mean, the
-    reasons of the caps that set it (several when they agree), in order."""
+    reasons of the caps that set it (several when they agree), in order.
+
+    `texts` keeps each reason's text, by the rating and the cap's reason, for the next item
+    whose cap says the same (a run's `Inputs.texts`); optional."""
     rating = 4
     for limit, _ in caps:
         if limit < rating:
@@ -110,12 +117,17 @@ def settle(mean: float, caps: Sequence[Cap]) -> tuple[Rating, list[str]]:
     rating = max(1, rating)
     if rating >= mean - 1e-9:
         return RATINGS[rating], []
-    binding = {
-        reason if isinstance(reason, str) else reason[0].format(*reason[1:])
-        for limit, reason in caps
-        if limit <= rating
-    }
-    return RATINGS[rating], [f"at {OPTIONS[rating]}: {reason}" for reason in sorted(binding)]
+    if texts is None:
+        texts = {}
+    binding = set()
+    for limit, reason in caps:
+        if limit <= rating:
+            text = texts.get((rating, reason))
+            if text is None:
+                said = reason if isinstance(reason, str) else reason[0].format(*reason[1:])
+                text = texts[rating, reason] = f"at {OPTIONS[rating]}: {said}"
+            binding.add(text)
+    return RATINGS[rating], sorted(binding)
 
 
 def error_caps(keys: Sequence[str], inputs: Inputs) -> list[Cap]:
@@ -177,11 +189,21 @@ class _Run:
         self.reach = Reach(inputs)
         self.candidates: list[tuple[str, str, Signals]] = []  # for crisis management
         self.weight_of = weights_by_name(self.config)
+        self.texts = inputs.texts
+        # By the five ratings: their weighted mean, caps, evidence rating, and what they settle
+        # to without other caps.
+        self.combined: dict[tuple[int, ...], tuple[float, list[Cap], int, Settled]] = {}
 
     def add(self, entity: _Entity, judgements: Sequence[Judged], caps: list[Cap]) -> None:
-        mean, own_caps, evidence = _combine(judgements, self.config, self.weight_of)
-        own_caps += caps
-        rating, reasons = settle(mean, own_caps)
+        """Settle and triage an item's five judgements (in the order of JUDGEMENTS) and caps."""
+        ratings = tuple([rating for _, rating, _ in judgements])
+        combined = self.combined.get(ratings)  # a few hundred combinations of five ratings
+        if combined is None:
+            mean, caps_of_mean, evidence = _combine(judgements, self.config, self.weight_of)
+            settled = settle(mean, caps_of_mean, self.texts)
+            combined = self.combined[ratings] = (mean, caps_of_mean, evidence, settled)
+        mean, own_caps, evidence, settled = combined
+        rating, reasons = settle(mean, own_caps + caps, self.texts) if caps else settled
         key = entity.key
         kind = _KIND[type(entity)]
         previous = self.previous.get(key)
@@ -231,14 +253,8 @@ class _Run:
             return
         kinds = {a.kind for a in rated}
         noun = kinds.pop() if len(kinds) == 1 else "target or strategy"
-        judgements = []
-        below = [(a.key, a.judged) for a in rated]
-        for index, name in enumerate(JUDGEMENTS):
-            parts = [(key, judged[index][1]) for key, judged in below]
-            judgement = rollup_judgement(name, parts, noun, inputs)
-            if name == PLANNING:
-                judgement = _with_own_planning(judgement, own_keys, inputs)
-            judgements.append(judgement)
+        judgements = rolled_up_all([(a.key, a.judged) for a in rated], noun, inputs)
+        judgements[_PLANNING] = _with_own_planning(judgements[_PLANNING], own_keys, inputs)
         self.add(entity, judgements, error_caps(own_keys, inputs) + _child_caps(rated, config))
 
 

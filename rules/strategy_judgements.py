@@ -44,7 +44,7 @@ def _strategy_challenge(
 ) -> Judged:
     if driven:
         parts = [(key, targets[key][0][1]) for key in driven]  # challenge, its rating
-        rating, rationale = rolled_up(parts, "driven target", inputs.config)
+        rating, rationale = rolled_up(parts, "driven target", inputs)
     else:
         rating = inputs.config.no_data_rating
         rationale = "drives no target: nothing to size the challenge against"
@@ -130,7 +130,7 @@ def strategy_evidence(
         notes.append(f"{met} of {due} milestones due by today met")
     if driven:
         parts = [(key, targets[key][2][1]) for key in driven]  # evidence, its rating
-        rating, rationale = rolled_up(parts, "driven target", config)
+        rating, rationale = rolled_up(parts, "driven target", inputs)
         ratings.append(rating)
         notes.append(f"target evidence {rationale}")
     if not ratings:

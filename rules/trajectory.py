@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -21,13 +20,18 @@ def planned_path(target: Target) -> list[TrajectoryPoint]:
 
 
 def _path(target: Target) -> list[tuple[date, float]]:
+    start, base = target.baseline_date, target.baseline_value
+    end, goal = target.target_date, target.target_value
+    straight = not target.trajectory and start != end  # the line from baseline to target
+    if straight and start is not None and base is not None and end is not None and goal is not None:
+        return [(start, base), (end, goal)] if start < end else [(end, goal), (start, base)]
     points: dict[date, float] = {}
-    if target.baseline_date is not None and target.baseline_value is not None:
-        points[target.baseline_date] = target.baseline_value
+    if start is not None and base is not None:
+        points[start] = base
     for point in target.trajectory:
         points[point.at] = point.value
-    if target.target_date is not None and target.target_value is not None:
-        points[target.target_date] = target.target_value
+    if end is not None and goal is not None:
+        points[end] = goal
     return sorted(points.items())
 
 
@@ -40,11 +44,11 @@ def planned_value(target: Target, on: date) -> float | None:
         return path[0][1]
     if on >= path[-1][0]:
         return path[-1][1]
-    for (start, before), (end, after) in itertools.pairwise(path):
-        if start <= on <= end:
-            span = (end - start).days
-            share = (on - start).days / span if span else 1.0
-            return before + share * (after - before)
+    for index in range(1, len(path)):
+        end, after = path[index]
+        if on <= end:  # the first point after `on`: the segment from the one before it
+            start, before = path[index - 1]
+            return before + (on - start).days / (end - start).days * (after - before)
     return path[-1][1]  # unreachable: the path is sorted and covers `on`
 
 

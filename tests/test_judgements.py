@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TypeVar
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from mappings.graph import Architecture
 from mappings.model import (
     Direction,
@@ -26,6 +29,8 @@ from rules.judgements import (
     STAGE,
     fmt,
     planning,
+    rolled_up,
+    rolled_up_all,
     rollup,
     target_challenge,
     target_evidence,
@@ -33,7 +38,7 @@ from rules.judgements import (
     target_own,
 )
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import Finding, Judgement, Severity
+from rules.model import JUDGEMENTS, Finding, Judgement, Severity
 from rules.strategy_judgements import strategy_capacity, strategy_evidence, strategy_stage
 
 TODAY = date(2026, 11, 22)
@@ -336,3 +341,36 @@ def test_rollup_is_the_mean_rounded_down_and_at_most_the_lowest_plus_one() -> No
     assert rollup([4, 4, 3], 1, "nearest") == 4
     assert fmt(12_400.0) == "12,400" and fmt(62.5) == "62.5" and fmt(0.25) == "0.25"
     assert fmt(1_153_151.4) == "1,153,151" and fmt(14.25) == "14.2"
+
+
+_RATED = st.lists(
+    st.tuples(
+        st.sampled_from(["DEL-7", "DEL-12", "DEL-30", "DEL-9"]), st.tuples(*[st.integers(1, 4)] * 5)
+    ),
+    min_size=1,
+    max_size=6,
+    unique_by=lambda part: part[0],
+)
+
+
+@given(_RATED)
+def test_the_five_rollups_of_an_item_are_each_judgements_rollup(
+    parts: list[tuple[str, tuple[int, ...]]],
+) -> None:
+    inputs = _inputs([_jobs_target()])
+    below = [
+        (key, tuple((name, r, "") for name, r in zip(JUDGEMENTS, rs, strict=True)))
+        for key, rs in parts
+    ]
+    rolled = rolled_up_all(below, "target", inputs)
+    for index, name in enumerate(JUDGEMENTS):
+        column = [(key, ratings[index]) for key, ratings in parts]
+        assert rolled[index] == (name, *rolled_up(column, "target", inputs))
+        assert rolled[index][1] == rollup([r for _, r in column], 1, "down")
+    if len(parts) > 1:  # the lowest, the first key of equals; the mean to two places
+        index = 0
+        ratings = [r[index] for _, r in parts]
+        low = min(ratings)
+        first = min(key for key, r in parts if r[index] == low)
+        mean = sum(ratings) / len(ratings)
+        assert rolled[index][2] == f"mean {mean:.2f} of {len(parts)} targets, lowest {first}: {low}"

@@ -1,6 +1,6 @@
 """Trajectories: planned path and value, historical and required rates, direction-aware."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -69,6 +69,22 @@ def test_without_intermediate_targets_the_path_is_the_straight_line() -> None:
     assert len(planned_path(target)) == 2
     mid = planned_value(target, date(2016, 12, 30))
     assert mid == pytest.approx(350_000 + 1_650_000 * 549 / 1096, rel=1e-6)
+
+
+@pytest.mark.parametrize("days", [-400, -1, 0, 1, 180, 549, 1095, 1096, 1500])
+def test_the_straight_line_is_the_general_path_without_intermediate_points(days: int) -> None:
+    straight = _punjab(trajectory=[])
+    # The same line through a point on it: the general path (a dict of points, sorted).
+    on_it = date(2017, 1, 1)
+    value = planned_value(straight, on_it)
+    assert value is not None
+    general = _punjab(trajectory=[TrajectoryPoint(at=on_it, value=value)])
+    day = date(2015, 6, 30) + timedelta(days=days)
+    assert planned_value(straight, day) == pytest.approx(planned_value(general, day), rel=1e-12)
+    backwards = _punjab(trajectory=[], baseline_date=date(2019, 1, 1))  # baseline after target
+    assert [p.at.year for p in planned_path(backwards)] == [2018, 2019]
+    same_day = _punjab(trajectory=[], baseline_date=date(2018, 6, 30))
+    assert [(p.at, p.value) for p in planned_path(same_day)] == [(date(2018, 6, 30), 2_000_000)]
 
 
 def test_historical_rate_is_the_least_squares_slope_per_year_from_since() -> None:
