@@ -22,7 +22,7 @@ from mappings.model import (
 )
 from rules.base import RuleContext
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import Finding, Judged, Severity
+from rules.model import Finding, Severity
 from rules.trajectory import Trend, up_to
 
 _RANK = {s: s.rank for s in Severity}
@@ -85,11 +85,13 @@ class Inputs:
     strategy_items: list[Strategy]
     outcome_items: list[Outcome]
     priority_items: list[Priority]
-    _shared: dict[Judged, Judged] = field(default_factory=dict)
     # The run's texts that many items share (a rollup's "mean 2.50 of 2 targets", a cap's
     # reason), by what they are made from: formatting each once is most of what they cost.
     texts: dict[Any, Any] = field(default_factory=dict)
     days: Days = field(default_factory=Days)
+    # The thresholds the judgements read per item, from `ctx.thresholds`, as plain numbers.
+    fresh_days: int = 0  # freshness_days
+    on_trajectory: float = 1.0  # the share of the planned gain that is on trajectory
 
     @classmethod
     def gather(
@@ -109,7 +111,18 @@ class Inputs:
                 planned[key] = (*planned.get(key, ()), (rank, code, name, _SEVERITY[rank]))
             if rank == 0:
                 errors[key] = (*errors.get(key, ()), (code, name, key))
-        return cls(arch, ctx, config, today, planned, errors, **_relations(arch, today))
+        thresholds = ctx.thresholds
+        return cls(
+            arch,
+            ctx,
+            config,
+            today,
+            planned,
+            errors,
+            **_relations(arch, today),
+            fresh_days=thresholds.freshness_days,
+            on_trajectory=1 - thresholds.off_trajectory_tolerance,
+        )
 
     def latest(self, target: Target) -> Measurement | None:
         """The newest measurement of the target's indicator dated today or earlier."""
@@ -122,10 +135,6 @@ class Inputs:
         if len(parts) < 2:  # no indicator
             return 0, None, None
         return self.ctx.trend(parts[1], self.arch.series(parts[1]))
-
-    def shared(self, judged: Judged) -> Judged:
-        """The one object of a judgement that many items share word for word."""
-        return self._shared.setdefault(judged, judged)
 
 
 def _relations(arch: Architecture, today: date) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from mappings.model import (
     Target,
 )
 from rules.inputs import Inputs
+from rules.likelihood_config import LikelihoodConfig
 from rules.model import JUDGEMENTS, Judged
 from rules.trajectory import (
     direction_of,
@@ -95,13 +96,22 @@ def rolled_up_all(
         head = f"from its {noun} {key}: "
         return [(name, rating, f"{head}{rating}") for name, rating, _ in judged]
     keys = [key for key, _ in below]
-    count = len(keys)
+    if keys != sorted(keys):  # in key order, the first of the lowest has the first key
+        below = sorted(below, key=lambda part: part[0])
+        keys = [key for key, _ in below]
+    names = [name for name, _, _ in below[0][1]]
+    texts = inputs.texts
     found: list[Judged] = []
-    for column in zip(*[judged for _, judged in below], strict=True):
-        ratings = [rating for _, rating, _ in column]
-        low, low_key = min(zip(ratings, keys, strict=True))
-        rating, head = _rolled(sum(ratings), count, low, noun, inputs)
-        found.append((column[0][0], rating, f"{head}{low_key}: {low}"))
+    columns = zip(*[[rating for _, rating, _ in judged] for _, judged in below], strict=True)
+    for name, column in zip(names, columns, strict=True):
+        memo = ("rolled up", noun, column)
+        known = texts.get(memo)
+        if known is None:
+            low = min(column)
+            rating, head = _rolled(sum(column), len(column), low, noun, inputs)
+            known = texts[memo] = (rating, head, low, column.index(low))
+        rating, head, low, first = known
+        found.append((name, rating, f"{head}{keys[first]}: {low}"))
     return found
 
 
@@ -124,17 +134,28 @@ def _rolled(total: int, count: int, low: int, noun: str, inputs: Inputs) -> tupl
 
 def planning(keys: Sequence[str], inputs: Inputs) -> Judged:
     """Quality of planning: points for the rule findings on the item and its parts."""
-    config = inputs.config
     planned = inputs.planned
-    found = [entry for key in keys if key in planned for entry in planned[key]]
     if len(keys) > 2:
         where = f"{keys[0]} and its parts"
     elif len(keys) == 2 and keys[0] != keys[1]:
         where = f"{keys[0]} and {keys[1]}"
     else:
         where = keys[0] if keys else ""
-    if not found:
-        return judge(PLANNING, 4, f"no planning findings on {where}")
+    if planned.keys().isdisjoint(keys):
+        return (PLANNING, 4, f"no planning findings on {where}")
+    found = tuple([entry for key in keys for entry in planned.get(key, ())])
+    memo = ("planning", found)
+    known: tuple[int, str, str] | None = inputs.texts.get(memo)
+    if known is None:  # the same findings on many items: their points and list once
+        known = inputs.texts[memo] = _planning_points(found, inputs.config)
+    rating, points, shown = known
+    return (PLANNING, rating, f"{points} on {where}: {shown}")
+
+
+def _planning_points(
+    found: Sequence[tuple[int, str, str, str]], config: LikelihoodConfig
+) -> tuple[int, str, str]:
+    """The rating some findings earn, '2 points from 2 findings', and their list."""
     points_of = config.planning_points
     points = 0
     counts: dict[tuple[int, str, str, str], int] = {}
@@ -147,11 +168,8 @@ def planning(keys: Sequence[str], inputs: Inputs) -> Judged:
     ]
     if len(shown) > 4:
         shown = [*shown[:4], f"{len(shown) - 4} more"]
-    rationale = (
-        f"{plural(points, 'point')} from {plural(len(found), 'finding')} on {where}: "
-        f"{', '.join(shown)}"
-    )
-    return judge(PLANNING, config.planning.rate(points), rationale)
+    said = f"{plural(points, 'point')} from {plural(len(found), 'finding')}"
+    return config.planning.rate(points), said, ", ".join(shown)
 
 
 # -- targets: the judgements their own data supports ----------------------------------------
@@ -159,16 +177,20 @@ def planning(keys: Sequence[str], inputs: Inputs) -> Judged:
 
 def target_challenge(target: Target, inputs: Inputs) -> Judged:
     """Degree of the challenge: the rate still required against the rate history shows."""
-    config, today = inputs.config, inputs.today
+    return _challenge(target, inputs.latest(target), inputs)
+
+
+def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Judged:
+    config = inputs.config
     unknown = config.no_data_rating
-    if target.target_value is None or target.target_date is None:
+    goal_value, due = target.target_value, target.target_date
+    if goal_value is None or due is None:
         return judge(CHALLENGE, unknown, "no target value or date: the challenge cannot be sized")
-    latest = inputs.latest(target)
     value = latest.value if latest is not None else target.baseline_value
-    goal = f"{fmt(target.target_value)} by {inputs.days[target.target_date]}"
+    goal = f"{fmt(goal_value)} by {inputs.days[due]}"
     if value is not None and reached(target, value):
         return judge(CHALLENGE, 4, f"{fmt(value)} already meets the target {goal}")
-    if target.target_date <= today:
+    if due <= inputs.today:
         return judge(CHALLENGE, 1, f"the target date has passed short of {goal}")
     if latest is None:
         return judge(CHALLENGE, unknown, "no measurement yet to start from or benchmark against")
@@ -176,37 +198,44 @@ def target_challenge(target: Target, inputs: Inputs) -> Judged:
     # only when a measurement does (a stale value is Evidence of progress's concern).
     required = required_rate(target, latest, latest.at) or 0.0
     direction = direction_of(target)
-    needs = f"needs {_pace(required)} from the latest value to reach {goal}"
+    needs = f"needs {_pace(required, inputs)} from the latest value to reach {goal}"
     count, since, history = inputs.trend(target)
     if history is None or since is None:
         years = inputs.ctx.thresholds.history_years
         return judge(CHALLENGE, unknown, f"{needs}; no history in the {years:g} years before it")
-    shown = f"{count} measurements since {inputs.days[since]} show {_pace(history)}"
+    shown = f"{count} measurements since {inputs.days[since]} show {_pace(history, inputs)}"
     if toward(direction, history) <= 0:
         return judge(CHALLENGE, 1, f"{needs}; {shown}, no progress")
     ratio = toward(direction, required) / toward(direction, history)
     rationale = f"{needs}; {shown}: {ratio:.1f}× history"
-    return judge(CHALLENGE, config.challenge.rate(ratio), rationale)
+    return (CHALLENGE, config.challenge.rate(ratio), rationale)
 
 
-def _pace(rate: float) -> str:
+def _pace(rate: float, inputs: Inputs) -> str:
     """A rate to three significant figures: the precision a CRDO reads, without float noise."""
-    rounded = float(f"{abs(rate):.3g}")
-    return f"a {'fall' if rate < 0 else 'rise'} of {fmt(rounded)} a year"
+    rounded = f"{rate:.3g}"
+    text: str | None = inputs.texts.get(rounded)  # rates repeat at three figures
+    if text is None:
+        size = fmt(abs(float(rounded)))
+        text = inputs.texts[rounded] = f"a {'fall' if rate < 0 else 'rise'} of {size} a year"
+    return text
 
 
 def target_evidence(target: Target, inputs: Inputs) -> Judged:
     """Evidence of progress: the latest measurement against the trajectory, and its freshness."""
-    config, today = inputs.config, inputs.today
-    latest = inputs.latest(target)
+    return _evidence(target, inputs.latest(target), inputs)
+
+
+def _evidence(target: Target, latest: Measurement | None, inputs: Inputs) -> Judged:
+    config = inputs.config
     if latest is None:
         what = "no indicator" if inputs.arch.indicator_of(target) is None else "no measurement"
         return judge(
             EVIDENCE, config.no_data_rating, f"{what} yet: missing evidence is not progress"
         )
     rating, rationale = _against_plan(target, latest, inputs)
-    fresh = inputs.ctx.thresholds.freshness_days
-    age = (today - latest.at).days
+    fresh = inputs.fresh_days
+    age = (inputs.today - latest.at).days
     if age > fresh * config.stale_as_missing:
         limit = round(fresh * config.stale_as_missing)
         rating = min(rating, config.no_data_rating)
@@ -218,24 +247,26 @@ def target_evidence(target: Target, inputs: Inputs) -> Judged:
 
 
 def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[int, str]:
-    config, today = inputs.config, inputs.today
-    seen = f"latest {fmt(latest.value)} on {inputs.days[latest.at]}"
-    if target.target_value is not None and reached(target, latest.value):
-        return 4, f"{seen} meets the target {fmt(target.target_value)}"
-    if target.target_date is not None and target.target_date < today:
-        goal = "" if target.target_value is None else f" {fmt(target.target_value)}"
-        return 1, f"{seen}: the target{goal} was due {inputs.days[target.target_date]}"
-    planned = planned_value(target, latest.at)
+    config = inputs.config
+    value, at = latest.value, latest.at
+    seen = f"latest {fmt(value)} on {inputs.days[at]}"
+    goal_value, due = target.target_value, target.target_date
+    if goal_value is not None and reached(target, value):
+        return 4, f"{seen} meets the target {fmt(goal_value)}"
+    if due is not None and due < inputs.today:
+        goal = "" if goal_value is None else f" {fmt(goal_value)}"
+        return 1, f"{seen}: the target{goal} was due {inputs.days[due]}"
+    planned = planned_value(target, at)
     if planned is None:
         return config.no_data_rating, f"{seen}; no baseline, trajectory or target to compare with"
     against = f"{seen} against {fmt(planned)} planned"
-    share = gain_share(target, latest.value, planned)
+    share = gain_share(target, value, planned)
     if share is not None:
-        green = 1 - inputs.ctx.thresholds.off_trajectory_tolerance
-        return config.evidence.rate(share, green), f"{against}: {share:.0%} of the planned gain"
+        rating = config.evidence.rate(share, inputs.on_trajectory)
+        return rating, f"{against}: {share:.0%} of the planned gain"
     if target.baseline_value is None:
         return config.no_data_rating, f"{against}; no baseline to measure the gain from"
-    moved = toward(direction_of(target), latest.value - target.baseline_value)
+    moved = toward(direction_of(target), value - target.baseline_value)
     status = "no worse than" if moved >= 0 else "behind"
     rating = 3 if moved >= 0 else 2
     return (
@@ -250,10 +281,12 @@ Own = tuple[Judged, Judged, Judged]
 
 def target_own(target: Target, inputs: Inputs) -> Own:
     """The judgements a target's own data supports: challenge, planning, evidence."""
+    series = inputs.series.get(target.key)
+    latest = series[-1] if series else None
     return (
-        target_challenge(target, inputs),
+        _challenge(target, latest, inputs),
         planning(inputs.parts[target.key], inputs),
-        target_evidence(target, inputs),
+        _evidence(target, latest, inputs),
     )
 
 

@@ -38,6 +38,7 @@ _WEIGHT_OF = dict(
     zip(JUDGEMENTS, ("challenge", "planning", "capacity", "stage", "evidence"), strict=True)
 )
 _PLANNING = JUDGEMENTS.index(PLANNING)
+_AMBER_RED = Rating.AMBER_RED
 _EVIDENCE_IS = {int(r): f"{EVIDENCE} is {r.option}" for r in Rating}
 # The fields `_Run.add` gives, before and after triage: one set each, shared by all its
 # assessments (`Assessment.trusted`).
@@ -133,9 +134,9 @@ def settle(mean: float, caps: Sequence[Cap], texts: dict[Any, Any] | None = None
 def error_caps(keys: Sequence[str], inputs: Inputs) -> list[Cap]:
     """A cap for the error findings on an item or its parts (one cap naming them all)."""
     table = inputs.errors
-    found = [error for k in keys if k in table for error in table[k]]
-    if not found:
+    if table.keys().isdisjoint(keys):  # most items: no error finding
         return []
+    found = [error for k in keys if k in table for error in table[k]]
     errors = sorted(set(found))
     shown = ", ".join(f"{code} {name} on {key}" for code, name, key in errors[:3])
     more = f" and {len(errors) - 3} more" if len(errors) > 3 else ""
@@ -211,7 +212,7 @@ class _Run:
         team = RATINGS[own] if own is not None and 1 <= own <= 4 else None
         judged = tuple(judgements)
         level = reason = None
-        if rating <= Rating.AMBER_RED:  # triaged here, as triage() would
+        if rating <= _AMBER_RED:  # triaged here, as triage() would
             signals = self.reach.signals(entity, rating, previous, evidence)
             level = level_of(signals)
             reason = reason_of(signals, level, rating, previous, kind, self.config)
@@ -290,22 +291,16 @@ def _with_own_planning(rolled: Judged, keys: Sequence[str], inputs: Inputs) -> J
 
 
 def _child_caps(rated: list[Assessment], config: LikelihoodConfig) -> list[Cap]:
-    ratings = [int(a.likelihood) for a in rated]
-    mean = sum(ratings) / len(ratings)
-    red = min(rated, key=lambda a: (int(a.likelihood), a.key))
+    ratings = [a.likelihood for a in rated]
+    low = min(ratings)
+    red = min([a.key for a in rated if a.likelihood == low])  # the first key of the reddest
     if len(rated) == 1:
-        only = f"{red.key}, the only item below it, is rated {OPTIONS[red.likelihood]}"
-        return [(red.likelihood, only)]
+        return [(low, f"{red}, the only item below it, is rated {OPTIONS[low]}")]
     count = len(rated)
+    mean = sum(ratings) / count
     return [
-        (
-            mean_rating(mean, config.rounding),
-            ("the {} rated below it average {:.2f}", count, mean),
-        ),
-        (
-            red.likelihood + config.child_margin,
-            ("{} below it is rated {}", red.key, OPTIONS[red.likelihood]),
-        ),
+        (mean_rating(mean, config.rounding), ("the {} rated below it average {:.2f}", count, mean)),
+        (low + config.child_margin, ("{} below it is rated {}", red, OPTIONS[low])),
     ]
 
 

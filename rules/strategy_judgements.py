@@ -29,13 +29,15 @@ def strategy_judgements(
     strategy: Strategy, targets: dict[str, Own], inputs: Inputs
 ) -> list[Judged]:
     """All five for a strategy, from its profile, milestones, owner load and driven targets."""
-    driven = [key for key in inputs.driven.get(strategy.key, ()) if key in targets]
+    key = strategy.key
+    driven = [target for target in inputs.driven.get(key, ()) if target in targets]
+    schedule = inputs.schedules[key]
     return [
         _strategy_challenge(strategy, driven, targets, inputs),
-        planning(inputs.parts[strategy.key], inputs),
-        strategy_capacity(strategy, inputs),
-        strategy_stage(strategy, inputs),
-        strategy_evidence(strategy, driven, targets, inputs),
+        planning(inputs.parts[key], inputs),
+        _capacity(strategy, schedule, inputs),
+        _stage(strategy, schedule, inputs),
+        _evidence(schedule, driven, targets, inputs),
     ]
 
 
@@ -48,56 +50,80 @@ def _strategy_challenge(
     else:
         rating = inputs.config.no_data_rating
         rationale = "drives no target: nothing to size the challenge against"
-    if strategy.difficulty is not None and 1 <= strategy.difficulty <= 4:
-        rating = min(rating, 5 - strategy.difficulty)
-        rationale += f"; the team rates its difficulty {strategy.difficulty} of 4"
+    difficulty = strategy.difficulty
+    if difficulty is not None and 1 <= difficulty <= 4:
+        rating = min(rating, 5 - difficulty)
+        rationale += f"; the team rates its difficulty {difficulty} of 4"
     return judge(CHALLENGE, rating, rationale)
 
 
 def strategy_capacity(strategy: Strategy, inputs: Inputs) -> Judged:
     """Capacity to drive progress: chain, resources, one owner within load, milestones on time."""
-    limit = inputs.ctx.thresholds.max_active_strategies_per_owner
-    notes: list[str] = []
-    lost = 0
-    for text, present in (
-        ("delivery chain", bool((strategy.delivery_chain or "").strip())),
-        ("resources", bool((strategy.resources or "").strip())),
-    ):
-        notes.append(f"{text} {'set' if present else 'missing'}")
-        lost += not present
-    if len(strategy.owners) == 1:
-        owner = strategy.owners[0]
+    return _capacity(strategy, inputs.schedules[strategy.key], inputs)
+
+
+def _capacity(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
+    texts = inputs.texts
+    owners = strategy.owners
+    if len(owners) == 1:
+        owner = owners[0]
         load = inputs.owner_load.get(owner.id, 0)
-        notes.append(f"{owner.label} leads {plural(load, 'active strategy')} (limit {limit})")
-        lost += load > limit
+        leads: tuple[str, bool] | None = texts.get(("leads", load))
+        if leads is None:
+            limit = inputs.ctx.thresholds.max_active_strategies_per_owner
+            said = f" leads {plural(load, 'active strategy')} (limit {limit})"
+            leads = texts["leads", load] = (said, load > limit)
+        said, overloaded = leads
+        owned = f"{owner.label}{said}"
     else:
-        notes.append(f"{len(strategy.owners)} accountable owners where one is needed")
-        lost += 1
-    schedule = inputs.schedules[strategy.key]
-    if schedule.due:
-        overdue = schedule.overdue
-        notes.append(f"{overdue} of {schedule.due} milestones due by today overdue")
-        lost += bool(overdue) + (overdue / schedule.due >= inputs.config.overdue_severe_share)
-    return judge(CAPACITY, 4 - lost, "; ".join(notes))
+        owned, overloaded = f"{len(owners)} accountable owners where one is needed", True
+    chain = bool((strategy.delivery_chain or "").strip())
+    resources = bool((strategy.resources or "").strip())
+    memo = ("capacity", chain, resources, overloaded, schedule.due, schedule.overdue)
+    known: tuple[int, str, str] | None = texts.get(memo)
+    if known is None:  # a few dozen combinations a run
+        lost = (not chain) + (not resources) + overloaded
+        head = (
+            f"delivery chain {'set' if chain else 'missing'}; "
+            f"resources {'set' if resources else 'missing'}; "
+        )
+        tail = ""
+        if schedule.due:
+            overdue = schedule.overdue
+            tail = f"; {overdue} of {schedule.due} milestones due by today overdue"
+            severe = overdue / schedule.due >= inputs.config.overdue_severe_share
+            lost += bool(overdue) + severe
+        known = texts[memo] = (max(1, 4 - lost), head, tail)
+    rating, head, tail = known
+    return (CAPACITY, rating, f"{head}{owned}{tail}")
 
 
 def strategy_stage(strategy: Strategy, inputs: Inputs) -> Judged:
     """Stage of delivery: the phase, and whether the milestones done keep up with those due."""
-    config = inputs.config
-    schedule = inputs.schedules[strategy.key]
+    return _stage(strategy, inputs.schedules[strategy.key], inputs)
+
+
+def _stage(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
     phase = _phase(strategy, schedule, inputs.today)
+    memo = ("stage", phase, schedule.total, schedule.done, schedule.due)
+    found: Judged | None = inputs.texts.get(memo)
+    if found is not None:  # the same phase and counts: the same judgement, word for word
+        return found
+    config = inputs.config
     ceiling = config.stage_ceilings.of(phase)
     if not schedule.total:
         rating = min(ceiling, config.no_data_rating)
-        text = f"{phase} by its dates; no milestones to show the stage"
-        return inputs.shared(judge(STAGE, rating, text))
-    done, due = schedule.done, schedule.due
-    lag = (due - done) / schedule.total
-    rating = min(ceiling, config.schedule_lag.rate(lag))
-    rationale = f"{phase}: {done} of {schedule.total} milestones done, {due} due by today"
-    if rating < ceiling:
-        rationale += f" (behind by {lag:.0%} of the plan)"
-    return inputs.shared(judge(STAGE, rating, rationale))
+        found = judge(STAGE, rating, f"{phase} by its dates; no milestones to show the stage")
+    else:
+        done, due = schedule.done, schedule.due
+        lag = (due - done) / schedule.total
+        rating = min(ceiling, config.schedule_lag.rate(lag))
+        rationale = f"{phase}: {done} of {schedule.total} milestones done, {due} due by today"
+        if rating < ceiling:
+            rationale += f" (behind by {lag:.0%} of the plan)"
+        found = judge(STAGE, rating, rationale)
+    inputs.texts[memo] = found
+    return found
 
 
 def _phase(strategy: Strategy, schedule: Schedule, today: date) -> str:
@@ -120,20 +146,35 @@ def strategy_evidence(
     strategy: Strategy, driven: list[str], targets: dict[str, Own], inputs: Inputs
 ) -> Judged:
     """Evidence of progress: milestones met, and the evidence of the targets it drives."""
+    return _evidence(inputs.schedules[strategy.key], driven, targets, inputs)
+
+
+def _evidence(
+    schedule: Schedule, driven: list[str], targets: dict[str, Own], inputs: Inputs
+) -> Judged:
     config = inputs.config
-    ratings: list[int] = []
-    notes: list[str] = []
-    schedule = inputs.schedules[strategy.key]
-    if schedule.due:
-        met, due = schedule.met, schedule.due
-        ratings.append(config.milestones.rate(met / due))
-        notes.append(f"{met} of {due} milestones due by today met")
+    met, due = schedule.met, schedule.due
+    driving: int | None = None
     if driven:
         parts = [(key, targets[key][2][1]) for key in driven]  # evidence, its rating
-        rating, rationale = rolled_up(parts, "driven target", inputs)
-        ratings.append(rating)
-        notes.append(f"target evidence {rationale}")
-    if not ratings:
+        driving, rationale = rolled_up(parts, "driven target", inputs)
+    elif not due:
         rationale = "no milestone due yet and no driven target: missing evidence is not progress"
-        return judge(EVIDENCE, config.no_data_rating, rationale)
-    return judge(EVIDENCE, rollup(ratings, config.child_margin, config.rounding), "; ".join(notes))
+        return (EVIDENCE, config.no_data_rating, rationale)
+    memo = ("strategy evidence", met, due, driving)
+    known: tuple[int, str] | None = inputs.texts.get(memo)
+    if known is None:  # the same milestone counts and target rating: the same rating and note
+        ratings = [] if driving is None else [driving]
+        said = ""
+        if due:
+            ratings.insert(0, config.milestones.rate(met / due))
+            said = f"{met} of {due} milestones due by today met"
+        known = inputs.texts[memo] = (rollup(ratings, config.child_margin, config.rounding), said)
+    rating, said = known
+    if driving is None:
+        return (EVIDENCE, rating, said)
+    return (
+        EVIDENCE,
+        rating,
+        f"{said}; target evidence {rationale}" if said else f"target evidence {rationale}",
+    )

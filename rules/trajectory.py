@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from mappings.model import Direction, Measurement, Target, TrajectoryPoint
 
 DAYS_PER_YEAR = 365.25
+_DECREASE = Direction.DECREASE  # a module constant: an enum member's look-up costs a call
 
 
 def planned_path(target: Target) -> list[TrajectoryPoint]:
@@ -150,7 +151,7 @@ def history_start(today: date, years: float) -> date:
 
 def toward(direction: Direction | None, rate: float) -> float:
     """A rate expressed so that positive is progress: flips the sign for a Decrease target."""
-    return -rate if direction == Direction.DECREASE else rate
+    return -rate if direction == _DECREASE else rate
 
 
 def gain_share(target: Target, latest: float, planned: float) -> float | None:
@@ -171,6 +172,6 @@ def reached(target: Target, value: float) -> bool:
     """Whether a value meets the target value in the target's (stated or inferred) direction."""
     if target.target_value is None:
         return False
-    if direction_of(target) == Direction.DECREASE:
+    if (target.direction or direction_of(target)) == _DECREASE:
         return value <= target.target_value
     return value >= target.target_value

@@ -31,6 +31,7 @@ LEVELS = {
     3: "intensive problem-solving drive",
     4: "crisis management",
 }
+_RED, _AMBER_RED = Rating.RED, Rating.AMBER_RED
 _KIND_RANK = {"priority": 4, "outcome": 3, "target": 2, "strategy": 1}
 
 
@@ -152,9 +153,9 @@ class Reach:
         targets, strategies = self.reach(entity) if entity is not None else ((), frozenset())
         schedules = self.inputs.schedules
         return Signals(
-            red=likelihood == Rating.RED,
+            red=likelihood == _RED,
             evidence=evidence,
-            persistent=previous is not None and previous <= Rating.AMBER_RED,
+            persistent=previous is not None and previous <= _AMBER_RED,
             reach=len(targets),
             salient=isinstance(entity, Priority) or len(targets) >= self.salient_reach,
             overdue=sum([schedules[key].overdue for key in strategies]),
