@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mappings.graph import Architecture
-from mappings.model import EntityKind, Measurement, _Entity
+from mappings.model import EntityKind, Measurement, Target, _Entity
 from rules.model import Assessment, Finding, Rating, Severity, share_fields_set
-from rules.trajectory import Trend, trend
+from rules.trajectory import Trend, gain_share, planned_value, required_rate, trend
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Fix")
 _FINDING_FIELDS = set(Finding.model_fields)
@@ -56,6 +56,34 @@ class RuleContext(BaseModel):
     trends: dict[str, tuple[Sequence[Measurement], date, float, Trend]] = Field(
         default_factory=dict, exclude=True, repr=False
     )
+
+    # A target's facts as of its latest measurement, computed once a run (`progress`,
+    # `required`): by target key, the target and measurement they were computed from and them.
+    facts: dict[tuple[str, str], tuple[Target, Measurement, Any]] = Field(
+        default_factory=dict, exclude=True, repr=False
+    )
+
+    def progress(self, target: Target, latest: Measurement) -> tuple[float | None, float | None]:
+        """The value the target's path planned for the latest measurement's date, and the share
+        of that planned gain it achieved (`planned_value`, `gain_share`), once a run: RD402 and
+        the Evidence of progress judgement read the same numbers."""
+        found = self.facts.get(("progress", target.key))
+        if found is not None and found[0] is target and found[1] is latest:
+            return found[2]
+        planned = planned_value(target, latest.at)
+        share = None if planned is None else gain_share(target, latest.value, planned)
+        self.facts["progress", target.key] = (target, latest, (planned, share))
+        return planned, share
+
+    def required(self, target: Target, latest: Measurement) -> float | None:
+        """The rate a year still required from the latest measurement on its own date
+        (`required_rate`), once a run: RD206 and the Degree of the challenge judgement."""
+        found = self.facts.get(("required", target.key))
+        if found is not None and found[0] is target and found[1] is latest:
+            return found[2]
+        rate = required_rate(target, latest, latest.at)
+        self.facts["required", target.key] = (target, latest, rate)
+        return rate
 
     def trend(self, indicator_key: str, series: Sequence[Measurement]) -> Trend:
         """`rules.trajectory.trend` of an indicator's series as of `today`, fitted once per

@@ -20,10 +20,7 @@ from rules.likelihood_config import LikelihoodConfig
 from rules.model import JUDGEMENTS, Judged
 from rules.trajectory import (
     direction_of,
-    gain_share,
-    planned_value,
     reached,
-    required_rate,
     toward,
 )
 
@@ -99,20 +96,22 @@ def rolled_up_all(
     if keys != sorted(keys):  # in key order, the first of the lowest has the first key
         below = sorted(below, key=lambda part: part[0])
         keys = [key for key, _ in below]
-    names = [name for name, _, _ in below[0][1]]
-    texts = inputs.texts
-    found: list[Judged] = []
-    columns = zip(*[[rating for _, rating, _ in judged] for _, judged in below], strict=True)
-    for name, column in zip(names, columns, strict=True):
-        memo = ("rolled up", noun, column)
-        known = texts.get(memo)
-        if known is None:
+    names = tuple([name for name, _, _ in below[0][1]])
+    ratings = tuple([rating for _, judged in below for _, rating, _ in judged])  # row by row
+    memo = ("rolled up", noun, names, ratings)
+    known: list[tuple[str, int, str, int, int]] | None = inputs.texts.get(memo)
+    if known is None:  # the same ratings below: the same rollups, but for the keys named
+        known = []
+        width = len(names)
+        for index, name in enumerate(names):
+            column = ratings[index::width]
             low = min(column)
             rating, head = _rolled(sum(column), len(column), low, noun, inputs)
-            known = texts[memo] = (rating, head, low, column.index(low))
-        rating, head, low, first = known
-        found.append((name, rating, f"{head}{keys[first]}: {low}"))
-    return found
+            known.append((name, rating, head, low, column.index(low)))
+        inputs.texts[memo] = known
+    return [
+        (name, rating, f"{head}{keys[first]}: {low}") for name, rating, head, low, first in known
+    ]
 
 
 def _rolled(total: int, count: int, low: int, noun: str, inputs: Inputs) -> tuple[int, str]:
@@ -196,7 +195,7 @@ def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Ju
         return judge(CHALLENGE, unknown, "no measurement yet to start from or benchmark against")
     # Measured from the latest value on its own date, not from today: the text then changes
     # only when a measurement does (a stale value is Evidence of progress's concern).
-    required = required_rate(target, latest, latest.at) or 0.0
+    required = inputs.ctx.required(target, latest) or 0.0
     direction = direction_of(target)
     needs = f"needs {_pace(required, inputs)} from the latest value to reach {goal}"
     count, since, history = inputs.trend(target)
@@ -256,11 +255,10 @@ def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[
     if due is not None and due < inputs.today:
         goal = "" if goal_value is None else f" {fmt(goal_value)}"
         return 1, f"{seen}: the target{goal} was due {inputs.days[due]}"
-    planned = planned_value(target, at)
+    planned, share = inputs.ctx.progress(target, latest)  # as RD402 reads them
     if planned is None:
         return config.no_data_rating, f"{seen}; no baseline, trajectory or target to compare with"
     against = f"{seen} against {fmt(planned)} planned"
-    share = gain_share(target, value, planned)
     if share is not None:
         rating = config.evidence.rate(share, inputs.on_trajectory)
         return rating, f"{against}: {share:.0%} of the planned gain"

@@ -204,7 +204,10 @@ class _Run:
             settled = settle(mean, caps_of_mean, self.texts)
             combined = self.combined[ratings] = (mean, caps_of_mean, evidence, settled)
         mean, own_caps, evidence, settled = combined
-        rating, reasons = settle(mean, own_caps + caps, self.texts) if caps else settled
+        if caps and min([limit for limit, _ in caps]) <= settled[0]:  # one binds
+            rating, reasons = settle(mean, own_caps + caps, self.texts)
+        else:
+            rating, reasons = settled
         key = entity.key
         kind = _KIND[type(entity)]
         previous = self.previous.get(key)
@@ -256,7 +259,7 @@ class _Run:
         noun = kinds.pop() if len(kinds) == 1 else "target or strategy"
         judgements = rolled_up_all([(a.key, a.judged) for a in rated], noun, inputs)
         judgements[_PLANNING] = _with_own_planning(judgements[_PLANNING], own_keys, inputs)
-        self.add(entity, judgements, error_caps(own_keys, inputs) + _child_caps(rated, config))
+        self.add(entity, judgements, error_caps(own_keys, inputs) + _child_caps(rated, inputs))
 
 
 def _driver_caps(target: Target, found: dict[str, Assessment], inputs: Inputs) -> list[Cap]:
@@ -290,18 +293,25 @@ def _with_own_planning(rolled: Judged, keys: Sequence[str], inputs: Inputs) -> J
     return (name, own, f"{rationale}; below it {rolled[2]}")
 
 
-def _child_caps(rated: list[Assessment], config: LikelihoodConfig) -> list[Cap]:
-    ratings = [a.likelihood for a in rated]
+def _child_caps(rated: list[Assessment], inputs: Inputs) -> list[Cap]:
+    ratings = tuple([a.likelihood for a in rated])
     low = min(ratings)
     red = min([a.key for a in rated if a.likelihood == low])  # the first key of the reddest
     if len(rated) == 1:
         return [(low, f"{red}, the only item below it, is rated {OPTIONS[low]}")]
-    count = len(rated)
-    mean = sum(ratings) / count
-    return [
-        (mean_rating(mean, config.rounding), ("the {} rated below it average {:.2f}", count, mean)),
-        (low + config.child_margin, ("{} below it is rated {}", red, OPTIONS[low])),
-    ]
+    memo = ("child caps", ratings)
+    known: tuple[Cap, int] | None = inputs.texts.get(memo)
+    if known is None:  # the same ratings below: the same mean and margin
+        config = inputs.config
+        count = len(ratings)
+        mean = sum(ratings) / count
+        said = ("the {} rated below it average {:.2f}", count, mean)
+        known = inputs.texts[memo] = (
+            (mean_rating(mean, config.rounding), said),
+            low + config.child_margin,
+        )
+    average, limit = known
+    return [average, (limit, ("{} below it is rated {}", red, OPTIONS[low]))]
 
 
 __all__ = [

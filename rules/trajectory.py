@@ -23,17 +23,19 @@ def planned_path(target: Target) -> list[TrajectoryPoint]:
 def _path(target: Target) -> list[tuple[date, float]]:
     start, base = target.baseline_date, target.baseline_value
     end, goal = target.target_date, target.target_value
-    straight = not target.trajectory and start != end  # the line from baseline to target
-    if straight and start is not None and base is not None and end is not None and goal is not None:
-        return [(start, base), (end, goal)] if start < end else [(end, goal), (start, base)]
-    points: dict[date, float] = {}
-    if start is not None and base is not None:
-        points[start] = base
-    for point in target.trajectory:
-        points[point.at] = point.value
+    points = [] if start is None or base is None else [(start, base)]
+    points += [(point.at, point.value) for point in target.trajectory]
     if end is not None and goal is not None:
-        points[end] = goal
-    return sorted(points.items())
+        points.append((end, goal))
+    for index in range(1, len(points)):
+        if points[index - 1][0] >= points[index][0]:  # out of order, or two on one day
+            break
+    else:
+        return points  # the usual case: baseline, intermediate points and target in order
+    by_day: dict[date, float] = {}  # a later point of the same day wins: the target last
+    for at, value in points:
+        by_day[at] = value
+    return sorted(by_day.items())
 
 
 def planned_value(target: Target, on: date) -> float | None:

@@ -166,3 +166,25 @@ def test_a_run_fits_each_indicators_trend_once_for_the_rules_and_the_judgements(
     later = ctx.model_copy(update={"today": date(2022, 12, 31)})  # shares the memo, not the day
     assert later.trend("IND-1", regraphed) == trend(regraphed, date(2022, 12, 31), 3)
     assert "trends" not in ctx.model_dump()
+
+
+def test_a_run_computes_a_targets_progress_and_required_rate_once_for_rules_and_judgements() -> (
+    None
+):
+    target = _punjab()
+    latest = Measurement(indicator_key="DEL-39", at=date(2016, 12, 30), value=1_000_000)
+    ctx = RuleContext(today=date(2017, 1, 31))
+    planned, share = ctx.progress(target, latest)
+    assert planned == planned_value(target, latest.at)
+    assert share == gain_share(target, latest.value, planned or 0)
+    assert ctx.progress(target, latest) is ctx.progress(target, latest)  # kept, not redone
+    assert ctx.required(target, latest) == required_rate(target, latest, latest.at)
+    newer = Measurement(indicator_key="DEL-39", at=date(2017, 1, 30), value=1_100_000)
+    assert ctx.progress(target, newer) == (
+        planned_value(target, newer.at),
+        pytest.approx(gain_share(target, newer.value, planned_value(target, newer.at) or 0)),
+    )  # a new measurement: computed afresh
+    edited = _punjab(trajectory=[])  # another graph's target under the same key: afresh
+    assert ctx.progress(edited, newer)[0] == planned_value(edited, newer.at)
+    assert ctx.required(edited, newer) == required_rate(edited, newer, newer.at)
+    assert "facts" not in ctx.model_dump()

@@ -11,7 +11,7 @@ from rules.base import RuleContext
 from rules.engine import EntityRule, natural_key
 from rules.model import Finding, Severity
 from rules.registry import register
-from rules.trajectory import gain_share, latest_on, planned_value, reached
+from rules.trajectory import latest_on, reached
 
 
 def _number(value: float) -> str:
@@ -96,8 +96,7 @@ class OffTrajectory(EntityRule):
         latest = latest_on(arch.series(indicator.key) if indicator is not None else [], ctx.today)
         if latest is None or reached(entity, latest.value):
             return
-        planned = planned_value(entity, latest.at)
-        share = None if planned is None else gain_share(entity, latest.value, planned)
+        planned, share = ctx.progress(entity, latest)  # as Evidence of progress reads them
         if planned is None or share is None:
             return
         if share < 1 - ctx.thresholds.off_trajectory_tolerance:

@@ -14,7 +14,6 @@ from rules.trajectory import (
     direction_of,
     latest_on,
     reached,
-    required_rate,
     toward,
 )
 
@@ -276,7 +275,7 @@ class TargetImplausible(EntityRule):
             return
         # from the latest value on its own date, and the fit the "Degree of the challenge"
         # judgement reads (the same, fitted once a run)
-        needed = required_rate(entity, latest, latest.at)
+        needed = ctx.required(entity, latest)
         _, _, history = ctx.trend(indicator.key, series)
         if needed is None or history is None:
             return
