@@ -63,6 +63,23 @@ class RuleContext(BaseModel):
         default_factory=dict, exclude=True, repr=False
     )
 
+    # The graph's entities by kind, indexed once a run (`by_kind`): the architecture indexed,
+    # and the index.
+    kinds: list[tuple[Architecture, dict[EntityKind, list[_Entity]]]] = Field(
+        default_factory=list, exclude=True, repr=False
+    )
+
+    def by_kind(self, arch: Architecture) -> dict[EntityKind, list[_Entity]]:
+        """The entities of each kind, in the architecture's order, indexed once a run: the
+        rules engine and the likelihood walk the same lists."""
+        if self.kinds and self.kinds[0][0] is arch:
+            return self.kinds[0][1]
+        found: dict[EntityKind, list[_Entity]] = {kind: [] for kind in EntityKind}
+        for entity in arch.entities.values():
+            found[entity.kind].append(entity)  # type: ignore[attr-defined]
+        self.kinds[:] = [(arch, found)]
+        return found
+
     def progress(self, target: Target, latest: Measurement) -> tuple[float | None, float | None]:
         """The value the target's path planned for the latest measurement's date, and the share
         of that planned gain it achieved (`planned_value`, `gain_share`), once a run: RD402 and

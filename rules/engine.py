@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import ClassVar, Literal
 
@@ -46,7 +45,7 @@ class EntityRule(Rule):
 
     def check(self, arch: Architecture, ctx: RuleContext) -> Iterator[Finding]:
         self.prepare(arch, ctx)
-        for entity in self.subjects(index_by_kind(arch)):
+        for entity in self.subjects(ctx.by_kind(arch)):
             yield from self.check_entity(entity, arch, ctx)
 
 
@@ -97,14 +96,6 @@ class MissingChildRule(EntityRule):
             )
 
 
-def index_by_kind(arch: Architecture) -> dict[EntityKind, list[_Entity]]:
-    """The entities of each kind, in the architecture's order (built once per run)."""
-    found: dict[EntityKind, list[_Entity]] = defaultdict(list)
-    for entity in arch.entities.values():
-        found[entity.kind].append(entity)  # type: ignore[attr-defined]
-    return found
-
-
 def entities_of(by_kind: ByKind, kinds: Iterable[EntityKind]) -> Iterator[_Entity]:
     for kind in kinds:
         yield from by_kind.get(kind, ())
@@ -149,7 +140,7 @@ def apply_rules(
     rules = list(rules)
     # The index costs a pass over the graph: only per-entity rules read it (not RD403, RD405).
     wanted = any(issubclass(rule, EntityRule) for rule in rules)
-    by_kind = index_by_kind(arch) if wanted else {}
+    by_kind = ctx.by_kind(arch) if wanted else {}
     findings: list[Finding] = []
     for rule_class in rules:
         rule = rule_class()

@@ -119,7 +119,7 @@ class Inputs:
             today,
             planned,
             errors,
-            **_relations(arch, today),
+            **_relations(arch, ctx),
             fresh_days=thresholds.freshness_days,
             on_trajectory=1 - thresholds.off_trajectory_tolerance,
         )
@@ -137,13 +137,14 @@ class Inputs:
         return self.ctx.trend(parts[1], self.arch.series(parts[1]))
 
 
-def _relations(arch: Architecture, today: date) -> dict[str, Any]:
+def _relations(arch: Architecture, ctx: RuleContext) -> dict[str, Any]:
     """The look-ups of `Inputs` that follow the graph, from one pass over it."""
-    items: dict[type[_Entity], list[Any]] = {Target: [], Strategy: [], Outcome: [], Priority: []}
-    for entity in arch.entities.values():
-        found = items.get(type(entity))
-        if found is not None:
-            found.append(entity)
+    by_kind = ctx.by_kind(arch)  # the rules engine's index of the run, when it ran
+    items: dict[type[_Entity], list[Any]] = {
+        cls: by_kind[cls.model_fields["kind"].default]
+        for cls in (Target, Strategy, Outcome, Priority)
+    }
+    today = ctx.today
     parts: dict[str, tuple[str, ...]] = {}
     targets = _targets_index(arch, items[Target], today, parts)
     strategies = _strategies_index(arch, items[Strategy], today, parts)

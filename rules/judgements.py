@@ -311,18 +311,13 @@ def target_judgements(
         return [challenge, planned, capacity, stage, evidence]
     known = None if shared is None else shared.get(tuple(driving))
     if known is None:
-        known = (
-            _from_strategies(CAPACITY, driving, strategies, inputs),
-            _from_strategies(STAGE, driving, strategies, inputs),
-        )
+        below = [(key, strategies[key][_CAPACITY_STAGE]) for key in driving]
+        capacity, stage = rolled_up_all(below, "driving strategy", inputs)
+        known = (capacity, stage)
         if shared is not None:
             shared[tuple(driving)] = known
     return [challenge, planned, *known, evidence]
 
 
-def _from_strategies(
-    name: str, keys: list[str], strategies: Mapping[str, Sequence[Judged]], inputs: Inputs
-) -> Judged:
-    index = _INDEX[name]
-    parts = [(key, strategies[key][index][1]) for key in keys]
-    return (name, *rolled_up(parts, "driving strategy", inputs))
+_CAPACITY_STAGE = slice(_INDEX[CAPACITY], _INDEX[STAGE] + 1)  # the two, side by side
+assert _INDEX[STAGE] == _INDEX[CAPACITY] + 1

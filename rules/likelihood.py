@@ -13,6 +13,7 @@ Every cap that lowered the rating is written into `Assessment.caps`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from mappings.graph import Architecture
@@ -39,6 +40,7 @@ _WEIGHT_OF = dict(
 )
 _PLANNING = JUDGEMENTS.index(PLANNING)
 _AMBER_RED = Rating.AMBER_RED
+_RATING, _LIMIT = itemgetter(1), itemgetter(0)  # of a judgement; of a cap
 _EVIDENCE_IS = {int(r): f"{EVIDENCE} is {r.option}" for r in Rating}
 # The fields `_Run.add` gives, before and after triage: one set each, shared by all its
 # assessments (`Assessment.trusted`).
@@ -197,14 +199,14 @@ class _Run:
 
     def add(self, entity: _Entity, judgements: Sequence[Judged], caps: list[Cap]) -> None:
         """Settle and triage an item's five judgements (in the order of JUDGEMENTS) and caps."""
-        ratings = tuple([rating for _, rating, _ in judgements])
+        ratings = tuple(map(_RATING, judgements))
         combined = self.combined.get(ratings)  # a few hundred combinations of five ratings
         if combined is None:
             mean, caps_of_mean, evidence = _combine(judgements, self.config, self.weight_of)
             settled = settle(mean, caps_of_mean, self.texts)
             combined = self.combined[ratings] = (mean, caps_of_mean, evidence, settled)
         mean, own_caps, evidence, settled = combined
-        if caps and min([limit for limit, _ in caps]) <= settled[0]:  # one binds
+        if caps and min(map(_LIMIT, caps)) <= settled[0]:  # one binds
             rating, reasons = settle(mean, own_caps + caps, self.texts)
         else:
             rating, reasons = settled

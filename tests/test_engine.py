@@ -124,3 +124,21 @@ def test_natural_key() -> None:
         "DEL-100",
         "OPS-1",
     ]
+
+
+def test_a_run_indexes_the_graph_by_kind_once_for_the_rules_and_the_likelihood() -> None:
+    from rules.inputs import Inputs
+    from rules.likelihood import DEFAULT_CONFIG
+
+    arch = Architecture(
+        [Priority(key="P-1"), Outcome(key="O-1", parent_key="P-1"), Target(key="T-1")]
+    )
+    ctx = RuleContext(today=date(2026, 11, 22))
+    run_rules(arch, RulesConfig(), ctx)
+    index = ctx.by_kind(arch)
+    assert [e.key for e in index[EntityKind.OUTCOME]] == ["O-1"] and index[EntityKind.RISK] == []
+    inputs = Inputs.gather(arch, [], ctx, DEFAULT_CONFIG)
+    assert inputs.target_items is index[EntityKind.TARGET]  # the engine's list, not a second
+    other = Architecture([Target(key="T-2")])  # another graph under the same context: its own
+    assert [e.key for e in ctx.by_kind(other)[EntityKind.TARGET]] == ["T-2"]
+    assert "kinds" not in ctx.model_dump()
