@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from mappings.graph import Architecture
 from mappings.model import (
-    Indicator,
+    EntityKind,
     Measurement,
     Milestone,
     Outcome,
@@ -18,7 +18,6 @@ from mappings.model import (
     Risk,
     Strategy,
     Target,
-    _Entity,
 )
 from rules.base import RuleContext
 from rules.likelihood_config import LikelihoodConfig
@@ -77,7 +76,7 @@ class Inputs:
     # strategy key -> the targets it drives directly or through an outcome, sorted.
     drivers: dict[str, tuple[str, ...]]
     driven: dict[str, tuple[str, ...]]
-    targets: dict[str, tuple[str, ...]]  # outcome key -> the targets under its indicators
+    targets: dict[str, tuple[str, ...]]  # outcome key -> the targets under its indicators, if any
     schedules: dict[str, Schedule]  # strategy key -> its milestones in numbers, as of today
     series: dict[str, Sequence[Measurement]]  # target key -> its indicator's, up to today
     # The items assessed, each kind in the graph's order.
@@ -138,60 +137,80 @@ class Inputs:
 
 
 def _relations(arch: Architecture, ctx: RuleContext) -> dict[str, Any]:
-    """The look-ups of `Inputs` that follow the graph, from one pass over it."""
+    """The look-ups of `Inputs` that follow the graph, from one pass over it.
+
+    They lean on what assembly guarantees (`Architecture`: a parent of the wrong kind is
+    dropped, RD902): a target's parent is an indicator, an indicator's an outcome, a milestone's
+    and a risk's a strategy; so an outcome's indicators are the indicators whose parent it is,
+    and a priority has none.
+    """
     by_kind = ctx.by_kind(arch)  # the rules engine's index of the run, when it ran
-    items: dict[type[_Entity], list[Any]] = {
-        cls: by_kind[cls.model_fields["kind"].default]
-        for cls in (Target, Strategy, Outcome, Priority)
-    }
     today = ctx.today
     parts: dict[str, tuple[str, ...]] = {}
-    targets = _targets_index(arch, items[Target], today, parts)
-    strategies = _strategies_index(arch, items[Strategy], today, parts)
-    outcomes = _upper_index(arch, items[Outcome] + items[Priority], parts)
+    indicators: dict[str, list[str]] = {}  # outcome key -> its indicators, in graph order
+    parent_of = arch.parent_key
+    for indicator in by_kind[EntityKind.INDICATOR]:
+        above = parent_of(indicator.key)
+        if above is not None:
+            indicators.setdefault(above, []).append(indicator.key)
+    outcomes = by_kind[EntityKind.OUTCOME]
+    for outcome in outcomes:
+        parts[outcome.key] = (outcome.key, *indicators.get(outcome.key, ()))
+    priorities = by_kind[EntityKind.PRIORITY]
+    for priority in priorities:
+        parts[priority.key] = (priority.key,)
+    targets = cast(list[Target], by_kind[EntityKind.TARGET])
+    strategies = cast(list[Strategy], by_kind[EntityKind.STRATEGY])
     return {
         "parts": parts,
-        **targets,
-        **strategies,
-        "targets": outcomes,
-        "target_items": items[Target],
-        "strategy_items": items[Strategy],
-        "outcome_items": items[Outcome],
-        "priority_items": items[Priority],
+        **_targets_index(arch, targets, today, parts),
+        **_strategies_index(arch, strategies, today, parts),
+        "target_items": targets,
+        "strategy_items": strategies,
+        "outcome_items": outcomes,
+        "priority_items": priorities,
     }
 
 
 def _targets_index(
     arch: Architecture, targets: list[Target], today: date, parts: dict[str, tuple[str, ...]]
 ) -> dict[str, Any]:
-    """Each target's parts, drivers and series; each strategy's driven targets."""
-    entities, driven_by, parent_of = arch.entities, arch.driver_keys, arch.parent_key
+    """Each target's parts, drivers and series; each strategy's driven targets; each outcome's
+    targets (those under its indicators)."""
+    driven_by, parent_of, series_of = arch.driver_keys, arch.parent_key, arch.series
     series: dict[str, Sequence[Measurement]] = {}
     up_to_today: dict[str, Sequence[Measurement]] = {}  # by indicator key
     drivers: dict[str, tuple[str, ...]] = {}
     driven: dict[str, list[str]] = {}
+    under: dict[str, list[str]] = {}  # outcome key -> its targets
     for target in targets:
         key = target.key
         driving: Sequence[str] = driven_by(key)
-        indicator = indicator_key(key, arch)
+        indicator = parent_of(key)  # an indicator, if any (assembly guarantees its kind)
         if indicator is None:
             parts[key] = (key,)
         else:
             parts[key] = (key, indicator)
             measured = up_to_today.get(indicator)
             if measured is None:
-                measured = up_to_today[indicator] = up_to(arch.series(indicator), today)
+                measured = up_to_today[indicator] = up_to(series_of(indicator), today)
             series[key] = measured
-            outcome = parent_of(indicator)
-            if outcome is not None and type(entities[outcome]) is Outcome and driven_by(outcome):
-                driving = [*driving, *driven_by(outcome)]
+            outcome = parent_of(indicator)  # an outcome, if any
+            if outcome is not None:
+                under.setdefault(outcome, []).append(key)
+                if driven_by(outcome):
+                    driving = [*driving, *driven_by(outcome)]
         if len(driving) > 1:
             driving = sorted(set(driving))
         drivers[key] = tuple(driving)
         for strategy_key in driving:
             driven.setdefault(strategy_key, []).append(key)
-    sorted_driven = {key: tuple(sorted(keys)) for key, keys in driven.items()}
-    return {"series": series, "drivers": drivers, "driven": sorted_driven}
+    return {
+        "series": series,
+        "drivers": drivers,
+        "driven": {key: tuple(sorted(keys)) for key, keys in driven.items()},
+        "targets": {key: tuple(keys) for key, keys in under.items()},
+    }
 
 
 def _strategies_index(
@@ -232,26 +251,3 @@ def _strategies_index(
             for person in (owners[0].id,) if len(owners) == 1 else {p.id for p in owners}:
                 load[person] = load.get(person, 0) + 1
     return {"schedules": schedules, "owner_load": load}
-
-
-def _upper_index(
-    arch: Architecture, uppers: list[Any], parts: dict[str, tuple[str, ...]]
-) -> dict[str, tuple[str, ...]]:
-    """Each outcome's and priority's parts (itself, its indicators); each outcome's targets."""
-    entities, below = arch.entities, arch.child_keys
-    targets: dict[str, tuple[str, ...]] = {}
-    for entity in uppers:
-        key = entity.key
-        indicators = [k for k in below(key) if type(entities[k]) is Indicator]
-        parts[key] = (key, *indicators)
-        if type(entity) is Outcome:
-            targets[key] = tuple(
-                t for i in indicators for t in below(i) if type(entities[t]) is Target
-            )
-    return targets
-
-
-def indicator_key(target_key: str, arch: Architecture) -> str | None:
-    """The key of a target's indicator (its parent, when that is an indicator)."""
-    parent = arch.parent_key(target_key)
-    return parent if parent is not None and type(arch.entities[parent]) is Indicator else None

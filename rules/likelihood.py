@@ -279,7 +279,7 @@ def _driver_caps(target: Target, found: dict[str, Assessment], inputs: Inputs) -
 
 def _outcome_children(outcome: Outcome, inputs: Inputs) -> list[str]:
     """Its targets (through its indicators) and the strategies that drive it directly."""
-    keys = [*inputs.targets[outcome.key]]
+    keys = [*inputs.targets.get(outcome.key, ())]
     keys += inputs.arch.driver_keys(outcome.key)
     return sorted(dict.fromkeys(keys))
 

@@ -52,3 +52,26 @@ def test_parent_cycle_is_cut_and_reported() -> None:
     for key in "ABC":
         assert len(list(arch.ancestors(key))) <= 2
         assert len(list(arch.descendants(key))) <= 2
+
+
+def test_a_parent_of_the_wrong_kind_is_dropped_so_every_parent_link_has_its_kind() -> None:
+    # What walks of the graph rely on (the likelihood's index): a target's parent is an
+    # indicator, an indicator's an outcome, a milestone's a strategy.
+    arch = Architecture(
+        [
+            Priority(key="DEL-1"),
+            Outcome(key="DEL-2", parent_key="DEL-1"),
+            Indicator(key="DEL-3", parent_key="DEL-1"),  # under a priority: dropped
+            Target(key="DEL-4", parent_key="DEL-2"),  # under an outcome: dropped
+            Strategy(key="DEL-5"),
+            Milestone(key="DEL-6", parent_key="DEL-2"),  # under an outcome: dropped
+            Target(key="DEL-7", parent_key="DEL-5"),  # under a strategy: dropped
+        ]
+    )
+    assert [arch.parent_key(k) for k in ("DEL-3", "DEL-4", "DEL-6", "DEL-7")] == [None] * 4
+    assert [(p.code, p.key) for p in arch.problems] == [
+        ("RD902", "DEL-3"),
+        ("RD902", "DEL-4"),
+        ("RD902", "DEL-6"),
+        ("RD902", "DEL-7"),
+    ]
