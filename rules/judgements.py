@@ -99,7 +99,7 @@ def rolled_up_all(
     names = tuple([name for name, _, _ in below[0][1]])
     ratings = tuple([rating for _, judged in below for _, rating, _ in judged])  # row by row
     memo = ("rolled up", noun, names, ratings)
-    known: list[tuple[str, int, str, int, int]] | None = inputs.texts.get(memo)
+    known: list[tuple[str, int, str, int, str]] | None = inputs.texts.get(memo)
     if known is None:  # the same ratings below: the same rollups, but for the keys named
         known = []
         width = len(names)
@@ -107,11 +107,9 @@ def rolled_up_all(
             column = ratings[index::width]
             low = min(column)
             rating, head = _rolled(sum(column), len(column), low, noun, inputs)
-            known.append((name, rating, head, low, column.index(low)))
+            known.append((name, rating, head, column.index(low), f": {low}"))
         inputs.texts[memo] = known
-    return [
-        (name, rating, f"{head}{keys[first]}: {low}") for name, rating, head, low, first in known
-    ]
+    return [(name, rating, head + keys[first] + tail) for name, rating, head, first, tail in known]
 
 
 def _rolled(total: int, count: int, low: int, noun: str, inputs: Inputs) -> tuple[int, str]:
