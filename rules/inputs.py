@@ -77,6 +77,7 @@ class Inputs:
     drivers: dict[str, tuple[str, ...]]
     driven: dict[str, tuple[str, ...]]
     targets: dict[str, tuple[str, ...]]  # outcome key -> the targets under its indicators, if any
+    outcomes: dict[str, tuple[str, ...]]  # priority key -> its outcomes, sorted, if any
     schedules: dict[str, Schedule]  # strategy key -> its milestones in numbers, as of today
     series: dict[str, Sequence[Measurement]]  # target key -> its indicator's, up to today
     # The items assessed, each kind in the graph's order.
@@ -154,8 +155,13 @@ def _relations(arch: Architecture, ctx: RuleContext) -> dict[str, Any]:
         if above is not None:
             indicators.setdefault(above, []).append(indicator.key)
     outcomes = by_kind[EntityKind.OUTCOME]
+    under: dict[str, list[str]] = {}  # priority key -> its outcomes
     for outcome in outcomes:
-        parts[outcome.key] = (outcome.key, *indicators.get(outcome.key, ()))
+        key = outcome.key
+        parts[key] = (key, *indicators.get(key, ()))
+        above = parent_of(key)
+        if above is not None:
+            under.setdefault(above, []).append(key)
     priorities = by_kind[EntityKind.PRIORITY]
     for priority in priorities:
         parts[priority.key] = (priority.key,)
@@ -163,6 +169,7 @@ def _relations(arch: Architecture, ctx: RuleContext) -> dict[str, Any]:
     strategies = cast(list[Strategy], by_kind[EntityKind.STRATEGY])
     return {
         "parts": parts,
+        "outcomes": {key: tuple(sorted(keys)) for key, keys in under.items()},
         **_targets_index(arch, targets, today, parts),
         **_strategies_index(arch, strategies, today, parts),
         "target_items": targets,

@@ -171,7 +171,7 @@ def assess(
     for outcome in outcomes:
         run.rollup(outcome, _outcome_children(outcome, inputs))
     for priority in priorities:
-        run.rollup(priority, sorted(o.key for o in arch.children(priority.key, Outcome)))
+        run.rollup(priority, list(inputs.outcomes.get(priority.key, ())))
     run.crises()
     return {key: found[key] for key in sorted(found)}
 
@@ -289,6 +289,8 @@ def _unsupported(name: str, rating: int) -> Judged:
 
 
 def _with_own_planning(rolled: Judged, keys: Sequence[str], inputs: Inputs) -> Judged:
+    if inputs.planned.keys().isdisjoint(keys):
+        return rolled  # no finding on it: its own planning is 4, never below what is below it
     name, own, rationale = planning(keys, inputs)
     if own >= rolled[1]:
         return rolled

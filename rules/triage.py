@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
 from mappings.graph import Architecture
-from mappings.model import Outcome, Priority, Strategy, Target, _Entity
+from mappings.model import Priority, Strategy, Target, _Entity
 from rules.base import RuleContext
 from rules.inputs import Inputs
 from rules.judgements import EVIDENCE
@@ -172,8 +172,8 @@ class Reach:
         if isinstance(entity, Priority):
             targets: list[str] = []
             strategies = set(arch.driver_keys(entity.key))
-            for outcome in arch.children(entity.key, Outcome):
-                below, driving = self._outcome(outcome.key)
+            for outcome in inputs.outcomes.get(entity.key, ()):
+                below, driving = self._outcome(outcome)
                 targets += below
                 strategies |= driving
             return targets, strategies
