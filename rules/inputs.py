@@ -87,6 +87,7 @@ class Inputs:
     priority_items: list[Priority]
     # The run's texts that many items share (a rollup's "mean 2.50 of 2 targets", a cap's
     # reason), by what they are made from: formatting each once is most of what they cost.
+    # Each key is a tuple whose first item names what it keeps ("cap", "stage", ...).
     texts: dict[Any, Any] = field(default_factory=dict)
     days: Days = field(default_factory=Days)
     # The thresholds the judgements read per item, from `ctx.thresholds`, as plain numbers.

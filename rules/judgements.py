@@ -211,10 +211,12 @@ def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Ju
 def _pace(rate: float, inputs: Inputs) -> str:
     """A rate to three significant figures: the precision a CRDO reads, without float noise."""
     rounded = f"{rate:.3g}"
-    text: str | None = inputs.texts.get(rounded)  # rates repeat at three figures
+    text: str | None = inputs.texts.get(("pace", rounded))  # rates repeat at three figures
     if text is None:
         size = fmt(abs(float(rounded)))
-        text = inputs.texts[rounded] = f"a {'fall' if rate < 0 else 'rise'} of {size} a year"
+        text = inputs.texts["pace", rounded] = (
+            f"a {'fall' if rate < 0 else 'rise'} of {size} a year"
+        )
     return text
 
 

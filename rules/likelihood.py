@@ -125,10 +125,10 @@ def settle(mean: float, caps: Sequence[Cap], texts: dict[Any, Any] | None = None
     binding = set()
     for limit, reason in caps:
         if limit <= rating:
-            text = texts.get((rating, reason))
+            text = texts.get(("cap", rating, reason))
             if text is None:
                 said = reason if isinstance(reason, str) else reason[0].format(*reason[1:])
-                text = texts[rating, reason] = f"at {OPTIONS[rating]}: {said}"
+                text = texts["cap", rating, reason] = f"at {OPTIONS[rating]}: {said}"
             binding.add(text)
     return RATINGS[rating], sorted(binding)
 
