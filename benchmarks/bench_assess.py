@@ -13,7 +13,9 @@ Two portfolios of about 100,000 entities:
 It times, alternately, the rules a sync runs before the likelihood (`run_rules`, architecture
 phase), the likelihood (`rules.likelihood.assess`), and the rules it runs after (RD403,
 RD405: the assessment phase), and prints each and the ratios; the likelihood should add no more
-than the rules take (ratio <= 1).
+than the rules take (ratio <= 1). It also times the likelihood on a context of its own, which
+does not find the facts the rules computed for the run (`RuleContext.trend`, `.progress`,
+`.required`, `.by_kind`): what `assess` costs when called alone.
 """
 
 from __future__ import annotations
@@ -157,7 +159,7 @@ def measure(priorities: int = 1820, repeat: int = 5, portfolio: str = "plans") -
         arch, today = build(priorities), TODAY
     built = time.perf_counter() - started
     config = RulesConfig()
-    rules_s, rating_s, assess_s = [], [], []
+    rules_s, rating_s, assess_s, alone_s = [], [], [], []
     for _ in range(repeat):
         ctx = RuleContext(today=today, thresholds=config.thresholds)  # one a run, as a sync
         gc.collect()
@@ -168,6 +170,11 @@ def measure(priorities: int = 1820, repeat: int = 5, portfolio: str = "plans") -
         started = time.process_time()
         assessed = assess(arch, findings, ctx)
         assess_s.append(time.process_time() - started)
+        alone = RuleContext(today=today, thresholds=config.thresholds)  # facts not shared
+        gc.collect()
+        started = time.process_time()
+        assess(arch, findings, alone)
+        alone_s.append(time.process_time() - started)
         judged = ctx.model_copy(update={"assessments": assessed})
         gc.collect()
         started = time.process_time()
@@ -181,6 +188,7 @@ def measure(priorities: int = 1820, repeat: int = 5, portfolio: str = "plans") -
         "rules_seconds": min(rules_s),
         "rating_rules_seconds": min(rating_s),
         "assess_seconds": min(assess_s),
+        "assess_alone_seconds": min(alone_s),
         "findings": len(findings),
         "rating_findings": len(rated),
         "assessments": len(assessed),
@@ -208,6 +216,8 @@ def main() -> None:
     print(f"rules, architecture phase: {rules:6.2f} {best}  ({found['findings']:,} findings)")
     print(f"likelihood (assess):       {judged:6.2f} {best}  ({found['assessments']:,} assessed)")
     print(f"rules, assessment phase:   {rating:6.2f} {best}  (RD403, RD405)")
+    alone = found["assess_alone_seconds"]
+    print(f"likelihood alone:          {alone:6.2f} {best}  (a context the rules did not fill)")
     print(f"ratio assess / architecture-phase rules:              {judged / rules:.2f}")
     print(f"ratio assess / all rules:                             {judged / (rules + rating):.2f}")
     print(f"ratio (assess + assessment-phase rules) / the others: {(judged + rating) / rules:.2f}")
