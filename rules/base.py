@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mappings.graph import Architecture
 from mappings.model import EntityKind, Measurement, Target, _Entity
 from rules.model import Assessment, Finding, Rating, Severity, share_fields_set
-from rules.trajectory import Trend, gain_share, planned_value, required_rate, trend
+from rules.trajectory import Trend, progress, required_rate, trend
 
 DOC_SECTIONS = ("What it does", "Why it matters", "Example", "Fix")
 _FINDING_FIELDS = set(Finding.model_fields)
+T = TypeVar("T")
 
 
 class Thresholds(BaseModel):
@@ -81,26 +82,26 @@ class RuleContext(BaseModel):
         return found
 
     def progress(self, target: Target, latest: Measurement) -> tuple[float | None, float | None]:
-        """The value the target's path planned for the latest measurement's date, and the share
-        of that planned gain it achieved (`planned_value`, `gain_share`), once a run: RD402 and
-        the Evidence of progress judgement read the same numbers."""
-        found = self.facts.get(("progress", target.key))
-        if found is not None and found[0] is target and found[1] is latest:
-            return found[2]
-        planned = planned_value(target, latest.at)
-        share = None if planned is None else gain_share(target, latest.value, planned)
-        self.facts["progress", target.key] = (target, latest, (planned, share))
-        return planned, share
+        """`rules.trajectory.progress` of a target at its latest measurement, once a run: RD402
+        and the Evidence of progress judgement read the same numbers."""
+        return self._once("progress", target, latest, lambda: progress(target, latest))
 
     def required(self, target: Target, latest: Measurement) -> float | None:
         """The rate a year still required from the latest measurement on its own date
         (`required_rate`), once a run: RD206 and the Degree of the challenge judgement."""
-        found = self.facts.get(("required", target.key))
+        return self._once(
+            "required", target, latest, lambda: required_rate(target, latest, latest.at)
+        )
+
+    def _once(self, what: str, target: Target, latest: Measurement, compute: Callable[[], T]) -> T:
+        """`compute()`, kept for this run by target key and checked against the target and
+        measurement objects it was computed from (another graph's are new objects)."""
+        found = self.facts.get((what, target.key))
         if found is not None and found[0] is target and found[1] is latest:
             return found[2]
-        rate = required_rate(target, latest, latest.at)
-        self.facts["required", target.key] = (target, latest, rate)
-        return rate
+        value = compute()
+        self.facts[what, target.key] = (target, latest, value)
+        return value
 
     def trend(self, indicator_key: str, series: Sequence[Measurement]) -> Trend:
         """`rules.trajectory.trend` of an indicator's series as of `today`, fitted once per

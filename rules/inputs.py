@@ -90,9 +90,6 @@ class Inputs:
     # Each key is a tuple whose first item names what it keeps ("cap", "stage", ...).
     texts: dict[Any, Any] = field(default_factory=dict)
     days: Days = field(default_factory=Days)
-    # The thresholds the judgements read per item, from `ctx.thresholds`, as plain numbers.
-    fresh_days: int = 0  # freshness_days
-    on_trajectory: float = 1.0  # the share of the planned gain that is on trajectory
 
     @classmethod
     def gather(
@@ -112,7 +109,6 @@ class Inputs:
                 planned[key] = (*planned.get(key, ()), (rank, code, name, _SEVERITY[rank]))
             if rank == 0:
                 errors[key] = (*errors.get(key, ()), (code, name, key))
-        thresholds = ctx.thresholds
         return cls(
             arch,
             ctx,
@@ -121,8 +117,6 @@ class Inputs:
             planned,
             errors,
             **_relations(arch, ctx),
-            fresh_days=thresholds.freshness_days,
-            on_trajectory=1 - thresholds.off_trajectory_tolerance,
         )
 
     def latest(self, target: Target) -> Measurement | None:

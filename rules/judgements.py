@@ -233,7 +233,7 @@ def _evidence(target: Target, latest: Measurement | None, inputs: Inputs) -> Jud
             EVIDENCE, config.no_data_rating, f"{what} yet: missing evidence is not progress"
         )
     rating, rationale = _against_plan(target, latest, inputs)
-    fresh = inputs.fresh_days
+    fresh = inputs.ctx.thresholds.freshness_days
     age = (inputs.today - latest.at).days
     if age > fresh * config.stale_as_missing:
         limit = round(fresh * config.stale_as_missing)
@@ -260,7 +260,8 @@ def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[
         return config.no_data_rating, f"{seen}; no baseline, trajectory or target to compare with"
     against = f"{seen} against {fmt(planned)} planned"
     if share is not None:
-        rating = config.evidence.rate(share, inputs.on_trajectory)
+        green = 1 - inputs.ctx.thresholds.off_trajectory_tolerance
+        rating = config.evidence.rate(share, green)
         return rating, f"{against}: {share:.0%} of the planned gain"
     if target.baseline_value is None:
         return config.no_data_rating, f"{against}; no baseline to measure the gain from"
@@ -279,8 +280,7 @@ Own = tuple[Judged, Judged, Judged]
 
 def target_own(target: Target, inputs: Inputs) -> Own:
     """The judgements a target's own data supports: challenge, planning, evidence."""
-    series = inputs.series.get(target.key)
-    latest = series[-1] if series else None
+    latest = inputs.latest(target)
     return (
         _challenge(target, latest, inputs),
         planning(inputs.parts[target.key], inputs),

@@ -170,6 +170,13 @@ def gain_share(target: Target, latest: float, planned: float) -> float | None:
     return toward(direction, latest - target.baseline_value) / planned_gain
 
 
+def progress(target: Target, latest: Measurement) -> tuple[float | None, float | None]:
+    """The value the target's path planned for the latest measurement's date, and the share of
+    that planned gain the measurement achieved (None where either cannot be said)."""
+    planned = planned_value(target, latest.at)
+    return planned, None if planned is None else gain_share(target, latest.value, planned)
+
+
 def reached(target: Target, value: float) -> bool:
     """Whether a value meets the target value in the target's (stated or inferred) direction."""
     if target.target_value is None:
