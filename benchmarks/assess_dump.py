@@ -13,12 +13,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_assess import TODAY, build, jira_portfolio
 from rules.base import RuleContext
 from rules.config import RulesConfig
 from rules.engine import run_rules
 from rules.likelihood import assess
 from rules.model import Rating
+from tests.portfolios import PLANS_TODAY, build, jira_portfolio
 
 
 def dump(portfolio: str, priorities: int) -> str:
@@ -28,7 +28,7 @@ def dump(portfolio: str, priorities: int) -> str:
         arch, today = jira_portfolio(priorities * 55)
         previous: dict[str, Rating] = {}
     else:
-        arch, today = build(priorities), TODAY
+        arch, today = build(priorities), PLANS_TODAY
         previous = {f"P{p}": Rating.RED for p in range(0, priorities, 3)}
         previous |= {f"P{p}-O0": Rating.AMBER_RED for p in range(0, priorities, 2)}
     config = RulesConfig()

@@ -2,13 +2,13 @@
 
 Run from the repository root:  python benchmarks/bench_assess.py [--portfolio plans|jira]
 
-Two portfolios of about 100,000 entities:
+Two portfolios of about 100,000 entities, from tests/portfolios.py:
 - `plans` (the default) builds the Architecture directly from models (no mapping, no I/O): per
   priority 2 outcomes, 4 indicators with 24 monthly measurements each, 8 targets, 5 strategies
   with 4 milestones and 3 risks each, 55 entities, so 1,820 priorities make about 100,000;
   one plan in six has stale data, one strategy in twenty no owner (36,841 findings);
-- `jira` maps the 100,000 issues of `bench_map_rules.py` (the issue-2 benchmark: clean data,
-  5,714 findings, 8 measurements an indicator from the changelog).
+- `jira` maps the 100,000 issues that `bench_map_rules.py` maps (the issue-2 benchmark: clean
+  data, 5,714 findings, 8 measurements an indicator from the changelog).
 
 It times, alternately, the rules a sync runs before the likelihood (`run_rules`, architecture
 phase), the likelihood (`rules.likelihood.assess`), and the rules it runs after (RD403,
@@ -22,124 +22,18 @@ from __future__ import annotations
 
 import argparse
 import gc
-import random
 import sys
 import time
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mappings.graph import Architecture
-from mappings.model import (
-    Direction,
-    Indicator,
-    Measurement,
-    Milestone,
-    Outcome,
-    Person,
-    Priority,
-    Risk,
-    Strategy,
-    Target,
-    TrajectoryPoint,
-    _Entity,
-)
 from rules.base import RuleContext
 from rules.config import RulesConfig
 from rules.engine import run_rules
 from rules.likelihood import assess
-
-TODAY = date(2026, 11, 22)
-PEOPLE = [Person(id=f"557058:{n:05d}", name=f"Lead {n}") for n in range(400)]
-
-
-def _target(rnd: random.Random, key: str, parent: str, base: float, sign: int) -> Target:
-    direction = Direction.INCREASE if sign > 0 else Direction.DECREASE
-    start, end = TODAY - timedelta(days=730), TODAY + timedelta(days=rnd.randint(200, 1400))
-    goal = base + sign * rnd.uniform(10, 60)
-    mid = start + (end - start) / 2
-    return Target(
-        key=key,
-        parent_key=parent,
-        baseline_value=base,
-        baseline_date=start,
-        target_value=goal,
-        target_date=end,
-        direction=direction,
-        trajectory=[TrajectoryPoint(at=mid, value=(base + goal) / 2)] if rnd.random() < 0.7 else [],
-    )
-
-
-def _strategy(rnd: random.Random, key: str, drives: list[str]) -> list[_Entity]:
-    owners = [rnd.choice(PEOPLE)] if rnd.random() < 0.95 else []
-    found: list[_Entity] = [
-        Strategy(
-            key=key,
-            drives=drives,
-            owners=owners,
-            start_date=TODAY - timedelta(days=rnd.randint(100, 900)),
-            end_date=TODAY + timedelta(days=rnd.randint(100, 1200)),
-            rationale="theory of action",
-            resources="team of 6" if rnd.random() < 0.9 else None,
-            delivery_chain="department → regions → sites" if rnd.random() < 0.85 else None,
-            success_definition="target met on trajectory",
-        )
-    ]
-    for m in range(4):
-        due = TODAY + timedelta(days=rnd.randint(-400, 400))
-        done = due < TODAY and rnd.random() < 0.8
-        found.append(Milestone(key=f"{key}-M{m}", parent_key=key, due=due, done=done))
-    for r in range(3):
-        mitigation = "weekly check" if rnd.random() < 0.9 else None
-        found.append(Risk(key=f"{key}-R{r}", parent_key=key, mitigation=mitigation))
-    return found
-
-
-def build(priorities: int, seed: int = 7) -> Architecture:
-    """A deterministic portfolio of `priorities` plans of 55 entities each."""
-    rnd = random.Random(seed)
-    entities: list[_Entity] = []
-    measurements: list[Measurement] = []
-    for p in range(priorities):
-        pk = f"P{p}"
-        entities.append(Priority(key=pk, owners=[rnd.choice(PEOPLE)], department=f"D{p % 40}"))
-        targets: list[str] = []
-        for o in range(2):
-            ok = f"{pk}-O{o}"
-            entities.append(Outcome(key=ok, parent_key=pk, owners=[rnd.choice(PEOPLE)]))
-            for i in range(2):
-                ik = f"{ok}-I{i}"
-                entities.append(Indicator(key=ik, parent_key=ok, unit="%", data_source="returns"))
-                base = rnd.uniform(20, 80)
-                sign = rnd.choice([1, -1])
-                slope = sign * rnd.uniform(-0.5, 2)  # most indicators move toward their targets
-                last = rnd.choice([30, 30, 30, 30, 30, 200])  # one in six goes stale
-                for month in range(24):
-                    at = TODAY - timedelta(days=last + 30 * (23 - month))
-                    value = base + slope * month + rnd.uniform(-1, 1)
-                    measurements.append(Measurement(indicator_key=ik, at=at, value=value))
-                for t in range(2):
-                    targets.append(f"{ik}-T{t}")
-                    entities.append(_target(rnd, f"{ik}-T{t}", ik, base, sign))
-        for s in range(5):  # every target driven: strategy s drives targets s and s + 5
-            drives = targets[s::5]
-            entities += _strategy(rnd, f"{pk}-S{s}", drives)
-    return Architecture(entities, measurements)
-
-
-def jira_portfolio(entities: int = 100_000) -> tuple[Architecture, date]:
-    """The issue-2 benchmark's portfolio, mapped, and the day it is judged on."""
-    from benchmarks.bench_map_rules import TODAY as MAPPED_ON
-    from benchmarks.bench_map_rules import pages
-    from mappings.config import JiraMapping, load_mapping
-    from mappings.jira import map_jira
-
-    mapping = load_mapping("jira")
-    assert isinstance(mapping, JiraMapping)
-    records = map_jira(pages(entities), mapping)
-    return Architecture(records.entities, records.measurements, records.problems), MAPPED_ON
+from tests.portfolios import PLANS_TODAY, build, jira_portfolio
 
 
 def measure(priorities: int = 1820, repeat: int = 5, portfolio: str = "plans") -> dict[str, Any]:
@@ -156,7 +50,7 @@ def measure(priorities: int = 1820, repeat: int = 5, portfolio: str = "plans") -
     if portfolio == "jira":
         arch, today = jira_portfolio(priorities * 55)
     else:
-        arch, today = build(priorities), TODAY
+        arch, today = build(priorities), PLANS_TODAY
     built = time.perf_counter() - started
     config = RulesConfig()
     rules_s, rating_s, assess_s, alone_s = [], [], [], []
