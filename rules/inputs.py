@@ -22,6 +22,7 @@ from mappings.model import (
 from rules.base import RuleContext
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import Finding, Severity
+from rules.run_cache import RunCache
 from rules.trajectory import Trend, up_to
 
 _RANK = {s: s.rank for s in Severity}
@@ -39,14 +40,6 @@ class Schedule(NamedTuple):
     overdue: int
     first: date | None
     last: date | None
-
-
-class Days(dict[date, str]):
-    """Days as the texts write them (ISO), each formatted once: `days[day]`."""
-
-    def __missing__(self, day: date) -> str:
-        text = self[day] = day.isoformat()
-        return text
 
 
 @dataclass(frozen=True)
@@ -85,11 +78,9 @@ class Inputs:
     strategy_items: list[Strategy]
     outcome_items: list[Outcome]
     priority_items: list[Priority]
-    # The run's texts that many items share (a rollup's "mean 2.50 of 2 targets", a cap's
-    # reason), by what they are made from: formatting each once is most of what they cost.
-    # Each key is a tuple whose first item names what it keeps ("cap", "stage", ...).
-    texts: dict[Any, Any] = field(default_factory=dict)
-    days: Days = field(default_factory=Days)
+    # What many items of the run share (a rollup's "mean 2.50 of 2 targets", a cap's reason),
+    # made once a run: formatting each once is most of what the texts cost.
+    cache: RunCache = field(default_factory=RunCache)
 
     @classmethod
     def gather(
@@ -98,7 +89,9 @@ class Inputs:
         findings: Iterable[Finding],
         ctx: RuleContext,
         config: LikelihoodConfig,
+        cold: bool = False,
     ) -> Inputs:
+        """The run's inputs; `cold`: with a cache that keeps nothing (`RunCache.cold`)."""
         today = ctx.today
         excluded = tuple(config.planning_excludes)
         planned: dict[str, tuple[tuple[int, str, str, str], ...]] = {}
@@ -117,6 +110,7 @@ class Inputs:
             planned,
             errors,
             **_relations(arch, ctx),
+            cache=RunCache.cold() if cold else RunCache(),
         )
 
     def latest(self, target: Target) -> Measurement | None:

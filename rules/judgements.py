@@ -98,8 +98,9 @@ def rolled_up_all(
         keys = [key for key, _ in below]
     names = tuple([name for name, _, _ in below[0][1]])
     ratings = tuple([rating for _, judged in below for _, rating, _ in judged])  # row by row
-    memo = ("rolled up", noun, names, ratings)
-    known: list[tuple[str, int, str, int, str]] | None = inputs.texts.get(memo)
+    rollups = inputs.cache.rollups
+    memo = (noun, names, ratings)
+    known = rollups.get(memo)
     if known is None:  # the same ratings below: the same rollups, but for the keys named
         known = []
         width = len(names)
@@ -108,21 +109,21 @@ def rolled_up_all(
             low = min(column)
             rating, head = _rolled(sum(column), len(column), low, noun, inputs)
             known.append((name, rating, head, column.index(low), f": {low}"))
-        inputs.texts[memo] = known
+        rollups[memo] = known
     return [(name, rating, head + keys[first] + tail) for name, rating, head, first, tail in known]
 
 
 def _rolled(total: int, count: int, low: int, noun: str, inputs: Inputs) -> tuple[int, str]:
     """The rating of a rollup of `count` ratings summing to `total`, the lowest `low`, and the
-    start of its line, 'mean 2.50 of 2 targets, lowest ' (the run's texts keep each once)."""
-    texts = inputs.texts
-    memo = ("rolled", total, count, low, noun)
-    found: tuple[int, str] | None = texts.get(memo)
+    start of its line, 'mean 2.50 of 2 targets, lowest ' (the run's cache keeps each once)."""
+    rolled = inputs.cache.rolled
+    memo = (total, count, low, noun)
+    found = rolled.get(memo)
     if found is None:
         config = inputs.config
         mean = total / count
         rating = min(mean_rating(mean, config.rounding), low + config.child_margin)
-        found = texts[memo] = (rating, f"mean {mean:.2f} of {count} {plural_of(noun)}, lowest ")
+        found = rolled[memo] = (rating, f"mean {mean:.2f} of {count} {plural_of(noun)}, lowest ")
     return found
 
 
@@ -141,10 +142,10 @@ def planning(keys: Sequence[str], inputs: Inputs) -> Judged:
     if planned.keys().isdisjoint(keys):
         return (PLANNING, 4, f"no planning findings on {where}")
     found = tuple([entry for key in keys for entry in planned.get(key, ())])
-    memo = ("planning", found)
-    known: tuple[int, str, str] | None = inputs.texts.get(memo)
+    points_of = inputs.cache.planning
+    known = points_of.get(found)
     if known is None:  # the same findings on many items: their points and list once
-        known = inputs.texts[memo] = _planning_points(found, inputs.config)
+        known = points_of[found] = _planning_points(found, inputs.config)
     rating, points, shown = known
     return (PLANNING, rating, f"{points} on {where}: {shown}")
 
@@ -184,7 +185,7 @@ def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Ju
     if goal_value is None or due is None:
         return judge(CHALLENGE, unknown, "no target value or date: the challenge cannot be sized")
     value = latest.value if latest is not None else target.baseline_value
-    goal = f"{fmt(goal_value)} by {inputs.days[due]}"
+    goal = f"{fmt(goal_value)} by {inputs.cache.days[due]}"
     if value is not None and reached(target, value):
         return judge(CHALLENGE, 4, f"{fmt(value)} already meets the target {goal}")
     if due <= inputs.today:
@@ -200,7 +201,7 @@ def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Ju
     if history is None or since is None:
         years = inputs.ctx.thresholds.history_years
         return judge(CHALLENGE, unknown, f"{needs}; no history in the {years:g} years before it")
-    shown = f"{count} measurements since {inputs.days[since]} show {_pace(history, inputs)}"
+    shown = f"{count} measurements since {inputs.cache.days[since]} show {_pace(history, inputs)}"
     if toward(direction, history) <= 0:
         return judge(CHALLENGE, 1, f"{needs}; {shown}, no progress")
     ratio = toward(direction, required) / toward(direction, history)
@@ -211,12 +212,11 @@ def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Ju
 def _pace(rate: float, inputs: Inputs) -> str:
     """A rate to three significant figures: the precision a CRDO reads, without float noise."""
     rounded = f"{rate:.3g}"
-    text: str | None = inputs.texts.get(("pace", rounded))  # rates repeat at three figures
+    paces = inputs.cache.paces
+    text = paces.get(rounded)  # rates repeat at three figures
     if text is None:
         size = fmt(abs(float(rounded)))
-        text = inputs.texts["pace", rounded] = (
-            f"a {'fall' if rate < 0 else 'rise'} of {size} a year"
-        )
+        text = paces[rounded] = f"a {'fall' if rate < 0 else 'rise'} of {size} a year"
     return text
 
 
@@ -248,13 +248,13 @@ def _evidence(target: Target, latest: Measurement | None, inputs: Inputs) -> Jud
 def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[int, str]:
     config = inputs.config
     value, at = latest.value, latest.at
-    seen = f"latest {fmt(value)} on {inputs.days[at]}"
+    seen = f"latest {fmt(value)} on {inputs.cache.days[at]}"
     goal_value, due = target.target_value, target.target_date
     if goal_value is not None and reached(target, value):
         return 4, f"{seen} meets the target {fmt(goal_value)}"
     if due is not None and due < inputs.today:
         goal = "" if goal_value is None else f" {fmt(goal_value)}"
-        return 1, f"{seen}: the target{goal} was due {inputs.days[due]}"
+        return 1, f"{seen}: the target{goal} was due {inputs.cache.days[due]}"
     planned, share = inputs.ctx.progress(target, latest)  # as RD402 reads them
     if planned is None:
         return config.no_data_rating, f"{seen}; no baseline, trajectory or target to compare with"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from operator import itemgetter
-from typing import Any
 
 from mappings.graph import Architecture
 from mappings.model import Outcome, Priority, Strategy, Target, _Entity
@@ -31,6 +30,7 @@ from rules.judgements import (
 )
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import JUDGEMENTS, OPTIONS, RATINGS, Assessment, Finding, Judged, Rating
+from rules.run_cache import Cap, CapReason, Settled
 from rules.strategy_judgements import strategy_judgements
 from rules.triage import Reach, Signals, level_of, problem_reason, reason_of, top_crises
 
@@ -52,12 +52,6 @@ _TRIAGED_FIELDS = _FIELDS | {"problem_level", "problem_reason"}
 _KIND: dict[type[_Entity], str] = {
     cls: str(cls.model_fields["kind"].default) for cls in (Target, Strategy, Outcome, Priority)
 }
-
-
-# A cap: a ceiling on a rating, and the reason a CRDO reads for it, as (limit, reason). For the
-# caps that may not bind, the reason is (a `str.format` template, its values), written only when
-# it binds. Plain tuples, not functions: a run makes 100,000 of them.
-Cap = tuple[int, str | tuple[Any, ...]]
 
 
 def combine(judgements: Sequence[Judged], config: LikelihoodConfig) -> tuple[float, list[Cap]]:
@@ -104,15 +98,14 @@ def _combine(
     return mean, caps, 4 if evidence is None else evidence
 
 
-Settled = tuple[Rating, list[str]]  # a rating and the reasons of the caps that set it
-
-
-def settle(mean: float, caps: Sequence[Cap], texts: dict[Any, Any] | None = None) -> Settled:
+def settle(
+    mean: float, caps: Sequence[Cap], texts: dict[tuple[int, CapReason], str] | None = None
+) -> Settled:
     """The rating all caps allow (1-4); when it is below the judgements' weighted mean, the
     reasons of the caps that set it (several when they agree), in order.
 
     `texts` keeps each reason's text, by the rating and the cap's reason, for the next item
-    whose cap says the same (a run's `Inputs.texts`); optional."""
+    whose cap says the same (a run's `RunCache.cap_texts`); optional."""
     rating = 4
     for limit, _ in caps:
         if limit < rating:
@@ -125,10 +118,10 @@ def settle(mean: float, caps: Sequence[Cap], texts: dict[Any, Any] | None = None
     binding = set()
     for limit, reason in caps:
         if limit <= rating:
-            text = texts.get(("cap", rating, reason))
+            text = texts.get((rating, reason))
             if text is None:
                 said = reason if isinstance(reason, str) else reason[0].format(*reason[1:])
-                text = texts["cap", rating, reason] = f"at {OPTIONS[rating]}: {said}"
+                text = texts[rating, reason] = f"at {OPTIONS[rating]}: {said}"
             binding.add(text)
     return RATINGS[rating], sorted(binding)
 
@@ -151,9 +144,14 @@ def assess(
     findings: list[Finding],
     ctx: RuleContext,
     config: LikelihoodConfig = DEFAULT_CONFIG,
+    *,
+    cold: bool = False,
 ) -> dict[str, Assessment]:
-    """The likelihood of every strategy, target, outcome and priority, by key (sorted)."""
-    inputs = Inputs.gather(arch, findings, ctx, config)
+    """The likelihood of every strategy, target, outcome and priority, by key (sorted).
+
+    `cold`: without the run's cache (`RunCache.cold`), each item's texts made afresh; the same
+    assessments, more slowly."""
+    inputs = Inputs.gather(arch, findings, ctx, config, cold)
     run = _Run(inputs)
     found = run.found
     targets, strategies = inputs.target_items, inputs.strategy_items
@@ -163,7 +161,7 @@ def assess(
         caps = error_caps(inputs.parts[strategy.key], inputs)
         run.add(strategy, strategy_judgements(strategy, own, inputs), caps)
     strategy_js = {key: a.judged for key, a in found.items()}
-    shared: dict[tuple[str, ...], tuple[Judged, Judged]] = {}
+    shared = inputs.cache.driven_by  # capacity and stage, by the strategies driving a target
     for target in targets:
         judgements = target_judgements(target, own[target.key], strategy_js, inputs, shared)
         caps = error_caps(inputs.parts[target.key], inputs) + _driver_caps(target, found, inputs)
@@ -192,10 +190,8 @@ class _Run:
         self.reach = Reach(inputs)
         self.candidates: list[tuple[str, str, Signals]] = []  # for crisis management
         self.weight_of = weights_by_name(self.config)
-        self.texts = inputs.texts
-        # By the five ratings: their weighted mean, caps, evidence rating, and what they settle
-        # to without other caps.
-        self.combined: dict[tuple[int, ...], tuple[float, list[Cap], int, Settled]] = {}
+        self.cap_texts = inputs.cache.cap_texts
+        self.combined = inputs.cache.combined  # by the five ratings: what they combine to
 
     def add(self, entity: _Entity, judgements: Sequence[Judged], caps: list[Cap]) -> None:
         """Settle and triage an item's five judgements (in the order of JUDGEMENTS) and caps."""
@@ -203,11 +199,11 @@ class _Run:
         combined = self.combined.get(ratings)  # a few hundred combinations of five ratings
         if combined is None:
             mean, caps_of_mean, evidence = _combine(judgements, self.config, self.weight_of)
-            settled = settle(mean, caps_of_mean, self.texts)
+            settled = settle(mean, caps_of_mean, self.cap_texts)
             combined = self.combined[ratings] = (mean, caps_of_mean, evidence, settled)
         mean, own_caps, evidence, settled = combined
         if caps and min(map(_LIMIT, caps)) <= settled[0]:  # one binds
-            rating, reasons = settle(mean, own_caps + caps, self.texts)
+            rating, reasons = settle(mean, own_caps + caps, self.cap_texts)
         else:
             rating, reasons = settled
         key = entity.key
@@ -303,14 +299,14 @@ def _child_caps(rated: list[Assessment], inputs: Inputs) -> list[Cap]:
     red = min([a.key for a in rated if a.likelihood == low])  # the first key of the reddest
     if len(rated) == 1:
         return [(low, f"{red}, the only item below it, is rated {OPTIONS[low]}")]
-    memo = ("child caps", ratings)
-    known: tuple[Cap, int] | None = inputs.texts.get(memo)
+    caps = inputs.cache.child_caps
+    known = caps.get(ratings)
     if known is None:  # the same ratings below: the same mean and margin
         config = inputs.config
         count = len(ratings)
         mean = sum(ratings) / count
         said = ("the {} rated below it average {:.2f}", count, mean)
-        known = inputs.texts[memo] = (
+        known = caps[ratings] = (
             (mean_rating(mean, config.rounding), said),
             low + config.child_margin,
         )

@@ -63,24 +63,24 @@ def strategy_capacity(strategy: Strategy, inputs: Inputs) -> Judged:
 
 
 def _capacity(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
-    texts = inputs.texts
+    cache = inputs.cache
     owners = strategy.owners
     if len(owners) == 1:
         owner = owners[0]
         load = inputs.owner_load.get(owner.id, 0)
-        leads: tuple[str, bool] | None = texts.get(("leads", load))
+        leads = cache.leads.get(load)
         if leads is None:
             limit = inputs.ctx.thresholds.max_active_strategies_per_owner
             said = f" leads {plural(load, 'active strategy')} (limit {limit})"
-            leads = texts["leads", load] = (said, load > limit)
+            leads = cache.leads[load] = (said, load > limit)
         said, overloaded = leads
         owned = f"{owner.label}{said}"
     else:
         owned, overloaded = f"{len(owners)} accountable owners where one is needed", True
     chain = bool((strategy.delivery_chain or "").strip())
     resources = bool((strategy.resources or "").strip())
-    memo = ("capacity", chain, resources, overloaded, schedule.due, schedule.overdue)
-    known: tuple[int, str, str] | None = texts.get(memo)
+    memo = (chain, resources, overloaded, schedule.due, schedule.overdue)
+    known = cache.capacity.get(memo)
     if known is None:  # a few dozen combinations a run
         lost = (not chain) + (not resources) + overloaded
         head = (
@@ -93,7 +93,7 @@ def _capacity(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
             tail = f"; {overdue} of {schedule.due} milestones due by today overdue"
             severe = overdue / schedule.due >= inputs.config.overdue_severe_share
             lost += bool(overdue) + severe
-        known = texts[memo] = (max(1, 4 - lost), head, tail)
+        known = cache.capacity[memo] = (max(1, 4 - lost), head, tail)
     rating, head, tail = known
     return (CAPACITY, rating, f"{head}{owned}{tail}")
 
@@ -105,8 +105,9 @@ def strategy_stage(strategy: Strategy, inputs: Inputs) -> Judged:
 
 def _stage(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
     phase = _phase(strategy, schedule, inputs.today)
-    memo = ("stage", phase, schedule.total, schedule.done, schedule.due)
-    found: Judged | None = inputs.texts.get(memo)
+    stages = inputs.cache.stages
+    memo = (phase, schedule.total, schedule.done, schedule.due)
+    found = stages.get(memo)
     if found is not None:  # the same phase and counts: the same judgement, word for word
         return found
     config = inputs.config
@@ -122,7 +123,7 @@ def _stage(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
         if rating < ceiling:
             rationale += f" (behind by {lag:.0%} of the plan)"
         found = judge(STAGE, rating, rationale)
-    inputs.texts[memo] = found
+    stages[memo] = found
     return found
 
 
@@ -161,15 +162,16 @@ def _evidence(
     elif not due:
         rationale = "no milestone due yet and no driven target: missing evidence is not progress"
         return (EVIDENCE, config.no_data_rating, rationale)
-    memo = ("strategy evidence", met, due, driving)
-    known: tuple[int, str] | None = inputs.texts.get(memo)
+    noted = inputs.cache.strategy_evidence
+    memo = (met, due, driving)
+    known = noted.get(memo)
     if known is None:  # the same milestone counts and target rating: the same rating and note
         ratings = [] if driving is None else [driving]
         said = ""
         if due:
             ratings.insert(0, config.milestones.rate(met / due))
             said = f"{met} of {due} milestones due by today met"
-        known = inputs.texts[memo] = (rollup(ratings, config.child_margin, config.rounding), said)
+        known = noted[memo] = (rollup(ratings, config.child_margin, config.rounding), said)
     rating, said = known
     if driving is None:
         return (EVIDENCE, rating, said)
