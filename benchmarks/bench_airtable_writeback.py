@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyairtable
 
-from connector.airtable_source import AirtableSource
 from connector.config import AirtableSourceConfig
-from connector.ratelimit import RateLimiter
 from connector.sandbox.server import start_sandbox
-from connector.writeback import DesiredValues, plan_writeback
+from connector.sources.airtable import AirtableSource
+from connector.sources.ratelimit import RateLimiter
+from connector.sync.plan import DesiredValues, plan_writeback
 from mappings.config import AirtableMapping, load_mapping
 
 RATINGS = ("1 - Red", "2 - Amber/Red", "3 - Amber/Green", "4 - Green")

@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from jira import JIRA
 
 from connector.config import JiraSourceConfig
-from connector.jira_source import JiraSource
 from connector.sandbox.server import Sandbox, start_sandbox
+from connector.sources.jira import JiraSource
 from mappings.config import JiraMapping, load_mapping
 
 

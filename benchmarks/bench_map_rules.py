@@ -82,14 +82,14 @@ def judged(entities: int) -> tuple[int, int, float, float]:
     """Generate, map, assemble and judge as a sync does (both rule phases and the likelihood
     of every assessed entity): entities, assessments, seconds, CPU seconds."""
     from connector.config import Config
-    from connector.sync_core import judge
+    from connector.sync.steps import judge_portfolio
 
     start, cpu = time.perf_counter(), time.process_time()
     mapping = load_mapping("jira")
     assert isinstance(mapping, JiraMapping)
     records = map_jira(pages(entities), mapping)
     arch = Architecture(records.entities, records.measurements, records.problems)
-    _, assessments = judge(arch, Config(), TODAY, {})
+    _, assessments = judge_portfolio(arch, Config(), TODAY, {})
     return len(arch), len(assessments), time.perf_counter() - start, time.process_time() - cpu
 
 

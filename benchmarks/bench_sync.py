@@ -27,9 +27,10 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_jira_read import bare
-from benchmarks.campaign import configure, sync
-from connector.jira_source import JiraSource
+from connector.clock import Clock
 from connector.sandbox.server import Sandbox, start_sandbox
+from connector.sources.jira import JiraSource
+from tests.campaign import configure, sync
 
 EDIT = "/rest/api/3/issue/{issueIdOrKey}"
 
@@ -62,11 +63,14 @@ def _change(sandbox: Sandbox, count: int) -> int:
 def measure(issues: int = 10_000) -> dict[str, Any]:
     """The figures of the module doc, by name, and `notes`: lines of detail for the CLI."""
     notes: list[str] = []
-    with start_sandbox(seed="empty") as sandbox, tempfile.TemporaryDirectory() as folder:
+    clock = Clock()  # one clock for the site and every run against it
+    with (
+        start_sandbox(seed="empty", clock=clock) as sandbox,
+        tempfile.TemporaryDirectory() as folder,
+    ):
         _, seeded = _timed(lambda: sandbox.seed_bulk(issues, history=12))
         notes.append(f"seeded {issues:,} issues in {seeded:.1f} s")
         config = configure(Path(folder), sandbox)
-        today = sandbox.anchor
         probe = JiraSource("jira", config.sources["jira"], _mapping())  # type: ignore[arg-type]
         probe.connect()
         jql, fields = f"{probe.scope_jql} ORDER BY key ASC", probe.read_fields()
@@ -74,22 +78,22 @@ def measure(issues: int = 10_000) -> dict[str, Any]:
         assert count == issues, count
         notes.append(f"bare read floor: {floor:.2f} s for {count:,} issues")
         sandbox.reset_stats()
-        _, first_s = _timed(lambda: sync(config, today=today, full=True))
+        _, first_s = _timed(lambda: sync(config, clock, full=True))
         first_calls, first_writes = sandbox.stats()["total"], _writes(sandbox)
         notes.append(f"first sync: {first_s:.1f} s, {first_calls:,} calls, {first_writes:,} writes")
-        second = sync(config, today=today)  # reads back the issues our own writes touched
+        second = sync(config, clock)  # reads back the issues our own writes touched
         notes.append(f"second sync (absorbs our writes): read {second.counts['read']:,}")
-        full, full_s = _timed(lambda: sync(config, today=today, full=True))
+        full, full_s = _timed(lambda: sync(config, clock, full=True))
         notes.append(f"full reconciliation: {full_s:.2f} s, {full.counts['written']} written")
         sandbox.reset_stats()
-        quiet = sync(config, today=today)
+        quiet = sync(config, clock)
         calls, writes = sandbox.stats()["total"], _writes(sandbox)
         notes.append(
             f"no-change resync: {calls} calls, {writes} writes, read {quiet.counts['read']}"
         )
         changed = _change(sandbox, issues // 100)
         sandbox.reset_stats()
-        step, step_s = _timed(lambda: sync(config, today=today))
+        step, step_s = _timed(lambda: sync(config, clock))
         notes.append(
             f"after {changed} edits: {step_s:.2f} s, read {step.counts['read']}, "
             f"{step.counts['written']} written, {sandbox.stats()['total']} calls"

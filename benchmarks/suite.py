@@ -266,8 +266,8 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "sandbox": sandbox_figures,
 }
 CAMPAIGNS = {
-    "fault campaign (seeds x tools)": ["benchmarks/campaign_faults.py", "--seeds", "50"],
-    "crash campaign (kill -9)": ["benchmarks/campaign_crash.py", "--seeds", "50"],
+    "fault campaign (seeds x tools)": ["-m", "tests.campaign_faults", "--seeds", "50"],
+    "crash campaign (kill -9)": ["-m", "tests.campaign_crash", "--seeds", "50"],
     "fuzz campaign (tools)": ["benchmarks/campaign_fuzz.py", "--records", "10000"],
 }
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 import re
 import tomllib
-import types
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     SecretStr,
@@ -24,6 +20,8 @@ from pydantic import (
 )
 
 from mappings.errors import ConfigError
+from mappings.model import Strict
+from mappings.validation import Problem, config_error
 from rules.config import RulesConfig
 from rules.likelihood_config import LikelihoodConfig
 
@@ -33,11 +31,7 @@ log = logging.getLogger("rdsync.config")
 SECRET_KEYS = ("token", "api_token", "api_key", "password", "secret", "pat")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _SourceBase(_Strict):
+class _SourceBase(Strict):
     token_env: str | None = Field(None, description="environment variable holding the token")
     token_file: Path | None = Field(None, description="file holding the token (first line)")
     mapping: str = Field(description='"jira", "airtable" (the bundled mappings) or a TOML path')
@@ -123,7 +117,7 @@ class AirtableSourceConfig(_SourceBase):
 Source = Annotated[JiraSourceConfig | AirtableSourceConfig, Field(discriminator="type")]
 
 
-class WritebackConfig(_Strict):
+class WritebackConfig(Strict):
     """`[writeback]`: whether and how ratings go back to the tools."""
 
     enabled: bool = True
@@ -132,7 +126,7 @@ class WritebackConfig(_Strict):
     airtable_text_limit: int = Field(100_000, ge=200, le=100_000, description="long text limit")
 
 
-class RetryConfig(_Strict):
+class RetryConfig(Strict):
     """`[retry]`: the one retry policy for both tools."""
 
     budget_seconds: float = Field(120.0, gt=0, le=3600, description="give up on a call after")
@@ -140,7 +134,7 @@ class RetryConfig(_Strict):
     initial_wait_seconds: float = Field(0.5, gt=0, le=60, description="first backoff step")
 
 
-class StateConfig(_Strict):
+class StateConfig(Strict):
     """`[state]`: where the state store lives (relative paths: from the config file's folder)."""
 
     path: Path = Field(Path("rdsync-state.sqlite"), description="the SQLite state store")
@@ -152,7 +146,7 @@ class StateConfig(_Strict):
 _CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
-class ScheduleConfig(_Strict):
+class ScheduleConfig(Strict):
     """`[schedule]`: the daemon's cadence (`rdsync run`)."""
 
     sync_minutes: int = Field(15, ge=1, le=1440, description="an incremental sync every N minutes")
@@ -177,7 +171,7 @@ ReportFormat = Literal["html", "pdf", "xlsx", "json"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "pdf", "xlsx", "json")
 
 
-class ReportsConfig(_Strict):
+class ReportsConfig(Strict):
     """`[reports]`: where reports and stock take packs go, and in which formats."""
 
     out: Path = Field(Path("reports"), description="folder for reports and stock take packs")
@@ -185,7 +179,7 @@ class ReportsConfig(_Strict):
     department: str | None = Field(None, description="only this department's priorities")
 
 
-class Config(_Strict):
+class Config(Strict):
     """The whole rdsync config file."""
 
     sources: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")], Source] = Field(
@@ -291,7 +285,7 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Confi
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
-        raise _config_error(path, error) from None
+        raise config_error(error, Config, str(path), what="the config file", fix=_fix) from None
     config._base_dir = path.resolve().parent
     env = os.environ if env is None else env
     for name, source in config.sources.items():
@@ -366,101 +360,12 @@ def _resolve_secret(
     )
 
 
-# -- turning pydantic's errors into ones that name the key --------------------------------
-
-
-def _config_error(path: Path, error: ValidationError) -> ConfigError:
-    problems = [_describe(item) for item in error.errors()]
-    if len(problems) == 1:
-        key, message, fix = problems[0]
-        return ConfigError(message, where=f"{path}: {key}", fix=fix)
-    lines = [f"{path}: {key}: {message}" for key, message, _ in problems]
-    return ConfigError(
-        f"{len(problems)} problems in the config file:\n  " + "\n  ".join(lines),
-        fix="Correct each key listed; unknown keys are errors so typos are never ignored.",
-    )
-
-
-def _describe(item: Any) -> tuple[str, str, str]:
-    """(key path, message, fix) for one pydantic error item."""
-    raw_loc: tuple[int | str, ...] = tuple(item["loc"])
-    loc = _strip_tags(raw_loc)
-    key = _key_path(loc)
-    kind = item["type"]
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(raw_loc[:-1])
-        near = difflib.get_close_matches(str(raw_loc[-1]), allowed, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        message = f"unknown key {raw_loc[-1]!r}{hint}; allowed: {', '.join(allowed)}"
-        return key, message, "Remove the key or correct its spelling."
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return (
-            f"{key}.type",
-            'type must be "jira" or "airtable"',
-            'Set type = "jira" or type = "airtable" in that source table.',
-        )
-    if kind == "missing":
-        return key, "this key is required", "Add it; README.md shows an example config."
-    message = str(item["msg"]).removeprefix("Value error, ")
-    return (
-        key,
-        f"{message} (got {item.get('input')!r})" if _scalar(item) else message,
-        ("Correct the value; README.md lists every key with its default."),
-    )
-
-
-def _scalar(item: Any) -> bool:
-    return isinstance(item.get("input"), str | int | float | bool) and item["type"] != "value_error"
-
-
-def _strip_tags(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    """Drop the discriminator tag pydantic puts after a source's name: sources.x.jira.url."""
-    if len(loc) >= 3 and loc[0] == "sources" and loc[2] in ("jira", "airtable"):
-        return loc[:2] + loc[3:]
-    return loc
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if part == "[key]":
-            continue
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-    return path or "(top level)"
-
-
-def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """The keys the model at `loc` (a raw pydantic location, tags included) accepts."""
-    current: Any = Config
-    for part in loc:
-        current = _step(current, part)
-        if current is None:
-            return []
-    model = _unwrap(current)
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return sorted(model.model_fields)
-    return []
-
-
-def _step(annotation: Any, part: int | str) -> Any:
-    annotation = _unwrap(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(str(part))
-        return None if field is None else field.annotation
-    origin = get_origin(annotation)
-    if origin is dict:
-        return get_args(annotation)[1]
-    if origin is list:
-        return get_args(annotation)[0]
-    if origin in (Union, types.UnionType):
-        for member in get_args(annotation):
-            tag = getattr(member, "model_fields", {}).get("type")
-            if tag is not None and get_args(tag.annotation) == (part,):
-                return member
-    return None
-
-
-def _unwrap(annotation: Any) -> Any:
-    while get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    return annotation
+def _fix(problem: Problem) -> str:
+    """The fix of one problem of the config file, by its kind."""
+    if problem.kind == "extra_forbidden":
+        return "Remove the key or correct its spelling."
+    if problem.kind in ("union_tag_invalid", "union_tag_not_found"):
+        return 'Set type = "jira" or type = "airtable" in that source table.'
+    if problem.kind == "missing":
+        return "Add it; README.md shows an example config."
+    return "Correct the value; README.md lists every key with its default."

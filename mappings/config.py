@@ -1,39 +1,26 @@
-"""The mapping config (TOML): which records are which entity, where each attribute lives, how
-relations are expressed, where measurements come from, and which fields receive the write-back.
+"""The mapping config (TOML): which records are which entity, and where their values live.
 
-`load_mapping("jira")` and `load_mapping("airtable")` read the bundled defaults of DOMAIN.md §2;
-any other argument is the path of an admin's own file. Every problem is a `ConfigError` whose
-`where` is `<file>: <dotted.key.path>`.
+Also how relations are expressed, where measurements come from, and which fields receive the
+write-back. `load_mapping("jira")` and `load_mapping("airtable")` read the bundled defaults of
+DOMAIN.md §2; any other argument is the path of an admin's own file. Every problem is a
+`ConfigError` whose `where` is `<file>: <dotted.key.path>` (several: one error listing each so).
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeAlias, get_args
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, PrivateAttr, ValidationError, model_validator
 
-from mappings.config_checks import (
-    COMMON_ATTRIBUTES,
-    attributes_of,
-    check_facets,
-    check_mapping,
-    config_error,
-)
+from mappings.config_checks import COMMON_ATTRIBUTES, attributes_of, check_facets, check_mapping
 from mappings.errors import ConfigError
-from mappings.model import EntityKind
+from mappings.model import EntityKind, Strict
 from mappings.readers import DEFAULT_READERS, READERS
+from mappings.validation import Problem, config_error
 
 ReaderName = Literal[
     "text",
@@ -56,15 +43,11 @@ RelationName = Literal["parent", "drives"]
 __all__ = ["COMMON_ATTRIBUTES", "attributes_of"]  # re-exported: the attribute names by kind
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 def _field_shorthand(value: Any) -> Any:
     return {"field": value} if isinstance(value, str) else value
 
 
-class AttributeSpec(_Strict):
+class AttributeSpec(Strict):
     """Where an attribute lives and how its raw value is read.
 
     In TOML either a field reference, `owners = "Accountable owner"`, or a table,
@@ -84,7 +67,7 @@ class AttributeSpec(_Strict):
 Attribute = Annotated[AttributeSpec, BeforeValidator(_field_shorthand)]
 
 
-class JiraRelation(_Strict):
+class JiraRelation(Strict):
     """A relation on Jira: the `parent` field, an issue link, a field holding keys, or the
     other entity the same issue yields (`same_issue`, for an entity kind with a `facet`)."""
 
@@ -102,14 +85,14 @@ class JiraRelation(_Strict):
         return self
 
 
-class AirtableRelation(_Strict):
+class AirtableRelation(Strict):
     """A relation on Airtable: a linked-record field, or a text field holding record ids."""
 
     by: Literal["linked_records", "field"]
     field: str = Field(min_length=1)
 
 
-class JiraEntity(_Strict):
+class JiraEntity(Strict):
     """Which Jira issues are this kind: by issue type and/or label; or by JQL, which the
     connector runs to fetch exactly this kind's issues.
 
@@ -143,7 +126,7 @@ class JiraEntity(_Strict):
         return self.label is None or self.label in labels
 
 
-class AirtableEntity(_Strict):
+class AirtableEntity(Strict):
     """Which Airtable records are this kind: a table (name or id), optionally through a view."""
 
     table: str = Field(min_length=1)
@@ -153,7 +136,7 @@ class AirtableEntity(_Strict):
     required: list[str] = Field(default_factory=lambda: ["name"])
 
 
-class JiraMeasurements(_Strict):
+class JiraMeasurements(Strict):
     """Indicator history from Jira: the changelog of the indicator's value field, plus its
     current value."""
 
@@ -161,7 +144,7 @@ class JiraMeasurements(_Strict):
     reader: ReaderName = "number"
 
 
-class AirtableMeasurements(_Strict):
+class AirtableMeasurements(Strict):
     """Indicator history from an Airtable table: one record per measurement."""
 
     table: str = Field(min_length=1)
@@ -173,7 +156,7 @@ class AirtableMeasurements(_Strict):
     value_reader: ReaderName = "number"
 
 
-class RatingOptions(_Strict):
+class RatingOptions(Strict):
     """The select options of the write-back likelihood field, one per rating."""
 
     red: str = "1 - Red"
@@ -191,7 +174,7 @@ class RatingOptions(_Strict):
         return options.index(option) + 1 if option in options else None
 
 
-class WriteBack(_Strict):
+class WriteBack(Strict):
     """The fields that receive what rdsync judges; a field left out is not written."""
 
     likelihood: str | None = None
@@ -209,15 +192,15 @@ class WriteBack(_Strict):
     )
 
 
-class JiraSite(_Strict):
+class JiraSite(Strict):
     project: str | None = None  # the project key the default JQL is scoped to
 
 
-class AirtableBase(_Strict):
+class AirtableBase(Strict):
     base: str | None = None  # the base id (app...), for record URLs
 
 
-class _MappingBase(_Strict):
+class _MappingBase(Strict):
     attributes: dict[str, Attribute] = Field(default_factory=dict)  # read for every kind
     writeback: WriteBack = Field(default_factory=WriteBack)
     _origin: str = PrivateAttr("mapping")
@@ -358,6 +341,14 @@ def parse_mapping(data: Mapping[str, Any], where: str = "mapping") -> MappingCon
     try:
         mapping = model.model_validate(data)
     except ValidationError as error:
-        raise config_error(error, model, where) from None
+        raise config_error(error, model, where, what="the mapping", fix=_fix(where)) from None
     mapping._origin = where
     return mapping
+
+
+def _fix(where: str) -> Callable[[Problem], str]:
+    """The fix of one problem of the mapping read from `where`."""
+    return lambda problem: (
+        f"Correct {problem.path} in {where}; the bundled mappings (mappings/defaults/jira.toml "
+        "and airtable.toml) show every key in use."
+    )

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from mappings.model import (
     PARENT_KIND,
+    BaseEntity,
     DataProblem,
     EntityKind,
     Indicator,
@@ -18,10 +19,9 @@ from mappings.model import (
     Risk,
     Strategy,
     Target,
-    _Entity,
 )
 
-E = TypeVar("E", bound=_Entity)
+E = TypeVar("E", bound=BaseEntity)
 
 
 class Architecture:
@@ -33,11 +33,11 @@ class Architecture:
 
     def __init__(
         self,
-        entities: Iterable[_Entity],
+        entities: Iterable[BaseEntity],
         measurements: Iterable[Measurement] = (),
         problems: Iterable[DataProblem] = (),
     ) -> None:
-        self.entities: dict[str, _Entity] = {}
+        self.entities: dict[str, BaseEntity] = {}
         self.problems: list[DataProblem] = list(problems)
         for entity in entities:
             if entity.key in self.entities:
@@ -83,8 +83,8 @@ class Architecture:
             self._parent[entity.key] = parent_key
         self._break_cycles()
         for key, parent_key in list(self._parent.items()):
-            kind = self.entities[key].kind  # type: ignore[attr-defined]
-            parent_kind = self.entities[parent_key].kind  # type: ignore[attr-defined]
+            kind = self.entities[key].kind
+            parent_kind = self.entities[parent_key].kind
             expected = PARENT_KIND.get(kind)
             if expected is not None and parent_kind != expected:
                 del self._parent[key]
@@ -147,13 +147,13 @@ class Architecture:
                         )
                     )
                     continue
-                if driven.kind not in (EntityKind.TARGET, EntityKind.OUTCOME):  # type: ignore[attr-defined]
+                if driven.kind not in (EntityKind.TARGET, EntityKind.OUTCOME):
                     self.problems.append(
                         DataProblem(
                             code="RD902",
                             key=strategy.key,
                             field="drives",
-                            message=f"{strategy.key} drives {key}, a {driven.kind}; a strategy "  # type: ignore[attr-defined]
+                            message=f"{strategy.key} drives {key}, a {driven.kind}; a strategy "
                             "drives targets or outcomes",
                             fix="Link the strategy to the target whose numbers it moves.",
                         )
@@ -188,7 +188,7 @@ class Architecture:
     def __contains__(self, key: object) -> bool:
         return key in self.entities
 
-    def get(self, key: str) -> _Entity | None:
+    def get(self, key: str) -> BaseEntity | None:
         return self.entities.get(key)
 
     def of_kind(self, cls: type[E]) -> Iterator[E]:
@@ -196,7 +196,7 @@ class Architecture:
             if type(entity) is cls:
                 yield entity
 
-    def parent(self, key: str) -> _Entity | None:
+    def parent(self, key: str) -> BaseEntity | None:
         parent_key = self._parent.get(key)
         return None if parent_key is None else self.entities[parent_key]
 
@@ -218,7 +218,7 @@ class Architecture:
         """The keys of the strategies that drive a target or an outcome."""
         return self._driven_by.get(key, ())
 
-    def drives(self, strategy_key: str) -> list[_Entity]:
+    def drives(self, strategy_key: str) -> list[BaseEntity]:
         """The targets and outcomes a strategy drives."""
         return [self.entities[k] for k in self._drives.get(strategy_key, ())]
 
@@ -226,14 +226,14 @@ class Architecture:
         """The strategies that drive a target or an outcome."""
         return [self.entities[k] for k in self._driven_by.get(key, ())]  # type: ignore[misc]
 
-    def ancestors(self, key: str) -> Iterator[_Entity]:
+    def ancestors(self, key: str) -> Iterator[BaseEntity]:
         """Parent, grandparent, ... (terminates: cycles were cut at assembly)."""
         node = self._parent.get(key)
         while node is not None:
             yield self.entities[node]
             node = self._parent.get(node)
 
-    def descendants(self, key: str) -> Iterator[_Entity]:
+    def descendants(self, key: str) -> Iterator[BaseEntity]:
         """Everything below a key by parent, breadth first, each once."""
         seen = {key}
         queue = list(self._children.get(key, ()))
@@ -270,10 +270,10 @@ class Architecture:
                     return found
         return None
 
-    def plan(self, priority_key: str) -> list[_Entity]:
+    def plan(self, priority_key: str) -> list[BaseEntity]:
         """A priority and everything under it: its tree, the strategies driving its targets and
         outcomes, and their milestones and risks; each entity once."""
-        found: dict[str, _Entity] = {priority_key: self.entities[priority_key]}
+        found: dict[str, BaseEntity] = {priority_key: self.entities[priority_key]}
         for entity in self.descendants(priority_key):
             found[entity.key] = entity
         for entity in list(found.values()):

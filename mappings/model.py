@@ -25,11 +25,14 @@ class Direction(StrEnum):
     DECREASE = "Decrease"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Strict(BaseModel):
+    """The base of every strict model: unknown keys are errors, so typos are never ignored; and
+    frozen, so values are never changed in place (a change is a new instance)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Person(_Frozen):
+class Person(Strict):
     """An accountable leader: a Jira accountId, an Airtable collaborator id, or an email."""
 
     id: str
@@ -56,16 +59,19 @@ class Measurement:
     record_key: str | None = None  # the Airtable Measurements record, when there is one
 
 
-class TrajectoryPoint(_Frozen):
+class TrajectoryPoint(Strict):
     """An intermediate target: the value planned for a date."""
 
     at: date
     value: float
 
 
-class _Entity(BaseModel):
+class BaseEntity(BaseModel):
+    """What every item of the delivery architecture has; `kind` says which one it is."""
+
     model_config = ConfigDict(extra="forbid")
 
+    kind: EntityKind
     key: str  # the ticket key (DEL-12) or record id (rec...) it came from
     name: str = ""
     source: str = ""  # the configured source it was read from, e.g. "jira" or "airtable"
@@ -79,22 +85,22 @@ class _Entity(BaseModel):
     team_rating: int | None = None  # the team's own likelihood (1-4), where the mapping names one
 
 
-class Priority(_Entity):
+class Priority(BaseEntity):
     kind: Literal[EntityKind.PRIORITY] = EntityKind.PRIORITY
 
 
-class Outcome(_Entity):
+class Outcome(BaseEntity):
     kind: Literal[EntityKind.OUTCOME] = EntityKind.OUTCOME
 
 
-class Indicator(_Entity):
+class Indicator(BaseEntity):
     kind: Literal[EntityKind.INDICATOR] = EntityKind.INDICATOR
     unit: str | None = None
     data_source: str | None = None
     current_value: float | None = None
 
 
-class Target(_Entity):
+class Target(BaseEntity):
     kind: Literal[EntityKind.TARGET] = EntityKind.TARGET
     baseline_value: float | None = None
     baseline_date: date | None = None
@@ -104,7 +110,7 @@ class Target(_Entity):
     trajectory: list[TrajectoryPoint] = Field(default_factory=list)
 
 
-class Strategy(_Entity):
+class Strategy(BaseEntity):
     kind: Literal[EntityKind.STRATEGY] = EntityKind.STRATEGY
     drives: list[str] = Field(default_factory=list)  # keys of the targets or outcomes it moves
     start_date: date | None = None
@@ -118,12 +124,12 @@ class Strategy(_Entity):
     difficulty: int | None = None
 
 
-class Milestone(_Entity):
+class Milestone(BaseEntity):
     kind: Literal[EntityKind.MILESTONE] = EntityKind.MILESTONE
     due: date | None = None
 
 
-class Risk(_Entity):
+class Risk(BaseEntity):
     kind: Literal[EntityKind.RISK] = EntityKind.RISK
     mitigation: str | None = None
 
@@ -133,7 +139,7 @@ Entity = Annotated[
     Field(discriminator="kind"),
 ]
 
-ENTITY_CLASSES: dict[EntityKind, type[_Entity]] = {
+ENTITY_CLASSES: dict[EntityKind, type[BaseEntity]] = {
     EntityKind.PRIORITY: Priority,
     EntityKind.OUTCOME: Outcome,
     EntityKind.INDICATOR: Indicator,
@@ -153,7 +159,7 @@ PARENT_KIND: dict[EntityKind, EntityKind] = {
 }
 
 
-class DataProblem(_Frozen):
+class DataProblem(Strict):
     """Bad input met while mapping or assembling: becomes an RD9xx finding, never a crash."""
 
     code: Literal["RD901", "RD902", "RD903", "RD904"]

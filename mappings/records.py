@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mappings.model import ENTITY_CLASSES, DataProblem, EntityKind, Measurement, _Entity
+from mappings.model import ENTITY_CLASSES, BaseEntity, DataProblem, EntityKind, Measurement
 from mappings.readers import Reader, ReadError
+from mappings.validation import key_path
 
 
 class Skipped(BaseModel):
@@ -28,7 +29,7 @@ class Skipped(BaseModel):
 class MappedRecords:
     """The result of mapping raw records: what `Architecture(...)` assembles, and what was not."""
 
-    entities: list[_Entity] = field(default_factory=list)
+    entities: list[BaseEntity] = field(default_factory=list)
     measurements: list[Measurement] = field(default_factory=list)
     problems: list[DataProblem] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -119,12 +120,12 @@ def build_entity(kind: EntityKind, values: dict[str, Any], problems: list[DataPr
         return ENTITY_CLASSES[kind](**values)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        where = key_path(first["loc"], ENTITY_CLASSES[kind])
         problems.append(
             DataProblem(
                 code="RD904",
                 key=str(values.get("key", "?")),
-                field=where or None,
+                field=where if first["loc"] else None,
                 message=f"{values.get('key', '?')} could not be mapped as a {kind.value}: "
                 f"{where}: {first['msg']}",
                 fix="Check the mapping's reader for that attribute.",

@@ -73,8 +73,3 @@ def _value(value: Any) -> Any:
 def write_json(document: ReportDocument, path: Path) -> Path:
     path.write_text(json.dumps(report_json(document), ensure_ascii=False, indent=1) + "\n")
     return path
-
-
-def load_schema() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text())
-    return loaded

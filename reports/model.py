@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from mappings.graph import Architecture
+from mappings.model import Strict
 from rules.base import Thresholds
 from rules.model import Assessment, Finding, Rating, RubricRating
 
 
-class ReportData(BaseModel):
+class ReportData(Strict):
     """Everything a CRDO report or stock take pack shows; the renderers read nothing else.
 
     The lead fills it from the state store of the last run. `previous` holds the likelihood of
@@ -19,7 +20,7 @@ class ReportData(BaseModel):
     Team ratings come from `team_ratings`, else `Assessment.team_rating`, else the entity's own.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # the Architecture graph
 
     department: str | None = None  # None: every department in the architecture
     title: str = "CRDO compliance report"

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from mappings.model import _Entity
+from mappings.model import BaseEntity
 from reports.frames import frame
 from reports.scope import NO_OWNER, UNLINKED, Scope
 from rules.engine import natural_key
@@ -101,9 +101,9 @@ def architecture_review(scope: Scope) -> pd.DataFrame:
     return frame(rows, REVIEW_COLUMNS)
 
 
-def rate_row(row: ReviewRow, plan: list[_Entity], found: list[Finding]) -> tuple[Rating, str]:
+def rate_row(row: ReviewRow, plan: list[BaseEntity], found: list[Finding]) -> tuple[Rating, str]:
     """One row's rating and its notes (the codes behind it), as the module docstring says."""
-    population = {e.key for e in plan if str(e.kind) in row.kinds}  # type: ignore[attr-defined]
+    population = {e.key for e in plan if str(e.kind) in row.kinds}
     relevant = [f for f in found if f.code in row.codes and f.severity is not Severity.INFO]
     if not population:
         kinds = " or ".join(_PLURAL[k] for k in row.kinds)

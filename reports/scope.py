@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from mappings.graph import Architecture
-from mappings.model import DataProblem, Person, Priority, _Entity
+from mappings.model import BaseEntity, DataProblem, Person, Priority
 from reports.model import ReportData
 from rules.engine import natural_key
-from rules.model import Assessment, Finding, Rating, Severity
+from rules.model import Assessment, Finding, Rating
 
 ASSESSED_KINDS = ("priority", "outcome", "target", "strategy")  # in the order reports show them
 NO_OWNER = "No accountable owner"
@@ -36,7 +36,7 @@ class Scope:
             (p for p in self.arch.of_kind(Priority) if department in (None, p.department)),
             key=lambda p: natural_key(p.key),
         )
-        self.plans: dict[str, list[_Entity]] = {
+        self.plans: dict[str, list[BaseEntity]] = {
             p.key: self.arch.plan(p.key) for p in self.priorities
         }
         self._home: dict[str, str] = {}
@@ -70,7 +70,7 @@ class Scope:
         """The key of the priority whose plan an entity is shown under, if any."""
         return self._home.get(key)
 
-    def entity(self, key: str) -> _Entity | None:
+    def entity(self, key: str) -> BaseEntity | None:
         return self.arch.get(key)
 
     def name(self, key: str) -> str:
@@ -83,7 +83,7 @@ class Scope:
     def kind(self, key: str) -> str:
         entity = self.arch.get(key)
         if entity is not None:
-            return str(entity.kind)  # type: ignore[attr-defined]
+            return str(entity.kind)
         assessment = self.data.assessments.get(key)
         return assessment.kind if assessment is not None else ""
 
@@ -143,9 +143,7 @@ class Scope:
     def keys_of_kind(self, kind: str) -> list[str]:
         """The keys of the entities of one kind in scope, in natural order."""
         keys = [
-            e.key
-            for e in self.arch.entities.values()
-            if str(e.kind) == kind and self.covers(e.key)  # type: ignore[attr-defined]
+            e.key for e in self.arch.entities.values() if str(e.kind) == kind and self.covers(e.key)
         ]
         return sorted(keys, key=natural_key)
 
@@ -157,11 +155,3 @@ class Scope:
 
 def _kind_rank(kind: str) -> int:
     return ASSESSED_KINDS.index(kind) if kind in ASSESSED_KINDS else len(ASSESSED_KINDS)
-
-
-def severity_counts(findings: list[Finding]) -> dict[str, int]:
-    """How many findings of each severity, every severity present as a key."""
-    counts = {s.value: 0 for s in Severity}
-    for finding in findings:
-        counts[finding.severity.value] += 1
-    return counts

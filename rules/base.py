@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from mappings.graph import Architecture
-from mappings.model import EntityKind, Measurement, Target, _Entity
+from mappings.model import BaseEntity, EntityKind, Measurement, Strict, Target
 from rules.model import Assessment, Finding, Rating, Severity, share_fields_set
 from rules.trajectory import Trend, progress, required_rate, trend
 
@@ -19,10 +19,8 @@ _FINDING_FIELDS = set(Finding.model_fields)
 T = TypeVar("T")
 
 
-class Thresholds(BaseModel):
+class Thresholds(Strict):
     """The numbers the rules judge by; every one is a config key under [rules.thresholds]."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_priorities: int = Field(5, ge=1, description="RD109: how many priorities are 'few'")
     max_active_strategies_per_owner: int = Field(
@@ -66,18 +64,18 @@ class RuleContext(BaseModel):
 
     # The graph's entities by kind, indexed once a run (`by_kind`): the architecture indexed,
     # and the index.
-    kinds: list[tuple[Architecture, dict[EntityKind, list[_Entity]]]] = Field(
+    kinds: list[tuple[Architecture, dict[EntityKind, list[BaseEntity]]]] = Field(
         default_factory=list, exclude=True, repr=False
     )
 
-    def by_kind(self, arch: Architecture) -> dict[EntityKind, list[_Entity]]:
+    def by_kind(self, arch: Architecture) -> dict[EntityKind, list[BaseEntity]]:
         """The entities of each kind, in the architecture's order, indexed once a run: the
         rules engine and the likelihood walk the same lists."""
         if self.kinds and self.kinds[0][0] is arch:
             return self.kinds[0][1]
-        found: dict[EntityKind, list[_Entity]] = {kind: [] for kind in EntityKind}
+        found: dict[EntityKind, list[BaseEntity]] = {kind: [] for kind in EntityKind}
         for entity in arch.entities.values():
-            found[entity.kind].append(entity)  # type: ignore[attr-defined]
+            found[entity.kind].append(entity)
         self.kinds[:] = [(arch, found)]
         return found
 
@@ -135,11 +133,11 @@ class Rule:
         raise NotImplementedError
 
     def finding(
-        self, entity: _Entity | str, message: str, fix: str, field: str | None = None
+        self, entity: BaseEntity | str, message: str, fix: str, field: str | None = None
     ) -> Finding:
         """A finding of this rule on an entity (or a bare key), with its default severity."""
         key = entity if isinstance(entity, str) else entity.key
-        kind = None if isinstance(entity, str) else str(entity.kind)  # type: ignore[attr-defined]
+        kind = None if isinstance(entity, str) else str(entity.kind)
         finding = Finding(
             code=self.code,
             name=self.name,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 
 from mappings.errors import ConfigError
+from mappings.model import Strict
+from mappings.validation import describe
 from rules.base import Rule, Thresholds
 from rules.model import Severity
 from rules.registry import all_rules, matching
@@ -33,15 +35,13 @@ def _most_specific(code: str, prefixes: Mapping[str, Any]) -> tuple[int, Any] | 
     return best
 
 
-class RulesConfig(BaseModel):
+class RulesConfig(Strict):
     """Which rules run and how severe their findings are, by code or prefix, as ruff does it.
 
     `select` and `ignore` take codes ("RD107") or prefixes ("RD1", "RD"). For each rule the most
     specific matching prefix decides; at equal specificity `ignore` wins. `severity` re-grades by
     code or prefix, again the most specific one winning: `{"RD3" = "info", "RD305" = "error"}`.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     select: list[RuleCode] = Field(default_factory=lambda: ["RD"])
     ignore: list[RuleCode] = Field(default_factory=list)
@@ -56,9 +56,10 @@ class RulesConfig(BaseModel):
             return cls.model_validate(data)
         except ValidationError as error:
             first = error.errors()[0]
+            problem = describe(first, cls)
             raise ConfigError(
-                first["msg"].removeprefix("Value error, "),
-                where=key_path(where, first["loc"]),
+                problem.message,
+                where=f"{where}.{problem.path}" if first["loc"] else where,
                 fix=_fix_for(first["loc"]),
             ) from None
 
@@ -81,15 +82,6 @@ class RulesConfig(BaseModel):
             for rule in all_rules()
             if self.is_selected(rule.code) and (phase is None or rule.phase == phase)
         ]
-
-
-def key_path(root: str, loc: tuple[int | str, ...]) -> str:
-    """A pydantic location as a config key path: ("ignore", 1) under "rules" -> rules.ignore[1]."""
-    path = root
-    for part in loc:
-        if part != "[key]":  # pydantic marks a bad dict key so; the key itself is already there
-            path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
 
 
 def _fix_for(loc: tuple[int | str, ...]) -> str:

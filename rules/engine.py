@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import ClassVar, Literal
 
 from mappings.graph import Architecture
-from mappings.model import EntityKind, _Entity
+from mappings.model import BaseEntity, EntityKind
 from rules.base import Rule, RuleContext
 from rules.config import RulesConfig
 from rules.model import Finding, Severity
 
 Phase = Literal["architecture", "assessment"]
-ByKind = Mapping[EntityKind, Sequence[_Entity]]
+ByKind = Mapping[EntityKind, Sequence[BaseEntity]]
 
 
 class EntityRule(Rule):
@@ -29,7 +29,7 @@ class EntityRule(Rule):
     # The [rules.thresholds] keys the rule reads, shown by `rdsync rules <code>` and the docs.
     options: ClassVar[tuple[str, ...]] = ()
 
-    def subjects(self, by_kind: ByKind) -> Iterator[_Entity]:
+    def subjects(self, by_kind: ByKind) -> Iterator[BaseEntity]:
         """The entities this rule judges, kind by kind in the order of `kinds`."""
         for entity in entities_of(by_kind, self.kinds):
             if not (self.skip_done and entity.done):
@@ -39,7 +39,7 @@ class EntityRule(Rule):
         """Build per-run indexes; the default needs none."""
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterable[Finding]:
         raise NotImplementedError
 
@@ -61,7 +61,7 @@ class MissingValueRule(EntityRule):
     fix_text: ClassVar[str]
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         value = getattr(entity, self.attribute)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -80,12 +80,12 @@ class MissingChildRule(EntityRule):
     `fix_text`, in which "{key}" stands for the entity's key.
     """
 
-    child: ClassVar[type[_Entity]]
+    child: ClassVar[type[BaseEntity]]
     missing: ClassVar[str]
     fix_text: ClassVar[str]
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         if not arch.children(entity.key, self.child):
             yield self.finding(
@@ -96,7 +96,7 @@ class MissingChildRule(EntityRule):
             )
 
 
-def entities_of(by_kind: ByKind, kinds: Iterable[EntityKind]) -> Iterator[_Entity]:
+def entities_of(by_kind: ByKind, kinds: Iterable[EntityKind]) -> Iterator[BaseEntity]:
     for kind in kinds:
         yield from by_kind.get(kind, ())
 
@@ -176,7 +176,7 @@ def _run_one(
         try:
             found.extend(rule.check_entity(entity, arch, ctx))
         except Exception as error:
-            failures.append(_failure(rule, entity.key, str(entity.kind), error))  # type: ignore[attr-defined]
+            failures.append(_failure(rule, entity.key, str(entity.kind), error))
     return found, failures
 
 

@@ -173,11 +173,6 @@ def _planning_points(
 # -- targets: the judgements their own data supports ----------------------------------------
 
 
-def target_challenge(target: Target, inputs: Inputs) -> Judged:
-    """Degree of the challenge: the rate still required against the rate history shows."""
-    return _challenge(target, inputs.latest(target), inputs)
-
-
 def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Judged:
     config = inputs.config
     unknown = config.no_data_rating
@@ -218,11 +213,6 @@ def _pace(rate: float, inputs: Inputs) -> str:
         size = fmt(abs(float(rounded)))
         text = paces[rounded] = f"a {'fall' if rate < 0 else 'rise'} of {size} a year"
     return text
-
-
-def target_evidence(target: Target, inputs: Inputs) -> Judged:
-    """Evidence of progress: the latest measurement against the trajectory, and its freshness."""
-    return _evidence(target, inputs.latest(target), inputs)
 
 
 def _evidence(target: Target, latest: Measurement | None, inputs: Inputs) -> Judged:

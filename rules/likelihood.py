@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 
 from mappings.graph import Architecture
-from mappings.model import Outcome, Priority, Strategy, Target, _Entity
+from mappings.model import BaseEntity, Outcome, Priority, Strategy, Target
 from rules.base import RuleContext
 from rules.inputs import Inputs
 from rules.judgements import (
@@ -49,7 +49,7 @@ _FIELDS = {
     "team_rating",
 }
 _TRIAGED_FIELDS = _FIELDS | {"problem_level", "problem_reason"}
-_KIND: dict[type[_Entity], str] = {
+_KIND: dict[type[BaseEntity], str] = {
     cls: str(cls.model_fields["kind"].default) for cls in (Target, Strategy, Outcome, Priority)
 }
 
@@ -193,7 +193,7 @@ class _Run:
         self.cap_texts = inputs.cache.cap_texts
         self.combined = inputs.cache.combined  # by the five ratings: what they combine to
 
-    def add(self, entity: _Entity, judgements: Sequence[Judged], caps: list[Cap]) -> None:
+    def add(self, entity: BaseEntity, judgements: Sequence[Judged], caps: list[Cap]) -> None:
         """Settle and triage an item's five judgements (in the order of JUDGEMENTS) and caps."""
         ratings = tuple(map(_RATING, judgements))
         combined = self.combined.get(ratings)  # a few hundred combinations of five ratings
@@ -243,7 +243,7 @@ class _Run:
             reason = problem_reason(signals[key], 4, a, self.config)
             self.found[key] = a.model_copy(update={"problem_level": 4, "problem_reason": reason})
 
-    def rollup(self, entity: _Entity, children: list[str]) -> None:
+    def rollup(self, entity: BaseEntity, children: list[str]) -> None:
         """An outcome or priority: judgements rolled up from its children, and conservative caps."""
         inputs, found = self.inputs, self.found
         config = inputs.config

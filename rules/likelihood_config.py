@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from mappings.model import Strict
 
 STAGES = ("policy and planning", "early implementation", "late implementation", "conclusion")
 
 
-class _Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Weights(_Config):
+class Weights(Strict):
     """How much each judgement counts in the weighted mean (only the ratio between them matters)."""
 
     challenge: float = Field(1.0, ge=0, description="Degree of the challenge")
@@ -37,7 +35,7 @@ class Weights(_Config):
         return self
 
 
-class ShareBands(_Config):
+class ShareBands(Strict):
     """Cut-offs of a share where higher is better: at or above `green` rates 4, and so on; below
     `amber_red` rates 1. A `green` of None is supplied by the caller (see `evidence`)."""
 
@@ -61,7 +59,7 @@ class ShareBands(_Config):
         return 2 if share >= self.amber_red else 1
 
 
-class RatioBands(_Config):
+class RatioBands(Strict):
     """Cut-offs of a value where lower is better: at or below `green` rates 4, and so on; above
     `amber_red` rates 1."""
 
@@ -83,7 +81,7 @@ class RatioBands(_Config):
         return 2 if value <= self.amber_red else 1
 
 
-class StageCeilings(_Config):
+class StageCeilings(Strict):
     """The best Stage of delivery a phase can earn: early phases have proved less (forward-looking).
 
     Must not fall from one phase to the next, so that progress never lowers a rating.
@@ -105,7 +103,7 @@ class StageCeilings(_Config):
         return int(getattr(self, stage.replace(" ", "_")))
 
 
-class LikelihoodConfig(_Config):
+class LikelihoodConfig(Strict):
     """The likelihood method's numbers. Every default is documented in docs/likelihood.md."""
 
     weights: Weights = Field(default_factory=Weights)

@@ -77,7 +77,7 @@ def rate_rubric(arch: Architecture, findings: Iterable[Finding]) -> list[RubricR
         if priority.done:
             continue
         plan = arch.plan(priority.key)
-        kinds = Counter(str(e.kind) for e in plan if not e.done)  # type: ignore[attr-defined]
+        kinds = Counter(str(e.kind) for e in plan if not e.done)
         found = [f for entity in plan for f in by_key.get(entity.key, ())]
         for criterion in RUBRIC_CRITERIA:
             ratings.append(rate_criterion(priority.key, criterion, kinds, found))

@@ -57,11 +57,6 @@ def _strategy_challenge(
     return judge(CHALLENGE, rating, rationale)
 
 
-def strategy_capacity(strategy: Strategy, inputs: Inputs) -> Judged:
-    """Capacity to drive progress: chain, resources, one owner within load, milestones on time."""
-    return _capacity(strategy, inputs.schedules[strategy.key], inputs)
-
-
 def _capacity(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
     cache = inputs.cache
     owners = strategy.owners
@@ -96,11 +91,6 @@ def _capacity(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
         known = cache.capacity[memo] = (max(1, 4 - lost), head, tail)
     rating, head, tail = known
     return (CAPACITY, rating, f"{head}{owned}{tail}")
-
-
-def strategy_stage(strategy: Strategy, inputs: Inputs) -> Judged:
-    """Stage of delivery: the phase, and whether the milestones done keep up with those due."""
-    return _stage(strategy, inputs.schedules[strategy.key], inputs)
 
 
 def _stage(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
@@ -141,13 +131,6 @@ def _phase(strategy: Strategy, schedule: Schedule, today: date) -> str:
         half = start + (end - start) / 2
         return "early implementation" if today < half else "late implementation"
     return "early implementation"
-
-
-def strategy_evidence(
-    strategy: Strategy, driven: list[str], targets: dict[str, Own], inputs: Inputs
-) -> Judged:
-    """Evidence of progress: milestones met, and the evidence of the targets it drives."""
-    return _evidence(inputs.schedules[strategy.key], driven, targets, inputs)
 
 
 def _evidence(

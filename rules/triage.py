@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import NamedTuple
 
 from mappings.graph import Architecture
-from mappings.model import Priority, Strategy, Target, _Entity
+from mappings.model import BaseEntity, Priority, Strategy, Target
 from rules.base import RuleContext
 from rules.inputs import Inputs
 from rules.judgements import EVIDENCE
@@ -148,7 +148,7 @@ class Reach:
         self._outcomes: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
 
     def signals(
-        self, entity: _Entity | None, likelihood: Rating, previous: Rating | None, evidence: int
+        self, entity: BaseEntity | None, likelihood: Rating, previous: Rating | None, evidence: int
     ) -> Signals:
         targets, strategies = self.reach(entity) if entity is not None else ((), frozenset())
         schedules = self.inputs.schedules
@@ -161,7 +161,7 @@ class Reach:
             overdue=sum([schedules[key].overdue for key in strategies]),
         )
 
-    def reach(self, entity: _Entity) -> tuple[Sequence[str], Collection[str]]:
+    def reach(self, entity: BaseEntity) -> tuple[Sequence[str], Collection[str]]:
         """The keys of the targets an item covers, and of the strategies driving them or it
         (a strategy: the targets it drives, and itself), each once."""
         inputs, arch = self.inputs, self.arch

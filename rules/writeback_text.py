@@ -15,11 +15,6 @@ JIRA_LIMIT = 32_767  # a Jira paragraph (textarea) field
 AIRTABLE_LIMIT = 100_000  # an Airtable long text field
 
 
-def likelihood_option(assessment: Assessment) -> str:
-    """The select option for the likelihood field, e.g. `2 - Amber/Red`."""
-    return assessment.likelihood.option
-
-
 def rationale_text(assessment: Assessment, limit: int = JIRA_LIMIT) -> str:
     """A line per judgement, a line per cap, then the problem-solving level and the team's rating.
 

@@ -14,11 +14,22 @@ makes one for any sandbox. Field ids: `sandbox.field_id("Current value")`; demo 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 import pytest
 
+from connector.clock import Clock
 from connector.sandbox.server import Sandbox, start_sandbox
+
+# The day the suite's sandboxes are seeded around and their clocks start on: tests never read
+# the machine's date, so the suite passes on any day (`.ci/run` also runs it under faketime).
+ANCHOR = date(2026, 11, 22)
+
+
+def site_clock(anchor: date = ANCHOR) -> Clock:
+    """A clock for one sandbox and every run against it: 09:00 UTC on `anchor`, then on."""
+    return Clock.starting(anchor)
 
 
 def jira_client(sandbox: Sandbox, **options: Any) -> Any:
@@ -42,13 +53,13 @@ def _fresh(sandbox: Sandbox) -> Sandbox:
 
 @pytest.fixture(scope="module")
 def _empty_sandbox() -> Iterator[Sandbox]:
-    with start_sandbox(seed="empty") as running:
+    with start_sandbox(seed="empty", anchor=ANCHOR, clock=site_clock()) as running:
         yield running
 
 
 @pytest.fixture(scope="session")
 def _demo_sandbox() -> Iterator[Sandbox]:
-    with start_sandbox(seed="demo") as running:
+    with start_sandbox(seed="demo", anchor=ANCHOR, clock=site_clock()) as running:
         yield running
 
 
@@ -84,10 +95,14 @@ def jira_for() -> Callable[..., Any]:
 
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
-    """Starts private sandboxes with any `start_sandbox` arguments; stops them afterwards."""
+    """Starts private sandboxes with any `start_sandbox` arguments; stops them afterwards.
+    Without a `clock`, each gets its own `site_clock` of its `anchor` (default ANCHOR)."""
     started: list[Sandbox] = []
 
     def make(**kwargs: Any) -> Sandbox:
+        if kwargs.get("clock") is None:
+            kwargs["anchor"] = kwargs.get("anchor") or ANCHOR
+            kwargs["clock"] = site_clock(kwargs["anchor"])
         started.append(start_sandbox(**kwargs))
         return started[-1]
 

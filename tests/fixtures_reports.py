@@ -15,6 +15,7 @@ from typing import Any
 
 from mappings.graph import Architecture
 from mappings.model import (
+    BaseEntity,
     DataProblem,
     Direction,
     Indicator,
@@ -27,7 +28,6 @@ from mappings.model import (
     Strategy,
     Target,
     TrajectoryPoint,
-    _Entity,
 )
 from reports.model import ReportData
 from rules.model import (
@@ -97,7 +97,7 @@ def _target(key: str, parent: str, name: str, base: tuple[float, str], goal: tup
                   trajectory=path, **extra)  # fmt: skip
 
 
-def health_entities() -> list[_Entity]:
+def health_entities() -> list[BaseEntity]:
     h: dict[str, Any] = {"department": HEALTH, "source": "jira"}
     inc, dec = {"direction": Direction.INCREASE}, {"direction": Direction.DECREASE}
     plan = {"rationale": "Treat minor injuries at triage, freeing cubicles (UK A&E 2002-05).",
@@ -162,7 +162,7 @@ def health_entities() -> list[_Entity]:
     ]  # fmt: skip
 
 
-def jobs_entities() -> list[_Entity]:
+def jobs_entities() -> list[BaseEntity]:
     j: dict[str, Any] = {"department": JOBS, "source": "airtable"}
     inc = {"direction": Direction.INCREASE}
     return [

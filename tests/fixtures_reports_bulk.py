@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from mappings.graph import Architecture
 from mappings.model import (
+    BaseEntity,
     Direction,
     Indicator,
     Measurement,
@@ -18,7 +19,6 @@ from mappings.model import (
     Strategy,
     Target,
     TrajectoryPoint,
-    _Entity,
 )
 from reports.model import ReportData
 from rules.model import (
@@ -41,7 +41,7 @@ TARGETS_PER_STRATEGY = 4
 class _Builder:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
-        self.entities: list[_Entity] = []
+        self.entities: list[BaseEntity] = []
         self.measurements: list[Measurement] = []
         self.findings: list[Finding] = []
         self.counter = 0
@@ -192,7 +192,7 @@ class _Builder:
         for n in range(0, len(targets), TARGETS_PER_STRATEGY):
             self.strategy(targets[n : n + TARGETS_PER_STRATEGY], department)
 
-    def assess(self, entity: _Entity) -> Assessment:
+    def assess(self, entity: BaseEntity) -> Assessment:
         """Judgements around a likelihood drawn as real portfolios spread: few Red, most amber."""
         likelihood = Rating(self.rng.choices((1, 2, 3, 4), weights=(12, 25, 43, 20))[0])
         marks = [

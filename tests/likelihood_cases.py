@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-from connector.sandbox.portfolio import build
+from connector.sandbox.seeds.portfolio import build
 from mappings.graph import Architecture
 from mappings.model import (
     ENTITY_CLASSES,
+    BaseEntity,
     Direction,
     EntityKind,
     Indicator,
@@ -26,7 +27,6 @@ from mappings.model import (
     Strategy,
     Target,
     TrajectoryPoint,
-    _Entity,
 )
 from rules.base import RuleContext
 from rules.model import Rating
@@ -57,10 +57,10 @@ def _plan(
     target: Target,
     strategy: Strategy,
     milestones: list[tuple[str, date, bool]],
-) -> list[_Entity]:
+) -> list[BaseEntity]:
     """Priority → outcome → indicator → target, the strategy, its milestones and one risk."""
     priority, outcome, indicator = names
-    entities: list[_Entity] = [
+    entities: list[BaseEntity] = [
         Priority(key=f"{prefix}-1", name=priority, owners=[owner], department="Health"),
         Outcome(key=f"{prefix}-2", name=outcome, parent_key=f"{prefix}-1", owners=[owner]),
         Indicator(
@@ -235,7 +235,7 @@ def kentucky_2014() -> Case:
     return Case(Architecture(entities, series), ctx, "KY-4", "KY-5")
 
 
-# -- the demo portfolio (connector/sandbox/portfolio.py), for docs/likelihood.md -----------------
+# -- the demo portfolio (connector/sandbox/seeds/portfolio.py), for docs/likelihood.md ---
 
 DEMO_ANCHOR = date(2026, 11, 22)
 _DEMO_FIELDS = {
@@ -271,7 +271,7 @@ def demo(anchor: date = DEMO_ANCHOR) -> Case:
     people = {
         p.ref: Person(id=p.jira_account_id, name=p.name, email=p.email) for p in portfolio.people
     }
-    entities: list[_Entity] = []
+    entities: list[BaseEntity] = []
     for item in portfolio.items:
         kind = EntityKind(item.kind)
         values: dict[str, object] = {"key": item.ref, "name": item.name, "parent_key": item.parent}

@@ -25,6 +25,7 @@ from mappings.config import JiraMapping, load_mapping
 from mappings.graph import Architecture
 from mappings.jira import map_jira
 from mappings.model import (
+    BaseEntity,
     Direction,
     Indicator,
     Measurement,
@@ -36,7 +37,6 @@ from mappings.model import (
     Strategy,
     Target,
     TrajectoryPoint,
-    _Entity,
 )
 
 # -- "plans": built from models ---------------------------------------------------------------
@@ -63,9 +63,9 @@ def _target(rnd: random.Random, key: str, parent: str, base: float, sign: int) -
     )
 
 
-def _strategy(rnd: random.Random, key: str, drives: list[str]) -> list[_Entity]:
+def _strategy(rnd: random.Random, key: str, drives: list[str]) -> list[BaseEntity]:
     owners = [rnd.choice(PEOPLE)] if rnd.random() < 0.95 else []
-    found: list[_Entity] = [
+    found: list[BaseEntity] = [
         Strategy(
             key=key,
             drives=drives,
@@ -91,7 +91,7 @@ def _strategy(rnd: random.Random, key: str, drives: list[str]) -> list[_Entity]:
 def build(priorities: int, seed: int = 7) -> Architecture:
     """A deterministic portfolio of `priorities` plans of 55 entities each."""
     rnd = random.Random(seed)
-    entities: list[_Entity] = []
+    entities: list[BaseEntity] = []
     measurements: list[Measurement] = []
     for p in range(priorities):
         pk = f"P{p}"

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from connector.cli import main
+from connector.sandbox.seeds.typical import typical_summary
 from connector.sandbox.server import Sandbox
-from connector.sandbox.typical_seed import typical_summary
 from tests.conftest import jira_client
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "admin-guide.md"

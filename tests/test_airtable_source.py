@@ -6,20 +6,21 @@ import math
 from collections.abc import Callable
 from datetime import timedelta
 from importlib import resources
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pyairtable
 import pytest
 
-from connector.airtable_source import AirtableSource
-from connector.config import AirtableSourceConfig, AuthRefused, Config
-from connector.ratelimit import RateLimiter
-from connector.retry import RetryPolicy
+from connector.config import AirtableSourceConfig, AuthRefused
 from connector.sandbox.server import Sandbox
-from connector.sync_core import Snapshot, sync_source
-from connector.writeback import normalise_option, normalise_text
+from connector.sources.airtable import AirtableSource
+from connector.sources.ratelimit import RateLimiter
+from connector.sources.retry import RetryPolicy
+from connector.sync.plan import normalise_option, normalise_text
 from mappings.config import AirtableMapping, load_mapping, parse_mapping_text
 from mappings.model import Indicator, Risk, Target
+from tests.single_source import SourceRuns
 
 pytestmark = pytest.mark.e2e
 
@@ -91,31 +92,37 @@ def test_a_full_read_asks_each_table_for_its_mapped_fields_100_a_page(demo: Sand
 
 
 @pytest.mark.slow
-def test_write_back_under_the_limit_then_a_second_sync_writes_nothing(demo: Sandbox) -> None:
-    source, snapshot, config = source_for(demo, limited=True), Snapshot(), Config()
-    first = sync_source(source, snapshot, config, today=demo.anchor)
+def test_write_back_under_the_limit_then_a_second_sync_writes_nothing(
+    demo: Sandbox, tmp_path: Path
+) -> None:
+    source = source_for(demo, limited=True)
+    sync = SourceRuns(source, tmp_path, demo.clock)
+    first = sync()
     assert first.applied is not None and len(first.applied.written) == len(first.patches) > 20
     patches = demo.count("PATCH", LIST)
     assert patches <= math.ceil(len(first.patches) / 10) + 4  # 10 a request, per table
     assert demo.count(status=429) == 0  # the limiter kept us under 5 a second
     demo.reset_stats()
-    second = sync_source(source, snapshot, config, today=demo.anchor)
-    assert second.read.counts["read"] == len(first.patches)
+    second = sync()
+    assert second.reads["airtable"].counts["read"] == len(first.patches)
     assert second.patches == [] and demo.count("PATCH", LIST) == 0
     assert demo.count(status=429) == 0
 
 
-def test_a_new_measurement_is_read_alone_and_rewrites_what_changes(demo: Sandbox) -> None:
-    source, snapshot, config = source_for(demo), Snapshot(), Config()
-    first = sync_source(source, snapshot, config, today=demo.anchor)
-    sync_source(source, snapshot, config, today=demo.anchor)
+def test_a_new_measurement_is_read_alone_and_rewrites_what_changes(
+    demo: Sandbox, tmp_path: Path
+) -> None:
+    source = source_for(demo)
+    sync = SourceRuns(source, tmp_path, demo.clock)
+    first = sync()
+    sync()
     target = next(
         e
-        for e in first.mapped.entities
+        for e in first.arch.entities.values()
         if isinstance(e, Target) and e.name.startswith("10% more young people")
     )
     assert isinstance(target.parent_key, str)
-    indicator = next(e for e in first.mapped.entities if e.key == target.parent_key)
+    indicator = next(e for e in first.arch.entities.values() if e.key == target.parent_key)
     assert isinstance(indicator, Indicator)
     table = source.base.table("Measurements")
     made = table.create(
@@ -127,36 +134,38 @@ def test_a_new_measurement_is_read_alone_and_rewrites_what_changes(demo: Sandbox
         }
     )
     demo.reset_stats()
-    third = sync_source(source, snapshot, config, today=demo.anchor)
-    assert list(third.read.records) == [made["id"]]
+    third = sync()
+    assert list(third.reads["airtable"].records) == [made["id"]]
     changed = {p.key for p in third.patches}
     assert target.key in changed
     tables = {source.table_of[key] for key in changed}
     assert len(changed) < 10 and demo.count("PATCH", LIST) == len(tables)  # one batch a table
-    fourth = sync_source(source, snapshot, config, today=demo.anchor)
+    fourth = sync()
     assert fourth.patches == []
 
 
-def test_deleted_records_leave_the_architecture(demo: Sandbox) -> None:
-    source, snapshot, config = source_for(demo), Snapshot(), Config()
-    first = sync_source(source, snapshot, config, today=demo.anchor)
-    risk = next(e for e in first.mapped.entities if isinstance(e, Risk))
+def test_deleted_records_leave_the_architecture(demo: Sandbox, tmp_path: Path) -> None:
+    source = source_for(demo)
+    sync = SourceRuns(source, tmp_path, demo.clock)
+    first = sync()
+    risk = next(e for e in first.arch.entities.values() if isinstance(e, Risk))
     source.base.table("Risks").delete(risk.key)
-    report = sync_source(source, snapshot, config, today=demo.anchor)
-    assert report.deleted == [risk.key]
-    assert risk.key not in {e.key for e in report.mapped.entities}
+    report = sync()
+    assert report.deleted["airtable"] == [risk.key]
+    assert risk.key not in {e.key for e in report.arch.entities.values()}
     primary = [q.get("fields[]") for t, q in listed(demo)[-8:]]
     assert all(fields == ["Name"] for fields in primary)  # the scan asks for one short field
 
 
 def test_a_refused_option_names_the_record_and_field_and_the_rest_is_written(
-    demo: Sandbox,
+    demo: Sandbox, tmp_path: Path
 ) -> None:
     text = resources.files("mappings.defaults").joinpath("airtable.toml").read_text("utf-8")
     mapping = parse_mapping_text(text.replace("2 - Amber/Red", "2 - Amber-Red"))
     assert isinstance(mapping, AirtableMapping)
-    source, snapshot = source_for(demo, mapping), Snapshot()
-    report = sync_source(source, snapshot, Config(), today=demo.anchor)
+    source = source_for(demo, mapping)
+    sync = SourceRuns(source, tmp_path, demo.clock)
+    report = sync()
     assert report.applied is not None
     refused = [p for p in report.patches if p.changes.get("likelihood") == "2 - Amber-Red"]
     assert refused and len(report.applied.failures) == len(refused)
@@ -178,15 +187,18 @@ def test_a_wrong_token_stops_before_any_read(demo: Sandbox) -> None:
     assert demo.count("GET", LIST) == 0
 
 
-def test_faults_do_not_change_the_end_state(make_sandbox: Callable[..., Sandbox]) -> None:
+def test_faults_do_not_change_the_end_state(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
     clean = make_sandbox(seed="demo")
     faulty = make_sandbox(seed="demo", anchor=clean.anchor)
     faulty.set_faults("429:0.07,503:0.07,drop:0.06,seed=5,retry-after=0")
     states = []
     for site in (clean, faulty):
-        source, snapshot = source_for(site), Snapshot()
-        sync_source(source, snapshot, Config(), today=site.anchor)
-        sync_source(source, snapshot, Config(), today=site.anchor)
+        source = source_for(site)
+        sync = SourceRuns(source, tmp_path / ("faulty" if site is faulty else "clean"), site.clock)
+        sync()
+        sync()
         site.set_faults(None)
         states.append(_state(source))
     assert faulty.count(status=429) + faulty.count(status=503) + faulty.count(status=0) > 5

@@ -122,6 +122,8 @@ jql = "project = OPS AND labels = delivery"
         ("[writeback]\ncomment_on_chang = true\n", "writeback.comment_on_chang", "allowed:"),
         ("[retry]\nbudget_seconds = -1\n", "retry.budget_seconds", "greater than 0"),
         ('[sources.j]\ntype = "jra"\n', "sources.j.type", 'type must be "jira" or "airtable"'),
+        ('[sources.j]\nurl = "x"\n', "sources.j.type", 'type must be "jira" or "airtable"'),
+        ('[sources.a]\ntype = "airtable"\n', "sources.a.base", "missing key 'base'"),
         (
             '[sources.j]\ntype = "jira"\nurl = "dept.atlassian.net"\nemail = "a@b"\n'
             'projects = ["DEL"]\n',

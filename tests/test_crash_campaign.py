@@ -1,4 +1,4 @@
-"""The crash campaign, short: a few seeds of benchmarks/campaign_crash.py (the long run does 50),
+"""The crash campaign, short: a few seeds of tests/campaign_crash.py (the long run does 50),
 and the kill that lands between an issue's edit and its comment."""
 
 from __future__ import annotations
@@ -7,16 +7,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from benchmarks.campaign import ANCHOR, SETTLE, configure, snapshot, sync, team_edits
-from benchmarks.campaign_crash import campaign
+from connector.clock import Clock
 from connector.sandbox.server import Sandbox
-from connector.state import StateStore
+from connector.sync.state import StateStore
+from tests.campaign import configure, settle, snapshot, sync, team_edits
+from tests.campaign_crash import campaign
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -38,26 +38,25 @@ def test_a_kill_between_an_edit_and_its_comment_loses_no_comment_and_doubles_non
     """Jira drops every comment, so `rdsync sync` edits the first issue whose rating changed
     and then keeps retrying its comment; it is killed there. The ledger holds the comments it
     meant to add: the next run adds that one once, and makes the unedited patches anew."""
-    reference = make_sandbox(seed="demo", anchor=ANCHOR)
+    # The machine's clock: the `rdsync sync` process killed below reads that one.
+    reference = make_sandbox(seed="demo", clock=Clock())
     reference_config = configure(tmp_path / "reference", reference)
-    sync(reference_config)
-    team_edits(reference, "jira")
-    sync(reference_config)
+    sync(reference_config, reference.clock)
+    team_edits(reference, "jira", reference.anchor)
+    sync(reference_config, reference.clock)
     expected = snapshot(reference, "jira").state()
 
-    sandbox = make_sandbox(seed="demo", anchor=ANCHOR)
+    sandbox = make_sandbox(seed="demo", clock=Clock())
     config = configure(tmp_path / "killed", sandbox)
-    sync(config)
-    team_edits(sandbox, "jira")
+    sync(config, sandbox.clock)
+    team_edits(sandbox, "jira", sandbox.anchor)
     sandbox.set_faults("comment_add:drop:1")
     sandbox.reset_stats()
     command = [sys.executable, "-m", "connector.cli", "sync", "--config", "rdsync.toml"]
     process = subprocess.Popen(
         command, cwd=tmp_path / "killed", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 60
-    while sandbox.count("POST", COMMENT) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    assert sandbox.wait_for(lambda: sandbox.count("POST", COMMENT) >= 2, timeout=60)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     sandbox.set_faults(None)
@@ -66,8 +65,8 @@ def test_a_kill_between_an_edit_and_its_comment_loses_no_comment_and_doubles_non
     pending = [e for e in store.ledger("planned") if e.action == "comment"]
     store.close()
     assert len(pending) > 1  # the batch's comments, recorded before its first edit
-    time.sleep(SETTLE.total_seconds())
-    again = sync(config)
+    settle(sandbox)  # what the killed run left in flight has landed; a minute on, on its clock
+    again = sync(config, sandbox.clock)
     assert again.counts["comments_settled"] == 1  # the one whose edit had landed
     store = StateStore(config.state_path)
     left = {e.status for e in store.ledger() if e.action == "comment" and e.run_id == 2}
@@ -75,4 +74,4 @@ def test_a_kill_between_an_edit_and_its_comment_loses_no_comment_and_doubles_non
     assert left == {"done", "superseded"}  # the others: not edited, so planned anew
     after = snapshot(sandbox, "jira")
     assert after.state() == expected and after.duplicates == 0
-    assert sync(config).patches == []
+    assert sync(config, sandbox.clock).patches == []

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from mappings.graph import Architecture
-from mappings.model import EntityKind, Indicator, Outcome, Priority, Strategy, Target, _Entity
+from mappings.model import BaseEntity, EntityKind, Indicator, Outcome, Priority, Strategy, Target
 from rules.base import Rule, RuleContext
 from rules.config import RulesConfig
 from rules.engine import EntityRule, apply_rules, natural_key, run_rules
@@ -28,7 +28,7 @@ class FragileTargetRule(EntityRule):
     manual = "test"
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         assert isinstance(entity, Target)
         ratio = 1 / (entity.target_value or 0)  # ZeroDivisionError where there is no value

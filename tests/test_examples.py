@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from connector.cli import main
-from connector.cli_check import load_export
+from connector.cli.check import load_export
 from mappings.airtable import map_airtable
 from mappings.config import AirtableMapping, JiraMapping, load_mapping
 from mappings.jira import map_jira

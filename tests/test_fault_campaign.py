@@ -1,26 +1,24 @@
-"""The fault campaign, short: a few seeds of benchmarks/campaign_faults.py (the long run does
+"""The fault campaign, short: a few seeds of tests/campaign_faults.py (the long run does
 50 per tool), and the case where a comment's answer is lost while Jira still adds it."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from benchmarks.campaign import (
-    ANCHOR,
+from connector.sandbox.server import Sandbox
+from connector.sync.state import StateStore
+from tests.campaign import (
     FAST_RETRY,
-    SETTLE,
     configure,
+    settle,
     snapshot,
     sync,
     team_edits,
 )
-from benchmarks.campaign_faults import campaign, fault_spec
-from connector.sandbox.server import Sandbox
-from connector.state import StateStore
+from tests.campaign_faults import campaign, fault_spec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -52,23 +50,23 @@ def test_a_comment_whose_answer_is_lost_is_added_once_by_the_next_run(
 ) -> None:
     """Jira holds every comment 0.5 s, past the client's 0.2 s timeout: rdsync never races
     a comment that may still be in flight; a run once it has surely landed (SyncRun's
-    settle_after: a minute, a second here) finds each token, or adds the comment once."""
-    sandbox = make_sandbox(seed="demo", anchor=ANCHOR)
+    settle_after: a minute, on the site's clock) finds each token, or adds the comment once."""
+    sandbox = make_sandbox(seed="demo")
     config = configure(tmp_path, sandbox, retry=FAST_RETRY, source={"timeout_seconds": 0.2})
-    sync(config)
+    sync(config, sandbox.clock)
     team_edits(sandbox, "jira")
     sandbox.set_faults("comment_add:slow:1,delay=0.5")
-    first = sync(config)
+    first = sync(config, sandbox.clock)
     assert first.counts["comments"] == 0  # every answer timed out: none counted as added
     store = StateStore(config.state_path)
     pending = [e for e in store.ledger("planned") if e.action == "comment"]
     store.close()
     assert len(pending) == 10
     sandbox.set_faults(None)
-    hasty = sync(config)  # at once: the comments may still be in flight, so none is touched
+    hasty = sync(config, sandbox.clock)  # at once: the comments may still be in flight
     assert hasty.counts["comments_pending"] == 10 and hasty.counts["comments_settled"] == 0
-    time.sleep(SETTLE.total_seconds())
-    second = sync(config)
+    settle(sandbox)  # every held comment has landed, and a minute has passed on its clock
+    second = sync(config, sandbox.clock)
     assert second.counts["comments_settled"] == 10 and second.patches == []
     after = snapshot(sandbox, "jira")
     assert sum(after.tokens.values()) == 10 and after.duplicates == 0

@@ -23,12 +23,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connector.airtable_source import AirtableSource, TableRecord
+from connector.clock import Clock
 from connector.config import AirtableSourceConfig, Config, JiraSourceConfig
-from connector.jira_source import JiraSource
-from connector.sandbox.airtable_seed import BASE_ID
+from connector.sandbox.airtable.seed import BASE_ID
 from connector.sandbox.server import start_sandbox
-from connector.sync_core import Source, judge, map_guarded
+from connector.sources.airtable import AirtableSource, TableRecord
+from connector.sources.base import Source
+from connector.sources.jira import JiraSource
+from connector.sync.steps import judge_portfolio, map_guarded
 from mappings.config import AirtableMapping, JiraMapping, load_mapping
 from mappings.graph import Architecture
 from mappings.model import EntityKind
@@ -110,7 +112,7 @@ def _typed(mapping: Any, field_key: Callable[[str], str | None]) -> dict[EntityK
 
 @pytest.fixture(scope="module")
 def sites() -> Iterator[dict[str, Site]]:
-    with start_sandbox(seed="demo", anchor=TODAY) as sandbox:
+    with start_sandbox(seed="demo", anchor=TODAY, clock=Clock.starting(TODAY)) as sandbox:
         sandbox.airtable.rate_limit_per_second = None
         found = {"jira": jira_site(sandbox), "airtable": airtable_site(sandbox)}
     for site in found.values():
@@ -241,7 +243,7 @@ def flagged(site: Site, records: dict[str, Any]) -> dict[str, set[str]]:
     """Map, assemble, run the rules and judge likelihood as a sync does: each record's RD9xx."""
     mapped = map_guarded(site.source, records)
     arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
-    findings, _ = judge(arch, Config(), TODAY, {})
+    findings, _ = judge_portfolio(arch, Config(), TODAY, {})
     found: dict[str, set[str]] = {}
     for finding in findings:
         if finding.code.startswith("RD9"):

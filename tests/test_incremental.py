@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from connector.incremental import Cursor, Seen
+from connector.sources.incremental import Cursor, Seen
 
 OVERLAP = timedelta(minutes=5)
 

@@ -5,21 +5,22 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from connector.config import AuthRefused, Config, JiraSourceConfig
-from connector.incremental import Cursor
-from connector.jira_source import JiraSource
-from connector.jira_write import adf
-from connector.retry import RetryPolicy
+from connector.config import AuthRefused, JiraSourceConfig
 from connector.sandbox.server import Sandbox
-from connector.sync_core import Snapshot, sync_source
-from connector.writeback import normalise_option, normalise_text
+from connector.sources.incremental import Cursor
+from connector.sources.jira import JiraSource
+from connector.sources.jira_write import adf
+from connector.sources.retry import RetryPolicy
+from connector.sync.plan import normalise_option, normalise_text
 from mappings.config import JiraMapping, load_mapping, parse_mapping_text
 from mappings.errors import ConfigError
+from tests.single_source import SourceRuns
 
 pytestmark = pytest.mark.e2e
 
@@ -116,17 +117,20 @@ def test_the_key_scan_pages_5000_ids_at_a_time(demo: Sandbox) -> None:
     assert asked["maxResults"] == ["5000"] and asked["fields"] == ["key"]
 
 
-def test_write_back_then_a_second_sync_writes_nothing(demo: Sandbox) -> None:
-    source, snapshot, config = source_for(demo), Snapshot(), Config()
-    first = sync_source(source, snapshot, config, today=demo.anchor)
+def test_write_back_then_a_second_sync_writes_nothing(demo: Sandbox, tmp_path: Path) -> None:
+    source = source_for(demo)
+    sync = SourceRuns(source, tmp_path, demo.clock)
+    first = sync()
     assert first.applied is not None and len(first.applied.written) == len(first.patches) > 20
     assert demo.count("PUT", EDIT) == len(first.patches)
     assert all(
         "notifyUsers=false" in row["url"] for row in demo.stats()["log"] if row["method"] == "PUT"
     )
     demo.reset_stats()
-    second = sync_source(source, snapshot, config, today=demo.anchor)
-    assert second.read.counts["read"] == len(first.patches)  # our own writes moved `updated`
+    second = sync()
+    assert second.reads["jira"].counts["read"] == len(
+        first.patches
+    )  # our own writes moved `updated`
     assert second.patches == []
     assert demo.count("PUT", EDIT) == 0 and demo.count("POST", COMMENT) == 0
     issue = source.client.issue(first.patches[0].key, fields=",".join(source.field_ids.values()))
@@ -134,23 +138,26 @@ def test_write_back_then_a_second_sync_writes_nothing(demo: Sandbox) -> None:
     assert rationale["type"] == "doc"  # paragraphs travel as ADF on Cloud
 
 
-def test_an_edit_is_read_alone_and_rewrites_only_the_records_that_change(demo: Sandbox) -> None:
-    source, snapshot, config = source_for(demo), Snapshot(), Config()
-    sync_source(source, snapshot, config, today=demo.anchor)
-    sync_source(source, snapshot, config, today=demo.anchor)
+def test_an_edit_is_read_alone_and_rewrites_only_the_records_that_change(
+    demo: Sandbox, tmp_path: Path
+) -> None:
+    source = source_for(demo)
+    sync = SourceRuns(source, tmp_path, demo.clock)
+    sync()
+    sync()
     keys = demo.demo()["keys"]
     indicator, target = keys["P4-O2-I1"], keys["P4-O2-I1-T1"]
     value_field = source.field_id("Current value")
     assert value_field is not None
     source.client.issue(indicator).update(fields={value_field: 22.0}, notify=False)
     demo.reset_stats()
-    third = sync_source(source, snapshot, config, today=demo.anchor)
-    assert list(third.read.records) == [indicator]
+    third = sync()
+    assert list(third.reads["jira"].records) == [indicator]
     changed = {patch.key for patch in third.patches}
     assert target in changed
     assert demo.count("PUT", EDIT) == len(changed)
     lineage = {target, keys["P4-O2"], keys["P4"]} | {
-        e.key for e in third.mapped.entities if target in getattr(e, "drives", [])
+        e.key for e in third.arch.entities.values() if target in getattr(e, "drives", [])
     }
     assert changed <= lineage
     # 22 is far below the baseline (28.5): the target falls from Green, and says so once.
@@ -159,34 +166,35 @@ def test_an_edit_is_read_alone_and_rewrites_only_the_records_that_change(demo: S
     comments = demo.count("POST", COMMENT)
     assert comments == sum(1 for p in third.patches if p.comment) >= 1
     demo.reset_stats()
-    fourth = sync_source(source, snapshot, config, today=demo.anchor)
+    fourth = sync()
     assert fourth.patches == [] and demo.count("PUT", EDIT) == 0
 
 
-def test_issues_that_leave_the_scope_leave_the_snapshot(demo: Sandbox) -> None:
+def test_issues_that_leave_the_scope_leave_the_snapshot(demo: Sandbox, tmp_path: Path) -> None:
     source = source_for(demo, projects=[], jql="project = DEL AND statusCategory != Done")
-    snapshot, config = Snapshot(), Config()
-    sync_source(source, snapshot, config, today=demo.anchor)
+    sync = SourceRuns(source, tmp_path, demo.clock)
+    sync()
     gone = next(
         key
-        for key, issue in sorted(snapshot.records.items())
+        for key, issue in sorted(sync.records.items())
         if issue["fields"]["issuetype"]["name"] == "Milestone"
     )
     done = next(t["id"] for t in source.client.transitions(gone) if t["name"] == "Done")
     source.client.transition_issue(gone, done)
-    report = sync_source(source, snapshot, config, today=demo.anchor)
-    assert report.deleted == [gone]
-    assert gone not in snapshot.records
-    assert gone not in {e.key for e in report.mapped.entities}
+    report = sync()
+    assert report.deleted["jira"] == [gone]
+    assert gone not in sync.records
+    assert gone not in {e.key for e in report.arch.entities.values()}
 
 
 def test_a_refused_option_names_the_issue_and_field_and_the_rest_is_written(
-    demo: Sandbox,
+    demo: Sandbox, tmp_path: Path
 ) -> None:
     mapping = parse_mapping_text(jira_mapping_text().replace("2 - Amber/Red", "2 - Amber-Red"))
     assert isinstance(mapping, JiraMapping)
-    source, snapshot = source_for(demo, mapping=mapping), Snapshot()
-    report = sync_source(source, snapshot, Config(), today=demo.anchor)
+    source = source_for(demo, mapping=mapping)
+    sync = SourceRuns(source, tmp_path, demo.clock)
+    report = sync()
     assert report.applied is not None
     refused = [p for p in report.patches if p.changes.get("likelihood") == "2 - Amber-Red"]
     assert refused and report.applied.failures
@@ -215,13 +223,13 @@ def test_a_wrong_token_stops_before_any_search(demo: Sandbox) -> None:
 
 
 def test_server_mode_pages_with_start_at_and_writes_plain_text(
-    make_sandbox: Callable[..., Sandbox],
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     server = make_sandbox(seed="demo", mode="server")
     source = source_for(server, deployment="server", page_size=50)
-    snapshot, config = Snapshot(), Config()
-    first = sync_source(source, snapshot, config, today=server.anchor)
-    assert len(first.read.records) == 132
+    sync = SourceRuns(source, tmp_path, server.clock)
+    first = sync()
+    assert len(first.reads["jira"].records) == 132
     starts = [
         parse_qs(urlsplit(r["url"]).query)["startAt"]
         for r in server.stats()["log"]
@@ -232,11 +240,13 @@ def test_server_mode_pages_with_start_at_and_writes_plain_text(
     key = first.applied.written[0]
     issue = source.client.issue(key, fields=source.field_ids["rationale"])
     assert isinstance(issue.raw["fields"][source.field_ids["rationale"]], str)
-    second = sync_source(source, snapshot, config, today=server.anchor)
+    second = sync()
     assert second.patches == []
 
 
-def test_faults_do_not_change_the_end_state(make_sandbox: Callable[..., Sandbox]) -> None:
+def test_faults_do_not_change_the_end_state(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
     """20% of requests meet a 429, a 503 or a dropped connection: the same fields and
     comments result as on a site without faults."""
     clean = make_sandbox(seed="demo")
@@ -244,17 +254,18 @@ def test_faults_do_not_change_the_end_state(make_sandbox: Callable[..., Sandbox]
     spec = "429:0.07,503:0.07,drop:0.06,seed=11,retry-after=0"
     states = []
     for site in (clean, faulty):
-        source, snapshot = source_for(site), Snapshot()
+        source = source_for(site)
+        sync = SourceRuns(source, tmp_path / ("faulty" if site is faulty else "clean"), site.clock)
         site.set_faults(spec if site is faulty else None)
-        sync_source(source, snapshot, Config(), today=site.anchor)
+        sync()
         site.set_faults(None)
         indicator, value_field = site.demo()["keys"]["P4-O2-I1"], source.field_id("Current value")
         assert value_field is not None
         source.client.issue(indicator).update(fields={value_field: 22.0}, notify=False)
         site.set_faults(spec if site is faulty else None)
-        changed = sync_source(source, snapshot, Config(), today=site.anchor)
+        changed = sync()
         assert changed.applied is not None and changed.applied.comments >= 1
-        sync_source(source, snapshot, Config(), today=site.anchor)
+        sync()
         site.set_faults(None)
         states.append(_write_back_state(source))
     assert faulty.count(status=429) + faulty.count(status=503) + faulty.count(status=0) > 5

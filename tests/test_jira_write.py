@@ -12,9 +12,9 @@ import requests
 from jira.exceptions import JIRAError
 
 from connector.config import JiraSourceConfig, WritebackConfig
-from connector.jira_write import JiraWriter
-from connector.retry import RetryPolicy
-from connector.writeback import ApplyResult, Patch
+from connector.sources.base import ApplyResult, Patch
+from connector.sources.jira_write import JiraWriter
+from connector.sources.retry import RetryPolicy
 
 FIELD_IDS = {
     "likelihood": "customfield_10040",

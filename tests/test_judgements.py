@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from mappings.graph import Architecture
 from mappings.model import (
+    BaseEntity,
     Direction,
     Indicator,
     Measurement,
@@ -20,7 +21,6 @@ from mappings.model import (
     Risk,
     Strategy,
     Target,
-    _Entity,
 )
 from rules.base import RuleContext, Thresholds
 from rules.inputs import Inputs
@@ -32,14 +32,12 @@ from rules.judgements import (
     rolled_up,
     rolled_up_all,
     rollup,
-    target_challenge,
-    target_evidence,
     target_judgements,
     target_own,
 )
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import JUDGEMENTS, Finding, Judgement, Severity
-from rules.strategy_judgements import strategy_capacity, strategy_evidence, strategy_stage
+from rules.strategy_judgements import strategy_judgements
 
 TODAY = date(2026, 11, 22)
 JOBS_LEAD = Person(id="557058:n1", name="Nadia Haddad")
@@ -62,7 +60,7 @@ def _jobs_target(**changes: object) -> Target:
 
 
 def _inputs(
-    entities: list[_Entity],
+    entities: list[BaseEntity],
     series: Sequence[tuple[date, float]] = (),
     findings: Sequence[Finding] = (),
     thresholds: Thresholds | None = None,
@@ -75,7 +73,7 @@ def _inputs(
     return Inputs.gather(arch, findings, ctx, LikelihoodConfig())
 
 
-E = TypeVar("E", bound=_Entity)
+E = TypeVar("E", bound=BaseEntity)
 
 
 def _get(inputs: Inputs, key: str, cls: type[E]) -> E:
@@ -95,7 +93,7 @@ def test_challenge_compares_the_required_rate_with_history() -> None:
     # About 10,800 jobs a year so far; 150,000 needs 13,600 a year from here: within 1.5x.
     series = _quarterly(date(2024, 12, 31), [100_000 + 2_700 * n for n in range(8)])
     inputs = _inputs([_jobs_target()], series)
-    judgement = Judgement(*target_challenge(_get(inputs, "DEL-4", Target), inputs))
+    judgement = Judgement(*target_own(_get(inputs, "DEL-4", Target), inputs)[0])
     assert int(judgement.rating) == 3
     assert judgement.rationale == (
         "needs a rise of 13,800 a year from the latest value to reach 150,000 by 2028-12-31; "
@@ -107,25 +105,25 @@ def test_challenge_is_red_when_history_moved_the_wrong_way_or_the_date_passed() 
     falling = _quarterly(date(2025, 3, 31), [101_000, 100_500, 100_000, 99_000])
     inputs = _inputs([_jobs_target()], falling)
     target = _get(inputs, "DEL-4", Target)
-    judgement = Judgement(*target_challenge(target, inputs))
+    judgement = Judgement(*target_own(target, inputs)[0])
     assert int(judgement.rating) == 1 and judgement.rationale.endswith("no progress")
     missed = _inputs([_jobs_target(target_date=date(2026, 6, 30))], falling)
-    judgement = Judgement(*target_challenge(_get(missed, "DEL-4", Target), missed))
+    judgement = Judgement(*target_own(_get(missed, "DEL-4", Target), missed)[0])
     assert int(judgement.rating) == 1 and "has passed" in judgement.rationale
 
 
 def test_challenge_without_history_or_target_is_never_better_than_amber_red() -> None:
     inputs = _inputs([_jobs_target()], [(date(2026, 9, 30), 120_000)])
-    judgement = Judgement(*target_challenge(_get(inputs, "DEL-4", Target), inputs))
+    judgement = Judgement(*target_own(_get(inputs, "DEL-4", Target), inputs)[0])
     assert int(judgement.rating) == 2 and "no history in the 3 years" in judgement.rationale
     bare = _inputs([_jobs_target(target_value=None)])
-    judgement = Judgement(*target_challenge(_get(bare, "DEL-4", Target), bare))
+    judgement = Judgement(*target_own(_get(bare, "DEL-4", Target), bare)[0])
     assert int(judgement.rating) == 2 and "cannot be sized" in judgement.rationale
 
 
 def test_challenge_of_a_target_already_met_is_green() -> None:
     inputs = _inputs([_jobs_target()], [(date(2026, 9, 30), 151_200)])
-    judgement = Judgement(*target_challenge(_get(inputs, "DEL-4", Target), inputs))
+    judgement = Judgement(*target_own(_get(inputs, "DEL-4", Target), inputs)[0])
     assert int(judgement.rating) == 4
     assert judgement.rationale == "151,200 already meets the target 150,000 by 2028-12-31"
 
@@ -143,13 +141,13 @@ def test_evidence_of_a_missed_or_met_target_ignores_the_trajectory() -> None:
         target_date=date(2026, 9, 30),
     )
     inputs = _inputs([target], [(date(2026, 9, 30), 12_400)])
-    judgement = Judgement(*target_evidence(target, inputs))
+    judgement = Judgement(*target_own(target, inputs)[2])
     assert int(judgement.rating) == 1
     assert (
         judgement.rationale == "latest 12,400 on 2026-09-30: the target 14,000 was due 2026-09-30"
     )
     inputs = _inputs([target], [(date(2026, 8, 31), 14_050)])
-    judgement = Judgement(*target_evidence(target, inputs))
+    judgement = Judgement(*target_own(target, inputs)[2])
     assert int(judgement.rating) == 4
     assert judgement.rationale == "latest 14,050 on 2026-08-31 meets the target 14,000"
 
@@ -167,10 +165,10 @@ def test_evidence_bands_follow_the_share_of_the_planned_gain() -> None:
     expected = {14_000: 4, 13_300: 4, 12_400: 3, 11_000: 2, 9_000: 1, 6_000: 1}
     for value, rating in expected.items():
         inputs = _inputs([target], [(date(2026, 9, 30), value)])
-        judgement = Judgement(*target_evidence(target, inputs))
+        judgement = Judgement(*target_own(target, inputs)[2])
         assert int(judgement.rating) == rating, (value, judgement.rationale)
     inputs = _inputs([target], [(date(2026, 9, 30), 12_400)])
-    assert Judgement(*target_evidence(target, inputs)).rationale == (
+    assert Judgement(*target_own(target, inputs)[2]).rationale == (
         "latest 12,400 on 2026-09-30 against 14,000 planned: 78% of the planned gain"
     )
 
@@ -178,14 +176,14 @@ def test_evidence_bands_follow_the_share_of_the_planned_gain() -> None:
 def test_missing_evidence_is_never_good_news_and_stale_evidence_loses_a_level() -> None:
     target = _jobs_target()
     none = _inputs([target])
-    judgement = Judgement(*target_evidence(target, none))
+    judgement = Judgement(*target_own(target, none)[2])
     assert int(judgement.rating) == 2 and "no measurement yet" in judgement.rationale
     on_plan = 100_000 + 50_000 * (date(2026, 6, 30) - date(2024, 12, 31)).days / 1461
     stale = _inputs([target], [(date(2026, 6, 30), on_plan + 100)])
-    judgement = Judgement(*target_evidence(target, stale))
+    judgement = Judgement(*target_own(target, stale)[2])
     assert int(judgement.rating) == 3 and "stale (older than 120 days)" in judgement.rationale
     very_old = _inputs([target], [(date(2025, 6, 30), 120_000)])
-    judgement = Judgement(*target_evidence(target, very_old))
+    judgement = Judgement(*target_own(target, very_old)[2])
     assert int(judgement.rating) == 2 and "counts as missing" in judgement.rationale
 
 
@@ -232,7 +230,7 @@ def _strategy(**changes: object) -> Strategy:
     return Strategy.model_validate(fields)
 
 
-def _milestones(*spec: tuple[date, bool]) -> list[_Entity]:
+def _milestones(*spec: tuple[date, bool]) -> list[BaseEntity]:
     return [
         Milestone(key=f"DEL-{30 + n}", parent_key="DEL-20", due=due, done=done)
         for n, (due, done) in enumerate(spec)
@@ -241,7 +239,7 @@ def _milestones(*spec: tuple[date, bool]) -> list[_Entity]:
 
 def test_capacity_counts_chain_resources_owner_load_and_overdue_milestones() -> None:
     sound = _inputs([_jobs_target(), _strategy(), *_milestones((date(2026, 3, 1), True))])
-    judgement = Judgement(*strategy_capacity(_get(sound, "DEL-20", Strategy), sound))
+    judgement = Judgement(*strategy_judgements(_get(sound, "DEL-20", Strategy), {}, sound)[2])
     assert int(judgement.rating) == 4
     assert judgement.rationale == (
         "delivery chain set; resources set; Nadia Haddad leads 1 active strategy (limit 4); "
@@ -251,13 +249,13 @@ def test_capacity_counts_chain_resources_owner_load_and_overdue_milestones() -> 
     weak = _strategy(delivery_chain=None)
     late = _milestones((date(2026, 3, 1), False), (date(2026, 6, 1), True))
     inputs = _inputs([_jobs_target(), weak, *others, *late])
-    judgement = Judgement(*strategy_capacity(weak, inputs))
+    judgement = Judgement(*strategy_judgements(weak, {}, inputs)[2])
     # no chain (-1), 5 active strategies > 4 (-1), 1 of 2 overdue (-1, and half: -1 more)
     assert int(judgement.rating) == 1
     assert "Nadia Haddad leads 5 active strategies (limit 4)" in judgement.rationale
     two = _strategy(owners=[JOBS_LEAD, Person(id="557058:t2", name="Tom Reid")])
     inputs = _inputs([_jobs_target(), two])
-    assert "2 accountable owners" in Judgement(*strategy_capacity(two, inputs)).rationale
+    assert "2 accountable owners" in Judgement(*strategy_judgements(two, {}, inputs)[2]).rationale
 
 
 def test_stage_reads_the_phase_and_whether_milestones_keep_to_schedule() -> None:
@@ -265,21 +263,21 @@ def test_stage_reads_the_phase_and_whether_milestones_keep_to_schedule() -> None
         (date(2025, 6, 1), True), (date(2026, 6, 1), True), (date(2027, 6, 1), False)
     )
     inputs = _inputs([_jobs_target(), _strategy(), *on_time])
-    judgement = Judgement(*strategy_stage(_get(inputs, "DEL-20", Strategy), inputs))
+    judgement = Judgement(*strategy_judgements(_get(inputs, "DEL-20", Strategy), {}, inputs)[3])
     assert int(judgement.rating) == 4
     assert judgement.rationale == "late implementation: 2 of 3 milestones done, 2 due by today"
     behind = _milestones(
         (date(2025, 6, 1), False), (date(2026, 6, 1), False), (date(2027, 6, 1), False)
     )
     inputs = _inputs([_jobs_target(), _strategy(), *behind])
-    judgement = Judgement(*strategy_stage(_get(inputs, "DEL-20", Strategy), inputs))
+    judgement = Judgement(*strategy_judgements(_get(inputs, "DEL-20", Strategy), {}, inputs)[3])
     assert int(judgement.rating) == 1 and "(behind by 67% of the plan)" in judgement.rationale
     future = _strategy(start_date=date(2027, 1, 1))
     inputs = _inputs([_jobs_target(), future, *_milestones((date(2027, 6, 1), False))])
-    judgement = Judgement(*strategy_stage(future, inputs))
+    judgement = Judgement(*strategy_judgements(future, {}, inputs)[3])
     assert judgement.rationale.startswith("policy and planning") and int(judgement.rating) == 3
     inputs = _inputs([_jobs_target(), _strategy()])
-    judgement = Judgement(*strategy_stage(_get(inputs, "DEL-20", Strategy), inputs))
+    judgement = Judgement(*strategy_judgements(_get(inputs, "DEL-20", Strategy), {}, inputs)[3])
     assert int(judgement.rating) == 2 and "no milestones" in judgement.rationale
 
 
@@ -290,12 +288,12 @@ def test_strategy_evidence_joins_milestones_met_and_its_targets_evidence() -> No
     )
     strategy = _get(inputs, "DEL-20", Strategy)
     targets = {"DEL-4": target_own(_get(inputs, "DEL-4", Target), inputs)}
-    judgement = Judgement(*strategy_evidence(strategy, ["DEL-4"], targets, inputs))
+    judgement = Judgement(*strategy_judgements(strategy, targets, inputs)[4])
     assert int(judgement.rating) == 4
     assert judgement.rationale == (
         "1 of 1 milestones due by today met; target evidence from its driven target DEL-4: 4"
     )
-    nothing = Judgement(*strategy_evidence(strategy, [], {}, _inputs([_strategy()])))
+    nothing = Judgement(*strategy_judgements(strategy, {}, _inputs([_strategy()]))[4])
     assert int(nothing.rating) == 2 and "missing evidence" in nothing.rationale
 
 
@@ -303,9 +301,9 @@ def test_a_target_driven_by_no_strategy_has_no_capacity() -> None:
     inputs = _inputs([_jobs_target()])
     target = _get(inputs, "DEL-4", Target)
     own = (
-        target_challenge(target, inputs),
+        target_own(target, inputs)[0],
         planning(["DEL-4"], inputs),
-        target_evidence(target, inputs),
+        target_own(target, inputs)[2],
     )
     judgements = target_judgements(target, own, {}, inputs)
     by_name = {j.name: j for j in map(Judgement._make, judgements)}

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from mappings.graph import Architecture
 from mappings.model import (
+    BaseEntity,
     Direction,
     Indicator,
     Measurement,
@@ -28,7 +29,6 @@ from mappings.model import (
     Risk,
     Strategy,
     Target,
-    _Entity,
 )
 from rules.base import RuleContext
 from rules.config import RulesConfig
@@ -258,7 +258,7 @@ FINDINGS = [
     ("RD402", "off-trajectory", Severity.WARNING),
     ("RD307", "strategy-without-risks", Severity.INFO),
 ]
-Portfolio = tuple[list[_Entity], list[Measurement], list[Finding]]
+Portfolio = tuple[list[BaseEntity], list[Measurement], list[Finding]]
 
 
 def _days(draw: st.DrawFn, low: int, high: int) -> date:
@@ -268,7 +268,7 @@ def _days(draw: st.DrawFn, low: int, high: int) -> date:
 @st.composite
 def portfolios(draw: st.DrawFn) -> Portfolio:
     """A priority with 1-2 outcomes, their targets, 0-3 strategies with milestones, findings."""
-    entities: list[_Entity] = [Priority(key="P-1", owners=[PEOPLE[0]])]
+    entities: list[BaseEntity] = [Priority(key="P-1", owners=[PEOPLE[0]])]
     measurements: list[Measurement] = []
     targets: list[str] = []
     for o in range(draw(st.integers(1, 2))):
@@ -309,8 +309,8 @@ def portfolios(draw: st.DrawFn) -> Portfolio:
     return entities, measurements, findings
 
 
-def _strategy(draw: st.DrawFn, key: str, drivable: list[str]) -> list[_Entity]:
-    found: list[_Entity] = [
+def _strategy(draw: st.DrawFn, key: str, drivable: list[str]) -> list[BaseEntity]:
+    found: list[BaseEntity] = [
         Strategy(
             key=key,
             drives=draw(st.lists(st.sampled_from(drivable), max_size=3, unique=True)),

@@ -15,7 +15,7 @@ from connector.cli import main
 from connector.mapping_tools.check import check_jira
 from connector.mapping_tools.check_airtable import check_airtable
 from connector.mapping_tools.schema import airtable_schema, jira_schema
-from connector.sandbox.airtable_seed import BASE_ID
+from connector.sandbox.airtable.seed import BASE_ID
 from connector.sandbox.server import Sandbox
 from mappings.config import AirtableMapping, JiraMapping, parse_mapping_text
 from mappings.defaults import __file__ as defaults_init

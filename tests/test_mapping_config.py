@@ -142,6 +142,11 @@ team_rating = "Team likelihood"
             "site.toml: writeback.kinds[0]",
             "'milestones' is not allowed",
         ),
+        (
+            MINIMAL + "[entities.priority.relations.parnt]\nby = 'parent'\n",
+            "site.toml: entities.priority.relations.parnt",
+            "unknown key 'parnt' (did you mean 'parent'?); allowed: parent, drives",
+        ),
     ],
 )
 def test_errors_name_the_key_path_and_what_is_allowed(text: str, where: str, says: str) -> None:
@@ -149,6 +154,17 @@ def test_errors_name_the_key_path_and_what_is_allowed(text: str, where: str, say
     assert error.where == where
     assert says in error.message
     assert error.fix and where.split(": ")[1] in error.fix
+
+
+def test_several_problems_are_listed_together() -> None:
+    error = _error(MINIMAL + "[entities.risk]\ntable = 'R'\n[measurements]\nfeld = 'x'\n")
+    assert error.message.startswith("3 problems in the mapping:")
+    for line in (
+        "site.toml: entities.risk.table: unknown key 'table'",
+        "site.toml: measurements.field: missing key 'field'",
+        "site.toml: measurements.feld: unknown key 'feld' (did you mean 'field'?)",
+    ):
+        assert line in error.message
 
 
 def test_toml_syntax_errors_name_line_and_column() -> None:

@@ -16,7 +16,7 @@ from connector.mapping_tools.discover import discover_jira
 from connector.mapping_tools.discover_airtable import discover_airtable
 from connector.mapping_tools.schema import airtable_schema, jira_schema
 from connector.mapping_tools.synonyms import ATTRIBUTE_SYNONYMS, KIND_SYNONYMS, match, normal
-from connector.sandbox.airtable_seed import BASE_ID
+from connector.sandbox.airtable.seed import BASE_ID
 from connector.sandbox.server import Sandbox
 from mappings.config import AirtableMapping, JiraMapping, load_mapping, parse_mapping_text
 

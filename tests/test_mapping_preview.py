@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from connector.cli import main
 from connector.mapping_tools.preview import Sample, render
+from connector.sandbox.seeds.typical import typical_summary
 from connector.sandbox.server import Sandbox
-from connector.sandbox.typical_seed import typical_summary
 from mappings.config import load_mapping
 from mappings.jira import map_jira
 from tests.test_admin_guide import apply_edit, steps

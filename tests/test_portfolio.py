@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from connector.sandbox.portfolio import (
+from connector.sandbox.seeds.draft import interpolate, shift
+from connector.sandbox.seeds.portfolio import (
     FIELDS,
     ISSUE_TYPES,
     KINDS,
@@ -16,7 +17,6 @@ from connector.sandbox.portfolio import (
     Portfolio,
     build,
 )
-from connector.sandbox.portfolio_draft import interpolate, shift
 from mappings.model import Direction, Measurement, Target, TrajectoryPoint
 from rules.base import RuleContext
 from rules.config import RulesConfig

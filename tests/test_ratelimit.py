@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from connector.ratelimit import RateLimiter
+from connector.sources.ratelimit import RateLimiter
 
 
 class FakeClock:

@@ -10,7 +10,7 @@ import pytest
 from mappings.errors import InputError
 from reports import build_report, build_stocktake
 from reports.document import build_document
-from reports.json_out import load_schema
+from reports.json_out import SCHEMA_FILE
 from reports.model import ReportData
 from rules.base import RuleContext
 from rules.config import RulesConfig
@@ -78,7 +78,7 @@ def test_the_real_rules_and_likelihood_feed_the_report() -> None:
     quality = [(r["code"], r["key"]) for r in document.records("data_quality")]
     assert len(quality) == len(set(quality))  # a data problem and its finding: shown once
     output = json.loads(json.dumps(report_json(document)))
-    jsonschema.Draft202012Validator(load_schema()).validate(output)
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).validate(output)
     from reports.html import render_report
 
     document = build_document(data)

@@ -11,7 +11,7 @@ import pytest
 
 from reports import schema
 from reports.document import build_document
-from reports.json_out import load_schema, report_json
+from reports.json_out import SCHEMA_FILE, report_json
 from tests.fixtures_reports import XSS, demo_data
 
 
@@ -22,11 +22,13 @@ def output() -> dict[str, Any]:
 
 
 def validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(load_schema(), format_checker=jsonschema.FormatChecker())
+    return jsonschema.Draft202012Validator(
+        json.loads(SCHEMA_FILE.read_text()), format_checker=jsonschema.FormatChecker()
+    )
 
 
 def test_the_output_validates_against_the_shipped_schema(output: dict[str, Any]) -> None:
-    jsonschema.Draft202012Validator.check_schema(load_schema())
+    jsonschema.Draft202012Validator.check_schema(json.loads(SCHEMA_FILE.read_text()))
     assert [e.message for e in validator().iter_errors(output)] == []
 
 

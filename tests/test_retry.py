@@ -9,7 +9,13 @@ import pytest
 import requests
 from jira.exceptions import JIRAError
 
-from connector.retry import RetryPolicy, ToolUnavailable, is_transient, retry_after, status_of
+from connector.sources.retry import (
+    RetryPolicy,
+    ToolUnavailable,
+    is_transient,
+    retry_after,
+    status_of,
+)
 
 
 def response(status: int, headers: dict[str, str] | None = None) -> requests.Response:

@@ -13,10 +13,11 @@ import requests
 from pyairtable import Api, Table
 from pyairtable import formulas as F
 
-from connector.sandbox import airtable_list, portfolio
-from connector.sandbox.airtable_api import AirtableAPI
-from connector.sandbox.airtable_seed import BASE_ID, PLANTED_DATA_PROBLEMS, TABLES
-from connector.sandbox.airtable_store import AirtableError
+from connector.sandbox.airtable import listing as airtable_list
+from connector.sandbox.airtable.api import AirtableAPI
+from connector.sandbox.airtable.seed import BASE_ID, PLANTED_DATA_PROBLEMS, TABLES
+from connector.sandbox.airtable.store import AirtableError
+from connector.sandbox.seeds import portfolio
 from connector.sandbox.server import Sandbox, start_sandbox
 
 TOKEN = "patSandbox.airtable-tests"

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from pyairtable import formulas as F
 
-from connector.sandbox.formula import Formula, FormulaError, compile_filter, tokenize
-from connector.sandbox.formula_functions import EvalError, Value
+from connector.sandbox.airtable.formula import Formula, FormulaError, compile_filter, tokenize
+from connector.sandbox.airtable.formula_functions import EvalError, Value
 
 NOW = datetime(2026, 3, 15, 10, 30, tzinfo=UTC)
 

@@ -14,8 +14,8 @@ from jira import JIRA
 from jira.exceptions import JIRAError
 from requests import Response
 
-from connector.sandbox import portfolio
-from connector.sandbox.jira_values import number_text
+from connector.sandbox.jira.values import number_text
+from connector.sandbox.seeds import portfolio
 from connector.sandbox.server import Sandbox
 
 pytestmark = pytest.mark.e2e

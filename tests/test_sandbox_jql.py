@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from connector.sandbox.jira_bulk import seed_bulk
-from connector.sandbox.jira_meta import Scheme
-from connector.sandbox.jira_seed import ensure_user, seed_scheme
-from connector.sandbox.jql import Clause, Junction, Negation, parse
-from connector.sandbox.jql_sql import compile_jql
+from connector.sandbox.jira.bulk import seed_bulk
+from connector.sandbox.jira.jql import Clause, Junction, Negation, parse
+from connector.sandbox.jira.jql_sql import compile_jql
+from connector.sandbox.jira.meta import Scheme
+from connector.sandbox.jira.seed import ensure_user, seed_scheme
 from connector.sandbox.store import Store
 
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)

@@ -27,21 +27,21 @@ from pyairtable.formulas import EQ, OR, Field, to_formula_str
 from urllib3.exceptions import InsecureRequestWarning
 from werkzeug.serving import make_server
 
-from benchmarks.campaign import ANCHOR, FAST_RETRY, configure, sync, team_edits
-from connector.airtable_source import AirtableSource
+from connector.cli.demo import TOKEN_FILE
+from connector.cli.report import build_reports
 from connector.config import AirtableSourceConfig, JiraSourceConfig, load_config
-from connector.daemon import write_health
-from connector.demo import TOKEN_FILE
-from connector.jira_source import JiraSource, jql_string
-from connector.reporting import build_reports
-from connector.retry import CertificateRefused, RetryPolicy, ToolUnavailable
-from connector.sandbox.airtable_seed import BASE_ID
-from connector.sandbox.jql import parse
+from connector.sandbox.airtable.seed import BASE_ID
+from connector.sandbox.jira.jql import parse
 from connector.sandbox.server import Sandbox
-from connector.state import StateStore
+from connector.sources.airtable import AirtableSource
+from connector.sources.jira import JiraSource, jql_string
+from connector.sources.retry import CertificateRefused, RetryPolicy, ToolUnavailable
+from connector.sync.daemon import write_health
+from connector.sync.state import StateStore
 from mappings.config import JiraMapping, load_mapping
 from mappings.errors import ConfigError, RdsyncError
 from mappings.model import EntityKind
+from tests.campaign import FAST_RETRY, configure, sync, team_edits
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +81,7 @@ def described(error: BaseException) -> str:
 
 @pytest.fixture
 def secret_site(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
-    sandbox = make_sandbox(seed="demo", anchor=ANCHOR, token=SECRET)
+    sandbox = make_sandbox(seed="demo", token=SECRET)
     sandbox.airtable.rate_limit_per_second = None
     return sandbox
 
@@ -111,24 +111,24 @@ def test_the_token_is_in_no_log_state_file_health_file_or_error(
         sandbox.set_faults("429:0.1,500:0.05,502:0.05,drop:0.05,seed=5,retry-after=0")
         fast = {"requests_per_second": 50} if tool == "airtable" else {}
         config = configure(tmp_path / tool, sandbox, tool, retry=FAST_RETRY, source=fast)
-        write_health(config.health_path, sync(config))
+        write_health(config.health_path, sync(config, sandbox.clock))
         team_edits(sandbox, tool)
-        sync(config)
+        sync(config, sandbox.clock)
         sandbox.set_faults("503:1,retry-after=0")  # an outage beyond the retry budget
         short = {"budget_seconds": 0.3, "initial_wait_seconds": 0.05}
         down = configure(tmp_path / f"{tool}-down", sandbox, tool, retry=short, source=fast)
         with pytest.raises(ToolUnavailable) as outage:
-            sync(down)
+            sync(down, sandbox.clock)
         errors.append(outage.value)
         sandbox.set_faults(None)
         with pytest.raises(RdsyncError) as refused:  # a wrong token: 401
-            sync(wrong_token(tmp_path / f"{tool}-down"))
+            sync(wrong_token(tmp_path / f"{tool}-down"), sandbox.clock)
         errors.append(refused.value)
     bad_scope = tmp_path / "jira" / "bad.toml"  # a 400: a scope Jira refuses
     text = (tmp_path / "jira" / "rdsync.toml").read_text()
     bad_scope.write_text(text.replace('projects = ["DEL"]', "jql = 'project = DEL AND ((('"))
     with pytest.raises(ConfigError) as refused_jql:
-        sync(load_config(bad_scope))
+        sync(load_config(bad_scope), sandbox.clock)
     errors.append(refused_jql.value)
     assert "refused the token" in str(errors[1]) and "HTTP 401" in str(errors[1])
     assert "Jira refused the search" in str(errors[-1])
@@ -342,7 +342,7 @@ def test_reports_escape_ticket_text_neutralise_formulas_and_never_hold_the_token
     for ref, text in zip(("P1", "P2", "P3", "P4"), (SCRIPT, *FORMULAS), strict=True):
         url = f"{secret_site.url}/rest/api/3/issue/{keys[ref]}"
         session.put(url, json={"fields": {"summary": text}}, timeout=10).raise_for_status()
-    sync(config)
+    sync(config, secret_site.clock)
     store = StateStore(config.state_path)
     try:
         paths = build_reports(config, store, tmp_path / "reports")

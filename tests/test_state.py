@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.state import MIGRATIONS, StateStore, StoredRecord
+from connector.sync.state import MIGRATIONS, StateStore, StoredRecord
 from mappings.model import Measurement
 from rules.model import Assessment, Judgement, Rating
 
@@ -93,7 +93,7 @@ def test_a_second_process_cannot_take_the_lock(tmp_path: Path) -> None:
     store = StateStore(path)
     store.lock()
     script = (
-        "import sys; from connector.state import StateStore, StateLocked\n"
+        "import sys; from connector.sync.state import StateStore, StateLocked\n"
         f"s = StateStore({str(path)!r})\n"
         "try:\n    s.lock()\nexcept StateLocked as e:\n    print(e); sys.exit(3)\n"
     )

@@ -9,44 +9,24 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from connector.clock import Clock
 from connector.config import Config, load_config
-from connector.demo import TOKEN_FILE, demo_config
-from connector.sandbox.airtable_seed import BASE_ID
 from connector.sandbox.server import Sandbox
-from connector.state import StateStore
-from connector.sync import SETTLE_AFTER, SyncRun
+from connector.sync.state import StateStore
+from tests.campaign import configure, settle, sync
 from tests.conftest import jira_client
 
 pytestmark = pytest.mark.e2e
 
-ANCHOR = date(2026, 11, 22)
 WRITEBACK = ("Delivery likelihood", "Likelihood rationale", "Rubric gaps")
 ASSESSED = "issuetype in (Priority, Outcome, Target, Strategy)"
 EDIT = "/rest/api/3/issue/{issueIdOrKey}"
 COMMENT = "/rest/api/3/issue/{issueIdOrKey}/comment"
-
-
-def configure(folder: Path, sandbox: Sandbox, tool: str = "jira") -> Config:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / TOKEN_FILE).write_text(sandbox.token + "\n")
-    path = folder / "rdsync.toml"
-    path.write_text(demo_config(sandbox.url, sandbox.email, tool, BASE_ID))  # type: ignore[arg-type]
-    return load_config(path)
-
-
-def sync(config: Config, settle_after: timedelta = SETTLE_AFTER, **kwargs: Any) -> Any:
-    store = StateStore(config.state_path)
-    try:
-        run = SyncRun(config, store, today=ANCHOR, echo=lambda _: None, settle_after=settle_after)
-        return run.execute(**kwargs)
-    finally:
-        store.close()
 
 
 def tool_state(sandbox: Sandbox) -> dict[str, tuple[Any, ...]]:
@@ -73,11 +53,11 @@ def _text(adf: Any) -> str:
 
 @pytest.fixture
 def demo(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
-    return make_sandbox(seed="demo", anchor=ANCHOR)
+    return make_sandbox(seed="demo")
 
 
 def test_first_sync_rates_every_assessed_ticket_in_the_tool(demo: Sandbox, tmp_path: Path) -> None:
-    outcome = sync(configure(tmp_path, demo), full=True)
+    outcome = sync(configure(tmp_path, demo), demo.clock, full=True)
     state = tool_state(demo)
     assert len(state) >= 40
     keys_with_findings = {f.key for f in outcome.findings}
@@ -91,9 +71,9 @@ def test_first_sync_rates_every_assessed_ticket_in_the_tool(demo: Sandbox, tmp_p
 
 def test_second_sync_with_nothing_changed_writes_nothing(demo: Sandbox, tmp_path: Path) -> None:
     config = configure(tmp_path, demo)
-    sync(config)
+    sync(config, demo.clock)
     demo.reset_stats()
-    second = sync(config)
+    second = sync(config, demo.clock)
     assert demo.count("PUT", EDIT) == 0
     assert demo.count("POST", COMMENT) == 0
     assert second.counts["written"] == 0 and second.patches == []
@@ -116,29 +96,30 @@ def feeds(arch: Any, key: str) -> set[str]:
 
 def test_one_edit_rewrites_only_that_ticket_and_its_rollups(demo: Sandbox, tmp_path: Path) -> None:
     config = configure(tmp_path, demo)
-    first = sync(config)
-    assert sync(config).patches == []  # absorbs the updates our own writes made
+    first = sync(config, demo.clock)
+    assert sync(config, demo.clock).patches == []  # absorbs the updates our own writes made
     keys = demo.demo()["keys"]
     indicator, target = keys["P1-O1-I1"], keys["P1-O1-I1-T1"]
     jira = jira_client(demo)
     jira.issue(indicator).update(fields={demo.field_id("Current value"): 97.0}, notify=False)
     demo.reset_stats()
-    third = sync(config)
+    third = sync(config, demo.clock)
     assert third.counts["read"] == 1  # only the edited indicator
     written = {p.key for p in third.patches}
     assert target in written
     assert written <= feeds(first.arch, target)
     assert demo.count("PUT", EDIT) == len(written)
-    assert sync(config).patches == []
+    assert sync(config, demo.clock).patches == []
 
 
 def test_kill_during_apply_converges_without_duplicate_comments(
     make_sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     def prepared(folder: Path) -> tuple[Sandbox, Config]:
-        sandbox = make_sandbox(seed="demo", anchor=ANCHOR)
+        # The machine's clock: the `rdsync sync` process killed below reads that one.
+        sandbox = make_sandbox(seed="demo", clock=Clock())
         config = configure(folder, sandbox)
-        sync(config)
+        sync(config, sandbox.clock)
         jira = jira_client(sandbox)
         for ref, value in (("P1-O1-I1", 60.0), ("P10-O1-I1", 1.0), ("P3-O1-I1", 99.0)):
             jira.issue(sandbox.demo()["keys"][ref]).update(
@@ -147,7 +128,7 @@ def test_kill_during_apply_converges_without_duplicate_comments(
         return sandbox, config
 
     reference, reference_config = prepared(tmp_path / "reference")
-    sync(reference_config)
+    sync(reference_config, reference.clock)
     expected = tool_state(reference)
 
     crashed, config = prepared(tmp_path / "crashed")
@@ -165,20 +146,18 @@ def test_kill_during_apply_converges_without_duplicate_comments(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while crashed.count("PUT", EDIT) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert crashed.wait_for(lambda: crashed.count("PUT", EDIT) >= 2, timeout=60)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     crashed.set_faults(None)
-    # A comment the killed run had in flight is settled at once here (normally a minute on).
-    sync(config, settle_after=timedelta(0))
+    settle(crashed)  # what the killed run left in flight has landed; a minute on, on its clock
+    sync(config, crashed.clock)
     assert tool_state(crashed) == expected
     store = StateStore(config.state_path)
     assert store.integrity() == "ok"
     assert [r.status for r in store.runs()][1] == "running"  # the killed run, never finished
     store.close()
-    assert sync(config).patches == []
+    assert sync(config, crashed.clock).patches == []
 
 
 def test_a_second_daemon_refuses_to_start(demo: Sandbox, tmp_path: Path) -> None:
@@ -192,7 +171,7 @@ def test_a_second_daemon_refuses_to_start(demo: Sandbox, tmp_path: Path) -> None
     )
     deadline = time.monotonic() + 60
     while not config.health_path.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+        time.sleep(0.1)  # waits for the daemon process to start and finish its first sync
     assert config.health_path.exists(), "the first daemon never completed a sync"
     second = subprocess.run(
         [sys.executable, "-m", "connector.cli", "run", "--config", path],

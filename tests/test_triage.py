@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from mappings.graph import Architecture
-from mappings.model import Indicator, Milestone, Outcome, Priority, Strategy, Target, _Entity
+from mappings.model import BaseEntity, Indicator, Milestone, Outcome, Priority, Strategy, Target
 from rules.base import RuleContext
 from rules.judgements import judge
 from rules.likelihood import assess
@@ -34,7 +34,7 @@ def _assessment(
 def _portfolio(priorities: int = 1, targets_per_outcome: int = 1) -> Architecture:
     """Priorities P-n → O-n → I-n → targets T-n-m, one strategy S-n driving them, one overdue
     milestone on it."""
-    entities: list[_Entity] = []
+    entities: list[BaseEntity] = []
     for n in range(priorities):
         targets = [f"T-{n}-{m}" for m in range(targets_per_outcome + n)]
         entities += [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connector.writeback import (
+from connector.sync.plan import (
     CurrentValues,
     DesiredValues,
     Role,

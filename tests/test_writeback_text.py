@@ -14,7 +14,6 @@ from rules.writeback_text import (
     JIRA_LIMIT,
     fit,
     gaps_text,
-    likelihood_option,
     rationale_text,
     shorten,
 )
@@ -63,9 +62,9 @@ RISKS = _finding(
 )
 
 
-def test_likelihood_option_is_the_select_option() -> None:
-    assert likelihood_option(_assessment()) == "2 - Amber/Red"
-    assert likelihood_option(_assessment(likelihood=Rating.GREEN)) == "4 - Green"
+def test_the_likelihood_field_takes_the_select_option() -> None:
+    assert _assessment().likelihood.option == "2 - Amber/Red"
+    assert _assessment(likelihood=Rating.GREEN).likelihood.option == "4 - Green"
 
 
 def test_rationale_has_a_line_per_judgement_then_caps_level_and_team_rating() -> None:

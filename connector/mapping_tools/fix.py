@@ -10,11 +10,11 @@ from typing import Any
 import requests
 from jira.exceptions import JIRAError
 
-from connector.airtable_source import AirtableSource
-from connector.jira_source import JiraSource
 from connector.mapping_tools.fitness import WRITEBACK_TYPES
 from connector.mapping_tools.problems import Creation
-from connector.retry import status_of
+from connector.sources.airtable import AirtableSource
+from connector.sources.jira import JiraSource
+from connector.sources.retry import status_of
 
 CUSTOM = "com.atlassian.jira.plugin.system.customfieldtypes:"
 SEARCHERS = {

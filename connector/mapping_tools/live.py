@@ -9,11 +9,11 @@ from typing import Any
 
 from jira.exceptions import JIRAError
 
-from connector.airtable_source import AirtableSource
 from connector.config import AirtableSourceConfig, Config, JiraSourceConfig, load_config
-from connector.jira_source import JiraSource
 from connector.mapping_tools.schema import AirtableSchema, JiraSchema, airtable_schema, jira_schema
-from connector.retry import RetryPolicy, status_of
+from connector.sources.airtable import AirtableSource
+from connector.sources.jira import JiraSource
+from connector.sources.retry import RetryPolicy, status_of
 from mappings.config import AirtableMapping, JiraMapping, MappingConfig, load_mapping
 from mappings.errors import ConfigError
 

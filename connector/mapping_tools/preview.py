@@ -12,13 +12,13 @@ from typing import Any
 
 from jira.exceptions import JIRAError
 
-from connector.airtable_source import AirtableSource
-from connector.jira_source import JiraSource
 from connector.mapping_tools.live import Site
+from connector.sources.airtable import AirtableSource
+from connector.sources.jira import JiraSource
 from mappings.airtable import map_airtable
 from mappings.config import AirtableMapping, JiraMapping, MappingConfig
 from mappings.jira import map_jira
-from mappings.model import Person, TrajectoryPoint, _Entity
+from mappings.model import BaseEntity, Person, TrajectoryPoint
 from mappings.records import MappedRecords
 
 STRUCTURE = {"key", "kind", "source", "url", "name", "parent_key", "drives"}
@@ -144,8 +144,8 @@ def shown(value: Any) -> str:
     return text if len(text) <= 90 else text[:87] + "..."
 
 
-def _entity_lines(entity: _Entity, mapped_attributes: list[str]) -> Iterator[str]:
-    kind = str(entity.kind)  # type: ignore[attr-defined]
+def _entity_lines(entity: BaseEntity, mapped_attributes: list[str]) -> Iterator[str]:
+    kind = str(entity.kind)
     yield f"  → {kind} {entity.key}: {entity.name!r}"
     values = entity.model_dump(exclude=STRUCTURE, exclude_defaults=True)
     for name in values:
@@ -163,7 +163,7 @@ def _entity_lines(entity: _Entity, mapped_attributes: list[str]) -> Iterator[str
 def render(sample: Sample, mapping: MappingConfig) -> list[str]:
     """The preview: one block per record read, then a summary line."""
     mapped = sample.mapped
-    by_record: dict[str, list[_Entity]] = defaultdict(list)
+    by_record: dict[str, list[BaseEntity]] = defaultdict(list)
     for entity in mapped.entities:
         by_record[entity.key.partition("#")[0]].append(entity)
     problems = defaultdict(list)
@@ -178,7 +178,7 @@ def render(sample: Sample, mapping: MappingConfig) -> list[str]:
         if key in skipped:
             lines.append(f"  skipped: {skipped[key]}")
         for entity in sorted(entities, key=lambda e: "#" in e.key):
-            kind = entity.kind  # type: ignore[attr-defined]
+            kind = entity.kind
             attributes = list(mapping.attributes_for(kind))
             lines.extend(_entity_lines(entity, attributes))
             if series.get(entity.key):
@@ -187,7 +187,7 @@ def render(sample: Sample, mapping: MappingConfig) -> list[str]:
             lines.append(f"  ! {problem.code} {problem.message}")
     lines.extend(f"refused: {refusal}" for refusal in sample.refused)
     lines.extend(f"note: {note}" for note in mapped.notes)
-    kinds = Counter(str(e.kind) for e in mapped.entities)  # type: ignore[attr-defined]
+    kinds = Counter(str(e.kind) for e in mapped.entities)
     counted = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) or "no entities"
     unread = sum(1 for p in mapped.problems if p.code == "RD901")
     lines.append(

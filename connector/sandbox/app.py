@@ -24,10 +24,10 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from connector.sandbox.airtable_api import AirtableAPI
+from connector.sandbox.airtable.api import AirtableAPI
 from connector.sandbox.faults import Fault, FaultInjector, FaultSpec
-from connector.sandbox.jira_api import NOT_AUTHENTICATED, JiraAPI
-from connector.sandbox.jira_context import json_response
+from connector.sandbox.jira.api import NOT_AUTHENTICATED, JiraAPI
+from connector.sandbox.jira.context import json_response
 from connector.sandbox.stats import Stats
 
 ROUTE_VARIABLE = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
@@ -94,6 +94,13 @@ class SandboxApp:
         return self._api(request)(environ, start_response)
 
     def _api(self, request: Request) -> Response:
+        self.stats.begin()
+        try:
+            return self._answer(request)
+        finally:
+            self.stats.end()
+
+    def _answer(self, request: Request) -> Response:
         started = time.perf_counter()
         route = self._match(request)
         fault = self.faults.decide(route.endpoint)

@@ -22,16 +22,16 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from connector.sandbox.airtable_api import AirtableAPI
+from connector.sandbox.airtable.api import AirtableAPI
 from connector.sandbox.app import SandboxApp
 from connector.sandbox.faults import FaultInjector, FaultSpec
-from connector.sandbox.jira_api import JiraAPI
-from connector.sandbox.jira_bulk import seed_bulk
-from connector.sandbox.jira_demo import demo_summary, seed_demo
-from connector.sandbox.jira_seed import ensure_user, seed_scheme
+from connector.sandbox.jira.api import JiraAPI
+from connector.sandbox.jira.bulk import seed_bulk
+from connector.sandbox.jira.demo import demo_summary, seed_demo
+from connector.sandbox.jira.seed import ensure_user, seed_scheme
+from connector.sandbox.seeds.typical import seed_typical
 from connector.sandbox.stats import Stats, count
 from connector.sandbox.store import Store
-from connector.sandbox.typical_seed import seed_typical
 
 SEEDS = ("demo", "empty", "typical-jira")
 MODES = ("cloud", "server")
@@ -155,6 +155,17 @@ class Sandbox:
     def stats(self) -> dict[str, Any]:
         """What `GET /_sandbox/stats` returns: counts by method, path template, status; the log."""
         return self._stats.snapshot()
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Return once no request is being answered: what a killed client left in flight
+        has landed or been dropped. Raises TimeoutError after `timeout` seconds."""
+        if not self._stats.wait_for(lambda: self._stats.in_flight == 0, timeout):
+            raise TimeoutError(f"the sandbox still answers a request after {timeout:g} s")
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float = 60.0) -> bool:
+        """Block until `condition()` (e.g. `lambda: sandbox.count("PUT", EDIT) >= 2`) holds,
+        re-checked as requests arrive and end; False if it does not within `timeout` s."""
+        return self._stats.wait_for(condition, timeout)
 
     def reset_stats(self) -> None:
         self._stats.reset()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Any
 
 LOG_SIZE = 2000
@@ -17,7 +18,9 @@ class Stats:
     """
 
     def __init__(self, log_size: int = LOG_SIZE) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)  # a request began, was counted or ended
+        self._in_flight = 0  # requests being answered now
         self._counts: Counter[tuple[str, str, int]] = Counter()
         self._log: deque[dict[str, Any]] = deque(maxlen=log_size)
         self._since = time.time()
@@ -46,6 +49,27 @@ class Stats:
         with self._lock:
             self._counts[(method, path, status)] += 1
             self._log.append(entry)
+            self._changed.notify_all()
+
+    def begin(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+
+    def end(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._changed.notify_all()
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._in_flight
+
+    def wait_for(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Block until `condition()` holds, re-checked whenever a request begins, is counted
+        or ends; False if it still does not after `timeout` seconds."""
+        with self._lock:
+            return self._changed.wait_for(condition, timeout)
 
     def snapshot(self) -> dict[str, Any]:
         """{"total", "since", "counts": [{"method", "path", "status", "count"}], "log": [...]}."""
@@ -53,8 +77,10 @@ class Stats:
             counts = sorted(self._counts.items())
             log = list(self._log)
             since = self._since
+            in_flight = self._in_flight
         return {
             "total": sum(n for _key, n in counts),
+            "in_flight": in_flight,
             "since": round(since, 3),
             "counts": [
                 {"method": m, "path": p, "status": s, "count": n} for (m, p, s), n in counts

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from mappings.graph import Architecture
-from mappings.model import EntityKind, Indicator, Outcome, Priority, Target, _Entity
+from mappings.model import BaseEntity, EntityKind, Indicator, Outcome, Priority, Target
 from rules.base import RuleContext
 from rules.engine import EntityRule, MissingChildRule, natural_key
 from rules.model import Finding, Severity
@@ -101,7 +101,7 @@ class TargetWithoutIndicator(EntityRule):
     manual = "Rule 2 — Define success clearly"
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         assert isinstance(entity, Target)
         if arch.indicator_of(entity) is None:
@@ -171,7 +171,7 @@ class TargetWithoutStrategy(EntityRule):
     manual = REVIEW
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         if arch.strategies_for(entity.key):
             return
@@ -216,7 +216,7 @@ class StrategyDrivesNothing(EntityRule):
     manual = "Rule 4 — Set strategy and policy (and avoid initiatives)"
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         if not arch.drives(entity.key):
             yield self.finding(
@@ -227,7 +227,7 @@ class StrategyDrivesNothing(EntityRule):
             )
 
 
-def _owner_names(entity: _Entity) -> list[str]:
+def _owner_names(entity: BaseEntity) -> list[str]:
     return [person.label for person in {p.id: p for p in entity.owners}.values()]
 
 
@@ -258,7 +258,7 @@ class OwnerMissing(EntityRule):
     manual = RULE_1
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         if not entity.owners:
             yield self.finding(
@@ -296,7 +296,7 @@ class OwnerMultiple(EntityRule):
     manual = RULE_1
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         names = _owner_names(entity)
         if len(names) > 1:
@@ -346,7 +346,7 @@ class TooManyPriorities(EntityRule):
             keys.sort(key=natural_key)
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterable[Finding]:
         keys = self.by_department[entity.department]
         few = ctx.thresholds.max_priorities

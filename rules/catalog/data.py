@@ -30,7 +30,7 @@ class _ProblemRule(Rule):
                 name=self.name,
                 severity=self.severity,
                 key=problem.key,
-                kind=None if entity is None else str(entity.kind),  # type: ignore[attr-defined]
+                kind=None if entity is None else str(entity.kind),
                 message=problem.message,
                 fix=problem.fix,
                 field=problem.field,

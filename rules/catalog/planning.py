@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mappings.graph import Architecture
-from mappings.model import EntityKind, Milestone, Risk, Strategy, Target, _Entity
+from mappings.model import BaseEntity, EntityKind, Milestone, Risk, Strategy, Target
 from rules.base import RuleContext
 from rules.engine import EntityRule, MissingChildRule, MissingValueRule
 from rules.model import Finding, Severity
@@ -46,7 +46,7 @@ class StrategyUnbounded(EntityRule):
     manual = "Rule 4 — Set strategy and policy: the three characteristics of a strategy"
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         assert isinstance(entity, Strategy)
         missing = [
@@ -290,7 +290,7 @@ class TargetWithoutTrajectory(EntityRule):
     manual = "Rule 5 — Exercises and tools: estimates of impact"
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         assert isinstance(entity, Target)
         if not entity.trajectory:

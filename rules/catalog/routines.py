@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from mappings.graph import Architecture
-from mappings.model import EntityKind, Milestone, Strategy, Target, _Entity
+from mappings.model import BaseEntity, EntityKind, Milestone, Strategy, Target
 from rules.base import RuleContext
 from rules.engine import EntityRule, natural_key
 from rules.model import Finding, Severity
@@ -45,7 +45,7 @@ class MilestoneOverdue(EntityRule):
     manual = "Rule 7 — Use routines to drive progress (and report it)"
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         assert isinstance(entity, Milestone)
         if entity.due is not None and entity.due < ctx.today:
@@ -89,7 +89,7 @@ class OffTrajectory(EntityRule):
     options = ("off_trajectory_tolerance",)
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         assert isinstance(entity, Target)
         indicator = arch.indicator_of(entity)
@@ -153,7 +153,7 @@ class OwnerOverloaded(EntityRule):
             keys.sort(key=natural_key)
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         most = ctx.thresholds.max_active_strategies_per_owner
         for person in {p.id: p for p in entity.owners}.values():

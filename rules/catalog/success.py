@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mappings.graph import Architecture
-from mappings.model import Direction, EntityKind, Measurement, Target, _Entity
+from mappings.model import BaseEntity, Direction, EntityKind, Measurement, Target
 from rules.base import RuleContext
 from rules.engine import EntityRule, MissingValueRule
 from rules.model import Finding, Severity
@@ -114,7 +114,7 @@ class TargetWithoutBaseline(EntityRule):
     manual = "Rule 2 — Define success clearly: tools and exercises (baseline data)"
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         assert isinstance(entity, Target)
         missing = [
@@ -163,7 +163,7 @@ class IndicatorNotMeasurable(EntityRule):
     manual = THREE_MS
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         missing = []
         if not (getattr(entity, "data_source", None) or "").strip():
@@ -209,7 +209,7 @@ class IndicatorStale(EntityRule):
     options = ("freshness_days",)
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         latest = latest_on(arch.series(entity.key), ctx.today)
         if latest is None:
@@ -261,7 +261,7 @@ class TargetImplausible(EntityRule):
     options = ("implausible_ratio", "history_years")
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         assert isinstance(entity, Target)
         if entity.target_date is None or entity.target_date <= ctx.today:
@@ -334,7 +334,7 @@ class TargetMissed(EntityRule):
     manual = "Rule 2 — Define success clearly; Rule 8 — don't give the benefit of the doubt"
 
     def check_entity(
-        self, entity: _Entity, arch: Architecture, ctx: RuleContext
+        self, entity: BaseEntity, arch: Architecture, ctx: RuleContext
     ) -> Iterator[Finding]:
         assert isinstance(entity, Target)
         if entity.target_date is None or entity.target_value is None:

@@ -1,0 +1,61 @@
+"""The `rdsync` command: a click group whose subcommands load only when they are run."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from mappings.errors import RdsyncError
+
+# name -> "module:attribute"; modules keep heavy imports inside their functions so that
+# `rdsync --help` stays fast.
+COMMANDS: dict[str, str] = {
+    "check": "connector.cli.check:check",
+    "rules": "connector.cli.rules:rules",
+    "sandbox": "connector.sandbox.cli:sandbox",
+    "sync": "connector.cli.sync:sync",
+    "run": "connector.cli.sync:run",
+    "demo": "connector.cli.demo:demo",
+    "report": "connector.cli.report:report",
+    "stocktake": "connector.cli.report:stocktake",
+    "mapping": "connector.cli.mapping:mapping",
+}
+
+
+class LazyGroup(click.Group):
+    """Resolves subcommands from COMMANDS on first use (click's documented lazy-loading pattern)."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module_name, attribute = self.lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RdsyncError as error:
+            click.echo(f"rdsync: {error}", err=True)
+            sys.exit(error.exit_code)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rdsync")
+def main() -> None:
+    """rdsync: Results and Delivery for teams that live in Jira and Airtable.
+
+    Reads tickets and records through field mappings, checks the manual's rules, judges the
+    likelihood of delivery and writes it back, and reports to the CRDO.
+    """

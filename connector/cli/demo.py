@@ -1,0 +1,143 @@
+"""`rdsync demo`: the sandbox with the demo seed, a config for it, one full sync, the report."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Literal
+
+import click
+
+Tool = Literal["jira", "airtable"]
+TOKEN_FILE = "sandbox.token"
+
+
+def demo_config(url: str, email: str, tool: Tool, base_id: str) -> str:
+    """The config `rdsync demo` writes: a real config file, pointing at the sandbox."""
+    if tool == "jira":
+        source = f"""[sources.jira]
+type = "jira"
+url = "{url}"
+email = "{email}"
+token_file = "{TOKEN_FILE}"
+projects = ["DEL"]
+mapping = "jira"
+"""
+    else:
+        source = f"""[sources.airtable]
+type = "airtable"
+base = "{base_id}"
+endpoint_url = "{url}"
+token_file = "{TOKEN_FILE}"
+mapping = "airtable"
+"""
+    return f"""# Written by `rdsync demo` for the sandbox at {url}.
+# config.example.toml describes every key.
+{source}
+[state]
+path = "state.sqlite"
+
+[reports]
+out = "reports"
+formats = ["html", "pdf", "xlsx", "json"]
+"""
+
+
+@click.command()
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("rdsync-demo"),
+    show_default=True,
+    help="Where the config, the state store and the reports go (emptied first).",
+)
+@click.option(
+    "--tool",
+    type=click.Choice(["jira", "airtable"]),
+    default="jira",
+    show_default=True,
+    help="Which of the sandbox's two APIs the demo syncs.",
+)
+@click.option("--no-report", is_flag=True, help="Skip the CRDO report (faster).")
+def demo(workdir: Path, tool: Tool, no_report: bool) -> None:
+    """Try rdsync on a local sandbox site, no account or token needed.
+
+    Starts the sandbox (Jira Cloud and Airtable APIs) with a demo department on a free loopback
+    port, writes a config for it, runs one full sync with write-back, prints the summary and a
+    few rated tickets, and builds the CRDO report.
+
+    \b
+    Example:
+      rdsync demo --workdir /tmp/rdsync-demo
+    """
+    from connector.cli.sync import setup_logging
+    from connector.clock import SYSTEM
+    from connector.config import load_config
+    from connector.sandbox.airtable.seed import BASE_ID
+    from connector.sandbox.server import start_sandbox
+    from connector.sync.run import SyncRun
+    from connector.sync.state import StateStore
+
+    started = time.monotonic()
+    setup_logging(False)
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    clock = SYSTEM  # the site, the state store and the run read one clock
+    with start_sandbox(seed="demo", state=workdir / "sandbox.sqlite", clock=clock) as sandbox:
+        click.echo(f"sandbox: {sandbox.url} (Jira under /rest, Airtable under /v0)")
+        (workdir / TOKEN_FILE).write_text(sandbox.token + "\n", encoding="utf-8")
+        config_path = workdir / "rdsync.toml"
+        config_path.write_text(
+            demo_config(sandbox.url, sandbox.email, tool, BASE_ID), encoding="utf-8"
+        )
+        config = load_config(config_path)
+        store = StateStore(config.state_path, clock)
+        try:
+            outcome = SyncRun(config, store, clock=clock, echo=lambda _: None).execute(full=True)
+            click.echo(outcome.summary())
+            _show_ratings(outcome)
+            if not no_report:
+                from connector.cli.report import build_reports
+
+                paths = build_reports(config, store, config.resolve(config.reports.out))
+                for fmt, path in sorted(paths.items()):
+                    click.echo(f"report ({fmt}): {path}")
+        finally:
+            store.close()
+    click.echo(f"config: {config_path}")
+    click.echo(f"state store: {config.state_path}")
+    click.echo(f"done in {time.monotonic() - started:.1f} s")
+
+
+def _show_ratings(outcome: object) -> None:
+    """The priorities as rated, then the reddest targets with the evidence quoted."""
+    from connector.sync.run import Outcome
+    from rules.model import JUDGEMENTS
+
+    assert isinstance(outcome, Outcome)
+    arch, rated = outcome.arch, outcome.assessments
+    click.echo("\nPriorities, as now written on their tickets:")
+    for key in sorted((k for k, a in rated.items() if a.kind == "priority"), key=_order):
+        entity = arch.get(key)
+        click.echo(f"  {key:<8} {rated[key].likelihood.option:<16} {entity.name if entity else ''}")
+    targets = sorted(
+        (a for a in rated.values() if a.kind == "target"),
+        key=lambda a: (a.likelihood, _order(a.key)),
+    )
+    click.echo("\nThe reddest targets, with their evidence of progress:")
+    for assessment in targets[:3]:
+        entity = arch.get(assessment.key)
+        evidence = next(j for j in assessment.judgements if j.name == JUDGEMENTS[4])
+        name = entity.name if entity else ""
+        click.echo(f"  {assessment.key:<8} {assessment.likelihood.option:<16} {name}")
+        click.echo(f"  {'':<8} {evidence.rationale}")
+        if assessment.problem_reason:
+            click.echo(f"  {'':<8} {assessment.problem_reason}")
+    click.echo("")
+
+
+def _order(key: str) -> tuple[str, int]:
+    prefix, _, number = key.rpartition("-")
+    return (prefix, int(number)) if number.isdigit() else (key, 0)

@@ -1,0 +1,201 @@
+"""`rdsync report` and `rdsync stocktake`: reports built from the state store, never the tools."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from connector.cli.sync import CONFIG, setup_logging
+from mappings.errors import RdsyncError
+
+if TYPE_CHECKING:  # heavy (pydantic, sqlite3): imported inside the commands that need them
+    from connector.config import Config
+    from connector.sync.state import StateStore
+
+
+def _stamp(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    at = datetime.fromisoformat(text)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def report_data(config: Config, store: StateStore, department: str | None = None) -> object:
+    """The report model of the newest run, with the ratings of the previous report beside it."""
+    from mappings.graph import Architecture
+    from reports.model import ReportData
+
+    found = store.outputs()
+    if found is None:
+        raise RdsyncError(
+            "the state store holds no completed sync yet",
+            where=str(store.path),
+            fix="Run `rdsync sync --config FILE` first (or `rdsync demo`).",
+        )
+    run_id, outputs = found
+    arch = Architecture(outputs.entities, store.measurements(), outputs.problems)
+    last = store.last_report("report")
+    # Compare with the previous report when it was made from an earlier run; else with the
+    # run before this one (and then there is no previous report date to quote).
+    from_report = last is not None and last[0] != run_id
+    previous_run = last[0] if last is not None and from_report else None
+    if previous_run is None:
+        earlier = [r for r in store.assessment_runs() if r < run_id]
+        previous_run = earlier[0] if earlier else None
+    previous = (
+        {k: a.likelihood for k, a in store.assessments(previous_run).items()}
+        if previous_run is not None
+        else {}
+    )
+    info = store.run_info(run_id)
+    read_at = _stamp(info.ended_at or info.started_at) if info else None
+    return ReportData(
+        department=department or config.reports.department,
+        generated_at=datetime.now(UTC),
+        data_as_of=dict.fromkeys(config.sources, read_at) if read_at else {},
+        architecture=arch,
+        findings=outputs.findings,
+        assessments=store.assessments(run_id),
+        previous=previous,
+        previous_generated_at=_stamp(last[1]) if last is not None and from_report else None,
+        rubric=outputs.rubric,
+        thresholds=config.rules.thresholds,
+    )
+
+
+def build_reports(
+    config: Config,
+    store: StateStore,
+    out: Path,
+    formats: Sequence[str] | None = None,
+    department: str | None = None,
+) -> dict[str, Path]:
+    """The CRDO report in every format asked for; recorded so the next one shows the change."""
+    from reports import build_report
+    from reports.model import ReportData
+
+    data = report_data(config, store, department)
+    assert isinstance(data, ReportData)
+    paths = build_report(data, out, list(formats or config.reports.formats))
+    found = store.outputs()
+    assert found is not None
+    store.record_report(found[0], "report", data.department or "", out)
+    return paths
+
+
+def build_stocktakes(
+    config: Config, store: StateStore, priority_keys: Sequence[str], out: Path
+) -> dict[str, dict[str, Path]]:
+    from reports import build_stocktake
+    from reports.model import ReportData
+
+    data = report_data(config, store)
+    assert isinstance(data, ReportData)
+    made: dict[str, dict[str, Path]] = {}
+    for key in priority_keys:
+        if key not in data.architecture:
+            raise RdsyncError(
+                f"no priority {key} in the last sync",
+                where="--priority",
+                fix="Give the key of a priority ticket or record (the report lists them).",
+            )
+        made[key] = build_stocktake(data, key, out)
+        found = store.outputs()
+        assert found is not None
+        store.record_report(found[0], "stocktake", key, out)
+    return made
+
+
+def scheduled_report(config: Config, store: StateStore) -> None:
+    build_reports(config, store, config.resolve(config.reports.out))
+
+
+def scheduled_stocktakes(config: Config, store: StateStore, on: date) -> None:
+    """The stock take packs due today: each priority every N weeks, staggered (Rule 7)."""
+    from connector.sync.daemon import stocktake_due
+    from mappings.model import Priority
+
+    found = store.outputs()
+    if found is None:
+        return
+    keys = sorted(e.key for e in found[1].entities if isinstance(e, Priority))
+    weeks = config.schedule.stocktake_weeks
+    due = [k for i, k in enumerate(keys) if stocktake_due(i, len(keys), weeks, on)]
+    if due:
+        build_stocktakes(config, store, due, config.resolve(config.reports.out) / "stocktakes")
+
+
+@click.command()
+@CONFIG
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the report files (default: [reports] out).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default=None,
+    help="Comma list of html, pdf, xlsx, json (default: [reports] formats).",
+)
+@click.option("--department", default=None, help="Only this department's priorities.")
+def report(
+    config_path: Path, out: Path | None, formats: str | None, department: str | None
+) -> None:
+    """Build the CRDO compliance report from the state store of the last sync.
+
+    \b
+    Example:
+      rdsync report --config rdsync.toml --out reports --format html,pdf
+    """
+    from connector.config import REPORT_FORMATS, load_config
+    from connector.sync.state import StateStore
+
+    setup_logging(False)
+    config = load_config(config_path)
+    chosen = [f.strip() for f in formats.split(",")] if formats else None
+    for fmt in chosen or ():
+        if fmt not in REPORT_FORMATS:
+            raise RdsyncError(
+                f"unknown format {fmt!r}",
+                where="--format",
+                fix=f"Use a comma list of {', '.join(REPORT_FORMATS)}.",
+            )
+    store = StateStore(config.state_path)
+    try:
+        target = out or config.resolve(config.reports.out)
+        for fmt, path in sorted(build_reports(config, store, target, chosen, department).items()):
+            click.echo(f"{fmt}: {path}")
+    finally:
+        store.close()
+
+
+@click.command()
+@CONFIG
+@click.option("--priority", "priorities", multiple=True, required=True, help="A priority's key.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+def stocktake(config_path: Path, priorities: tuple[str, ...], out: Path | None) -> None:
+    """Build the stock take pack of a priority: shared view, deep dives, next steps.
+
+    \b
+    Example:
+      rdsync stocktake --config rdsync.toml --priority DEL-1
+    """
+    from connector.config import load_config
+    from connector.sync.state import StateStore
+
+    setup_logging(False)
+    config = load_config(config_path)
+    store = StateStore(config.state_path)
+    try:
+        target = out or config.resolve(config.reports.out) / "stocktakes"
+        for key, paths in build_stocktakes(config, store, priorities, target).items():
+            for fmt, path in sorted(paths.items()):
+                click.echo(f"{key} {fmt}: {path}")
+    finally:
+        store.close()

@@ -1,0 +1,106 @@
+"""`rdsync sync` and `rdsync run`: one sync run, and the daemon that runs them on a schedule."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+CONFIG = click.option(
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The rdsync config file (see config.example.toml).",
+)
+VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Log every phase at debug level.")
+
+
+def setup_logging(verbose: bool) -> None:
+    """Plain structured lines on stderr: time, level, logger, key=value fields."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+        stream=sys.stderr,
+        force=True,
+    )
+    # The jira client sets its logger to INFO on construction; its request logs are noise here.
+    for noisy in ("jira", "urllib3", "matplotlib", "fontTools", "weasyprint"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@click.command()
+@CONFIG
+@click.option(
+    "--dry-run", is_flag=True, help="Read and judge, print the planned writes, write none."
+)
+@click.option("--full", is_flag=True, help="Read everything, not only what changed since last run.")
+@VERBOSE
+def sync(config_path: Path, dry_run: bool, full: bool, verbose: bool) -> None:
+    """Run one sync: read, map, check, judge, write back, commit.
+
+    \b
+    Example:
+      rdsync sync --config rdsync.toml --dry-run
+    """
+    from connector.config import load_config
+    from connector.sync.daemon import write_health
+    from connector.sync.run import SyncRun
+    from connector.sync.state import StateStore
+
+    setup_logging(verbose)
+    config = load_config(config_path)
+    store = StateStore(config.state_path)
+    store.lock()
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="writing", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        run = SyncRun(
+            config, store, echo=click.echo, on_write=progress if sys.stderr.isatty() else None
+        )
+        outcome = run.execute(full=full, dry_run=dry_run)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        store.close()
+    if not dry_run:
+        write_health(config.health_path, outcome)
+    click.echo(outcome.summary())
+
+
+@click.command()
+@CONFIG
+@VERBOSE
+def run(config_path: Path, verbose: bool) -> None:
+    """Run the daemon: a sync every [schedule] sync_minutes, a full one daily, and the reports.
+
+    Stops cleanly on SIGTERM or SIGINT (finishing the write in flight and committing). A second
+    daemon on the same state store refuses to start and names the process holding it.
+
+    \b
+    Example:
+      rdsync run --config rdsync.toml
+    """
+    from connector.cli.report import scheduled_report, scheduled_stocktakes
+    from connector.config import load_config
+    from connector.sync.daemon import Daemon
+
+    setup_logging(verbose)
+    config = load_config(config_path)
+    daemon = Daemon(
+        config,
+        reporter=lambda store, why: scheduled_report(config, store),
+        stocktaker=lambda store, on: scheduled_stocktakes(config, store, on),
+    )
+    sys.exit(daemon.run())

@@ -1,0 +1,1 @@
+"""The sandbox's portfolios: the demo department and the `typical-jira` site."""

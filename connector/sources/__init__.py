@@ -1,0 +1,1 @@
+"""The tool clients: Jira and Airtable through their real clients, with retries and rate limits."""

@@ -1,0 +1,369 @@
+"""Jira through the real `jira` client: paged reads, full changelogs, key scans, write-back."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jira import JIRA
+from jira.exceptions import JIRAError
+
+from connector.config import JiraSourceConfig, WritebackConfig
+from connector.sources.base import BATCH, ROLES, ApplyResult, CurrentValues, Patch, Role
+from connector.sources.incremental import Cursor, ReadResult, Seen
+from connector.sources.jira_write import JiraWriter, auth_error, comment_token
+from connector.sources.retry import RetryPolicy, status_of
+from mappings.config import JiraMapping
+from mappings.errors import ConfigError, RdsyncError
+from mappings.jira import map_jira
+from mappings.model import EntityKind
+from mappings.readers import ReadError, read_datetime
+from mappings.records import MappedRecords
+
+ID_PAGE = {"cloud": 5000, "server": 1000}  # a key-only search may page this many at once
+CHANGELOG_PAGE = 100
+
+
+class JiraSource:
+    """One configured Jira site, read and written through `jira.JIRA` under one retry policy.
+
+    `connect()` makes three calls (serverInfo, myself for the user's time zone, and the field
+    list); a full read then costs one search call per page of `page_size` issues, plus the
+    changelog pages of indicators whose inline history search cut short.
+    """
+
+    tool = "jira"
+
+    def __init__(
+        self,
+        name: str,
+        config: JiraSourceConfig,
+        mapping: JiraMapping,
+        *,
+        retry: RetryPolicy | None = None,
+        writeback: WritebackConfig | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.mapping = mapping
+        self.retry = retry or RetryPolicy(tool="Jira")
+        self.writeback = writeback or WritebackConfig()
+        self.overlap = timedelta(seconds=config.overlap_seconds)
+        self.cloud = config.deployment == "cloud"
+        self.calls: Counter[str] = Counter()
+        self.names: dict[str, str] = {}  # field id -> name, from GET /field
+        self.schemas: dict[str, dict[str, Any]] = {}
+        self.field_ids: dict[Role, str] = {}  # write-back role -> field id
+        self.notes: list[str] = []
+        self.zone = ZoneInfo("UTC")
+        self._client: JIRA | None = None
+
+    # -- connecting -----------------------------------------------------------------------
+
+    @property
+    def client(self) -> JIRA:
+        self.ensure_connected()
+        assert self._client is not None
+        return self._client
+
+    def ensure_connected(self) -> None:
+        """Connect on first use: field ids and the time zone are needed before any search."""
+        if self._client is None:
+            self.connect()
+
+    def connect(self) -> None:
+        """Sign in and learn the site: time zone and fields. A refused token stops the run."""
+        auth: dict[str, Any] = (
+            {"basic_auth": (self.config.email, self.config.token.get_secret_value())}
+            if self.config.auth == "token"
+            else {"token_auth": self.config.token.get_secret_value()}
+        )
+        options = {"rest_api_version": "3" if self.cloud else "2", "verify": self.config.verify_tls}
+        try:
+            self._client = self.call(
+                "serverInfo",
+                JIRA,
+                server=self.config.url,
+                options=options,
+                max_retries=0,  # retries happen once, in our policy, not stacked under it
+                timeout=self.config.timeout_seconds,
+                **auth,
+            )
+            logging.getLogger("jira").setLevel(logging.WARNING)  # JIRA() sets it to INFO
+            self._check_deployment(self._client.deploymentType)
+            me = self.call("myself", self._client.myself)
+            fields = self.call("field list", self._client.fields)
+        except JIRAError as error:
+            if status_of(error) in (401, 403):
+                raise auth_error(self.name, self.config, error) from None
+            raise
+        self._learn(me, fields)
+
+    def _check_deployment(self, deployment: str | None) -> None:
+        """Cloud and Server differ in paths and in how paragraphs travel: they must agree."""
+        if deployment is not None and (deployment == "Cloud") != self.cloud:
+            raise ConfigError(
+                f"the site says it is Jira {deployment}, but the config says "
+                f"deployment = {self.config.deployment!r}",
+                where=f"sources.{self.name}.deployment",
+                fix=f'Set deployment = "{"cloud" if deployment == "Cloud" else "server"}".',
+            )
+
+    def _learn(self, me: dict[str, Any], fields: list[dict[str, Any]]) -> None:
+        try:
+            self.zone = ZoneInfo(me.get("timeZone") or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            self.notes.append(f"unknown time zone {me.get('timeZone')!r}; JQL dates use UTC")
+        self.names = {f["id"]: f.get("name", f["id"]) for f in fields}
+        self.schemas = {f["id"]: f.get("schema") or {} for f in fields}
+        # We always pass field ids. An identity cache spares the client its own GET /field
+        # and stops it rewriting ids it takes for names (e.g. "key" into "issuekey").
+        self.client._fields_cache_value = {fid: fid for fid in self.names}
+        wanted = self.mapping.writeback
+        for role in ROLES:
+            ref = getattr(wanted, role)
+            if ref is None:
+                continue
+            fid = self.field_id(ref)
+            if fid is None:
+                self.notes.append(
+                    f"write-back field '{ref}' (mapping writeback.{role}) is not on the site; "
+                    f"it is not written: create it in Jira or change the mapping"
+                )
+            else:
+                self.field_ids[role] = fid
+
+    def field_id(self, ref: str) -> str | None:
+        """A field's id from its id or name (exact, then case-insensitive)."""
+        if ref in self.names:
+            return ref
+        for fid, name in self.names.items():
+            if name == ref:
+                return fid
+        folded = ref.casefold()
+        return next((fid for fid, name in self.names.items() if name.casefold() == folded), None)
+
+    def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """One API call under the retry policy, counted by what it is."""
+        self.calls[what.split(" ")[0]] += 1
+        return self.retry.call(f"{self.name}: {what}", fn, *args, **kwargs)
+
+    # -- reading --------------------------------------------------------------------------
+
+    @property
+    def scope_jql(self) -> str:
+        """The configured scope, narrowed to the mapped issue types when types alone select."""
+        entities = self.mapping.entities.values()
+        clauses = [self.config.scope_jql]
+        if all(e.issue_type and not e.label and not e.jql for e in entities):
+            types = ", ".join(jql_string(str(e.issue_type)) for e in entities)
+            clauses.append(f"issuetype in ({types})")
+        return " AND ".join(clauses)
+
+    def read_fields(self) -> list[str]:
+        """The mapped fields and the write-back fields, as ids: nothing else is fetched."""
+        refs = [*self.mapping.field_refs(), "updated"]
+        ids = {self.field_id(ref) or ref for ref in refs}
+        ids.update(self.field_ids.values())
+        return sorted(ids)
+
+    def read(self, cursor: Cursor | None = None) -> ReadResult:
+        """Issues updated since the cursor (all, without one), with complete changelogs."""
+        self.ensure_connected()
+        cursor = cursor or Cursor()
+        since = cursor.since(self.overlap)
+        jql = self.scope_jql
+        if since is not None:
+            jql += f' AND updated >= "{since.astimezone(self.zone):%Y-%m-%d %H:%M}"'
+        counts: Counter[str] = Counter()
+        records: dict[str, Any] = {}
+        returned: list[Seen] = []
+        fields = self.read_fields()
+        for page in self._pages(f"{jql} ORDER BY key ASC", fields, "changelog", counts):
+            for issue in page.get("issues") or ():
+                key, stamp = issue["key"], str((issue.get("fields") or {}).get("updated") or "")
+                returned.append(Seen(key, stamp, _stamp(stamp)))
+                if cursor.is_duplicate(key, stamp):
+                    counts["duplicates"] += 1
+                    continue
+                self._complete_changelog(issue, counts)
+                records[key] = issue
+        counts["read"] = len(records)
+        return ReadResult(records, cursor.advance(returned, self.overlap), since is None, counts)
+
+    def _pages(
+        self, jql: str, fields: list[str], expand: str | None, counts: Counter[str]
+    ) -> Iterator[dict[str, Any]]:
+        """Search pages: Cloud by `nextPageToken`, Server/DC by `startAt`; one call each."""
+        size = self.config.page_size if fields != ["key"] else ID_PAGE[self.config.deployment]
+        token: str | None = None
+        start = 0
+        while True:
+            counts["search_calls"] += 1
+            what = f"search page {counts['search_calls']}"
+            try:
+                page = self.call(what, self._search, jql, fields, expand, size, token, start)
+            except JIRAError as error:
+                raise self._search_error(error, jql) from None
+            yield page
+            issues = page.get("issues") or []
+            token, start = page.get("nextPageToken"), start + len(issues)
+            last = not token if self.cloud else not issues or start >= int(page.get("total", 0))
+            if last:
+                return
+
+    def _search_error(self, error: JIRAError, jql: str) -> RdsyncError:
+        """A refused search names the config key behind it: the scope, or the deployment."""
+        status = status_of(error)
+        where = f"sources.{self.name}"
+        if status in (401, 403):
+            return auth_error(self.name, self.config, error)
+        if status in (404, 410):
+            return ConfigError(
+                f"the site has no {'search/jql' if self.cloud else 'search'} endpoint "
+                f"(HTTP {status}): it is not Jira {self.config.deployment.title()}",
+                where=f"{where}.deployment",
+                fix='Set deployment = "server" for Jira Server/Data Center, "cloud" for Cloud.',
+            )
+        return ConfigError(
+            f"Jira refused the search {jql!r}: {error.text}",
+            where=f"{where}.{'jql' if self.config.jql else 'projects'}",
+            fix="Correct the scope so that the JQL runs in Jira's issue search.",
+        )
+
+    def _search(
+        self,
+        jql: str,
+        fields: list[str],
+        expand: str | None,
+        size: int,
+        token: str | None,
+        start: int,
+    ) -> dict[str, Any]:
+        """One page: Cloud's search/jql by token, or Server/DC's search by startAt."""
+        common: dict[str, Any] = {
+            "maxResults": size,
+            "fields": list(fields),  # the client rewrites the list it is given
+            "expand": expand,
+            "json_result": True,
+        }
+        if self.cloud:
+            return self.client.enhanced_search_issues(jql, nextPageToken=token, **common)
+        return self.client.search_issues(jql, startAt=start, **common)
+
+    def _complete_changelog(self, issue: dict[str, Any], counts: Counter[str]) -> None:
+        """Replace an indicator's inline changelog by the whole one when search cut it short."""
+        log = issue.get("changelog") or {}
+        histories = log.get("histories") or []
+        if int(log.get("total", len(histories))) <= len(histories) or not self._is_indicator(issue):
+            return
+        key = issue["key"]
+        if self.cloud:
+            full = self._changelog_pages(key, counts)
+        else:
+            counts["changelog_calls"] += 1
+            whole = self.call(
+                f"changelog {key}", self.client.issue, key, fields="updated", expand="changelog"
+            )
+            full = whole.raw.get("changelog", {}).get("histories") or []
+        issue["changelog"] = {
+            "startAt": 0,
+            "maxResults": len(full),
+            "total": len(full),
+            "histories": full,
+        }
+
+    def _changelog_pages(self, key: str, counts: Counter[str]) -> list[dict[str, Any]]:
+        histories: list[dict[str, Any]] = []
+        while True:
+            counts["changelog_calls"] += 1
+            page = self.call(
+                f"changelog {key}",
+                self.client._get_json,  # no public method for this endpoint in jira 3.10
+                f"issue/{key}/changelog",
+                params={"startAt": len(histories), "maxResults": CHANGELOG_PAGE},
+            )
+            values = page.get("values") or []
+            histories.extend(values)
+            if page.get("isLast", True) or not values:
+                return histories
+
+    def _is_indicator(self, issue: dict[str, Any]) -> bool:
+        entity = self.mapping.entities.get(EntityKind.INDICATOR)
+        if entity is None or self.mapping.measurements is None:
+            return False
+        if entity.jql is not None and entity.issue_type is None and entity.label is None:
+            return True  # selected by JQL only: the type cannot tell, so follow every issue
+        fields = issue.get("fields") or {}
+        issue_type = (fields.get("issuetype") or {}).get("name", "")
+        return entity.matches(issue_type, list(fields.get("labels") or []))
+
+    def scan_keys(self) -> set[str]:
+        """Every key in scope, at up to 5,000 a page: what is missing was deleted or moved."""
+        counts: Counter[str] = Counter()
+        keys: set[str] = set()
+        for page in self._pages(f"{self.scope_jql} ORDER BY key ASC", ["key"], None, counts):
+            keys.update(issue["key"] for issue in page.get("issues") or () if "key" in issue)
+        return keys
+
+    def map(self, records: dict[str, Any]) -> MappedRecords:
+        """The mapped entities and measurements of these raw issues."""
+        page = {"issues": list(records.values())}
+        return map_jira([page], self.mapping, self.name, field_names=self.names)
+
+    # -- writing --------------------------------------------------------------------------
+
+    def current_values(self, records: dict[str, Any]) -> dict[str, CurrentValues]:
+        """What each issue's write-back fields hold now, raw (ADF, option objects)."""
+        current = {}
+        for key, issue in records.items():
+            fields = issue.get("fields") or {}
+            values = {role: fields.get(fid) for role, fid in self.field_ids.items()}
+            current[key] = CurrentValues(**values)
+        return current
+
+    def field_names(self) -> dict[Role, str]:
+        """Write-back role -> the field's name on the site, for the roles it has."""
+        return {role: self.names[fid] for role, fid in self.field_ids.items()}
+
+    def batches(self, patches: list[Patch]) -> Iterator[list[Patch]]:
+        """Ten issues at a time (each its own edit request): a stop is checked between."""
+        for start in range(0, len(patches), BATCH):
+            yield patches[start : start + BATCH]
+
+    def apply(self, patches: list[Patch]) -> ApplyResult:
+        """Send the patches; a record the site refuses is reported and the rest go on."""
+        writer = JiraWriter(self, self.config, self.writeback)
+        return writer.apply(patches)
+
+    def restore(self, raw: Any) -> Any:
+        """An issue as the state store kept it: already as `read` returns it."""
+        return raw
+
+    def planned_comment(self, patch: Patch) -> tuple[str, str] | None:
+        """(token, text) of the comment `apply` will add for this patch, if it adds one."""
+        if patch.comment is None or not self.writeback.comment_on_change:
+            return None
+        return comment_token(patch), patch.comment
+
+    def settle_comment(self, key: str, comment: str, token: str) -> str:
+        """Make sure an earlier run's comment is on the issue, once: "done", "pending" (try
+        again next run) or "failed" (refused)."""
+        return JiraWriter(self, self.config, self.writeback).settle(key, comment, token)
+
+
+def jql_string(value: str) -> str:
+    """A JQL string literal: a quote or backslash in the value is escaped, so that a value
+    can never end the string and add clauses of its own."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _stamp(text: str) -> Any:
+    try:
+        return read_datetime(text) if text else None
+    except ReadError:
+        return None

@@ -1,0 +1,251 @@
+"""Applying write-back patches to Jira: field values in the site's shapes, comments, refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import requests
+from jira.exceptions import JIRAError
+
+from connector.config import AuthRefused, JiraSourceConfig, WritebackConfig, refused
+from connector.sources.base import ApplyResult, Patch, Role, WriteFailure
+from connector.sources.retry import status_of
+
+if TYPE_CHECKING:
+    from connector.sources.jira import JiraSource
+
+TOKEN_PREFIX = "rdsync:"
+
+
+def adf(text: str) -> dict[str, Any]:
+    """Plain text as an Atlassian Document Format document: one paragraph per non-blank line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": line}]} for line in lines
+        ],
+    }
+
+
+def auth_error(name: str, config: JiraSourceConfig, error: JIRAError) -> AuthRefused:
+    return refused(name, config, status_of(error))
+
+
+class JiraWriter:
+    """Edits issues with `notifyUsers=false`, one PUT per patch, and comments on a new rating."""
+
+    def __init__(self, source: JiraSource, config: JiraSourceConfig, writeback: WritebackConfig):
+        self.source = source
+        self.config = config
+        self.writeback = writeback
+        self.api = f"{config.url}/rest/api/{'3' if source.cloud else '2'}"
+
+    def apply(self, patches: list[Patch]) -> ApplyResult:
+        result = ApplyResult()
+        for patch in patches:
+            try:
+                self._edit(patch, result)
+            except JIRAError as error:
+                if status_of(error) == 401:
+                    raise auth_error(self.source.name, self.config, error) from None
+                result.failures.append(self.failure(patch, error))
+                continue
+            result.written.append(patch.key)
+            if patch.comment and self.writeback.comment_on_change:
+                try:
+                    self._comment(patch, result)
+                except JIRAError as error:
+                    result.failures.append(self.failure(patch, error, comment=True))
+        return result
+
+    # -- values -----------------------------------------------------------------------------
+
+    def value(self, role: Role, value: str | datetime | None) -> Any:
+        """A value in the shape the field's type takes on this site."""
+        if value is None:
+            return None
+        schema = self.source.schemas.get(self.source.field_ids[role], {})
+        kind, custom = schema.get("type", "string"), str(schema.get("custom", ""))
+        if isinstance(value, datetime):
+            stamp = value.astimezone(UTC)
+            if kind == "date":
+                return stamp.date().isoformat()
+            if kind == "datetime":
+                return (
+                    stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}+0000"
+                )
+            return stamp.isoformat()
+        if kind == "option":
+            return {"value": value}
+        if custom.endswith(":textarea") and self.source.cloud:
+            return adf(value)
+        return value
+
+    def _edit(self, patch: Patch, result: ApplyResult) -> None:
+        fields = {
+            self.source.field_ids[role]: self.value(role, value)
+            for role, value in patch.changes.items()
+        }
+        body = json.dumps({"fields": fields}, default=_json_default)
+        url = f"{self.api}/issue/{patch.key}"
+        result.calls["write"] += 1
+        # A bare PUT through the client's session: Issue.update() would GET the whole issue
+        # back after every edit, doubling the calls for nothing we use.
+        self.source.call(
+            f"edit {patch.key}",
+            self.source.client._session.put,
+            url,
+            params={"notifyUsers": "false"},
+            data=body,
+        )
+
+    def _comment(self, patch: Patch, result: ApplyResult) -> None:
+        """Add the patch's comment once; see `post_comment`."""
+        assert patch.comment is not None
+        if self.post_comment(patch.key, patch.comment, comment_token(patch), result):
+            result.comments += 1
+            result.commented.append(patch.key)
+        else:
+            result.unsettled.append(patch.key)
+
+    def post_comment(self, key: str, comment: str, token: str, result: ApplyResult) -> bool:
+        """Add the comment once, even when a dropped connection makes us send it again.
+
+        The comment ends with a token; a retry first looks for it among the issue's comments.
+        A timed-out POST is not retried: Jira may still be adding that comment, and a retry
+        would race it. It returns False, and the next run looks for the token (`settle`).
+        """
+        text = f"{comment}\n{token}"
+        body: Any = adf(text) if self.source.cloud else text
+        attempts = 0
+
+        def post() -> None:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1 and self._has_comment(key, token):
+                return
+            result.calls["comment"] += 1
+            try:
+                self.source.client.add_comment(key, body)
+            except requests.ReadTimeout as error:
+                raise _InFlight(key) from error
+
+        try:
+            self.source.call(f"comment {key}", post)
+        except _InFlight:
+            return False
+        return True
+
+    def settle(self, key: str, comment: str, token: str) -> str:
+        """An earlier run's comment that may not have arrived: "done" once it is on the issue
+        (found, or posted now), "pending" if this try timed out too, "failed" if refused."""
+        try:
+            if self.source.call(f"comments {key}", self._has_comment, key, token):
+                return "done"
+            return "done" if self.post_comment(key, comment, token, ApplyResult()) else "pending"
+        except JIRAError as error:
+            if status_of(error) == 401:
+                raise auth_error(self.source.name, self.config, error) from None
+            return "failed"
+
+    def _has_comment(self, key: str, token: str) -> bool:
+        page = self.source.client._get_json(
+            f"issue/{key}/comment", params={"maxResults": 100, "orderBy": "-created"}
+        )
+        return token in json.dumps(page.get("comments") or [])
+
+    # -- refusals ---------------------------------------------------------------------------
+
+    def failure(self, patch: Patch, error: JIRAError, comment: bool = False) -> WriteFailure:
+        """A message naming the issue and field, in Jira's words, and what to do about it."""
+        status = status_of(error)
+        body = _json_body(error)
+        by_id = {fid: role for role, fid in self.source.field_ids.items()}
+        errors = body.get("errors") or {}
+        if comment:
+            what = "comment was refused"
+            return WriteFailure(
+                key=patch.key,
+                message=f"{what}: {_text(error, body)}",
+                fix=_fix(status, patch.key, None),
+                status=status,
+            )
+        if errors:
+            fid, message = next(iter(errors.items()))
+            role = by_id.get(fid)
+            name = self.source.names.get(fid, fid)
+            wanted = patch.changes.get(role) if role else None
+            if role == "likelihood" and "option" in str(message).lower():
+                return WriteFailure(
+                    key=patch.key,
+                    field=name,
+                    message=f"has no option '{wanted}'",
+                    fix="add the option in Jira or change [writeback] in the config",
+                    status=status,
+                )
+            return WriteFailure(
+                key=patch.key,
+                field=name,
+                message=f"was refused: {message}",
+                fix=_fix(status, patch.key, name),
+                status=status,
+            )
+        return WriteFailure(
+            key=patch.key,
+            message=f"edit was refused: {_text(error, body)}",
+            fix=_fix(status, patch.key, None),
+            status=status,
+        )
+
+
+class _InFlight(Exception):
+    """A comment POST whose answer timed out: not transient, so never retried in the run."""
+
+
+def comment_token(patch: Patch) -> str:
+    """The idempotency token a patch's comment carries: the same patch, the same token."""
+    seed = f"{patch.key}\n{patch.comment}\n{patch.changes.get('assessed')}"
+    return TOKEN_PREFIX + hashlib.sha256(seed.encode()).hexdigest()[:12]
+
+
+def _fix(status: int | None, key: str, field: str | None) -> str:
+    project = key.split("-")[0]
+    if status == 403:
+        return (
+            f"give rdsync's account the Edit Issues permission in project {project} (and the "
+            "right to skip notifications), or set [writeback] enabled = false"
+        )
+    if status == 404:
+        return f"{key} was deleted or moved out of reach; the next sync drops it"
+    if field:
+        return (
+            f"put '{field}' on the edit screen of {key}'s issue type in Jira, or remove it "
+            "from [writeback] in the mapping"
+        )
+    return "correct the issue in Jira or the [writeback] mapping, then sync again"
+
+
+def _json_body(error: JIRAError) -> dict[str, Any]:
+    try:
+        body = error.response.json() if error.response is not None else {}
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _text(error: JIRAError, body: dict[str, Any]) -> str:
+    messages = body.get("errorMessages") or []
+    return (
+        "; ".join(str(m) for m in messages) or f"HTTP {status_of(error)} {error.text or ''}".strip()
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot send {type(value).__name__} to Jira")

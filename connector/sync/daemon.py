@@ -1,0 +1,133 @@
+"""The daemon: syncs on a schedule, a daily full reconciliation, reports and stock takes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import schedule
+
+from connector.clock import SYSTEM, Clock
+from connector.config import Config
+from connector.sync.run import Outcome, SyncRun
+from connector.sync.state import StateStore
+
+log = logging.getLogger("rdsync.daemon")
+
+
+def write_health(path: Path, outcome: Outcome, clock: Clock = SYSTEM) -> None:
+    """Record the last successful run where a monitor (or a person) can read it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {
+        "last_success": clock.now().isoformat(timespec="seconds"),
+        "run_id": outcome.run_id,
+        "full": outcome.full,
+        "summary": outcome.summary(),
+        "counts": dict(outcome.counts),
+    }
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)  # atomic: a reader never sees half a file
+
+
+def stocktake_due(index: int, count: int, weeks: int, on: date) -> bool:
+    """Whether priority `index` of `count` has its stock take on `on`: every `weeks` weeks,
+    staggered so that the priorities spread evenly over the cycle (the manual's Rule 7)."""
+    cycle = 7 * weeks
+    offset = (index * cycle) // max(count, 1)
+    return (on.toordinal() - offset) % cycle == 0
+
+
+class Daemon:
+    """`rdsync run`: one process per state store; every job is wrapped so one failure is logged
+    and the job runs again at its next time, while the others keep their schedule."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        reporter: Callable[[StateStore, str], None] | None = None,
+        stocktaker: Callable[[StateStore, date], None] | None = None,
+        scheduler: schedule.Scheduler | None = None,
+        clock: Clock = SYSTEM,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = StateStore(config.state_path, clock)
+        self.stop_event = threading.Event()
+        self.scheduler = scheduler or schedule.Scheduler()
+        self.reporter = reporter
+        self.stocktaker = stocktaker
+        self.failures: dict[str, int] = {}
+
+    def plan(self) -> None:
+        cadence = self.config.schedule
+        self.scheduler.every(cadence.sync_minutes).minutes.do(self._job, "sync", self.sync)
+        self.scheduler.every().day.at(cadence.full_at).do(self._job, "full", self.full)
+        if self.reporter is not None:
+            every = self.scheduler.every()
+            when = getattr(every, cadence.report_weekday) if cadence.report_weekday else every.day
+            when.at(cadence.report_at).do(self._job, "report", self.report)
+        if self.stocktaker is not None:
+            self.scheduler.every().day.at(cadence.report_at).do(
+                self._job, "stocktake", self.stocktake
+            )
+
+    def _job(self, name: str, job: Callable[[], Any]) -> None:
+        """Run one job; a failure is logged and counted, never allowed to unschedule it."""
+        if self.stop_event.is_set():
+            return
+        try:
+            job()
+        except Exception:
+            self.failures[name] = self.failures.get(name, 0) + 1
+            log.exception("job=%s failed; it runs again at its next time", name)
+        else:
+            self.failures.pop(name, None)
+
+    def sync(self, full: bool = False) -> Outcome:
+        run = SyncRun(self.config, self.store, clock=self.clock, should_stop=self.stop_event.is_set)
+        outcome = run.execute(full=full)
+        log.info("%s", outcome.summary())
+        write_health(self.config.health_path, outcome, self.clock)
+        return outcome
+
+    def full(self) -> Outcome:
+        return self.sync(full=True)
+
+    def report(self) -> None:
+        assert self.reporter is not None
+        self.reporter(self.store, "scheduled")
+
+    def stocktake(self) -> None:
+        assert self.stocktaker is not None
+        self.stocktaker(self.store, self.clock.today())
+
+    def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
+        log.info("signal=%s: finishing the request in flight, then stopping", signum)
+        self.stop_event.set()
+
+    def run(self, *, first_sync: bool = True, tick: float = 1.0) -> int:
+        """Serve until SIGTERM or SIGINT; returns the exit status (0 after a clean stop)."""
+        self.store.lock()
+        previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.plan()
+            if first_sync:
+                self._job("sync", self.sync)
+            while not self.stop_event.is_set():
+                self.scheduler.run_pending()
+                self.stop_event.wait(min(tick, max(self.scheduler.idle_seconds or tick, 0.05)))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.store.close()
+        log.info("stopped cleanly")
+        return 0

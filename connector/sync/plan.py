@@ -1,0 +1,162 @@
+"""Write-back planning (pure): desired values minus what the tool holds = the patches to send."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from connector.sources.base import TEXT_ROLES, CurrentValues, Patch, Role
+from mappings.config import WriteBack
+from mappings.graph import Architecture
+from mappings.model import Strict
+from mappings.readers import ReadError, read_paragraph, read_select
+from rules.model import Assessment, Finding, RubricRating
+from rules.writeback_text import gaps_text, rationale_text
+
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+class DesiredValues(Strict):
+    """What rdsync wants a record's owned write-back fields to say (None: empty)."""
+
+    likelihood: str | None = None  # the select option, e.g. "2 - Amber/Red"
+    rationale: str | None = None
+    gaps: str | None = None
+    assessed: datetime
+
+
+def desired_values(
+    arch: Architecture,
+    findings: list[Finding],
+    assessments: Mapping[str, Assessment],
+    writeback: WriteBack,
+    *,
+    limit: int,
+    now: datetime,
+    rubric: Mapping[str, list[RubricRating]] | None = None,
+) -> dict[str, DesiredValues]:
+    """What each record of the write-back kinds should say: its likelihood, the rationale,
+    and its rubric gaps (the findings on it, and for a priority its rubric below Green)."""
+    by_key: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_key.setdefault(finding.key, []).append(finding)
+    desired = {}
+    for key, entity in arch.entities.items():
+        if entity.kind not in writeback.kinds:
+            continue
+        assessment = assessments.get(key)
+        gaps = gaps_text(by_key.get(key, ()), (rubric or {}).get(key, ()), limit)
+        desired[key] = DesiredValues(
+            likelihood=writeback.options.option(int(assessment.likelihood)) if assessment else None,
+            rationale=rationale_text(assessment, limit) if assessment else None,
+            gaps=gaps or None,
+            assessed=now,
+        )
+    return desired
+
+
+def normalise_text(raw: Any) -> str:
+    """Text as compared: ADF read as text, runs of spaces as one, blank lines and ends dropped.
+
+    Jira stores paragraphs as ADF and Airtable may trim; neither difference is a change.
+    """
+    if raw is None:
+        return ""
+    try:
+        text = read_paragraph(raw) or ""
+    except ReadError:
+        return repr(raw)  # unreadable: never equal to what we want, so it gets rewritten
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def normalise_option(raw: Any) -> str:
+    """A select value as compared: Jira `{"value": ...}` and Airtable strings alike."""
+    if raw is None:
+        return ""
+    try:
+        return read_select(raw) or ""
+    except ReadError:
+        return repr(raw)
+
+
+def _normalised(role: Role, raw: Any) -> str:
+    return normalise_option(raw) if role == "likelihood" else normalise_text(raw)
+
+
+def plan_record(
+    source: str,
+    key: str,
+    desired: DesiredValues,
+    current: CurrentValues,
+    field_names: Mapping[Role, str],
+    *,
+    comment_on_change: bool = True,
+) -> Patch | None:
+    """The patch for one record, or None when the tool already says what we would write."""
+    changes: dict[Role, str | datetime | None] = {}
+    before: dict[Role, str | None] = {}
+    for role in TEXT_ROLES:
+        if role not in field_names:
+            continue
+        want, have = getattr(desired, role), getattr(current, role)
+        if _normalised(role, want) != _normalised(role, have):
+            changes[role] = want or None
+            before[role] = _normalised(role, have) or None
+    # `Last assessed` alone would change on every run: it travels only with a real change,
+    # or once, on a record that has never been assessed.
+    if "assessed" in field_names and (changes or current.assessed in (None, "")):
+        changes["assessed"] = desired.assessed
+    if not changes:
+        return None
+    return Patch(
+        source=source,
+        key=key,
+        changes=changes,
+        before=before,
+        field_names={role: field_names[role] for role in changes},
+        comment=_comment(before.get("likelihood"), desired) if comment_on_change else None,
+    )
+
+
+def _comment(previous: str | None, desired: DesiredValues) -> str | None:
+    """A comment for a change from one rating to another (the first rating needs none)."""
+    if previous is None or desired.likelihood is None or previous == desired.likelihood:
+        return None
+    lines = [f"Delivery likelihood changed from {previous} to {desired.likelihood} (rdsync)."]
+    if desired.rationale:
+        lines.extend(["", desired.rationale])
+    return "\n".join(lines)
+
+
+def plan_writeback(
+    desired: Mapping[str, DesiredValues],
+    current: Mapping[str, CurrentValues],
+    field_names: Mapping[Role, str],
+    *,
+    source: str,
+    comment_on_change: bool = True,
+) -> list[Patch]:
+    """Patches, in key order, for the records whose owned fields differ from the desired values.
+
+    Records missing from `current` (not read this run, or gone from the tool) get no patch:
+    we write only onto what we have just seen. Roles missing from `field_names` are never
+    written, so an unmapped field stays untouched.
+    """
+    patches = []
+    for key in sorted(desired):
+        if key not in current:
+            continue
+        patch = plan_record(
+            source,
+            key,
+            desired[key],
+            current[key],
+            field_names,
+            comment_on_change=comment_on_change,
+        )
+        if patch is not None:
+            patches.append(patch)
+    return patches

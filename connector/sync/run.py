@@ -1,0 +1,321 @@
+"""One sync run over all sources: read → map → rules → assess → plan → apply → commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from connector.clock import SYSTEM, Clock
+from connector.config import Config
+from connector.sources.base import ApplyResult, Patch, Source
+from connector.sources.build import build_sources
+from connector.sources.incremental import Cursor, ReadResult
+from connector.sync.plan import normalise_option
+from connector.sync.state import RunOutputs, StateStore, StoredRecord
+from connector.sync.steps import Snapshot, judge_portfolio, map_guarded, plan_source, refresh
+from mappings.graph import Architecture
+from mappings.records import MappedRecords
+from rules.model import Assessment, Finding, RubricRating
+from rules.rubric import rate_rubric
+
+log = logging.getLogger("rdsync.sync")
+
+# A comment request rdsync gave up on (timed out, or its process killed) is looked for again
+# only this long afterwards: by then the tool has added it or dropped it, never still busy.
+SETTLE_AFTER = timedelta(seconds=60)
+
+
+@dataclass
+class Outcome:
+    """What one run did, for the summary line, the run log and `rdsync demo`."""
+
+    run_id: int
+    dry_run: bool
+    full: bool
+    arch: Architecture
+    findings: list[Finding]
+    assessments: dict[str, Assessment]
+    rubric: list[RubricRating]
+    patches: list[Patch]
+    reads: dict[str, ReadResult] = field(default_factory=dict)  # by source
+    deleted: dict[str, list[str]] = field(default_factory=dict)  # by source: keys gone
+    applied: ApplyResult = field(default_factory=ApplyResult)  # every batch's result, merged
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        c = self.counts
+        sev = Counter(f.severity.value for f in self.findings)
+        mode = "dry run" if self.dry_run else ("full sync" if self.full else "sync")
+        return (
+            f"rdsync {mode}: read {c['read']} records ({c['changed']} changed, "
+            f"{c['deleted']} gone) · {len(self.arch)} entities · {len(self.findings)} findings "
+            f"({sev['error']} errors, {sev['warning']} warnings, {sev['info']} infos) · "
+            f"{c['ratings_changed']} ratings changed · {len(self.patches)} planned, "
+            f"{c['written']} written, {c['comments']} comments, {c['refused']} refused · "
+            f"{c['api_calls']} API calls · {self.seconds:.1f} s"
+        )
+
+
+def content_hash(raw: Any) -> str:
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+class SyncRun:
+    """A run is one transaction of state: nothing it learnt is committed before its writes."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: StateStore,
+        *,
+        sources: Mapping[str, Source] | None = None,
+        clock: Clock = SYSTEM,
+        echo: Callable[[str], None] = print,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_write: Callable[[int, int], None] | None = None,
+        settle_after: timedelta = SETTLE_AFTER,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.sources = dict(sources) if sources is not None else build_sources(config, clock)
+        self.now = clock.now()  # the run's time: every write-back and stamp of this run
+        self.today = self.now.date()
+        self.echo = echo
+        self.should_stop = should_stop
+        self.on_write = on_write  # (patches done, patches in all): a progress bar's feed
+        self.settle_after = settle_after
+        self.fresh_hashes: dict[str, dict[str, str]] = {}  # source -> key -> digest, per read
+
+    def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
+        started = time.monotonic()
+        run_id = self.store.start_run(full=full, dry_run=dry_run)
+        log.info("run=%s phase=start full=%s dry_run=%s", run_id, full, dry_run)
+        try:
+            outcome = self._execute(run_id, full=full, dry_run=dry_run)
+        except BaseException as error:
+            self.store.finish_run(run_id, "failed", {}, [f"{type(error).__name__}: {error}"])
+            raise
+        outcome.seconds = time.monotonic() - started
+        outcome.counts["seconds"] = round(outcome.seconds, 2)  # type: ignore[assignment]
+        self.store.finish_run(run_id, "ok", dict(outcome.counts), outcome.errors)
+        log.info("run=%s phase=end %s", run_id, _fields(outcome.counts))
+        return outcome
+
+    # -- the phases -----------------------------------------------------------------------
+
+    def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
+        counts: Counter[str] = Counter()
+        snapshots, reads, deleted = self._read(full, counts)
+        mapped = MappedRecords()
+        for name, source in self.sources.items():
+            mapped.extend(map_guarded(source, snapshots[name].records))
+        arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
+        counts["skipped"] = len(mapped.skipped)
+        period = timedelta(days=self.config.schedule.assessment_days)
+        previous = self.store.previous_ratings(self.today - period)
+        latest = self.store.previous_ratings()
+        findings, assessments = judge_portfolio(arch, self.config, self.today, previous)
+        rubric = rate_rubric(arch, findings)
+        counts["ratings_changed"] = sum(
+            1 for k, a in assessments.items() if latest.get(k) != a.likelihood
+        )
+        log.info("run=%s phase=judged entities=%s findings=%s", run_id, len(arch), len(findings))
+        patches = self._plan(snapshots, arch, findings, assessments, rubric)
+        outcome = Outcome(run_id, dry_run, full, arch, findings, assessments, rubric, patches)
+        outcome.reads, outcome.deleted, outcome.counts = reads, deleted, counts
+        if dry_run:
+            for patch in patches:
+                self.echo(patch.describe())
+        elif self.config.writeback.enabled:
+            self._settle_comments(run_id, snapshots, patches, outcome)
+            self._apply(run_id, patches, outcome)
+        counts["api_calls"] = sum(sum(s.calls.values()) for s in self.sources.values())
+        if not dry_run:
+            outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
+            self._commit(run_id, reads, deleted, mapped, assessments, outputs)
+        return outcome
+
+    def _read(
+        self, full: bool, counts: Counter[str]
+    ) -> tuple[dict[str, Snapshot], dict[str, ReadResult], dict[str, list[str]]]:
+        snapshots: dict[str, Snapshot] = {}
+        reads: dict[str, ReadResult] = {}
+        deleted: dict[str, list[str]] = {}
+        for name, source in self.sources.items():
+            stored = self.store.records(name)
+            snapshot = Snapshot(
+                records={key: source.restore(record.raw) for key, record in stored.items()},
+                cursor=Cursor.load(self.store.cursor(name)),
+            )
+            incremental = not full and bool(stored) and snapshot.cursor.value is not None
+            result = source.read(snapshot.cursor if incremental else None)
+            deleted[name] = refresh(source, snapshot, result)
+            before = {key: record.content_hash for key, record in stored.items()}
+            fresh = {key: content_hash(raw) for key, raw in result.records.items()}
+            self.fresh_hashes[name] = fresh  # hashed once: the commit stores the same digests
+            counts["read"] += len(result.records)
+            counts["changed"] += sum(1 for k, digest in fresh.items() if before.get(k) != digest)
+            counts["deleted"] += len(deleted[name])
+            snapshots[name], reads[name] = snapshot, result
+            log.info(
+                "source=%s phase=read records=%s full=%s deleted=%s",
+                name,
+                len(result.records),
+                result.full,
+                len(deleted[name]),
+            )
+        return snapshots, reads, deleted
+
+    def _plan(
+        self,
+        snapshots: dict[str, Snapshot],
+        arch: Architecture,
+        findings: list[Finding],
+        assessments: dict[str, Assessment],
+        rubric: list[RubricRating],
+    ) -> list[Patch]:
+        patches: list[Patch] = []
+        for name, source in self.sources.items():
+            records = snapshots[name].records
+            patches += plan_source(
+                source, records, arch, findings, assessments, self.config, self.now, rubric
+            )
+        return patches
+
+    def _apply(self, run_id: int, patches: list[Patch], outcome: Outcome) -> None:
+        """Write in the batches each source sends as one request or a few (ten at most),
+        each first recorded in the ledger and then marked done or failed, checking between
+        batches whether to stop."""
+        done = 0
+        for name, source in self.sources.items():
+            for batch in source.batches([p for p in patches if p.source == name]):
+                if self.should_stop():
+                    outcome.errors.append("stopped before all writes: the next run finishes them")
+                    return
+                self._apply_batch(run_id, source, batch, outcome)
+                done += len(batch)
+                if self.on_write is not None:
+                    self.on_write(done, len(patches))
+
+    def _apply_batch(
+        self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome
+    ) -> None:
+        entries, comments = {}, {}
+        for patch in batch:
+            token = content_hash([patch.key, {k: str(v) for k, v in patch.changes.items()}])
+            detail = {"fields": sorted(patch.fields), "comment": patch.comment is not None}
+            entries[patch.key] = self.store.plan_write(
+                run_id, patch.source, patch.key, "fields", token, detail
+            )
+            planned = source.planned_comment(patch)
+            if planned is not None:  # recorded first: a run killed before it lands settles it
+                said = {"text": planned[1], "likelihood": patch.changes.get("likelihood")}
+                comments[patch.key] = self.store.plan_write(
+                    run_id, patch.source, patch.key, "comment", planned[0], said
+                )
+        result: ApplyResult = source.apply(batch)
+        _merge(outcome.applied, result)
+        for key, entry in comments.items():
+            if key in result.commented:
+                self.store.mark_write(entry.id, "done")
+            elif key in result.unsettled:  # pending still; marked now: when it was given up
+                self.store.mark_write(entry.id, "planned")
+            else:  # refused, or its fields were: never sent
+                self.store.mark_write(entry.id, "failed")
+        for failure in result.failures:
+            outcome.errors.append(str(failure))
+            self.echo(f"refused: {failure}")
+        outcome.counts["written"] += len(result.written)
+        outcome.counts["comments"] += result.comments
+        outcome.counts["refused"] += len(result.failures)
+        written = set(result.written)
+        for key, entry in entries.items():
+            self.store.mark_write(entry.id, "done" if key in written else "failed")
+
+    def _settle_comments(
+        self,
+        run_id: int,
+        snapshots: dict[str, Snapshot],
+        patches: list[Patch],
+        outcome: Outcome,
+    ) -> None:
+        """Comments an earlier run recorded but cannot be sure it added: killed between the
+        edit and the comment, or the comment's answer timed out. Each is added once (the
+        source looks for its token first) if the record holds the rating it announces and
+        this run does not comment on the record anew; otherwise it is superseded."""
+        newer = {(p.source, p.key) for p in patches if p.comment}
+        for entry in self.store.ledger("planned"):
+            source = self.sources.get(entry.source)
+            if entry.action != "comment" or entry.run_id == run_id or source is None:
+                continue
+            given_up = datetime.fromisoformat(entry.done_at or entry.planned_at)
+            if self.clock.now() - given_up < self.settle_after:
+                outcome.counts["comments_pending"] += 1  # perhaps still in flight: next run
+                continue
+            record = snapshots[entry.source].records.get(entry.key)
+            holds = record is not None and entry.detail.get("likelihood") == normalise_option(
+                source.current_values({entry.key: record})[entry.key].likelihood
+            )
+            if (entry.source, entry.key) in newer or not holds:
+                self.store.mark_write(entry.id, "superseded")
+                continue
+            status = source.settle_comment(entry.key, entry.detail["text"], entry.token)
+            self.store.mark_write(entry.id, "planned" if status == "pending" else status)
+            outcome.counts["comments_settled"] += status == "done"
+
+    def _commit(
+        self,
+        run_id: int,
+        reads: dict[str, ReadResult],
+        deleted: dict[str, list[str]],
+        mapped: MappedRecords,
+        assessments: dict[str, Assessment],
+        outputs: RunOutputs,
+    ) -> None:
+        kinds = {e.key: str(e.kind) for e in mapped.entities}
+        records: dict[str, dict[str, StoredRecord]] = {}
+        for name, result in reads.items():
+            records[name] = {
+                key: StoredRecord(kinds.get(key), self.fresh_hashes[name][key], _updated(raw), raw)
+                for key, raw in result.records.items()
+            }
+        self.store.commit_run(
+            run_id,
+            cursors={name: result.cursor.dump() for name, result in reads.items()},
+            records=records,
+            deleted=deleted,
+            measurements=mapped.measurements,
+            assessments=assessments.values(),
+            outputs=outputs,
+        )
+
+
+def _merge(into: ApplyResult, result: ApplyResult) -> None:
+    into.written += result.written
+    into.comments += result.comments
+    into.commented += result.commented
+    into.unsettled += result.unsettled
+    into.failures += result.failures
+    into.calls.update(result.calls)
+
+
+def _updated(raw: Any) -> str | None:
+    if isinstance(raw, dict):
+        fields = raw.get("fields")
+        if isinstance(fields, dict) and isinstance(fields.get("updated"), str):
+            return str(fields["updated"])
+    return None
+
+
+def _fields(counts: Mapping[str, Any]) -> str:
+    return " ".join(f"{key}={value}" for key, value in sorted(counts.items()))

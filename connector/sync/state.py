@@ -1,0 +1,502 @@
+"""The state store: cursors, record hashes, history, assessments, write ledger and runs (SQLite)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from connector.clock import SYSTEM, Clock
+from mappings.errors import RdsyncError
+from mappings.model import DataProblem, Entity, Measurement
+from rules.model import Assessment, Finding, Rating, RubricRating
+
+# Each entry upgrades the schema by one version; never edit one that has shipped.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        status TEXT NOT NULL,            -- running | ok | failed
+        full INTEGER NOT NULL DEFAULT 0,
+        dry_run INTEGER NOT NULL DEFAULT 0,
+        pid INTEGER,
+        counts TEXT NOT NULL DEFAULT '{}',
+        errors TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE cursors (
+        source TEXT PRIMARY KEY,
+        cursor TEXT NOT NULL,
+        run_id INTEGER NOT NULL
+    );
+    CREATE TABLE records (
+        source TEXT NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT,
+        content_hash TEXT NOT NULL,
+        updated TEXT,
+        raw TEXT NOT NULL DEFAULT '{}',  -- the record as the tool returned it, for rebuilds
+        run_id INTEGER NOT NULL,
+        PRIMARY KEY (source, key)
+    );
+    CREATE TABLE measurements (
+        indicator_key TEXT NOT NULL,
+        at TEXT NOT NULL,
+        value REAL NOT NULL,
+        source TEXT,
+        record_key TEXT,
+        PRIMARY KEY (indicator_key, at)
+    );
+    CREATE TABLE assessments (
+        run_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        assessed_on TEXT NOT NULL,
+        likelihood INTEGER NOT NULL,
+        body TEXT NOT NULL,              -- the whole Assessment as JSON
+        PRIMARY KEY (run_id, key)
+    );
+    CREATE INDEX assessments_by_key ON assessments (key, run_id);
+    CREATE TABLE ledger (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        key TEXT NOT NULL,
+        action TEXT NOT NULL,            -- fields | comment
+        token TEXT NOT NULL,             -- idempotency token (a comment carries it)
+        detail TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL,            -- planned | done | failed
+        planned_at TEXT NOT NULL,
+        done_at TEXT
+    );
+    CREATE UNIQUE INDEX ledger_token ON ledger (source, key, action, token);
+    """,
+    """
+    CREATE TABLE run_outputs (
+        run_id INTEGER PRIMARY KEY,
+        entities TEXT NOT NULL,          -- the mapped architecture, as entity JSON
+        problems TEXT NOT NULL,          -- data problems met while mapping (RD9xx)
+        findings TEXT NOT NULL,
+        rubric TEXT NOT NULL
+    );
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,              -- report | stocktake
+        subject TEXT NOT NULL DEFAULT '',
+        generated_at TEXT NOT NULL,
+        path TEXT NOT NULL
+    );
+    """,
+)
+
+
+class StateLocked(RdsyncError):
+    """Another rdsync process holds the state store."""
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A record as last read: its raw JSON, so a run can rebuild the whole architecture."""
+
+    kind: str | None
+    content_hash: str
+    updated: str | None
+    raw: dict[str, Any]
+
+
+_ENTITIES = TypeAdapter(list[Entity])
+_PROBLEMS = TypeAdapter(list[DataProblem])
+_FINDINGS = TypeAdapter(list[Finding])
+_RUBRIC = TypeAdapter(list[RubricRating])
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """What a run concluded, kept so that reports are built from the store, offline."""
+
+    entities: list[Any]
+    problems: list[DataProblem]
+    findings: list[Finding]
+    rubric: list[RubricRating]
+
+    def dump(self) -> tuple[str, str, str, str]:
+        return (
+            _ENTITIES.dump_json(self.entities).decode(),
+            _PROBLEMS.dump_json(self.problems).decode(),
+            _FINDINGS.dump_json(self.findings).decode(),
+            _RUBRIC.dump_json(self.rubric).decode(),
+        )
+
+    @classmethod
+    def load(cls, row: tuple[str, str, str, str]) -> RunOutputs:
+        return cls(
+            _ENTITIES.validate_json(row[0]),
+            _PROBLEMS.validate_json(row[1]),
+            _FINDINGS.validate_json(row[2]),
+            _RUBRIC.validate_json(row[3]),
+        )
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: int
+    started_at: str
+    ended_at: str | None
+    status: str
+    counts: dict[str, Any]
+    errors: list[str]
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: int
+    run_id: int
+    source: str
+    key: str
+    action: str
+    token: str
+    detail: dict[str, Any]
+    status: str
+    planned_at: str = ""
+    done_at: str | None = None  # when it was last marked (done, failed, or still pending)
+
+
+class StateStore:
+    """One SQLite file in WAL mode; a run's cursors, hashes and assessments commit together."""
+
+    def __init__(self, path: Path | str, clock: Clock = SYSTEM) -> None:
+        self.path = Path(path)
+        self.clock = clock  # stamps runs, the ledger and reports
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self._lock_file: Any = None
+        self.migrate()
+
+    def _now(self) -> str:
+        return self.clock.now().isoformat(timespec="seconds")
+
+    # -- schema ---------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        current = self.version
+        if current > len(MIGRATIONS):
+            raise RdsyncError(
+                f"the state store is schema version {current}, newer than this rdsync "
+                f"({len(MIGRATIONS)})",
+                where=str(self.path),
+                fix="Upgrade rdsync, or point [state] path at a new file.",
+            )
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {version}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def integrity(self) -> str:
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def close(self) -> None:
+        self.unlock()
+        self.db.close()
+
+    # -- the daemon lock ------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Take the exclusive lock of this store, or say which process holds it."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the process lifetime
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StateLocked(
+                f"the state store is in use by {holder}",
+                where=str(self.path),
+                fix="Stop that rdsync first, or give this one its own [state] path.",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"rdsync pid {os.getpid()} since {self._now()}")
+        handle.flush()
+        self._lock_file = handle
+
+    def unlock(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def start_run(self, *, full: bool = False, dry_run: bool = False) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (started_at, status, full, dry_run, pid) VALUES (?,?,?,?,?)",
+                (self._now(), "running", int(full), int(dry_run), os.getpid()),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, Any], errors: Iterable[str] = ()
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET ended_at=?, status=?, counts=?, errors=? WHERE id=?",
+                (self._now(), status, json.dumps(counts), json.dumps(list(errors)), run_id),
+            )
+
+    def runs(self, limit: int = 20) -> list[RunInfo]:
+        rows = self.db.execute(
+            "SELECT id, started_at, ended_at, status, counts, errors FROM runs "
+            "ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [RunInfo(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5])) for r in rows]
+
+    def last_ok_run(self) -> RunInfo | None:
+        return next((r for r in self.runs(1000) if r.status == "ok"), None)
+
+    # -- cursors and records --------------------------------------------------------------
+
+    def cursor(self, source: str) -> str | None:
+        row = self.db.execute("SELECT cursor FROM cursors WHERE source=?", (source,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def records(self, source: str) -> dict[str, StoredRecord]:
+        rows = self.db.execute(
+            "SELECT key, kind, content_hash, updated, raw FROM records WHERE source=?", (source,)
+        )
+        return {k: StoredRecord(kind, h, up, json.loads(raw)) for k, kind, h, up, raw in rows}
+
+    def hashes(self, source: str) -> dict[str, str]:
+        rows = self.db.execute("SELECT key, content_hash FROM records WHERE source=?", (source,))
+        return {key: digest for key, digest in rows}
+
+    def commit_run(
+        self,
+        run_id: int,
+        *,
+        cursors: dict[str, str],
+        records: dict[str, dict[str, StoredRecord]],
+        deleted: Mapping[str, Iterable[str]],
+        measurements: Iterable[Measurement],
+        assessments: Iterable[Assessment],
+        outputs: RunOutputs | None = None,
+    ) -> None:
+        """Everything a run learnt, in one transaction: it lands whole or not at all.
+
+        `records[source][key]` replaces the stored copy of each record read in this run.
+        """
+        with self.transaction() as db:
+            for source, cursor in cursors.items():
+                db.execute(
+                    "INSERT INTO cursors (source, cursor, run_id) VALUES (?,?,?) "
+                    "ON CONFLICT(source) DO UPDATE SET "
+                    "cursor=excluded.cursor, run_id=excluded.run_id",
+                    (source, cursor, run_id),
+                )
+            for source, by_key in records.items():
+                db.executemany(
+                    "INSERT INTO records (source, key, kind, content_hash, updated, raw, run_id) "
+                    "VALUES (?,?,?,?,?,?,?) ON CONFLICT(source, key) DO UPDATE SET "
+                    "kind=excluded.kind, content_hash=excluded.content_hash, "
+                    "updated=excluded.updated, raw=excluded.raw, run_id=excluded.run_id",
+                    [
+                        (source, k, r.kind, r.content_hash, r.updated, json.dumps(r.raw), run_id)
+                        for k, r in by_key.items()
+                    ],
+                )
+            for source, keys in deleted.items():
+                db.executemany(
+                    "DELETE FROM records WHERE source=? AND key=?", [(source, k) for k in keys]
+                )
+            db.executemany(
+                "INSERT INTO measurements (indicator_key, at, value, source, record_key) "
+                "VALUES (?,?,?,?,?) ON CONFLICT(indicator_key, at) DO UPDATE SET "
+                "value=excluded.value, source=excluded.source, record_key=excluded.record_key",
+                [
+                    (m.indicator_key, m.at.isoformat(), m.value, m.source, m.record_key)
+                    for m in measurements
+                ],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO assessments "
+                "(run_id, key, kind, assessed_on, likelihood, body) VALUES (?,?,?,?,?,?)",
+                [
+                    (
+                        run_id,
+                        a.key,
+                        a.kind,
+                        a.assessed_on.isoformat(),
+                        int(a.likelihood),
+                        a.model_dump_json(),
+                    )
+                    for a in assessments
+                ],
+            )
+            if outputs is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO run_outputs "
+                    "(run_id, entities, problems, findings, rubric) VALUES (?,?,?,?,?)",
+                    (run_id, *outputs.dump()),
+                )
+
+    # -- history --------------------------------------------------------------------------
+
+    def measurements(self) -> list[Measurement]:
+        rows = self.db.execute(
+            "SELECT indicator_key, at, value, source, record_key FROM measurements "
+            "ORDER BY indicator_key, at"
+        )
+        return [
+            Measurement(indicator_key=k, at=date.fromisoformat(at), value=v, source=s, record_key=r)
+            for k, at, v, s, r in rows
+        ]
+
+    def assessment_runs(self) -> list[int]:
+        """Ids of the runs that stored assessments, newest first."""
+        rows = self.db.execute("SELECT DISTINCT run_id FROM assessments ORDER BY run_id DESC")
+        return [int(r[0]) for r in rows]
+
+    def assessments(self, run_id: int | None = None) -> dict[str, Assessment]:
+        """The assessments of one run (default: the newest run that has any)."""
+        if run_id is None:
+            runs = self.assessment_runs()
+            if not runs:
+                return {}
+            run_id = runs[0]
+        rows = self.db.execute("SELECT body FROM assessments WHERE run_id=?", (run_id,))
+        found = (Assessment.model_validate_json(body) for (body,) in rows)
+        return {a.key: a for a in found}
+
+    def previous_ratings(self, on_or_before: date | None = None) -> dict[str, Rating]:
+        """The latest stored rating of every key, or the latest made on or before a date.
+
+        A sync every few minutes must not compare a rating with itself: RD403 and the
+        problem-solving levels look back a whole assessment period (`on_or_before`).
+        """
+        cutoff = "9999-12-31" if on_or_before is None else on_or_before.isoformat()
+        rows = self.db.execute(
+            "SELECT key, likelihood FROM assessments a WHERE run_id = "
+            "(SELECT MAX(run_id) FROM assessments b WHERE b.key = a.key AND b.assessed_on <= ?)",
+            (cutoff,),
+        )
+        return {key: Rating(value) for key, value in rows}
+
+    def rating_history(self, key: str) -> list[tuple[str, Rating]]:
+        rows = self.db.execute(
+            "SELECT assessed_on, likelihood FROM assessments WHERE key=? ORDER BY run_id", (key,)
+        )
+        return [(on, Rating(value)) for on, value in rows]
+
+    def outputs(self, run_id: int | None = None) -> tuple[int, RunOutputs] | None:
+        """The conclusions of one run (default: the newest run that stored any)."""
+        query = "SELECT run_id, entities, problems, findings, rubric FROM run_outputs "
+        row = (
+            self.db.execute(query + "ORDER BY run_id DESC LIMIT 1").fetchone()
+            if run_id is None
+            else self.db.execute(query + "WHERE run_id=?", (run_id,)).fetchone()
+        )
+        return None if row is None else (int(row[0]), RunOutputs.load(row[1:]))
+
+    def run_info(self, run_id: int) -> RunInfo | None:
+        return next((r for r in self.runs(10_000) if r.id == run_id), None)
+
+    # -- reports --------------------------------------------------------------------------
+
+    def record_report(self, run_id: int, kind: str, subject: str, path: Path) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO reports (run_id, kind, subject, generated_at, path) "
+                "VALUES (?,?,?,?,?)",
+                (run_id, kind, subject, self._now(), str(path)),
+            )
+
+    def last_report(self, kind: str = "report") -> tuple[int, str] | None:
+        """(run id, generated at) of the newest report of a kind."""
+        row = self.db.execute(
+            "SELECT run_id, generated_at FROM reports WHERE kind=? ORDER BY id DESC LIMIT 1",
+            (kind,),
+        ).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    # -- the write ledger -----------------------------------------------------------------
+
+    def plan_write(
+        self, run_id: int, source: str, key: str, action: str, token: str, detail: dict[str, Any]
+    ) -> LedgerEntry:
+        """Record the intent to write before writing; an existing entry for the token is kept."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO ledger "
+                "(run_id, source, key, action, token, detail, status, planned_at) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (run_id, source, key, action, token, json.dumps(detail), "planned", self._now()),
+            )
+        entry = self.ledger_entry(source, key, action, token)
+        assert entry is not None
+        return entry
+
+    def mark_write(self, entry_id: int, status: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE ledger SET status=?, done_at=? WHERE id=?", (status, self._now(), entry_id)
+            )
+
+    def ledger_entry(self, source: str, key: str, action: str, token: str) -> LedgerEntry | None:
+        row = self.db.execute(
+            "SELECT id, run_id, source, key, action, token, detail, status, planned_at, done_at "
+            "FROM ledger "
+            "WHERE source=? AND key=? AND action=? AND token=?",
+            (source, key, action, token),
+        ).fetchone()
+        return None if row is None else _entry(row)
+
+    def ledger(self, status: str | None = None) -> list[LedgerEntry]:
+        query = (
+            "SELECT id, run_id, source, key, action, token, detail, status, planned_at, done_at "
+            "FROM ledger"
+        )
+        rows = (
+            self.db.execute(query + " WHERE status=? ORDER BY id", (status,))
+            if status
+            else self.db.execute(query + " ORDER BY id")
+        )
+        return [_entry(r) for r in rows]
+
+
+def _entry(row: tuple[Any, ...]) -> LedgerEntry:
+    return LedgerEntry(
+        row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), row[7], row[8], row[9]
+    )

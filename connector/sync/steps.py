@@ -1,0 +1,126 @@
+"""The steps of a sync run that need no state store: fold a read into a snapshot, map it with
+one bad record at a time set aside, judge the portfolio, and plan a source's write-backs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from connector.config import Config
+from connector.sources.base import Patch, Source
+from connector.sources.incremental import Cursor, ReadResult
+from connector.sync.plan import desired_values, plan_writeback
+from mappings.graph import Architecture
+from mappings.model import DataProblem
+from mappings.records import MappedRecords
+from rules.base import RuleContext
+from rules.engine import run_rules
+from rules.likelihood import assess
+from rules.model import Assessment, Finding, Rating, RubricRating
+from rules.rubric import rate_rubric
+
+log = logging.getLogger("rdsync.sync")
+
+
+@dataclass
+class Snapshot:
+    """A source's raw records as last read, and the cursor to read on from."""
+
+    records: dict[str, Any] = field(default_factory=dict)
+    cursor: Cursor = field(default_factory=Cursor)
+
+
+def map_guarded(source: Source, records: dict[str, Any]) -> MappedRecords:
+    """`source.map(records)`, where a record that makes the mapper fail becomes an RD904
+    finding naming it, and the others are mapped: one bad record never stops a run.
+
+    The mapper turns bad values into findings itself; this catches the shapes it does not
+    expect (an issue type that is a string, a changelog entry that is not an object). Only
+    when the whole batch fails is each record mapped alone, to find the culprits."""
+    try:
+        return source.map(records)
+    except Exception:  # any failure here is one record's data, never fatal to the run
+        pass
+    good: dict[str, Any] = {}
+    bad: dict[str, Exception] = {}
+    for key, record in records.items():
+        try:
+            source.map({key: record})
+        except Exception as error:  # recorded below as that record's finding
+            bad[key] = error
+        else:
+            good[key] = record
+    mapped = source.map(good)
+    for key, failure in bad.items():
+        log.warning("source=%s key=%s could not be mapped: %r", source.name, key, failure)
+        mapped.problems.append(
+            DataProblem(
+                code="RD904",
+                key=key,
+                message=f"{key} could not be mapped: its JSON has a shape rdsync does not "
+                f"expect ({type(failure).__name__}: {str(failure)[:120]})",
+                fix=f"Check {key} in {source.tool.title()} (and any app or script that "
+                "writes it); rdsync reads it again on the next sync.",
+            )
+        )
+    return mapped
+
+
+def refresh(source: Source, snapshot: Snapshot, result: ReadResult) -> list[str]:
+    """Fold a read into the snapshot; after an incremental one, drop what a key scan misses."""
+    if result.full:
+        snapshot.records = dict(result.records)
+        return []
+    snapshot.records.update(result.records)
+    deleted = sorted(set(snapshot.records) - source.scan_keys())
+    for key in deleted:
+        del snapshot.records[key]
+    return deleted
+
+
+def judge_portfolio(
+    arch: Architecture, config: Config, today: date, previous: dict[str, Rating]
+) -> tuple[list[Finding], dict[str, Assessment]]:
+    """The findings of both rule phases and the likelihood of every assessed record."""
+    ctx = RuleContext(today=today, thresholds=config.rules.thresholds, previous=previous)
+    findings = run_rules(arch, config.rules, ctx)
+    assessments = assess(arch, findings, ctx, config.likelihood)
+    judged = ctx.model_copy(update={"assessments": assessments})
+    return findings + run_rules(arch, config.rules, judged, phase="assessment"), assessments
+
+
+def plan_source(
+    source: Source,
+    records: dict[str, Any],
+    arch: Architecture,
+    findings: list[Finding],
+    assessments: dict[str, Assessment],
+    config: Config,
+    now: datetime,
+    rubric: list[RubricRating] | None = None,
+) -> list[Patch]:
+    """The patches for one source's records: what it should say (the rating, the rationale,
+    the rubric gaps) minus what it says now. Records of other sources are not its to write."""
+    by_priority: dict[str, list[RubricRating]] = {}
+    for rating in rate_rubric(arch, findings) if rubric is None else rubric:
+        by_priority.setdefault(rating.priority_key, []).append(rating)
+    wb = config.writeback
+    limit = wb.jira_text_limit if source.tool == "jira" else wb.airtable_text_limit
+    desired = desired_values(
+        arch,
+        findings,
+        assessments,
+        source.mapping.writeback,
+        limit=limit,
+        now=now,
+        rubric=by_priority,
+    )
+    return plan_writeback(
+        {key: value for key, value in desired.items() if key in records},
+        source.current_values(records),
+        source.field_names(),
+        source=source.name,
+        comment_on_change=wb.comment_on_change,
+    )
