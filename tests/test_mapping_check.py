@@ -19,8 +19,9 @@ from connector.sandbox.airtable.seed import BASE_ID
 from connector.sandbox.server import Sandbox
 from mappings.config import AirtableMapping, JiraMapping, parse_mapping_text
 from mappings.defaults import __file__ as defaults_init
+from tests.jira_spec import check as matches_spec
+from tests.jira_spec import needs_spec
 from tests.test_mapping_discover import airtable_config, jira_config
-from tests.test_sandbox_contract import check as matches_spec
 
 DEFAULTS = Path(defaults_init).parent
 CUSTOM = "com.atlassian.jira.plugin.system.customfieldtypes:"
@@ -156,6 +157,7 @@ def test_fix_creates_the_write_back_fields_and_missing_options(
 
 
 @pytest.mark.e2e
+@needs_spec
 def test_the_field_endpoints_answer_as_the_spec_says(sandbox: Sandbox) -> None:
     session = requests.Session()
     session.auth = (sandbox.email, sandbox.token)
