@@ -29,6 +29,7 @@ from mappings.records import (
     unreadable,
 )
 
+
 @dataclass(frozen=True, slots=True)
 class _Field:
     field_id: str

@@ -15,8 +15,8 @@ import pytest
 from connector.config import AirtableSourceConfig, AuthRefused
 from connector.mapping_tools.guard import UnfitMapping
 from connector.sandbox.server import Sandbox
-from connector.sources.base import Patch, Role
 from connector.sources.airtable import AirtableSource
+from connector.sources.base import Patch, Role
 from connector.sources.ratelimit import RateLimiter
 from connector.sources.retry import RetryPolicy
 from connector.sync.plan import normalise_option, normalise_text
@@ -176,7 +176,9 @@ def test_a_missing_option_stops_the_sync_and_a_refused_one_names_the_record_and_
     # An option removed after the check: Airtable refuses that record, naming it and the
     # field, and the others are written.
     source.read()
-    bad, good = (next(k for k, t in source.table_of.items() if t == n) for n in ("Targets", "Priorities"))
+    bad, good = (
+        next(k for k, t in source.table_of.items() if t == n) for n in ("Targets", "Priorities")
+    )
     patches = [
         Patch(source="airtable", key=key, changes={"likelihood": option}, field_names=NAMES)
         for key, option in ((bad, "2 - Amber-Red"), (good, "1 - Red"))

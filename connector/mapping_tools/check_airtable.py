@@ -169,7 +169,7 @@ def _writeback_field(
     found = table.find(ref)
     if found and found[0].id == ref:
         message = f"'{ref}' is the id of {found[0].shown} in '{table.name}'"
-        checker.add(key, message, f"name it: {role} = \"{found[0].name}\" (the same in every table)")
+        checker.add(key, message, f'name it: {role} = "{found[0].name}" (the same in every table)')
         return
     if not found:
         _missing(checker, key, role, word, table, ref)

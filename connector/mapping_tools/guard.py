@@ -34,10 +34,9 @@ def preflight(source: Any, *, writes: bool = True) -> list[Problem]:
     Costs no call beyond `connect` (GET /field, Airtable's schema), except Jira's likelihood
     options (two calls) when `writes`."""
     if isinstance(source, JiraSource):
-        schema = jira_schema(live.jira_fields(source), (), (), ())
         problems = check_jira(
             source.mapping,
-            schema,
+            jira_schema(live.jira_fields(source), (), (), ()),
             options=(lambda fid: live.jira_options(source, fid)) if writes else lambda _fid: None,
             fields_only=True,
         )
