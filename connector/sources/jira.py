@@ -127,6 +127,7 @@ class JiraSource:
         # and stops it rewriting ids it takes for names (e.g. "key" into "issuekey").
         self.client._fields_cache_value = {fid: fid for fid in self.names}
         wanted = self.mapping.writeback
+        self.field_ids = {}  # learnt afresh: a reconnect (after `--fix`) sees the new fields
         for role in ROLES:
             ref = getattr(wanted, role)
             if ref is None:
