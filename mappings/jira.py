@@ -13,6 +13,7 @@ from typing import Any
 
 from mappings.config import JiraMapping, JiraRelation
 from mappings.errors import InputError
+from mappings.jira_fields import FieldIndex
 from mappings.model import EntityKind, Measurement
 from mappings.readers import READERS, Reader, ReadError, read_datetime, reader_for
 from mappings.records import (
@@ -27,15 +28,6 @@ from mappings.records import (
     set_relation,
     unreadable,
 )
-
-# Fields every issue has, by id; a mapping names them by id.
-SYSTEM_FIELDS = frozenset(
-    {
-        "summary", "description", "status", "issuetype", "labels", "parent", "issuelinks",
-        "duedate", "created", "updated", "resolutiondate", "assignee", "reporter", "creator",
-        "priority", "components", "fixVersions", "project", "resolution", "environment",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +62,15 @@ class _Resolver:
 
     def __init__(self, names: Mapping[str, str]) -> None:
         self.names = names
-        self.by_name = {name: fid for fid, name in names.items()}
-        self.by_folded = {name.casefold(): fid for fid, name in names.items()}
+        self.index = FieldIndex(names)
         self.unknown: list[str] = []
 
     def __call__(self, ref: str) -> _Field:
-        if ref in SYSTEM_FIELDS or ref in self.names or ref.startswith("customfield_"):
-            return _Field(ref, self.names.get(ref, ref))
-        fid = self.by_name.get(ref) or self.by_folded.get(ref.casefold())
-        if fid is None:
+        ids = self.index.ids(ref)
+        if len(ids) != 1:
             self.unknown.append(ref)
             return _Field(ref, ref)
-        return _Field(fid, self.names.get(fid, ref))
+        return _Field(ids[0], self.names.get(ids[0], ref))
 
 
 def compile_plan(mapping: JiraMapping, names: Mapping[str, str]) -> _Plan:
@@ -115,8 +104,11 @@ def compile_plan(mapping: JiraMapping, names: Mapping[str, str]) -> _Plan:
     indicator_fields = {plan.field_id for plan in fields.get(EntityKind.INDICATOR, ())}
     measure_mapped = measure is not None and measure.field_id in indicator_fields
     notes = [
-        f"Jira field '{ref}' named in the mapping is not among the fields the response names; "
-        "it reads as empty"
+        f"Jira field '{ref}' named in the mapping is the name of several fields "
+        f"({', '.join(resolve.index.ids(ref))}); it reads as empty: name one by its id"
+        if resolve.index.ids(ref)
+        else f"Jira field '{ref}' named in the mapping is not among the fields the response "
+        "names; it reads as empty"
         for ref in dict.fromkeys(resolve.unknown)
     ]
     facets = {k: e.facet for k, e in mapping.entities.items() if e.facet is not None}

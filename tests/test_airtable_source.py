@@ -13,8 +13,10 @@ import pyairtable
 import pytest
 
 from connector.config import AirtableSourceConfig, AuthRefused
+from connector.mapping_tools.guard import UnfitMapping
 from connector.sandbox.server import Sandbox
 from connector.sources.airtable import AirtableSource
+from connector.sources.base import Patch, Role
 from connector.sources.ratelimit import RateLimiter
 from connector.sources.retry import RetryPolicy
 from connector.sync.plan import normalise_option, normalise_text
@@ -157,24 +159,39 @@ def test_deleted_records_leave_the_architecture(demo: Sandbox, tmp_path: Path) -
     assert all(fields == ["Name"] for fields in primary)  # the scan asks for one short field
 
 
-def test_a_refused_option_names_the_record_and_field_and_the_rest_is_written(
+def test_a_missing_option_stops_the_sync_and_a_refused_one_names_the_record_and_field(
     demo: Sandbox, tmp_path: Path
 ) -> None:
     text = resources.files("mappings.defaults").joinpath("airtable.toml").read_text("utf-8")
     mapping = parse_mapping_text(text.replace("2 - Amber/Red", "2 - Amber-Red"))
     assert isinstance(mapping, AirtableMapping)
     source = source_for(demo, mapping)
-    sync = SourceRuns(source, tmp_path, demo.clock)
-    report = sync()
-    assert report.applied is not None
-    refused = [p for p in report.patches if p.changes.get("likelihood") == "2 - Amber-Red"]
-    assert refused and len(report.applied.failures) == len(refused)
-    failure = report.applied.failures[0]
-    assert str(failure) == (
-        f"{failure.key}: field 'Delivery likelihood' has no option '2 - Amber-Red': "
-        "add the option in Airtable or change [writeback] in the config"
+    with pytest.raises(UnfitMapping) as caught:
+        SourceRuns(source, tmp_path, demo.clock)()
+    assert (
+        "writeback.options.amber_red: field 'Delivery likelihood' in 'Targets' has no option "
+        "'2 - Amber-Red'" in str(caught.value)
     )
-    assert len(report.applied.written) == len(report.patches) - len(refused) > 0
+    assert demo.count("PATCH") == 0
+    # An option removed after the check: Airtable refuses that record, naming it and the
+    # field, and the others are written.
+    source.read()
+    bad, good = (
+        next(k for k, t in source.table_of.items() if t == n) for n in ("Targets", "Priorities")
+    )
+    patches = [
+        Patch(source="airtable", key=key, changes={"likelihood": option}, field_names=NAMES)
+        for key, option in ((bad, "2 - Amber-Red"), (good, "1 - Red"))
+    ]
+    result = source.apply(patches)
+    assert [str(failure) for failure in result.failures] == [
+        f"{bad}: field 'Delivery likelihood' has no option '2 - Amber-Red': "
+        "add the option in Airtable or change [writeback] in the config"
+    ]
+    assert result.written == [good]
+
+
+NAMES: dict[Role, str] = {"likelihood": "Delivery likelihood"}
 
 
 def test_a_wrong_token_stops_before_any_read(demo: Sandbox) -> None:

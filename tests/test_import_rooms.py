@@ -24,11 +24,12 @@ ROOMS: dict[str, tuple[frozenset[str], bool]] = {
         frozenset({"connector.sources", "connector.config", "connector.clock", "mappings"}),
         True,
     ),
-    # The engine: plans, applies through the sources, keeps the state, runs on a schedule.
+    # The engine: plans, applies through the sources, keeps the state, runs on a schedule;
+    # before it writes, the mapping tools check each mapping against its site.
     "connector.sync": (
         frozenset(
             {"connector.sync", "connector.sources", "connector.config", "connector.clock"}
-            | {"mappings", "rules"}
+            | {"connector.mapping_tools", "mappings", "rules"}
         ),
         True,
     ),

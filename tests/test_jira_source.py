@@ -12,7 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from connector.config import AuthRefused, JiraSourceConfig
+from connector.mapping_tools.guard import UnfitMapping
 from connector.sandbox.server import Sandbox
+from connector.sources.base import Patch, Role
 from connector.sources.incremental import Cursor
 from connector.sources.jira import JiraSource
 from connector.sources.jira_write import adf
@@ -187,24 +189,36 @@ def test_issues_that_leave_the_scope_leave_the_snapshot(demo: Sandbox, tmp_path:
     assert gone not in {e.key for e in report.arch.entities.values()}
 
 
-def test_a_refused_option_names_the_issue_and_field_and_the_rest_is_written(
+def test_a_missing_option_stops_the_sync_and_a_refused_one_names_the_issue_and_field(
     demo: Sandbox, tmp_path: Path
 ) -> None:
     mapping = parse_mapping_text(jira_mapping_text().replace("2 - Amber/Red", "2 - Amber-Red"))
     assert isinstance(mapping, JiraMapping)
     source = source_for(demo, mapping=mapping)
-    sync = SourceRuns(source, tmp_path, demo.clock)
-    report = sync()
-    assert report.applied is not None
-    refused = [p for p in report.patches if p.changes.get("likelihood") == "2 - Amber-Red"]
-    assert refused and report.applied.failures
-    failure = report.applied.failures[0]
-    assert str(failure) == (
-        f"{failure.key}: field 'Delivery likelihood' has no option '2 - Amber-Red': "
-        "add the option in Jira or change [writeback] in the config"
+    with pytest.raises(UnfitMapping) as caught:
+        SourceRuns(source, tmp_path, demo.clock)()
+    assert (
+        "writeback.options.amber_red: field 'Delivery likelihood' has no option '2 - Amber-Red'"
+        in str(caught.value)
     )
-    assert len(report.applied.failures) == len(refused)
-    assert len(report.applied.written) == len(report.patches) - len(refused) > 0
+    assert demo.count("PUT", EDIT) == demo.count("POST", COMMENT) == 0
+    # An option removed after the check (or one a token without admin rights cannot see):
+    # Jira refuses that issue, naming it and the field, and the others are written.
+    keys = demo.demo()["keys"]
+    bad, good = keys["P1-O1-I1-T1"], keys["P1-O1"]
+    patches = [
+        Patch(source="jira", key=key, changes={"likelihood": option}, field_names=NAMES)
+        for key, option in ((bad, "2 - Amber-Red"), (good, "1 - Red"))
+    ]
+    result = source.apply(patches)
+    assert [str(failure) for failure in result.failures] == [
+        f"{bad}: field 'Delivery likelihood' has no option '2 - Amber-Red': "
+        "add the option in Jira or change [writeback] in the config"
+    ]
+    assert result.written == [good]
+
+
+NAMES: dict[Role, str] = {"likelihood": "Delivery likelihood"}
 
 
 def jira_mapping_text() -> str:

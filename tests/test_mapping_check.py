@@ -436,3 +436,76 @@ def test_the_guide_s_airtable_base_needs_only_its_write_back_fields_after_the_gu
     )
     assert any(line.startswith(said) for line in lines)
     assert " ".join(said.split(": ", 1)[1].split()) in " ".join(airtable.split())
+
+
+PINNED = """
+tool = "jira"
+[attributes]
+name = "summary"
+owners = "owner"
+[entities.priority]
+issue_type = "Initiative"
+[writeback]
+likelihood = "customfield_9"
+rationale = "Likelihood rationale"
+gaps = "Rubric gaps"
+assessed = "Last assessed"
+"""
+
+
+def test_write_back_fields_match_by_exact_unique_name_or_pinned_id() -> None:
+    schema = jira(
+        ("customfield_1", "Last Assessed", "datetime"),
+        ("customfield_2", "Rubric gaps", "textarea"),
+        ("customfield_3", "Rubric gaps", "textarea"),
+        ("customfield_4", "Likelihood rationale", "textarea"),
+        ("customfield_5", "Owner", "userpicker"),
+    )
+    mapping = parse_mapping_text(PINNED)
+    assert isinstance(mapping, JiraMapping)
+    problems = check_jira(mapping, schema, fields_only=True)
+    assert [p.line() for p in problems] == [
+        "attributes.owners: no field 'owner' on the site; did you mean 'Owner'?",
+        "writeback.likelihood: no field has the id 'customfield_9'; pin an id GET /field "
+        "lists, or a name",
+        "writeback.gaps: 2 fields are named 'Rubric gaps' (customfield_2, customfield_3); pin "
+        'the one rdsync owns by its id: gaps = "customfield_2" or gaps = "customfield_3"',
+        "writeback.assessed: no field 'Last assessed' on the site; 'Last Assessed' "
+        "(customfield_1) differs only in case and is not taken for it: `rdsync mapping check "
+        "--fix` creates 'Last assessed' (or, if it is rdsync's own, pin its id: assessed = "
+        '"customfield_1")',
+    ]
+    # --fix creates the exact name beside the team's field, and nothing for an id
+    assert [p.creation.describe() for p in problems if p.creation] == [
+        "create datetime field 'Last assessed'"
+    ]
+    # the full check also asks what only `mapping check` needs: issue types, here
+    keys = [p.key for p in check_jira(mapping, schema)]
+    assert keys[0] == "attributes.owners" and "entities.priority.issue_type" in keys
+
+
+def test_airtable_write_back_fields_are_named_exactly_never_by_case_or_id() -> None:
+    fields = [
+        {"id": "fldName0000000000", "name": "Name", "type": "singleLineText"},
+        {"id": "fldAssessed000000", "name": "Last assessed", "type": "dateTime"},
+    ]
+    meta = {
+        "tables": [
+            {"id": t, "name": n, "primaryFieldId": "fldName0000000000", "fields": fields}
+            for t, n in (("tblP", "Themes"), ("tblS", "Projects"))
+        ]
+    }
+    text = 'tool = "airtable"\n[attributes]\nname = "Name"\n[entities.priority]\n'
+    text += 'table = "Themes"\n[entities.strategy]\ntable = "Projects"\n[writeback]\n'
+    text += 'kinds = ["priority"]\nassessed = "Last Assessed"\ngaps = "fldAssessed000000"\n'
+    mapping = parse_mapping_text(text)
+    assert isinstance(mapping, AirtableMapping)
+    problems = check_airtable(mapping, airtable_schema(meta))
+    assert [p.line() for p in problems] == [
+        "writeback.gaps: 'fldAssessed000000' is the id of 'Last assessed' (date-time) in "
+        "'Themes'; name it: gaps = \"Last assessed\" (the same in every table)",
+        "writeback.assessed: no field 'Last Assessed' in table 'Themes'; 'Last assessed' "
+        "differs only in case and is not taken for it, and Airtable allows no second field of "
+        "that name: name another field for rdsync",
+    ]
+    assert not any(p.creation for p in problems)

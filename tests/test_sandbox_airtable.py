@@ -181,6 +181,36 @@ def test_fields_can_be_added_and_renamed_but_options_come_by_typecast(empty: Har
     assert [choice.name for choice in choices] == ["On track", "Late"]
 
 
+def test_a_field_name_is_unique_in_its_table_ignoring_case_and_matched_exactly(
+    empty: Harness,
+) -> None:
+    # Airtable refuses a field whose name differs from another's only in case, and the
+    # record API knows a field by its exact name (or id): "last assessed" is unknown.
+    table = empty.table("Targets")
+    with pytest.raises(requests.HTTPError) as raised:
+        table.create_field("last ASSESSED", "dateTime", options=DATE_TIME)
+    assert _error(raised) == (
+        422,
+        {
+            "error": {
+                "type": "DUPLICATE_OR_EMPTY_FIELD_NAME",
+                "message": 'Field name "last ASSESSED" is already used.',
+            }
+        },
+    )
+    with pytest.raises(requests.HTTPError) as raised:
+        table.create({"Name": "T", "last assessed": "2026-11-22T09:00:00.000Z"})
+    assert _error(raised)[1]["error"] == {
+        "type": "UNKNOWN_FIELD_NAME",
+        "message": 'Unknown field name: "last assessed"',
+    }
+    other = empty.table("Measurements").create_field("Last Assessed", "dateTime", options=DATE_TIME)
+    assert other.name == "Last Assessed"  # another table may use the name in any case
+
+
+DATE_TIME = {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "utc"}
+
+
 # ---------------------------------------------------------------- reading
 
 

@@ -154,6 +154,34 @@ def test_custom_fields_and_select_options_are_edited_and_read_back(
     assert puts[-1]["url"].endswith("?notifyUsers=false") and puts[-1]["status"] == 204
 
 
+def test_custom_field_names_may_repeat_and_differ_only_in_case(
+    make_sandbox: Callable[..., Sandbox], jira_for: Callable[..., JIRA]
+) -> None:
+    # Jira allows both: two custom fields of one name, and names that differ only in case.
+    site = make_sandbox(seed="empty")
+    client = jira_for(site)
+    seeded = site.field_id("Last assessed")
+    body = {"type": CUSTOM + "datetime", "searcherKey": CUSTOM + "datetimerange"}
+    made = [
+        client._session.post(f"{site.url}/rest/api/3/field", json=body | {"name": name}).json()
+        for name in ("Last assessed", "Last Assessed")
+    ]
+    named = {f["id"]: f["name"] for f in client.fields() if f["name"].lower() == "last assessed"}
+    assert named == {
+        seeded: "Last assessed",
+        made[0]["id"]: "Last assessed",
+        made[1]["id"]: "Last Assessed",
+    }
+    stamps = [f"2026-11-0{day}T09:00:00.000+0000" for day in (1, 2, 3)]
+    issue = create(client, "Target", "Three namesakes", **dict(zip(named, stamps, strict=True)))
+    held = client.issue(issue.key, fields=",".join(named)).raw["fields"]
+    assert [held[fid][:10] for fid in named] == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    assert site.field_id("Last Assessed") == made[1]["id"]  # the exact name first
+
+
+CUSTOM = "com.atlassian.jira.plugin.system.customfieldtypes:"
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

@@ -43,6 +43,10 @@ def setup_logging(verbose: bool) -> None:
 def sync(config_path: Path, dry_run: bool, full: bool, verbose: bool) -> None:
     """Run one sync: read, map, check, judge, write back, commit.
 
+    First the mapping's fields are checked against the site (as `rdsync mapping check` does):
+    a field that is missing, shared by two fields, only a case-variant of the name, or both
+    read and written stops the sync with exit 2 before anything is read or written.
+
     \b
     Example:
       rdsync sync --config rdsync.toml --dry-run
@@ -86,7 +90,9 @@ def run(config_path: Path, verbose: bool) -> None:
     """Run the daemon: a sync every [schedule] sync_minutes, a full one daily, and the reports.
 
     Stops cleanly on SIGTERM or SIGINT (finishing the write in flight and committing). A second
-    daemon on the same state store refuses to start and names the process holding it.
+    daemon on the same state store refuses to start and names the process holding it. A source
+    whose mapping does not fit its site sits each run out, the others sync; the log and the
+    health file say why.
 
     \b
     Example:

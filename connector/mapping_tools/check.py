@@ -1,9 +1,11 @@
 """`rdsync mapping check` for Jira: a mapping against a site's schema. Every field, issue type,
 link type and project it names must exist, types must fit their readers, and the write-back
-fields and options must be there (pure; the two live questions are passed in)."""
+fields and options must be there (pure; the two live questions are passed in). `fields_only`
+keeps to what every sync checks before it writes: fields, their types, write-back options."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +17,7 @@ from connector.mapping_tools.fitness import (
     reader_fit,
 )
 from connector.mapping_tools.problems import Creation, Problem, did_you_mean, field_hint, typed_hint
-from connector.mapping_tools.schema import JiraSchema, SiteField
+from connector.mapping_tools.schema import JiraSchema, SiteField, case_variants
 from mappings.config import AttributeSpec, JiraMapping, JiraRelation
 from mappings.model import PARENT_KIND, EntityKind
 
@@ -23,6 +25,7 @@ Options = Callable[[str], list[str] | None]  # field id -> select options (None:
 JqlError = Callable[[str], str | None]  # JQL -> Jira's error, None when it runs
 
 ROLE_NAMES = ("likelihood", "rationale", "gaps", "assessed")
+CUSTOM_ID = re.compile(r"customfield_\d+")  # a field pinned by its id
 
 
 @dataclass
@@ -31,6 +34,7 @@ class _Checker:
     schema: JiraSchema
     options: Options
     jql_error: JqlError
+    fields_only: bool = False  # skip what only `mapping check` asks: types, links, projects
 
     def __post_init__(self) -> None:
         self.problems: list[Problem] = []
@@ -82,9 +86,13 @@ def check_jira(
     *,
     options: Options = lambda _fid: None,
     jql_error: JqlError = lambda _jql: None,
+    fields_only: bool = False,
 ) -> list[Problem]:
-    """Every problem of the mapping on this site, in the order of the mapping's keys."""
-    checker = _Checker(mapping, schema, options, jql_error)
+    """Every problem of the mapping on this site, in the order of the mapping's keys.
+
+    `fields_only`: the fields alone (those GET /field tells), not the issue types, link types,
+    projects and JQL, which a sync does not need checked to write where it should."""
+    checker = _Checker(mapping, schema, options, jql_error, fields_only)
     _project(checker)
     _attributes(checker, "attributes", mapping.attributes)
     _relations(checker, "relations", mapping.relations)
@@ -103,7 +111,7 @@ def check_jira(
 def _project(checker: _Checker) -> None:
     project = checker.mapping.jira.project
     keys = list(checker.schema.projects)
-    if project is not None and project not in keys:
+    if project is not None and not checker.fields_only and project not in keys:
         checker.add(
             "jira.project", f"no project '{project}' on the site", did_you_mean(project, keys)
         )
@@ -113,12 +121,13 @@ def _selection(checker: _Checker, kind: EntityKind) -> None:
     entity = checker.mapping.entities[kind]
     path = f"entities.{kind.value}"
     names = [t.name for t in checker.schema.issue_types]
-    if entity.issue_type is not None and entity.issue_type not in names:
+    site_only = not checker.fields_only
+    if site_only and entity.issue_type is not None and entity.issue_type not in names:
         message = f"no issue type '{entity.issue_type}' on the site"
         checker.add(f"{path}.issue_type", message, did_you_mean(entity.issue_type, names))
     if entity.when is not None:
         checker.field(f"{path}.when", entity.when, None)
-    if entity.jql is not None:
+    if site_only and entity.jql is not None:
         error = checker.jql_error(entity.jql)
         if error is not None:
             checker.add(
@@ -136,7 +145,7 @@ def _relations(checker: _Checker, path: str, relations: Mapping[Any, JiraRelatio
         key = f"{path}.{name}"
         if relation.by == "field" and relation.field is not None:
             checker.field(f"{key}.field", relation.field, "keys")
-        if relation.by == "link" and relation.link_type is not None:
+        if relation.by == "link" and relation.link_type is not None and not checker.fields_only:
             _link_type(checker, key, relation.link_type)
 
 
@@ -162,6 +171,8 @@ def _link_type(checker: _Checker, key: str, wanted: str) -> None:
 def _hierarchy(checker: _Checker) -> None:
     """A parent by Jira's parent field must be exactly one hierarchy level up."""
     mapping = checker.mapping
+    if checker.fields_only:
+        return
     for child, parent in PARENT_KIND.items():
         if child not in mapping.entities or parent not in mapping.entities:
             continue
@@ -183,6 +194,7 @@ def _hierarchy(checker: _Checker) -> None:
 
 
 def _writeback(checker: _Checker) -> None:
+    """Each write-back field by its exact name, one field of that name, or pinned by its id."""
     wanted = checker.mapping.writeback
     for role in ROLE_NAMES:
         ref = getattr(wanted, role)
@@ -192,15 +204,13 @@ def _writeback(checker: _Checker) -> None:
         word = WRITEBACK_TYPES[role][0]
         found = checker.schema.find(ref)
         if not found:
-            options = (
-                tuple(wanted.options.option(r) for r in range(1, 5)) if word == "select" else ()
-            )
-            hint = did_you_mean(ref, [f.name for f in checker.schema.fields if f.type == word])
-            creation = None
-            if not hint.startswith("did you mean"):  # a near miss is a typo in the mapping
-                hint = "`rdsync mapping check --fix` creates it"
-                creation = Creation(role, ref, word, options)
-            checker.add(key, f"no field '{ref}' on the site", hint, creation=creation)
+            _missing(checker, key, role, ref)
+            continue
+        if len(found) > 1:
+            ids = [f.id for f in found]
+            pins = " or ".join(f'{role} = "{fid}"' for fid in ids)
+            message = f"{len(found)} fields are named '{ref}' ({', '.join(ids)})"
+            checker.add(key, message, f"pin the one rdsync owns by its id: {pins}")
             continue
         site_field = found[0]
         if site_field.type != word:
@@ -216,6 +226,35 @@ def _writeback(checker: _Checker) -> None:
             continue
         if role == "likelihood":
             _options(checker, site_field)
+
+
+def _missing(checker: _Checker, key: str, role: str, ref: str) -> None:
+    """A write-back field the site lacks: `--fix` creates it under that exact name, unless the
+    name is a near miss of another (a typo in the mapping) or an id (which nothing can create).
+    A field whose name differs only in case is a team's: named, never taken over."""
+    message = f"no field '{ref}' on the site"
+    if CUSTOM_ID.fullmatch(ref):
+        checker.add(key, f"no field has the id '{ref}'", "pin an id GET /field lists, or a name")
+        return
+    word = WRITEBACK_TYPES[role][0]
+    options = checker.mapping.writeback.options
+    choices = tuple(options.option(r) for r in range(1, 5)) if word == "select" else ()
+    creation = Creation(role, ref, word, choices)
+    variants = case_variants(checker.schema.fields, ref)
+    if variants:
+        shown = " and ".join(f"'{f.name}' ({f.id})" for f in variants)
+        hint = (
+            f"{shown} differs only in case and is not taken for it: `rdsync mapping check "
+            f"--fix` creates '{ref}' (or, if it is rdsync's own, pin its id: {role} = "
+            f'"{variants[0].id}")'
+        )
+        checker.add(key, message, hint, creation=creation)
+        return
+    hint = did_you_mean(ref, [f.name for f in checker.schema.fields if f.type == word])
+    if hint.startswith("did you mean"):  # a near miss is a typo in the mapping
+        checker.add(key, message, hint)
+        return
+    checker.add(key, message, "`rdsync mapping check --fix` creates it", creation=creation)
 
 
 def _options(checker: _Checker, site_field: SiteField) -> None:

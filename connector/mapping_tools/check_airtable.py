@@ -3,17 +3,19 @@ point at the right tables, and every rated table has the write-back fields and o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from connector.mapping_tools.fitness import WANTS, WRITEBACK_TYPES, WRITEBACK_WANTS, reader_fit
 from connector.mapping_tools.problems import Creation, Problem, did_you_mean, field_hint, typed_hint
-from connector.mapping_tools.schema import AirtableSchema, SiteField, Table
+from connector.mapping_tools.schema import AirtableSchema, SiteField, Table, case_variants
 from mappings.config import AirtableMapping, AirtableRelation, AttributeSpec
 from mappings.model import PARENT_KIND, EntityKind
 
 OPTION_NAMES = ("red", "amber_red", "amber_green", "green")
+FIELD_ID = re.compile(r"fld[A-Za-z0-9]{14}")
 
 
 @dataclass
@@ -165,15 +167,12 @@ def _writeback_field(
     checker: _Checker, key: str, role: str, word: str, table: Table, ref: str
 ) -> None:
     found = table.find(ref)
+    if found and found[0].id == ref:
+        message = f"'{ref}' is the id of {found[0].shown} in '{table.name}'"
+        checker.add(key, message, f'name it: {role} = "{found[0].name}" (the same in every table)')
+        return
     if not found:
-        options = checker.mapping.writeback.options
-        choices = tuple(options.option(r) for r in range(1, 5)) if word == "select" else ()
-        hint = did_you_mean(ref, [f.name for f in table.fields if f.type == word])
-        creation = None
-        if not hint.startswith("did you mean"):  # a near miss is a typo in the mapping
-            hint = "`rdsync mapping check --fix` creates it"
-            creation = Creation(role, ref, word, choices, table=table.name)
-        checker.add(key, f"no field '{ref}' in table '{table.name}'", hint, creation=creation)
+        _missing(checker, key, role, word, table, ref)
         return
     site_field = found[0]
     if site_field.type != word:
@@ -187,6 +186,32 @@ def _writeback_field(
         return
     if role == "likelihood":
         _options(checker, table, site_field)
+
+
+def _missing(checker: _Checker, key: str, role: str, word: str, table: Table, ref: str) -> None:
+    """A write-back field the table lacks: `--fix` creates it, unless its name is a near miss
+    (a typo in the mapping). Airtable refuses a second name differing only in case, so a
+    team's field of that name is reported, never taken over, and nothing is created."""
+    message = f"no field '{ref}' in table '{table.name}'"
+    if FIELD_ID.fullmatch(ref):
+        checker.add(key, f"no field has the id '{ref}' in '{table.name}'", "name the field")
+        return
+    variants = case_variants(table.fields, ref)
+    if variants:
+        hint = (
+            f"'{variants[0].name}' differs only in case and is not taken for it, and Airtable "
+            "allows no second field of that name: name another field for rdsync"
+        )
+        checker.add(key, message, hint)
+        return
+    hint = did_you_mean(ref, [f.name for f in table.fields if f.type == word])
+    if hint.startswith("did you mean"):  # a near miss is a typo in the mapping
+        checker.add(key, message, hint)
+        return
+    options = checker.mapping.writeback.options
+    choices = tuple(options.option(r) for r in range(1, 5)) if word == "select" else ()
+    creation = Creation(role, ref, word, choices, table=table.name)
+    checker.add(key, message, "`rdsync mapping check --fix` creates it", creation=creation)
 
 
 def _options(checker: _Checker, table: Table, site_field: SiteField) -> None:

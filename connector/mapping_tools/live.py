@@ -86,29 +86,40 @@ def open_site(config_path: Path, source: str | None = None, *, own_mapping: bool
     return Site(name, config, cfg, site_source, mapping, where)
 
 
-def read_jira_schema(source: JiraSource) -> JiraSchema:
-    """Fields (as `connect` learnt them), issue types, link types and projects: three calls."""
-    client = source.client
-    fields = [
+def jira_fields(source: JiraSource) -> list[dict[str, Any]]:
+    """GET /field as `connect` read it (no call of its own)."""
+    source.ensure_connected()
+    return [
         {"id": fid, "name": name, "schema": source.schemas.get(fid) or {}}
         | {"custom": "custom" in (source.schemas.get(fid) or {})}
         for fid, name in source.names.items()
     ]
+
+
+def read_jira_schema(source: JiraSource) -> JiraSchema:
+    """Fields (as `connect` learnt them), issue types, link types and projects: three calls."""
+    client = source.client
     types = source.call("issuetype", client._get_json, "issuetype")
     links = source.call("issueLinkType", client._get_json, "issueLinkType")
     projects = source.call("project", client._get_json, "project")
-    return jira_schema(fields, types, links.get("issueLinkTypes") or [], projects)
+    return jira_schema(jira_fields(source), types, links.get("issueLinkTypes") or [], projects)
 
 
 def jira_options(source: JiraSource, field_id: str) -> list[str] | None:
-    """A select field's options in its first (global) context; None if Jira will not say."""
+    """A select field's options in its first (global) context: two calls. None if Jira will
+    not say (reading contexts takes an administrator's token; Data Center lacks the path)."""
     client = source.client
-    contexts = source.call("context", client._get_json, f"field/{field_id}/context")
-    values = contexts.get("values") or []
-    if not values:
-        return None
-    path = f"field/{field_id}/context/{values[0]['id']}/option"
-    page: dict[str, Any] = source.call("option", client._get_json, path, {"maxResults": 1000})
+    try:
+        contexts = source.call("context", client._get_json, f"field/{field_id}/context")
+        values = contexts.get("values") or []
+        if not values:
+            return None
+        path = f"field/{field_id}/context/{values[0]['id']}/option"
+        page: dict[str, Any] = source.call("option", client._get_json, path, {"maxResults": 1000})
+    except JIRAError as error:
+        if status_of(error) in (403, 404):
+            return None
+        raise
     return [str(option["value"]) for option in page.get("values") or ()]
 
 

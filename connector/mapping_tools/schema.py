@@ -111,17 +111,17 @@ class SiteField:
 
 
 def _lookup(fields: Iterable[SiteField], ref: str) -> list[SiteField]:
-    """Fields by id, else by name, else by name ignoring case (as the mappers resolve them)."""
+    """Fields by id, else by their exact name (as the sources resolve them): a name that
+    differs only in case is another field, perhaps a team's, and never taken for this one."""
     fields = list(fields)
-    for matches in (
-        lambda f: f.id == ref,
-        lambda f: f.name == ref,
-        lambda f: f.name.casefold() == ref.casefold(),
-    ):
-        found = [f for f in fields if matches(f)]
-        if found:
-            return found
-    return []
+    by_id = [f for f in fields if f.id == ref]
+    return by_id or [f for f in fields if f.name == ref]
+
+
+def case_variants(fields: Iterable[SiteField], ref: str) -> list[SiteField]:
+    """Fields whose name is `ref` in another case: a suggestion, never a match."""
+    folded = ref.casefold()
+    return [f for f in fields if f.name != ref and f.name.casefold() == folded]
 
 
 @dataclass(frozen=True)

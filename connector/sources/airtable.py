@@ -135,8 +135,12 @@ class AirtableSource:
         }
 
     def _present_fields(self) -> dict[str, set[str]]:
-        """Fields each table has: asking for one it lacks is a 422, so those are left out."""
-        return {t["name"]: {f["name"] for f in t["fields"]} for t in self.schema.get("tables", ())}
+        """Fields each table has, by exact name or id (as Airtable matches them): asking for
+        one it lacks is a 422, so those are left out."""
+        return {
+            t["name"]: {key for f in t["fields"] for key in (f["name"], f["id"])}
+            for t in self.schema.get("tables", ())
+        }
 
     def field_names(self) -> dict[Role, str]:
         """Write-back role -> field name, for the roles the mapping writes."""

@@ -20,6 +20,7 @@ from connector.sources.retry import RetryPolicy, status_of
 from mappings.config import JiraMapping
 from mappings.errors import ConfigError, RdsyncError
 from mappings.jira import map_jira
+from mappings.jira_fields import FieldIndex
 from mappings.model import EntityKind
 from mappings.readers import ReadError, read_datetime
 from mappings.records import MappedRecords
@@ -57,6 +58,7 @@ class JiraSource:
         self.calls: Counter[str] = Counter()
         self.names: dict[str, str] = {}  # field id -> name, from GET /field
         self.schemas: dict[str, dict[str, Any]] = {}
+        self.index = FieldIndex({})  # field references -> ids, for reading and writing alike
         self.field_ids: dict[Role, str] = {}  # write-back role -> field id
         self.notes: list[str] = []
         self.zone = ZoneInfo("UTC")
@@ -119,11 +121,13 @@ class JiraSource:
         except (ZoneInfoNotFoundError, ValueError):
             self.notes.append(f"unknown time zone {me.get('timeZone')!r}; JQL dates use UTC")
         self.names = {f["id"]: f.get("name", f["id"]) for f in fields}
+        self.index = FieldIndex(self.names)
         self.schemas = {f["id"]: f.get("schema") or {} for f in fields}
         # We always pass field ids. An identity cache spares the client its own GET /field
         # and stops it rewriting ids it takes for names (e.g. "key" into "issuekey").
         self.client._fields_cache_value = {fid: fid for fid in self.names}
         wanted = self.mapping.writeback
+        self.field_ids = {}  # learnt afresh: a reconnect (after `--fix`) sees the new fields
         for role in ROLES:
             ref = getattr(wanted, role)
             if ref is None:
@@ -131,21 +135,17 @@ class JiraSource:
             fid = self.field_id(ref)
             if fid is None:
                 self.notes.append(
-                    f"write-back field '{ref}' (mapping writeback.{role}) is not on the site; "
-                    f"it is not written: create it in Jira or change the mapping"
+                    f"write-back field '{ref}' (mapping writeback.{role}) is not one field of "
+                    "the site; it is not written: `rdsync mapping check` says why"
                 )
             else:
                 self.field_ids[role] = fid
 
     def field_id(self, ref: str) -> str | None:
-        """A field's id from its id or name (exact, then case-insensitive)."""
-        if ref in self.names:
-            return ref
-        for fid, name in self.names.items():
-            if name == ref:
-                return fid
-        folded = ref.casefold()
-        return next((fid for fid, name in self.names.items() if name.casefold() == folded), None)
+        """The site's field a reference means: by id, or by its exact name if one field has
+        it (`FieldIndex`, the rule the mapper reads by); None when the site has no such field."""
+        fid = self.index.id(ref)
+        return fid if fid in self.names else None
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """One API call under the retry policy, counted by what it is."""

@@ -6,7 +6,7 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from types import FrameType
@@ -22,15 +22,30 @@ from connector.sync.state import StateStore
 log = logging.getLogger("rdsync.daemon")
 
 
-def write_health(path: Path, outcome: Outcome, clock: Clock = SYSTEM) -> None:
-    """Record the last successful run where a monitor (or a person) can read it."""
+def write_health(
+    path: Path,
+    outcome: Outcome,
+    clock: Clock = SYSTEM,
+    *,
+    skipped: Mapping[str, list[str]] | None = None,
+) -> None:
+    """Record the last successful run where a monitor (or a person) can read it, with each
+    source's part in it: synced, or skipped and why (`skipped`: source -> problem lines)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    sources: dict[str, dict[str, Any]] = {
+        name: {"status": "synced", "read": len(result.records)}
+        for name, result in outcome.reads.items()
+    }
+    for name, problems in (skipped or {}).items():
+        why = "its mapping does not fit the site: nothing was read or written through it"
+        sources[name] = {"status": "skipped", "why": why, "problems": problems}
     body = {
         "last_success": clock.now().isoformat(timespec="seconds"),
         "run_id": outcome.run_id,
         "full": outcome.full,
         "summary": outcome.summary(),
         "counts": dict(outcome.counts),
+        "sources": sources,
     }
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
@@ -93,10 +108,16 @@ class Daemon:
             self.failures.pop(name, None)
 
     def sync(self, full: bool = False) -> Outcome:
-        run = SyncRun(self.config, self.store, clock=self.clock, should_stop=self.stop_event.is_set)
+        run = SyncRun(
+            self.config,
+            self.store,
+            clock=self.clock,
+            should_stop=self.stop_event.is_set,
+            skip_unfit=True,  # one site's bad mapping never stops the others' syncs
+        )
         outcome = run.execute(full=full)
         log.info("%s", outcome.summary())
-        write_health(self.config.health_path, outcome, self.clock)
+        write_health(self.config.health_path, outcome, self.clock, skipped=run.skipped)
         return outcome
 
     def full(self) -> Outcome:

@@ -14,6 +14,7 @@ from typing import Any
 
 from connector.clock import SYSTEM, Clock
 from connector.config import Config
+from connector.mapping_tools import guard
 from connector.sources.base import ApplyResult, Patch, Source
 from connector.sources.build import build_sources
 from connector.sources.incremental import Cursor, ReadResult
@@ -83,6 +84,7 @@ class SyncRun:
         should_stop: Callable[[], bool] = lambda: False,
         on_write: Callable[[int, int], None] | None = None,
         settle_after: timedelta = SETTLE_AFTER,
+        skip_unfit: bool = False,
     ) -> None:
         self.config = config
         self.store = store
@@ -95,6 +97,8 @@ class SyncRun:
         self.on_write = on_write  # (patches done, patches in all): a progress bar's feed
         self.settle_after = settle_after
         self.fresh_hashes: dict[str, dict[str, str]] = {}  # source -> key -> digest, per read
+        self.skip_unfit = skip_unfit  # the daemon: an unfit source sits this run out
+        self.skipped: dict[str, list[str]] = {}  # source -> why it sat out (problem lines)
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -114,6 +118,7 @@ class SyncRun:
     # -- the phases -----------------------------------------------------------------------
 
     def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
+        self._preflight(writes=dry_run or self.config.writeback.enabled)
         counts: Counter[str] = Counter()
         snapshots, reads, deleted = self._read(full, counts)
         mapped = MappedRecords()
@@ -144,6 +149,24 @@ class SyncRun:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
             self._commit(run_id, reads, deleted, mapped, assessments, outputs)
         return outcome
+
+    def _preflight(self, *, writes: bool) -> None:
+        """Each source's mapping against its site, before anything is read or written: an
+        unfit one stops the run (`UnfitMapping`), or with `skip_unfit` sits this run out
+        (while another source remains), its reasons logged and kept in `skipped`."""
+        unfit = {}
+        for name, source in self.sources.items():
+            problems = guard.preflight(source, writes=writes)
+            if problems:
+                unfit[name] = (source, problems)
+        if not unfit:
+            return
+        if not self.skip_unfit or len(unfit) == len(self.sources):
+            raise guard.refusal(unfit)
+        for name, (source, problems) in unfit.items():
+            log.warning("source=%s skipped this run: %s", name, guard.refusal({name: unfit[name]}))
+            self.skipped[name] = [f"{source.mapping.origin}: {p.line()}" for p in problems]
+            del self.sources[name]
 
     def _read(
         self, full: bool, counts: Counter[str]

@@ -164,11 +164,14 @@ class Scheme:
         return scheme
 
     def field_named(self, name: str) -> FieldDef | None:
-        """A field by id, or by its name (case-insensitive), as Jira's edit accepts neither."""
+        """A field by id, or by its name: exactly, else ignoring case; the first of several
+        (Jira allows names that repeat or differ only in case). For tests and seeds only:
+        Jira's own edit takes field ids."""
         if name in self.fields:
             return self.fields[name]
+        exact = next((f for f in self.fields.values() if f.name == name), None)
         lowered = name.lower()
-        return next((f for f in self.fields.values() if f.name.lower() == lowered), None)
+        return exact or next((f for f in self.fields.values() if f.name.lower() == lowered), None)
 
     def option(
         self, field_id: str, *, value: str | None = None, oid: str | None = None
