@@ -13,7 +13,7 @@ from typing import Any
 from mappings.config import AirtableMapping, AirtableMeasurements, RelationName
 from mappings.errors import ConfigError, InputError
 from mappings.model import EntityKind, Measurement
-from mappings.readers import READERS, Reader, read_date, reader_for
+from mappings.readers import READERS, Reader, plausible_number, read_date, reader_for
 from mappings.records import (
     FieldPlan,
     MappedRecords,
@@ -57,7 +57,9 @@ def _tables(schema: Mapping[str, Any]) -> dict[str, _Table]:
 def _percent(read: Reader) -> Reader:
     def read_percent(raw: Any) -> Any:
         value = read(raw)
-        return value * 100 if isinstance(raw, int | float) and value is not None else value
+        if isinstance(raw, int | float) and value is not None:
+            return plausible_number(value * 100, raw)
+        return value
 
     return read_percent
 

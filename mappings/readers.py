@@ -40,6 +40,14 @@ _TRAJECTORY_LINE = re.compile(r"^\s*(?:[-*•]\s*)?(\S+?)\s*[:=]\s*(.+?)\s*$")
 
 _RATING_LABELS = {"red": 1, "amber/red": 2, "amber/green": 3, "green": 4}
 
+# The values a person could have meant, and every report format can hold (RD901's docs say
+# why): dates from 1900, where Excel's calendar starts, to 2199, far short of where pandas
+# (2262) and chart date arithmetic (year 9999) stop; numbers up to a quadrillion either way,
+# the 15 significant digits Excel keeps, far short of where a chart axis overflows (1.8e308).
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+LARGEST = 1e15
+
 
 def _describe(raw: Any) -> str:
     text = repr(raw)
@@ -109,7 +117,9 @@ def read_number(raw: Any) -> float | None:
     if isinstance(raw, bool):
         raise ReadError(f"{raw!r} is a yes/no value, not a number")
     if isinstance(raw, int | float):
-        return float(raw)
+        if -LARGEST <= raw <= LARGEST:  # false for NaN, infinities and too large a number
+            return float(raw)
+        raise _implausible(raw)
     if isinstance(raw, dict) and "value" in raw:  # a select option such as {"value": "3"}
         return read_number(raw["value"])
     if not isinstance(raw, str):
@@ -124,9 +134,30 @@ def read_number(raw: Any) -> float | None:
             value = _parse_number(text)
     else:
         value = _parse_number(text)
-    if not math.isfinite(value):
-        raise ReadError(f"{raw!r} is not a number; expected e.g. 1,200 or 45% or 12.5 days")
-    return value
+    return plausible_number(value, raw)
+
+
+def plausible_number(value: float, raw: Any) -> float:
+    """`value` if a person could have meant it: finite, and within ±LARGEST (1e15)."""
+    if -LARGEST <= value <= LARGEST:
+        return value
+    raise _implausible(raw, value)
+
+
+def _implausible(raw: Any, value: float | None = None) -> ReadError:
+    """Why `raw` (read as `value`, or a number itself) is not a number a person could mean."""
+    value = raw if value is None else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return ReadError(
+            f"{_describe(raw)} is not a number; expected e.g. 1,200 or 45% or 12.5 days"
+        )
+    try:
+        shown = f"{float(value):g}"  # 1.7e+308, not the 309 digits a changelog may print
+    except OverflowError:
+        shown = _describe(raw)
+    return ReadError(
+        f"{shown} is not a number an indicator can mean; expected one within ±1e15 (a quadrillion)"
+    )
 
 
 def _parse_number(text: str) -> float:
@@ -146,7 +177,7 @@ def read_int(raw: Any) -> int | None:
     if isinstance(raw, str):
         match = _LEADING_INT.match(raw)
         if match is not None:
-            return int(match[1])
+            return int(plausible_number(float(match[1]), raw))
     value = read_number(raw)
     if value is None:
         return None
@@ -181,9 +212,9 @@ def read_rating(raw: Any) -> int | None:
 def read_date(raw: Any) -> date | None:
     """A date: "2025-03-31", or the date part of a Jira or Airtable date-time."""
     if isinstance(raw, datetime):
-        return raw.date()
+        return plausible_date(raw.date())
     if isinstance(raw, date):
-        return raw
+        return plausible_date(raw)
     if not isinstance(raw, str):
         raise ReadError(f"{_describe(raw)} is not a date; expected YYYY-MM-DD")
     text = raw.strip()
@@ -192,10 +223,21 @@ def read_date(raw: Any) -> date | None:
     if len(text) > 10:
         return read_datetime(text).date()  # type: ignore[union-attr]
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError as error:
         reason = "" if "Invalid isoformat" in str(error) else f" ({error})"
         raise ReadError(f"{raw!r} is not a date{reason}; expected YYYY-MM-DD") from None
+    return plausible_date(value)
+
+
+def plausible_date(value: date) -> date:
+    """`value` if a plan could mean it: from EARLIEST (1900-01-01) to LATEST (2199-12-31)."""
+    if not EARLIEST <= value <= LATEST:
+        raise ReadError(
+            f"{value.isoformat()} is not a date a plan can mean; expected one from "
+            f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
+        )
+    return value
 
 
 def read_datetime(raw: Any) -> datetime | None:
@@ -204,8 +246,10 @@ def read_datetime(raw: Any) -> datetime | None:
     A date without a time reads as midnight UTC; a date-time without a zone is taken as UTC.
     """
     if isinstance(raw, datetime):
+        plausible_date(raw.date())
         return raw
     if isinstance(raw, date):
+        plausible_date(raw)
         return datetime(raw.year, raw.month, raw.day, tzinfo=UTC)
     if not isinstance(raw, str):
         raise ReadError(f"{_describe(raw)} is not a date-time")
@@ -220,6 +264,7 @@ def read_datetime(raw: Any) -> datetime | None:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    plausible_date(value.date())
     return value
 
 

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import io
+import logging
 import math
 import os
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
+
+from mappings.graph import Architecture
 from mappings.model import Measurement, Target
 from rules.trajectory import planned_path
+
+log = logging.getLogger(__name__)
 
 # Colours of the charts; the four rating colours live in the stylesheet.
 INK = "#0b0c0c"
@@ -207,6 +213,30 @@ class TrajectoryCharts:
         ]
         self.grid.set_data(*_segments([(0.0, y, 1.0, y) for y, _ in ticks]))
         _show(self.y_labels, ticks, lambda label, y: label.set_y(y))
+
+
+def draw_targets(arch: Architecture, keys: Iterable[str], today: date) -> dict[str, str]:
+    """The chart of each target key, as inline SVG; a chart that cannot be drawn is a note in
+    its place (HTML), so that one target's data never costs the report its other charts.
+
+    The readers keep values no chart can hold out of the architecture (RD901); the note is for
+    what still slips through, e.g. a state store written before they did.
+    """
+    drawer = TrajectoryCharts()
+    charts: dict[str, str] = {}
+    for key in keys:
+        target = arch.get(key)
+        if not isinstance(target, Target) or key in charts:
+            continue
+        indicator = arch.indicator_of(target)
+        series = arch.series(indicator.key) if indicator is not None else []
+        try:
+            charts[key] = drawer.svg(target, series, today)
+        except Exception as error:  # matplotlib raises ValueError, OverflowError and more
+            log.warning("no chart for target %s: %s", key, error)
+            note = escape(f"No chart for {key}: its data could not be drawn ({error}).")
+            charts[key] = f'<p class="note">{note}</p>'
+    return charts
 
 
 def _segments(lines: list[tuple[float, float, float, float]]) -> tuple[list[float], list[float]]:

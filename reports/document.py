@@ -7,7 +7,6 @@ from typing import Any
 
 import pandas as pd
 
-from mappings.model import Target
 from reports import frames, review
 from reports.model import ReportData
 from reports.scope import Scope
@@ -89,17 +88,11 @@ def build_document(data: ReportData, *, charts: bool = True) -> ReportDocument:
 
 def draw_charts(document: ReportDocument, keys: list[str]) -> None:
     """Add the SVG chart of each target key (and the shared legend) to a document."""
-    from reports.charts import TrajectoryCharts, legend_svg
+    from reports.charts import draw_targets, legend_svg
 
     scope = document.scope
-    drawer = TrajectoryCharts()
-    for key in keys:
-        target = scope.entity(key)
-        if not isinstance(target, Target) or key in document.charts:
-            continue
-        indicator = scope.arch.indicator_of(target)
-        series = scope.arch.series(indicator.key) if indicator is not None else []
-        document.charts[key] = drawer.svg(target, series, scope.today)
+    wanted = [key for key in keys if key not in document.charts]
+    document.charts.update(draw_targets(scope.arch, wanted, scope.today))
     document.legend = document.legend or legend_svg()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -358,7 +359,8 @@ def _target_row(scope: Scope, target: Target) -> dict[str, Any]:
         "latest_value": latest.value if latest is not None else None,
         "latest_date": latest.at if latest is not None else None,
         "planned_now": None if planned is None else round(planned, 2),
-        "progress": None if share is None else round(share * 100),
+        # a plan asking a sliver of gain (1e-300) by now makes the share overflow to infinity
+        "progress": None if share is None or not math.isfinite(share) else round(share * 100),
         "status": _target_status(scope, target, latest.value if latest else None, share),
         "likelihood": None if likelihood is None else int(likelihood),
         "leader": scope.leader(target.key),

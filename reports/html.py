@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from reports.document import ReportDocument, freshness
 from reports.frames import DECISION_LIMIT, JUDGEMENT_COLUMNS, RATING_COLUMNS
@@ -15,6 +16,7 @@ from reports.model import ReportData
 from reports.review import CRITERION_COLUMNS, REVIEW_ROWS
 from reports.scope import APPROACHES, UNLINKED
 from reports.stocktake import SHARED_TARGETS, StocktakePack
+from reports.text import printable
 from rules.model import JUDGEMENTS, Rating
 
 SHORT = {1: "R", 2: "A/R", 3: "A/G", 4: "G"}
@@ -23,13 +25,15 @@ JUDGEMENT_SHORT = ("Challenge", "Planning", "Capacity", "Stage", "Evidence")
 
 @cache
 def environment() -> Environment:
-    """The template environment: autoescaping everywhere, and undefined names are errors."""
+    """The template environment: autoescaping everywhere, control characters shown as escapes,
+    and undefined names are errors."""
     env = Environment(
         loader=PackageLoader("reports", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_visible,
     )
     env.filters.update(day=day, month=month, number=number, label=label, short=short)
     env.globals.update(
@@ -41,6 +45,14 @@ def environment() -> Environment:
         plural=plural,
     )
     return env
+
+
+def _visible(value: Any) -> Any:
+    """Every printed value passes here: text keeps no raw control character (markup we made,
+    the charts, is ours and passes as it is)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value)
+    return value
 
 
 def render(template: str, **context: Any) -> str:

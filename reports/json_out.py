@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from mappings.model import Target
+from mappings.model import Measurement, Target, TrajectoryPoint
 from reports.document import ReportDocument
 from rules.trajectory import planned_path
 
@@ -50,23 +51,27 @@ def trajectories(document: ReportDocument) -> list[dict[str, Any]]:
         found.append(
             {
                 "key": key,
-                "planned": [
-                    {"date": p.at.isoformat(), "value": p.value} for p in planned_path(target)
-                ],
-                "measurements": [{"date": m.at.isoformat(), "value": m.value} for m in series],
+                "planned": _points(planned_path(target)),
+                "measurements": _points(series),
             }
         )
     return found
 
 
+def _points(points: Iterable[TrajectoryPoint | Measurement]) -> list[dict[str, Any]]:
+    """Dated values; one that is not finite is left out (JSON has no NaN nor infinity)."""
+    return [{"date": p.at.isoformat(), "value": p.value} for p in points if math.isfinite(p.value)]
+
+
 def _value(value: Any) -> Any:
-    """Dates as ISO 8601 text, NaN as null, numpy scalars as Python numbers."""
+    """Dates as ISO 8601 text, NaN and infinities as null (JSON has neither), numpy scalars as
+    Python numbers."""
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, float) and math.isnan(value):
-        return None
     if hasattr(value, "item") and not isinstance(value, str):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
 
 

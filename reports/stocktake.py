@@ -150,14 +150,7 @@ def _dive(scope: Scope, key: str) -> dict[str, Any]:
 
 
 def _draw(pack: StocktakePack) -> None:
-    from reports.charts import TrajectoryCharts, legend_svg
+    from reports.charts import draw_targets, legend_svg
 
-    drawer = TrajectoryCharts()
-    arch = pack.scope.arch
-    for key in pack.targets["key"]:
-        target = arch.get(key)
-        if isinstance(target, Target):
-            indicator = arch.indicator_of(target)
-            series = arch.series(indicator.key) if indicator is not None else []
-            pack.charts[key] = drawer.svg(target, series, pack.scope.today)
+    pack.charts = draw_targets(pack.scope.arch, pack.targets["key"], pack.scope.today)
     pack.legend = legend_svg()

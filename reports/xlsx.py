@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.document import TABLE_TITLES, ReportDocument
+from reports.text import printable
 
 # A text cell starting with one of these is a formula to Excel, LibreOffice and Sheets
 # (OWASP "CSV injection"); ticket summaries are typed by anyone, so they are never trusted.
@@ -59,13 +60,16 @@ def neutralise(sheet: Any) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """A value Excel can hold: aware datetimes in UTC without a zone, NaN as empty."""
+    """A value Excel can hold: aware datetimes in UTC without a zone, NaN and infinities as
+    empty, text with its control characters shown as escapes (openpyxl refuses them raw)."""
+    if isinstance(value, str):
+        return printable(value)
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).replace(tzinfo=None)
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
+        return printable(", ".join(str(v) for v in value))
     return value
 
 

@@ -4,7 +4,9 @@ Health comes from Jira (DEL-n keys), Jobs from Airtable (rec... ids), as the dem
 It plants what a report must handle: a fall and a rise, a Red priority, a stale indicator, a
 strategy with two owners, one with none, an initiative that drives nothing, a team rating two
 levels away from rdsync's, data problems, a summary `<script>alert(1)</script>` and a risk
-whose name begins with `=` (spreadsheet formula injection).
+whose name begins with `=` (spreadsheet formula injection). `hostile_data` adds what no reader
+lets through today but an older state store may hold: control characters in a summary, and
+measurements no chart can draw.
 """
 
 from __future__ import annotations
@@ -423,6 +425,31 @@ def demo_data(department: str | None = None) -> ReportData:
         previous_generated_at=datetime(2025, 9, 8, 8, 30, tzinfo=UTC),
         rubric=rubric(),
     )
+
+
+# A summary pasted from Word (a vertical tab is its soft line break) ending in the ANSI code
+# that hides all later text on a terminal; and how every report shows it.
+HIDDEN = "Four-hour target\x0bfor every ED\x1b[8m"
+HIDDEN_SHOWN = "Four-hour target for every ED\\x1b[8m"
+# Targets whose indicator holds a measurement no chart can draw: infinite, and dated year 1.
+UNDRAWABLE = ("DEL-4", "DEL-6")
+
+
+def hostile_data() -> ReportData:
+    """The demo portfolio with HIDDEN as DEL-4's name, and measurements of infinity (DEL-3),
+    of 0001-01-01 (DEL-5) and of NaN (Jobs' first indicator), as no reader reads them today."""
+    data = demo_data()
+    entities = [
+        e.model_copy(update={"name": HIDDEN}) if e.key == "DEL-4" else e
+        for e in health_entities() + jobs_entities()
+    ]
+    bad = [
+        Measurement(indicator_key="DEL-3", at=d("2025-09-30"), value=float("inf")),
+        Measurement(indicator_key="DEL-5", at=date(1, 1, 1), value=3.5),
+        Measurement(indicator_key=J["I1"], at=d("2025-10-31"), value=float("nan")),
+    ]
+    arch = Architecture(entities, measurements() + bad, PROBLEMS)
+    return data.model_copy(update={"architecture": arch, "assessments": assessments(arch)})
 
 
 def demo_html() -> str:

@@ -118,3 +118,53 @@ def test_file_problems_name_the_file(tmp_path: Path) -> None:
     stray = run("--input", str(base))
     assert stray.exit_code == 2
     assert "Risk log.json: 'Risk log' is not a table of the base" in stray.stderr
+
+
+# What ticket text can do to a terminal: hide all later lines (SGR 8, "concealed"), plant a
+# link or retitle the window (OSC), type over itself (backspaces), or clear the screen through
+# the 8-bit C1 form of CSI (0x9b).
+HIDE, LINK, TITLE, C1_CSI = "\x1b[8m", "\x1b]8;;https://evil.example\x07", "\x1b]0;ok\x07", "\x9b2J"
+
+
+def _hostile_export(tmp_path: Path) -> Path:
+    """examples/jira with control sequences in three summaries and in an owner's name."""
+    folder = tmp_path / "jira"
+    folder.mkdir()
+    texts = {
+        "DEL-8": f"Hidden{HIDE}",
+        "DEL-12": f"{LINK}Click{TITLE}",
+        "DEL-14": "Fine\b\b\b\bForged",
+    }
+    for page in sorted((EXAMPLES / "jira").glob("*.json")):
+        data = json.loads(page.read_text("utf-8"))
+        for issue in data["issues"]:
+            fields = issue["fields"]
+            if issue["key"] in texts:
+                fields["summary"] = texts[issue["key"]]
+            if issue["key"] == "DEL-25":
+                fields["customfield_10040"][1]["displayName"] = f"Claire{C1_CSI} Donovan{HIDE}"
+        (folder / page.name).write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def test_ticket_text_reaches_the_terminal_with_its_escapes_shown(tmp_path: Path) -> None:
+    folder = _hostile_export(tmp_path)
+    text = run("--input", str(folder))
+    assert text.exit_code == 1
+    out = text.stdout_bytes
+    assert b"\x1b" not in out and b"\x08" not in out and "\x9b".encode() not in out
+    lines = text.stdout.splitlines()
+    assert "DEL-8 (target) Hidden\\x1b[8m  https://rd-demo.atlassian.net/browse/DEL-8" in lines
+    assert "DEL-14 (outcome) Fine\\x08\\x08\\x08\\x08Forged  https://rd-demo" in text.stdout
+    assert "DEL-12 (target) \\x1b]8;;https://evil.example\\x07Click\\x1b]0;ok\\x07" in text.stdout
+    assert "Jonathan Ashby, Claire\\x9b2J Donovan\\x1b[8m" in text.stdout
+    assert lines[-1] == "7 findings: 4 errors, 3 warnings, 0 infos; 0 records skipped"
+
+    as_json = run("--input", str(folder), "--format", "json")
+    assert b"\x1b" not in as_json.stdout_bytes and "\x9b".encode() not in as_json.stdout_bytes
+    owners = next(r for r in json.loads(as_json.stdout) if r["code"] == "RD108")
+    assert owners["message"].endswith(f"Claire{C1_CSI} Donovan{HIDE}")  # the JSON is exact
+
+    missing = run("--input", str(tmp_path / f"no{HIDE}such"))
+    assert missing.exit_code == 2 and b"\x1b" not in missing.stderr_bytes
+    assert "no\\x1b[8msuch" in missing.stderr

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from connector.cli import main
-from connector.mapping_tools.preview import Sample, render
+from connector.mapping_tools.preview import Sample, _selections, render
+from connector.sandbox.jira.jql import Clause, Junction, Node, parse
 from connector.sandbox.seeds.typical import typical_summary
 from connector.sandbox.server import Sandbox
-from mappings.config import load_mapping
+from mappings.config import JiraMapping, load_mapping
 from mappings.jira import map_jira
+from mappings.model import EntityKind
 from tests.test_admin_guide import apply_edit, steps
 from tests.test_mapping_discover import airtable_config, jira_config
 
@@ -111,3 +115,62 @@ def test_render_groups_entities_problems_and_skips_by_record() -> None:
     assert lines[-1] == (
         "read 2 records: 1 indicator; 1 not mapped; 1 unreadable values. Nothing was written."
     )
+
+
+# An issue type named to close the quote and add clauses that read another project.
+EVIL_TYPE = 'Target" OR project = OPS OR issuetype = "Target'
+
+
+def _clauses(node: Node | None) -> list[Node | None]:
+    """The top-level AND parts of a parsed JQL (the whole query when it is no AND)."""
+    return list(node.parts) if isinstance(node, Junction) and node.op == "and" else [node]
+
+
+def test_preview_jql_quotes_issue_types_and_labels() -> None:
+    mapping = load_mapping("jira")
+    assert isinstance(mapping, JiraMapping)
+    entities = dict(mapping.entities)
+    entities[EntityKind.TARGET] = entities[EntityKind.TARGET].model_copy(
+        update={"issue_type": EVIL_TYPE}
+    )
+    evil = mapping.model_copy(update={"entities": entities})
+    selections = [jql for jql, _ in _selections(evil, "project in (DEL)")]
+    assert selections, "one search per issue type, and one for the rest"
+    for jql in selections:  # the sandbox parses JQL as Jira does
+        parts = _clauses(parse(jql).where)
+        assert len(parts) == 2 and all(isinstance(p, Clause) for p in parts), jql
+    target = next(jql for jql in selections if "= " in jql and "Target" in jql)
+    assert _clauses(parse(target).where)[1] == Clause("issuetype", "=", (EVIL_TYPE,), False)
+    rest = _clauses(parse(selections[-1]).where)[1]
+    assert isinstance(rest, Clause) and rest.op == "not in" and EVIL_TYPE in rest.values
+    entities[EntityKind.TARGET] = entities[EntityKind.TARGET].model_copy(
+        update={"issue_type": None, "label": 'kpi" OR labels = "x'}
+    )
+    labelled = mapping.model_copy(update={"entities": entities})
+    jql = next(j for j, _ in _selections(labelled, "project in (DEL)") if "labels" in j)
+    assert jql == 'project in (DEL) AND labels = "kpi\\" OR labels = \\"x"'
+
+
+@pytest.mark.e2e
+def test_a_quote_in_a_mapped_issue_type_cannot_widen_the_preview(
+    demo_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    other = {"project": {"key": "OPS"}, "issuetype": {"name": "Risk"}, "summary": "Not ours"}
+    requests.post(
+        f"{demo_sandbox.url}/rest/api/3/issue",
+        json={"fields": other},
+        auth=(demo_sandbox.email, demo_sandbox.token),
+        timeout=10,
+    ).raise_for_status()  # an issue of another project, outside the configured scope
+    text = (Path(__file__).parents[1] / "mappings/defaults/jira.toml").read_text()
+    evil = text.replace('issue_type = "Target"', f"issue_type = '{EVIL_TYPE}'")
+    (tmp_path / "mapping.toml").write_text(evil, encoding="utf-8")
+    config = jira_config(tmp_path, demo_sandbox, "DEL")
+    result = run("mapping", "preview", "--config", str(config), "--limit", "500")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    read = [line.split()[0] for line in lines if re.match(r"[A-Z]+-\d+ \(", line)]
+    assert read and all(key.startswith("DEL-") for key in read), read  # no OPS issue
+    refused = [line for line in lines if line.startswith("refused: ")]
+    assert len(refused) == 2  # the type's own search, and the one for the rest (`not in`)
+    assert all("does not exist for the field 'issuetype'" in line for line in refused)

@@ -87,6 +87,37 @@ def test_not_numbers(raw: object) -> None:
         read_number(raw)
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        float("nan"),  # JSON parsers (Python's among them) read a NaN token as a float
+        float("inf"),
+        float("-inf"),
+        1e400,  # JSON's 1e400 is read as infinity
+        10**400,  # an integer too large for a float
+        1.7e308,
+        -1.7e308,
+        "1.7e308",
+        "-1.7e308",
+        "1e16",
+        "2,000,000 billion",
+        {"value": "1.7e308"},
+    ],
+)
+def test_numbers_no_indicator_can_mean_are_read_errors(raw: object) -> None:
+    with pytest.raises(ReadError, match="not a number"):
+        read_number(raw)
+
+
+def test_numbers_up_to_a_quadrillion_are_read() -> None:
+    assert read_number(1e15) == 1e15
+    assert read_number("-1,000,000,000,000,000") == -1e15
+    assert read_number(10**15) == 1e15
+    assert read_number("3.2 billion") == 3.2e9
+    with pytest.raises(ReadError, match="within ±1e15"):
+        read_int("99999999999999999999 - High")
+
+
 def test_whole_numbers_and_ratings() -> None:
     assert read_int("3 - High") == 3
     assert read_int({"value": "4 - Very high"}) == 4
@@ -114,6 +145,35 @@ def test_dates_from_jira_and_airtable() -> None:
 def test_bad_dates_say_what_is_expected(raw: object) -> None:
     with pytest.raises(ReadError, match="YYYY-MM-DD"):
         read_date(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0001-01-01",
+        "9999-12-31",
+        "1899-12-31",
+        "2200-01-01",
+        date(1, 1, 1),
+        datetime(9999, 12, 31, tzinfo=UTC),
+        "9999-12-31T23:59:59.000+0000",
+    ],
+)
+def test_dates_no_plan_can_mean_are_read_errors(raw: object) -> None:
+    with pytest.raises(ReadError, match="expected one from 1900-01-01 to 2199-12-31"):
+        read_date(raw)
+    with pytest.raises(ReadError, match="1900-01-01 to 2199-12-31"):
+        read_datetime(raw)
+
+
+def test_dates_from_1900_to_2199_are_read() -> None:
+    assert read_date("1900-01-01") == date(1900, 1, 1)
+    assert read_date("2199-12-31") == date(2199, 12, 31)
+    assert read_datetime("2199-12-31T23:00:00.000Z") == datetime(2199, 12, 31, 23, tzinfo=UTC)
+    with pytest.raises(ReadError, match="line 2 '9999-12-31: 80': 9999-12-31 is not a date"):
+        read_trajectory("2026-03-31: 60\n9999-12-31: 80")
+    with pytest.raises(ReadError, match="line 1 '2026-03-31: 1e308'"):
+        read_trajectory("2026-03-31: 1e308")
 
 
 def test_datetimes() -> None:

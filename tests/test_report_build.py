@@ -17,7 +17,17 @@ from rules.config import RulesConfig
 from rules.engine import run_rules
 from rules.likelihood import assess
 from rules.rubric import rate_rubric
-from tests.fixtures_reports import GENERATED, TODAY, architecture, demo_data, previous
+from tests.fixtures_reports import (
+    GENERATED,
+    HIDDEN,
+    HIDDEN_SHOWN,
+    TODAY,
+    UNDRAWABLE,
+    architecture,
+    demo_data,
+    hostile_data,
+    previous,
+)
 from tests.report_checks import Page, off_page_references
 
 
@@ -83,3 +93,39 @@ def test_the_real_rules_and_likelihood_feed_the_report() -> None:
 
     document = build_document(data)
     assert "Problem solving" in " ".join(Page(render_report(document)).text)
+
+
+def test_values_no_chart_can_draw_cost_their_chart_never_the_report(tmp_path: Path) -> None:
+    """What an older state store may hold (an infinite value, a year-1 date, NaN, control
+    characters) still gives every format: the two charts become notes, the rest are drawn."""
+    import jsonschema
+    from openpyxl import load_workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    data = hostile_data()
+    paths = build_report(data, tmp_path, ["html", "pdf", "xlsx", "json"])
+    html = paths["html"].read_text(encoding="utf-8")
+    for key in UNDRAWABLE:
+        assert f"No chart for {key}: its data could not be drawn" in html
+    targets = build_document(data, charts=False).tables["targets"]
+    assert html.count("<svg") == len(targets) - len(UNDRAWABLE) + 1  # and the legend
+    assert "\x1b" not in html and HIDDEN_SHOWN in " ".join(Page(html).text)
+
+    def no_constant(name: str) -> None:
+        raise AssertionError(f"{name} is not JSON")
+
+    output = json.loads(paths["json"].read_text(encoding="utf-8"), parse_constant=no_constant)
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).validate(output)
+    assert HIDDEN in {row["name"] for row in output["tables"]["targets"]}  # JSON keeps the text
+
+    texts = [
+        c.value
+        for sheet in load_workbook(paths["xlsx"]).worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    assert HIDDEN_SHOWN in texts and not [t for t in texts if ILLEGAL_CHARACTERS_RE.search(t)]
+    assert paths["pdf"].read_bytes().startswith(b"%PDF")
+    pack = build_stocktake(data, "DEL-1", tmp_path, ["html", "pdf"])
+    assert "No chart for DEL-4" in pack["html"].read_text(encoding="utf-8")

@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from mappings.model import Direction, Measurement, Target, TrajectoryPoint
-from reports.charts import TrajectoryCharts, date_ticks, legend_svg, value_text
+from reports.charts import TrajectoryCharts, date_ticks, draw_targets, legend_svg, value_text
+from tests.fixtures_reports import hostile_data
 
 TODAY = date(2025, 11, 3)
 TARGET = Target(
@@ -104,3 +105,19 @@ def test_axis_values_stay_short_enough_for_the_margin(value: float, text: str) -
 def test_the_legend_names_every_element() -> None:
     labels = texts(legend_svg())
     assert labels == ["Baseline", "Planned trajectory", "Measurements", "Target", "Today"]
+
+
+def test_a_chart_that_cannot_be_drawn_is_a_note_and_the_next_is_drawn_as_ever() -> None:
+    data = hostile_data()  # DEL-4's indicator holds infinity, DEL-6's a date of year 1
+    charts = draw_targets(data.architecture, ["DEL-4", "DEL-6", "DEL-33"], data.today)
+    assert charts["DEL-4"] == (
+        '<p class="note">No chart for DEL-4: its data could not be drawn '
+        "(Axis limits cannot be NaN or Inf).</p>"
+    )
+    assert charts["DEL-6"].startswith('<p class="note">No chart for DEL-6: its data could not')
+    alone = draw_targets(data.architecture, ["DEL-33"], data.today)
+
+    def drawn(svg: str) -> str:  # matplotlib names clip paths afresh in every file
+        return re.sub(r"\bp[0-9a-f]{10}\b", "clip", svg)
+
+    assert drawn(charts["DEL-33"]) == drawn(alone["DEL-33"])  # the figure is as if unused

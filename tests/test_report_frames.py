@@ -8,12 +8,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from mappings.model import Outcome, Priority, Strategy
+from mappings.graph import Architecture
+from mappings.model import Direction, Measurement, Outcome, Priority, Strategy, Target
 from reports import frames, review
 from reports.document import TABLE_COLUMNS, build_document
 from reports.scope import NO_OWNER, Scope
 from rules.model import Finding, Severity
-from tests.fixtures_reports import FORMULA, HEALTH, JOBS, XSS, J, demo_data
+from tests.fixtures_reports import FORMULA, HEALTH, JOBS, XSS, J, demo_data, measurements
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +197,18 @@ def test_a_department_report_holds_nothing_of_the_other(department: str, other: 
 def test_formula_text_reaches_the_tables_unchanged(scope: Scope) -> None:
     names = set(review.findings(scope)["entity"])
     assert FORMULA in names
+
+
+def test_a_plan_asking_a_sliver_of_gain_shows_no_progress_figure() -> None:
+    """Baseline 0, target 1e-308: 5 is 5e308 times the planned gain, beyond a float."""
+    data = demo_data()
+    sliver = Target(key="DEL-9", parent_key="DEL-8", name="A sliver", baseline_value=0.0,
+                    baseline_date=date(2024, 1, 1), target_value=1e-308,
+                    target_date=date(2025, 1, 1), direction=Direction.INCREASE)  # fmt: skip
+    arch = data.architecture
+    entities = [sliver if e.key == "DEL-9" else e for e in arch.entities.values()]
+    five = Measurement(indicator_key="DEL-8", at=date(2025, 6, 1), value=5.0)
+    found = Architecture(entities, [*measurements(), five], [])
+    table = frames.targets(Scope(data.model_copy(update={"architecture": found})))
+    row = next(r for r in rows(table) if r["key"] == "DEL-9")
+    assert (row["latest_value"], row["progress"], row["status"]) == (5.0, None, "Reached")

@@ -12,7 +12,7 @@ import pytest
 from reports import schema
 from reports.document import build_document
 from reports.json_out import SCHEMA_FILE, report_json
-from tests.fixtures_reports import XSS, demo_data
+from tests.fixtures_reports import XSS, demo_data, hostile_data
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +61,14 @@ def test_trajectories_carry_the_series_behind_each_chart(output: dict[str, Any])
 def test_schema_and_docs_are_generated_from_the_columns() -> None:
     assert schema.SCHEMA_FILE.read_text() == schema.schema_text(), "run python -m reports.schema"
     assert schema.DOCS_FILE.read_text() == schema.docs_text(), "run python -m reports.schema"
+
+
+def test_values_json_cannot_hold_are_null_or_left_out() -> None:
+    """Infinity and NaN (as an older state store may hold them) would make the file invalid
+    JSON; table cells hold null, and the series behind a chart leave the point out."""
+    output = report_json(build_document(hostile_data(), charts=False))
+    text = json.dumps(output, allow_nan=False)  # raises on any NaN or infinity
+    series = {t["key"]: t["measurements"] for t in json.loads(text)["trajectories"]}
+    dates = [point["date"] for point in series["DEL-4"]]
+    assert len(dates) == 7 and "2025-09-30" not in dates  # the infinite one is left out
+    assert [e.message for e in validator().iter_errors(json.loads(text))] == []

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from reports.document import TABLE_COLUMNS, build_document
-from reports.xlsx import neutralise, write_xlsx
+from reports.xlsx import _plain, neutralise, write_xlsx
 from tests.fixtures_reports import FORMULA, demo_data
 
 
@@ -53,3 +55,18 @@ def test_every_formula_start_is_neutralised(text: str, tmp_path: Path) -> None:
     assert (a.value, a.data_type, a.quotePrefix) == (text, "s", True)
     assert (b.value, b.data_type) == (-3.5, "n")  # numbers stay numbers
     assert not c.quotePrefix
+
+
+def test_no_character_openpyxl_refuses_reaches_it(tmp_path: Path) -> None:
+    """Each control character becomes visible text (ESC as `\\x1b`; VT and FF, Word's soft line
+    breaks, as spaces); openpyxl would refuse the C0 ones and lose the whole workbook."""
+    refused = [chr(n) for n in range(0x10000) if ILLEGAL_CHARACTERS_RE.match(chr(n))]
+    assert len(refused) == 29  # all C0 controls but tab, line feed and carriage return
+    book = Workbook()
+    book.active.append([_plain(f"a{char}b") for char in refused])
+    book.active.append([_plain("\x1b[8m\x7f\x9b"), _plain(["x\x00", "y"]), _plain(math.inf)])
+    book.save(tmp_path / "x.xlsx")
+    first, second = load_workbook(tmp_path / "x.xlsx").active.iter_rows(values_only=True)
+    assert first[0] == "a\\x00b" and first[refused.index("\x0b")] == "a b"
+    assert all(ILLEGAL_CHARACTERS_RE.search(value) is None for value in first)
+    assert second[:3] == ("\\x1b[8m\\x7f\\x9b", "x\\x00, y", None)

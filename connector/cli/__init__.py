@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from connector.cli.terminal import echo
 from mappings.errors import RdsyncError
 
 # name -> "module:attribute"; modules keep heavy imports inside their functions so that
@@ -47,7 +48,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except RdsyncError as error:
-            click.echo(f"rdsync: {error}", err=True)
+            echo(f"rdsync: {error}", err=True)
             sys.exit(error.exit_code)
 
 

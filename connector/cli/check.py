@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from connector.cli.terminal import echo, json_text
 from mappings.errors import ConfigError, InputError
 
 _DIGITS = re.compile(r"(\d+)")
@@ -200,14 +201,14 @@ def print_json(result: CheckResult) -> None:
         entity = result.entities.get(finding.key)
         row["url"] = getattr(entity, "url", None)
         rows.append(row)
-    click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    echo(json_text(rows))
     for line in _trailer(result):
-        click.echo(line, err=True)
+        echo(line, err=True)
 
 
 def print_text(result: CheckResult) -> None:
     """Findings grouped by ticket or record, in key order, then skips, notes and a summary."""
-    click.echo(
+    echo(
         f"rdsync check: {result.export.path} ({result.export.tool}, mapping "
         f"{result.mapping_origin}): {len(result.entities)} records, as of "
         f"{result.today.isoformat()} ({result.today_reason})"
@@ -216,17 +217,17 @@ def print_text(result: CheckResult) -> None:
     for finding in result.findings:
         if finding.key != shown_key:
             shown_key = finding.key
-            click.echo("")
-            click.echo(_heading(finding, result.entities.get(finding.key)))
+            echo("")
+            echo(_heading(finding, result.entities.get(finding.key)))
         where = f" [{finding.field}]" if finding.field else ""
-        click.echo(f"  {finding.code} {finding.severity.value:<7} {finding.name}{where}: "
-                   f"{finding.message}")  # fmt: skip
-        click.echo(f"        fix: {finding.fix}")
+        echo(f"  {finding.code} {finding.severity.value:<7} {finding.name}{where}: "
+             f"{finding.message}")  # fmt: skip
+        echo(f"        fix: {finding.fix}")
     lines = _trailer(result)
     if lines:
-        click.echo("")
+        echo("")
     for line in lines:
-        click.echo(line)
+        echo(line)
 
 
 def _heading(finding: Any, entity: Any) -> str:

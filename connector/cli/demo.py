@@ -9,6 +9,8 @@ from typing import Literal
 
 import click
 
+from connector.cli.terminal import echo
+
 Tool = Literal["jira", "airtable"]
 TOKEN_FILE = "sandbox.token"
 
@@ -86,7 +88,7 @@ def demo(workdir: Path, tool: Tool, no_report: bool) -> None:
     workdir.mkdir(parents=True)
     clock = SYSTEM  # the site, the state store and the run read one clock
     with start_sandbox(seed="demo", state=workdir / "sandbox.sqlite", clock=clock) as sandbox:
-        click.echo(f"sandbox: {sandbox.url} (Jira under /rest, Airtable under /v0)")
+        echo(f"sandbox: {sandbox.url} (Jira under /rest, Airtable under /v0)")
         (workdir / TOKEN_FILE).write_text(sandbox.token + "\n", encoding="utf-8")
         config_path = workdir / "rdsync.toml"
         config_path.write_text(
@@ -96,19 +98,19 @@ def demo(workdir: Path, tool: Tool, no_report: bool) -> None:
         store = StateStore(config.state_path, clock)
         try:
             outcome = SyncRun(config, store, clock=clock, echo=lambda _: None).execute(full=True)
-            click.echo(outcome.summary())
+            echo(outcome.summary())
             _show_ratings(outcome)
             if not no_report:
                 from connector.cli.report import build_reports
 
                 paths = build_reports(config, store, config.resolve(config.reports.out))
                 for fmt, path in sorted(paths.items()):
-                    click.echo(f"report ({fmt}): {path}")
+                    echo(f"report ({fmt}): {path}")
         finally:
             store.close()
-    click.echo(f"config: {config_path}")
-    click.echo(f"state store: {config.state_path}")
-    click.echo(f"done in {time.monotonic() - started:.1f} s")
+    echo(f"config: {config_path}")
+    echo(f"state store: {config.state_path}")
+    echo(f"done in {time.monotonic() - started:.1f} s")
 
 
 def _show_ratings(outcome: object) -> None:
@@ -118,24 +120,24 @@ def _show_ratings(outcome: object) -> None:
 
     assert isinstance(outcome, Outcome)
     arch, rated = outcome.arch, outcome.assessments
-    click.echo("\nPriorities, as now written on their tickets:")
+    echo("\nPriorities, as now written on their tickets:")
     for key in sorted((k for k, a in rated.items() if a.kind == "priority"), key=_order):
         entity = arch.get(key)
-        click.echo(f"  {key:<8} {rated[key].likelihood.option:<16} {entity.name if entity else ''}")
+        echo(f"  {key:<8} {rated[key].likelihood.option:<16} {entity.name if entity else ''}")
     targets = sorted(
         (a for a in rated.values() if a.kind == "target"),
         key=lambda a: (a.likelihood, _order(a.key)),
     )
-    click.echo("\nThe reddest targets, with their evidence of progress:")
+    echo("\nThe reddest targets, with their evidence of progress:")
     for assessment in targets[:3]:
         entity = arch.get(assessment.key)
         evidence = next(j for j in assessment.judgements if j.name == JUDGEMENTS[4])
         name = entity.name if entity else ""
-        click.echo(f"  {assessment.key:<8} {assessment.likelihood.option:<16} {name}")
-        click.echo(f"  {'':<8} {evidence.rationale}")
+        echo(f"  {assessment.key:<8} {assessment.likelihood.option:<16} {name}")
+        echo(f"  {'':<8} {evidence.rationale}")
         if assessment.problem_reason:
-            click.echo(f"  {'':<8} {assessment.problem_reason}")
-    click.echo("")
+            echo(f"  {'':<8} {assessment.problem_reason}")
+    echo("")
 
 
 def _order(key: str) -> tuple[str, int]:

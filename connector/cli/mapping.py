@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from connector.cli.terminal import echo
+
 if TYPE_CHECKING:
     from connector.mapping_tools.live import Site
     from connector.mapping_tools.problems import Problem
@@ -78,13 +80,13 @@ def discover(config_path: Path, source_name: str | None, out: Path | None, force
     text = skeleton.render()
     parse_mapping_text(text, where="the discovered skeleton")  # never hand out one that fails
     if out is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     out.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {out}: {len(skeleton.unmatched)} item(s) left for you to fill in")
+    echo(f"wrote {out}: {len(skeleton.unmatched)} item(s) left for you to fill in")
     for item in skeleton.unmatched:
-        click.echo(f"  {item}")
-    click.echo(f"next: edit it, then `rdsync mapping check --config {config_path}`")
+        echo(f"  {item}")
+    echo(f"next: edit it, then `rdsync mapping check --config {config_path}`")
 
 
 @mapping.command()
@@ -140,14 +142,14 @@ def _show(problems: list[Problem], site: Site) -> None:
     failing = [p for p in problems if not p.note]
     named = site.source_config.mapping  # as the config names it
     for problem in problems:
-        click.echo(problem.line())
+        echo(problem.line())
     notes = len(problems) - len(failing)
     if failing:
         shown = f"{len(failing)} problem(s)" + (f", {notes} note(s)" if notes else "")
-        click.echo(f"{named}: {shown} on {site.address}")
+        echo(f"{named}: {shown} on {site.address}")
     else:
         extra = f" ({notes} note(s))" if notes else ""
-        click.echo(f"{named}: the mapping fits {site.address}{extra}")
+        echo(f"{named}: the mapping fits {site.address}{extra}")
 
 
 def _fix(site: Site, problems: list[Problem], yes: bool) -> list[Problem]:
@@ -156,23 +158,23 @@ def _fix(site: Site, problems: list[Problem], yes: bool) -> list[Problem]:
 
     creations = fix.plan(p.creation for p in problems if p.creation is not None)
     if not creations:
-        click.echo("--fix: nothing it can create; the problems above need an edit of the mapping")
+        echo("--fix: nothing it can create; the problems above need an edit of the mapping")
         return problems
-    click.echo(f"--fix will, on {site.address}:")
+    echo(f"--fix will, on {site.address}:")
     for creation in creations:
-        click.echo(f"  {creation.describe()}")
+        echo(f"  {creation.describe()}")
     if not yes:
         if not sys.stdin.isatty():
-            click.echo("not created: pass --yes to create them without a prompt")
+            echo("not created: pass --yes to create them without a prompt")
             return problems
         if not click.confirm("create them?", default=False):
-            click.echo("nothing was created")
+            echo("nothing was created")
             return problems
     for line in fix.apply(site.source, creations):
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     refreshed = _reconnected(site)
     again = _problems(refreshed)
-    click.echo("after --fix:")
+    echo("after --fix:")
     _show(again, refreshed)
     return again
 
@@ -209,4 +211,4 @@ def preview(config_path: Path, source_name: str | None, limit: int) -> None:
 
     site = open_site(config_path, source_name)
     for line in render(take_sample(site, limit), site.mapping):
-        click.echo(line)
+        echo(line)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from connector.cli.sync import CONFIG, setup_logging
+from connector.cli.terminal import echo
 from mappings.errors import RdsyncError
 
 if TYPE_CHECKING:  # heavy (pydantic, sqlite3): imported inside the commands that need them
@@ -170,7 +171,7 @@ def report(
     try:
         target = out or config.resolve(config.reports.out)
         for fmt, path in sorted(build_reports(config, store, target, chosen, department).items()):
-            click.echo(f"{fmt}: {path}")
+            echo(f"{fmt}: {path}")
     finally:
         store.close()
 
@@ -196,6 +197,6 @@ def stocktake(config_path: Path, priorities: tuple[str, ...], out: Path | None) 
         target = out or config.resolve(config.reports.out) / "stocktakes"
         for key, paths in build_stocktakes(config, store, priorities, target).items():
             for fmt, path in sorted(paths.items()):
-                click.echo(f"{key} {fmt}: {path}")
+                echo(f"{key} {fmt}: {path}")
     finally:
         store.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from connector.cli.terminal import echo
+
 
 @click.command()
 @click.argument("code", required=False)
@@ -27,10 +29,10 @@ def rules(code: str | None, markdown: bool) -> None:
     if markdown and code:
         raise click.UsageError("give a code or --markdown, not both")
     if markdown:
-        click.echo(render_rules_reference(), nl=False)
+        echo(render_rules_reference(), nl=False)
         return
     if code:
-        click.echo(render_rule(get_rule(code), heading="#"), nl=False)
+        echo(render_rule(get_rule(code), heading="#"), nl=False)
         return
     table = [("code", "name", "severity", "applies to")]
     table += [
@@ -39,4 +41,4 @@ def rules(code: str | None, markdown: bool) -> None:
     widths = [max(len(row[column]) for row in table) for column in range(3)]
     for row in table:
         cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
-        click.echo("  ".join([*cells, row[3]]))
+        echo("  ".join([*cells, row[3]]))

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from connector.cli.terminal import VisibleFormatter, echo
+
 CONFIG = click.option(
     "--config",
     "config_path",
@@ -21,12 +23,12 @@ VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Log every phase at
 
 def setup_logging(verbose: bool) -> None:
     """Plain structured lines on stderr: time, level, logger, key=value fields."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        VisibleFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S")
+    )
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-        stream=sys.stderr,
-        force=True,
+        level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True
     )
     # The jira client sets its logger to INFO on construction; its request logs are noise here.
     for noisy in ("jira", "urllib3", "matplotlib", "fontTools", "weasyprint"):
@@ -70,9 +72,7 @@ def sync(config_path: Path, dry_run: bool, full: bool, verbose: bool) -> None:
         bar.update(done - bar.pos)
 
     try:
-        run = SyncRun(
-            config, store, echo=click.echo, on_write=progress if sys.stderr.isatty() else None
-        )
+        run = SyncRun(config, store, echo=echo, on_write=progress if sys.stderr.isatty() else None)
         outcome = run.execute(full=full, dry_run=dry_run)
     finally:
         if bar is not None:
@@ -80,7 +80,7 @@ def sync(config_path: Path, dry_run: bool, full: bool, verbose: bool) -> None:
         store.close()
     if not dry_run:
         write_health(config.health_path, outcome)
-    click.echo(outcome.summary())
+    echo(outcome.summary())
 
 
 @click.command()

@@ -14,7 +14,7 @@ from jira.exceptions import JIRAError
 
 from connector.mapping_tools.live import Site
 from connector.sources.airtable import AirtableSource
-from connector.sources.jira import JiraSource
+from connector.sources.jira import JiraSource, jql_string
 from mappings.airtable import map_airtable
 from mappings.config import AirtableMapping, JiraMapping, MappingConfig
 from mappings.jira import map_jira
@@ -38,15 +38,17 @@ def _selections(mapping: JiraMapping, scope: str) -> list[tuple[str, Any]]:
     found: dict[str, Any] = {}
     types = []
     for kind, entity in mapping.entities.items():
+        # Issue type and label names come from the site (discover writes them): quoted, a name
+        # with a quote in it stays one value and cannot add a clause that widens the read.
         if entity.issue_type is not None:
             types.append(entity.issue_type)
-            found.setdefault(f'{scope} AND issuetype = "{entity.issue_type}"', None)
+            found.setdefault(f"{scope} AND issuetype = {jql_string(entity.issue_type)}", None)
         elif entity.label is not None:
-            found.setdefault(f'{scope} AND labels = "{entity.label}"', None)
+            found.setdefault(f"{scope} AND labels = {jql_string(entity.label)}", None)
         elif entity.jql is not None:
             found.setdefault(f"{scope} AND ({entity.jql})", kind)
     if types and all(e.issue_type for e in mapping.entities.values()):
-        shown = ", ".join(f'"{t}"' for t in dict.fromkeys(types))
+        shown = ", ".join(jql_string(t) for t in dict.fromkeys(types))
         found.setdefault(f"{scope} AND issuetype not in ({shown})", None)
     return list(found.items())
 

@@ -45,13 +45,22 @@ class UnreadableValue(_ProblemRule):
     number is mapped, "n/a", a date in another form, an option the mapping does not know. The
     field is left empty for the rules, and the rest of the record is used.
 
+    It also reports a value no person could have meant, which is read as empty in the same
+    way: a date before 1900-01-01 or after 2199-12-31 (dates, date-times, trajectory lines and
+    measurement dates), and a number that is not finite (NaN, infinity) or beyond ±1e15, a
+    quadrillion (values, baselines, targets, trajectory lines, measurements). Excel's calendar
+    starts in 1900 and keeps 15 significant digits; pandas' dates end in 2262 and a chart's
+    axis overflows near 1.8e308, so such a value would break the report's charts and
+    spreadsheets as well as every rate and share computed from it.
+
     ## Why it matters
     Rule 1 asks the data lead to "Ensure high-quality data so that leaders understand delivery
     challenges and are well-equipped to address them." A value rdsync cannot read silently
     weakens every judgement built on it; shown as a finding, it is one edit away from fixed.
 
     ## Example
-    Target DEL-4 has "Target value" = "81 pct": not a number.
+    Target DEL-4 has "Target value" = "81 pct": not a number. Its "Target date" is
+    9999-12-31, a placeholder for "some day", not a date a plan can mean.
 
     ## Fix
     Correct the value in the tool (the message names the field and what it expects), or adjust
