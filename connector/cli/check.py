@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from connector.cli.terminal import echo, json_text
+from connector.clock import SYSTEM
 from mappings.errors import ConfigError, InputError
 
 _DIGITS = re.compile(r"(\d+)")
@@ -136,7 +137,7 @@ def as_of(entities: list[Any], measurements: list[Any]) -> tuple[date, str]:
         return max(updated).date(), "the newest update in the input"
     if measurements:
         return max(m.at for m in measurements), "the newest measurement in the input"
-    return date.today(), "today: the input holds no update times"
+    return SYSTEM.today(), "today: the input holds no update times"
 
 
 @dataclass

@@ -56,7 +56,7 @@ def report_data(config: Config, store: StateStore, department: str | None = None
     read_at = _stamp(info.ended_at or info.started_at) if info else None
     return ReportData(
         department=department or config.reports.department,
-        generated_at=datetime.now(UTC),
+        generated_at=store.clock.now(),  # the one clock of the store: tests and demo set it
         data_as_of=dict.fromkeys(config.sources, read_at) if read_at else {},
         architecture=arch,
         findings=outputs.findings,
