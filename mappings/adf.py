@@ -32,8 +32,7 @@ def _adf_blocks(node: Any, blocks: list[str]) -> None:
         blocks.extend(line.strip() for line in _adf_inline(node).split("\n"))
         return
     if kind in ("blockCard", "embedCard"):  # a pasted link shown as a card: its address
-        attrs = node.get("attrs") if isinstance(node.get("attrs"), dict) else {}
-        blocks.append(str(attrs.get("url") or ""))
+        blocks.append(str(_attrs(node).get("url") or ""))
         return
     for child in node.get("content") or ():
         _adf_blocks(child, blocks)
@@ -45,7 +44,7 @@ def _adf_inline(node: dict[str, Any]) -> str:
         if not isinstance(child, dict):
             continue
         kind = child.get("type")
-        attrs = child.get("attrs") if isinstance(child.get("attrs"), dict) else {}
+        attrs = _attrs(child)
         if kind == "text":
             parts.append(str(child.get("text", "")))
         elif kind == "hardBreak":
@@ -63,6 +62,11 @@ def _adf_inline(node: dict[str, Any]) -> str:
         else:
             parts.append(_adf_inline(child))
     return "".join(parts)
+
+
+def _attrs(node: dict[str, Any]) -> dict[str, Any]:
+    attrs = node.get("attrs")
+    return attrs if isinstance(attrs, dict) else {}
 
 
 def adf_date(timestamp: Any) -> str:
