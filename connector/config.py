@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from mappings.config import BUNDLED
 from mappings.errors import ConfigError
 from mappings.model import Strict
 from mappings.validation import Problem, config_error
@@ -34,7 +35,9 @@ SECRET_KEYS = ("token", "api_token", "api_key", "password", "secret", "pat")
 class _SourceBase(Strict):
     token_env: str | None = Field(None, description="environment variable holding the token")
     token_file: Path | None = Field(None, description="file holding the token (first line)")
-    mapping: str = Field(description='"jira", "airtable" (the bundled mappings) or a TOML path')
+    mapping: str = Field(
+        description='"jira", "jira-dc", "airtable" (the bundled mappings) or a TOML path'
+    )
     timeout_seconds: float = Field(30.0, gt=0, le=600)
     overlap_seconds: int = Field(300, ge=0, le=86_400)
 
@@ -201,7 +204,7 @@ class Config(Strict):
 
     def mapping_path(self, source: JiraSourceConfig | AirtableSourceConfig) -> str:
         """A source's mapping: a bundled name, or a path resolved from the config's folder."""
-        if source.mapping in ("jira", "airtable"):
+        if source.mapping in BUNDLED:
             return source.mapping
         return str(self.resolve(Path(source.mapping)))
 

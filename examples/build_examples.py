@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import airtable_json
+import jira_dc_json
 import jira_json
 from portfolio import ITEMS, NSW, Item
 
@@ -72,11 +73,20 @@ def build(out: Path) -> list[Path]:
     return written
 
 
+def build_data_center(out: Path) -> list[Path]:
+    """Write the Data Center export (jira-dc/) under `out`; returns the paths written."""
+    written: list[Path] = []
+    for number, page in enumerate(jira_dc_json.search_pages(ITEMS, page_size=20), start=1):
+        written.append(out / "jira-dc" / f"search-startat-{(number - 1) * 20}.json")
+        write_json(written[-1], page)
+    return written
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write into")
     args = parser.parse_args()
-    for path in build(args.out):
+    for path in [*build(args.out), *build_data_center(args.out)]:
         print(path)
 
 

@@ -1,9 +1,10 @@
 """The mapping config (TOML): which records are which entity, and where their values live.
 
 Also how relations are expressed, where measurements come from, and which fields receive the
-write-back. `load_mapping("jira")` and `load_mapping("airtable")` read the bundled defaults of
-DOMAIN.md §2; any other argument is the path of an admin's own file. Every problem is a
-`ConfigError` whose `where` is `<file>: <dotted.key.path>` (several: one error listing each so).
+write-back. `load_mapping("jira")`, `load_mapping("jira-dc")` (Data Center) and
+`load_mapping("airtable")` read the bundled defaults of DOMAIN.md §2; any other argument is the
+path of an admin's own file. Every problem is a `ConfigError` whose `where` is
+`<file>: <dotted.key.path>` (several: one error listing each so).
 """
 
 from __future__ import annotations
@@ -288,11 +289,12 @@ _BY_TOOL: dict[str, type[JiraMapping] | type[AirtableMapping]] = {
     "jira": JiraMapping,
     "airtable": AirtableMapping,
 }
-BUNDLED = ("jira", "airtable")
+BUNDLED = ("jira", "jira-dc", "airtable")
 
 
 def load_mapping(name_or_path: str | Path) -> MappingConfig:
-    """The bundled mapping "jira" or "airtable", or the mapping TOML file at a path."""
+    """A bundled mapping ("jira", "jira-dc" for Data Center, "airtable"), or the mapping TOML
+    file at a path."""
     if str(name_or_path) in BUNDLED:
         name = str(name_or_path)
         text = resources.files("mappings.defaults").joinpath(f"{name}.toml").read_text("utf-8")
@@ -304,7 +306,7 @@ def load_mapping(name_or_path: str | Path) -> MappingConfig:
         raise ConfigError(
             "no such mapping file",
             where=str(path),
-            fix="Pass --mapping jira, --mapping airtable, or the path of a mapping TOML file.",
+            fix="Pass --mapping jira, jira-dc or airtable, or the path of a mapping TOML file.",
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(

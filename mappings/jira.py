@@ -86,7 +86,7 @@ def compile_plan(mapping: JiraMapping, names: Mapping[str, str]) -> _Plan:
         plans = []
         for attribute, spec in mapping.attributes_for(kind).items():
             found = resolve(spec.field)
-            read = reader_for(spec.reader_name(attribute), spec.true_values)
+            read = reader_for(spec.reader_name(attribute), spec.true_values, tool="jira")
             plans.append(FieldPlan(attribute, found.field_id, found.label, read))
         fields[kind] = plans
         labels[kind] = {plan.attribute: plan.label for plan in plans}
@@ -306,7 +306,7 @@ def _related(
             if (link.get("type") or {}).get("name") == relation.link_type and side in link
         ]
     assert found is not None
-    raw = fields.get(found.field_id)
+    raw = _parent_link(fields.get(found.field_id))
     if raw is None or raw == "":
         return []
     try:
@@ -315,6 +315,17 @@ def _related(
     except ReadError as error:
         out.problems.append(unreadable(key, found.label, raw, error))
         return []
+
+
+def _parent_link(raw: Any) -> Any:
+    """The issue an Advanced Roadmaps "Parent Link" names (Jira Data Center): an object whose
+    `data` holds the parent's id and key, or without `data` (no parent, or the field is not
+    licensed: `showField` false); other values (the key alone, as some versions and "Epic
+    Link" give it) pass through."""
+    if isinstance(raw, dict) and ("data" in raw or "showField" in raw):
+        data = raw.get("data")
+        return data if isinstance(data, dict) and data else None
+    return raw
 
 
 def _measurements(

@@ -18,6 +18,7 @@ from typing import Any
 from mappings.adf import adf_text
 from mappings.errors import RdsyncError
 from mappings.model import Direction, Person, TrajectoryPoint
+from mappings.wiki import wiki_text
 
 Reader = Callable[[Any], Any]
 
@@ -279,16 +280,30 @@ def _person(raw: Any) -> Person:
         return _known_person(text, None, text if "@" in text else None)
     if not isinstance(raw, dict):
         raise ReadError(f"{_describe(raw)} is not a user")
-    ident = raw.get("accountId") or raw.get("id") or raw.get("email") or raw.get("emailAddress")
-    if not isinstance(ident, str) or not ident:
-        raise ReadError(f"{_describe(raw)} is a user without an accountId, id or email")
-    email = raw.get("emailAddress") or raw.get("email")
+    ident = _user_ident(raw)
+    if ident is None:
+        raise ReadError(f"{_describe(raw)} is a user without an accountId, key, name or email")
     name = raw.get("displayName") or raw.get("name")
-    return _known_person(
-        ident,
-        name if isinstance(name, str) and name else None,
-        email if isinstance(email, str) and email else None,
-    )
+    return _known_person(ident, name if isinstance(name, str) and name else None, _email(raw))
+
+
+def _user_ident(raw: dict[str, Any]) -> str | None:
+    """Who a user is: the Cloud accountId, an Airtable user id, the Data Center user key (it
+    survives a rename; the username `name` does not), else the username, else the e-mail.
+
+    Data Center sites often hide e-mail addresses, so its users are known by key or name."""
+    for name in ("accountId", "id", "key", "name", "email", "emailAddress"):
+        value = raw.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _email(raw: dict[str, Any]) -> str | None:
+    """The user's e-mail address, if shown: Data Center may hide it, or mask it as
+    "jo at example dot com", which is no address."""
+    value = raw.get("emailAddress") or raw.get("email")
+    return value if isinstance(value, str) and "@" in value else None
 
 
 @functools.lru_cache(maxsize=8192)
@@ -375,6 +390,29 @@ def read_trajectory(raw: Any) -> list[TrajectoryPoint] | None:
     return [TrajectoryPoint(at=at, value=points[at]) for at in sorted(points)] or None
 
 
+# -- Jira rich text ------------------------------------------------------------------------
+
+
+def read_jira_paragraph(raw: Any) -> str | None:
+    """A Jira paragraph: ADF (Cloud, API v3), or a string of Jira wiki markup (Server/Data
+    Center, API v2) read as its text lines (`* item` as `item`, `*bold*` as `bold`)."""
+    return read_paragraph(wiki_text(raw) if isinstance(raw, str) else raw)
+
+
+def read_jira_trajectory(raw: Any) -> list[TrajectoryPoint] | None:
+    """Intermediate targets typed in a Jira paragraph: ADF (lists, date pickers) or wiki
+    markup (`# *2026-06-30*: 58`), one `YYYY-MM-DD: value` a line once read as text."""
+    return read_trajectory(wiki_text(raw) if isinstance(raw, str) else raw)
+
+
+# Jira holds rich text as ADF or wiki markup, never as plain text: these replace the plain
+# readers of the same name when a Jira issue is mapped.
+JIRA_READERS: dict[str, Reader] = {
+    "paragraph": read_jira_paragraph,
+    "trajectory": read_jira_trajectory,
+}
+
+
 # -- the registry the mapping config names ------------------------------------------------
 
 READERS: dict[str, Reader] = {
@@ -425,8 +463,11 @@ DEFAULT_READERS: dict[str, str] = {
 }
 
 
-def reader_for(name: str, true_values: Iterable[str] = ()) -> Reader:
-    """The reader a mapping names; `true_values` configures the bool reader."""
+def reader_for(name: str, true_values: Iterable[str] = (), *, tool: str = "") -> Reader:
+    """The reader a mapping names; `true_values` configures the bool reader; `tool="jira"`
+    reads rich text as Jira holds it (ADF or wiki markup)."""
+    if tool == "jira" and name in JIRA_READERS:
+        return JIRA_READERS[name]
     values = tuple(true_values)
     if name == "bool" and values:
         return bool_reader(values)

@@ -76,3 +76,57 @@ def test_both_formats_hold_the_same_portfolio() -> None:
         assert ours.updated == theirs.updated
     assert Counter(m.at for m in jira.measurements) == Counter(m.at for m in airtable.measurements)
     assert len(jira.measurements) == 20
+
+
+# -- Jira Data Center (jira-dc/) ---------------------------------------------------------------
+
+DC_GAP = re.compile(r"^- (RD\d{3}) – (DEL-\d+) – (.+)$")
+
+
+def test_the_data_center_json_is_what_the_builder_writes(tmp_path: Path) -> None:
+    written = build_examples.build_data_center(tmp_path)
+    committed = sorted((EXAMPLES / "jira-dc").glob("*.json"))
+    assert [path.name for path in committed] == sorted(path.name for path in written)
+    for path in written:
+        assert (EXAMPLES / "jira-dc" / path.name).read_text("utf-8") == path.read_text("utf-8"), (
+            f"examples/jira-dc/{path.name} is stale: run python examples/build_examples.py"
+        )
+
+
+def test_the_readme_lists_the_data_center_gaps() -> None:
+    text = (EXAMPLES / "README.md").read_text("utf-8")
+    section = text.split("## Jira Data Center", 1)[1].split("\n## ", 1)[0]
+    listed = [DC_GAP.match(line).groups() for line in section.splitlines() if DC_GAP.match(line)]  # type: ignore[union-attr]
+    assert listed == PLANTED
+
+
+def test_check_reports_exactly_the_planted_gaps_on_data_center() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["check", "--input", str(EXAMPLES / "jira-dc"), "--mapping", "jira-dc", "--format", "json"],
+    )
+    assert result.exit_code == 1, result.stderr
+    found = {(row["code"], row["key"]) for row in json.loads(result.stdout)}
+    assert found == {(code, key) for code, key, _ in PLANTED}
+    assert "0 records skipped" in result.stderr and "note:" not in result.stderr
+
+
+def test_the_data_center_export_holds_the_cloud_portfolio() -> None:
+    """Parents from Parent Link and Epic Link, owners by user key, trajectories from wiki
+    markup, history from changelogs without fieldId: the same entities as on Cloud."""
+    cloud_mapping, dc_mapping = load_mapping("jira"), load_mapping("jira-dc")
+    assert isinstance(cloud_mapping, JiraMapping) and isinstance(dc_mapping, JiraMapping)
+    cloud = map_jira(load_export(EXAMPLES / "jira").pages, cloud_mapping)
+    center = map_jira(load_export(EXAMPLES / "jira-dc").pages, dc_mapping)
+    assert center.problems == [] and center.skipped == [] and center.notes == []
+    theirs = {entity.key: entity for entity in cloud.entities}
+    assert len(center.entities) == len(theirs) == 33
+    for ours in center.entities:
+        twin = theirs[ours.key]
+        assert ours.model_dump(exclude={"url", "owners"}) == twin.model_dump(
+            exclude={"url", "owners"}
+        )
+        assert [o.name for o in ours.owners] == [o.name for o in twin.owners]
+        assert all(o.email is None and "@" not in o.id for o in ours.owners)
+        assert ours.url == f"https://jira.example.gov/browse/{ours.key}"
+    assert center.measurements == cloud.measurements

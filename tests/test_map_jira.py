@@ -294,3 +294,63 @@ def test_the_current_value_is_dated_by_updated_even_when_updated_is_not_mapped()
     records = map_jira([page(indicator)], mapping)
     assert records.measurements == []
     assert [(p.code, p.field) for p in records.problems] == [("RD901", "Current value")]
+
+
+def test_data_center_parents_from_parent_link_and_epic_link_owners_and_wiki_markup() -> None:
+    """The jira-dc mapping: Advanced Roadmaps' Parent Link (an object holding the parent in
+    `data`, or the key alone), Jira Software's Epic Link (a key), users by key, wiki text."""
+    mapping = load_mapping("jira-dc")
+    assert isinstance(mapping, JiraMapping)
+    names = {**NAMES, "customfield_10200": "Parent Link", "customfield_10101": "Epic Link"}
+    unlicensed = {"hasEpicLinkFieldDependency": False, "showField": False}
+    priority = issue("DEL-1", "Priority", customfield_10200=unlicensed)
+    outcome = issue(
+        "DEL-2",
+        "Outcome",
+        customfield_10200={
+            "hasEpicLinkFieldDependency": False,
+            "showField": True,
+            "data": {"id": 10001, "key": "DEL-1", "keyNum": 1, "summary": "Jobs"},
+        },
+        customfield_10040=[
+            {"name": "jashby", "key": "JIRAUSER10100", "displayName": "Jonathan Ashby"}
+        ],
+    )
+    indicator = issue("DEL-3", "Indicator", customfield_10200="DEL-2")
+    target = issue(
+        "DEL-4",
+        "Target",
+        customfield_10101="DEL-3",
+        customfield_10200=None,
+        customfield_10049="h3. Intermediate targets\n# *2026-06-30*: 58\n# 2027-06-30: 61",
+    )
+    strategy = issue("DEL-5", "Strategy", customfield_10051="* *Why:* peers model it")
+    risk = issue("DEL-6", "Risk", customfield_10101="DEL-5", customfield_10056="h2. Plan")
+    records = map_jira(
+        [page(priority, outcome, indicator, target, strategy, risk, names=names)], mapping
+    )
+    parents = {e.key: e.parent_key for e in records.entities}
+    assert parents == {
+        "DEL-1": None,
+        "DEL-2": "DEL-1",
+        "DEL-3": "DEL-2",
+        "DEL-4": "DEL-3",
+        "DEL-5": None,
+        "DEL-6": "DEL-5",
+    }
+    by_key = {e.key: e for e in records.entities}
+    assert [(o.id, o.name, o.email) for o in by_key["DEL-2"].owners] == [
+        ("JIRAUSER10100", "Jonathan Ashby", None)
+    ]
+    t = by_key["DEL-4"]
+    assert isinstance(t, Target)
+    [problem] = records.problems  # the heading is no point of the trajectory
+    assert (problem.code, problem.key, problem.field) == ("RD901", "DEL-4", "Trajectory")
+    assert "'Intermediate targets'" in problem.message and t.trajectory == []
+    target["fields"]["customfield_10049"] = "# *2026-06-30*: 58\n# 2027-06-30: _61_"
+    [t] = map_jira([page(target, names=names)], mapping).entities
+    assert [(p.at, p.value) for p in t.trajectory] == [  # type: ignore[attr-defined]
+        (date(2026, 6, 30), 58),
+        (date(2027, 6, 30), 61),
+    ]
+    assert by_key["DEL-5"].rationale == "Why: peers model it"  # type: ignore[attr-defined]

@@ -206,6 +206,35 @@ def test_users_from_jira_and_airtable() -> None:
         read_users([{"displayName": "Nobody"}])
 
 
+def test_data_center_users_are_read_by_key_with_or_without_an_email() -> None:
+    """Data Center users have no accountId; e-mail is often hidden (absent) or masked."""
+    base = "https://jira.example.gov/rest/api/2/user"
+    users = [
+        {
+            "self": f"{base}?username=jashby",
+            "name": "jashby",
+            "key": "JIRAUSER10100",
+            "displayName": "Jonathan Ashby",
+            "active": True,
+        },
+        {
+            "self": f"{base}?username=cdonovan",
+            "name": "cdonovan",
+            "key": "cdonovan",  # users made before Jira 8.4 keep their first username as key
+            "emailAddress": "cdonovan at dh dot gov dot uk",
+            "displayName": "Claire Donovan",
+        },
+        {"name": "okafor", "emailAddress": "n.okafor@dh.gov.uk", "displayName": "Ngozi Okafor"},
+    ]
+    assert read_users(users) == [
+        Person(id="JIRAUSER10100", name="Jonathan Ashby"),
+        Person(id="cdonovan", name="Claire Donovan"),
+        Person(id="okafor", name="Ngozi Okafor", email="n.okafor@dh.gov.uk"),
+    ]
+    renamed = {**users[0], "name": "jonathan.ashby"}  # a rename keeps the key
+    assert read_users([users[0], renamed]) == read_users(users[:1])
+
+
 def test_options_text_and_adf() -> None:
     assert read_select({"self": "...", "value": "Increase", "id": "10100"}) == "Increase"
     assert read_select({"name": "In Progress", "statusCategory": {"key": "indeterminate"}}) == (

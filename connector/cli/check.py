@@ -302,7 +302,8 @@ def _parse_today(value: str | None) -> date | None:
     "--mapping",
     "mapping_name",
     default=None,
-    help="jira, airtable (the bundled defaults) or a mapping TOML file; default: by the input.",
+    help="jira, jira-dc (Data Center), airtable (the bundled defaults) or a mapping TOML "
+    "file; default: by the input.",
 )
 @click.option(
     "--format",

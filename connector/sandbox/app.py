@@ -143,7 +143,13 @@ class SandboxApp:
         return request.headers.get("Authorization", "") == f"Bearer {self.token}"
 
     def _jira_account(self, request: Request) -> str | None:
-        """The caller's accountId: Basic email:token (Cloud API token) or a Bearer token."""
+        """The caller's accountId: Basic email:token (Cloud API token) or a Bearer token.
+
+        In server mode the token plays both secrets a Data Center user has, and both sign in
+        as on a real site with default settings: Basic username:password (the admin's
+        password) and a Bearer personal access token. Data Center only refuses passwords
+        once an admin turns basic authentication off, which a sandbox has no reason to do.
+        """
         header = request.headers.get("Authorization", "")
         if self._bearer(request):
             return self.jira.account_for(self.email)

@@ -6,8 +6,11 @@
         api = pyairtable.Api(sandbox.token, endpoint_url=sandbox.url, retry_strategy=None)
 
 A state file is seeded once, when it is new; later starts serve what it holds (`seed` is then
-ignored). `mode="server"` answers as Jira Server/Data Center (deploymentType "Server",
-`/rest/api/2/search` with startAt, usernames) instead of Jira Cloud.
+ignored). `mode="server"` answers as Jira Server/Data Center instead of Jira Cloud: deploymentType
+"Server", API v2 only (`/rest/api/2/search` with startAt and total), users by username and key
+with no accountId and e-mail addresses hidden, paragraphs and comments kept as the wiki markup
+sent, the hierarchy in Parent Link and Epic Link, and Basic username:password (the token is
+the admin's password) or a Bearer personal access token (the same token).
 """
 
 from __future__ import annotations
@@ -102,10 +105,10 @@ class Sandbox:
             if seed == "typical-jira":  # its own site: no DEL scheme, an empty Airtable base
                 seed_typical(self.store, self.anchor, self.email, ADMIN_NAME)
             else:
-                seed_scheme(self.store)
+                seed_scheme(self.store, self.mode)
             admin = ensure_user(self.store, self.email, ADMIN_NAME)
             if seed == "demo":
-                summary = seed_demo(self.store, self.anchor, admin)
+                summary = seed_demo(self.store, self.anchor, admin, self.mode)
                 self.store.set_meta("jira.demo", json.dumps(summary))
             self.airtable.seed("empty" if seed == "typical-jira" else seed, self.anchor)
             self.store.set_meta("anchor", self.anchor.isoformat())
@@ -183,7 +186,9 @@ class Sandbox:
     def seed_bulk(self, n: int, *, history: int = 12, seed: int = 1) -> tuple[str, str]:
         """Adds `n` synthetic issues to project DEL (jira_bulk.py); returns first and last key."""
         admin = ensure_user(self.store, self.email, ADMIN_NAME)
-        keys = seed_bulk(self.store, n, self.anchor, admin=admin, history=history, seed=seed)
+        keys = seed_bulk(
+            self.store, n, self.anchor, admin=admin, history=history, seed=seed, mode=self.mode
+        )
         self.store.analyze()
         self.jira.reload()
         return keys

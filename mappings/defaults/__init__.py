@@ -1,1 +1,1 @@
-"""The bundled default mappings (jira.toml, airtable.toml) for the schemes of DOMAIN.md §2."""
+"""The bundled default mappings (jira.toml, jira-dc.toml, airtable.toml) of DOMAIN.md §2."""

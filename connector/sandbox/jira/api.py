@@ -83,11 +83,13 @@ class JiraAPI:
         self, endpoint: str, request: Request, values: dict[str, Any], account_id: str
     ) -> Response:
         version = values.pop("ver")
+        if self.mode == "server" and version == "3":  # Data Center serves API v2 only
+            return json_response(JiraHTTPError(404, f"null for uri: {request.url}").body(), 404)
         base = request.host_url.rstrip("/")
         ctx = Ctx(
             store=self.store,
             scheme=self.scheme,
-            site=Site(self.scheme, base, self.mode, version),
+            site=Site(self.scheme, base, self.mode, version, viewer=account_id),
             values=Values(self.scheme, version=version, mode=self.mode),
             request=request,
             user=account_id,
@@ -167,7 +169,14 @@ def project(ctx: Ctx, ref: str) -> Response:
 
 
 def user(ctx: Ctx) -> Response:
+    """GET /user: Cloud by `accountId`; Server/Data Center by `username` or `key`."""
     args = ctx.request.args
+    if ctx.mode == "server":
+        ref = args.get("username") or args.get("key") or ""
+        found = ctx.scheme.user_by(name=ref) if "username" in args else ctx.scheme.user_by(key=ref)
+        if found is None:
+            raise JiraHTTPError(404, f"The user named '{ref}' does not exist")
+        return json_response(ctx.site.user(found.account_id))
     account = args.get("accountId")
     found = (
         ctx.scheme.user_by(account_id=account)

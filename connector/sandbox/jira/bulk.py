@@ -27,7 +27,14 @@ OWNERS = 25
 
 
 def seed_bulk(
-    store: Store, n: int, anchor: date, *, admin: str, history: int = 12, seed: int = 1
+    store: Store,
+    n: int,
+    anchor: date,
+    *,
+    admin: str,
+    history: int = 12,
+    seed: int = 1,
+    mode: str = "cloud",
 ) -> tuple[str, str]:
     """Appends `n` issues to project DEL; returns the first and last key.
 
@@ -42,7 +49,8 @@ def seed_bulk(
         (first,) = conn.execute(
             "SELECT next_num FROM jira_projects WHERE id = ?", (PROJECT[0],)
         ).fetchone()
-        bulk = _Bulk(_Writer(conn, store), random.Random(seed), anchor, owners, admin, history)
+        writer = _Writer(conn, store, mode)
+        bulk = _Bulk(writer, random.Random(seed), anchor, owners, admin, history)
         block: list[int] = []
         for offset in range(n):
             block = [] if offset % len(BLOCK) == 0 else block
@@ -73,7 +81,7 @@ class _Bulk:
         doc = self.fields(kind)
         doc["summary"] = f"{kind} {offset // len(BLOCK) + 1}.{position + 1}"
         if parent is not None and parent < len(block):
-            doc["parent"] = block[parent]
+            self.writer.place(doc, kind, block[parent])
         created = at(self.anchor - timedelta(days=self.rng.randint(400, 800)))
         events = self.history() if kind == "Indicator" else []
         if events:

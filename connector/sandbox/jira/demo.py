@@ -25,15 +25,17 @@ UNREADABLE_LINE = "to be confirmed"
 OUT_OF_SCOPE_SUMMARY = "Call-centre calls answered within five minutes"
 
 
-def seed_demo(store: Store, anchor: date, admin: str) -> dict[str, Any]:
-    """Writes the demo; returns {"keys": ref -> issue key, "planted": RD code -> refs}."""
+def seed_demo(store: Store, anchor: date, admin: str, mode: str = "cloud") -> dict[str, Any]:
+    """Writes the demo; returns {"keys": ref -> issue key, "planted": RD code -> refs}.
+
+    `mode="server"` writes it as Data Center holds it (see `_Writer`)."""
     built = portfolio.build(anchor)
     people = {p.ref: ensure_user(store, p.email, p.name, p.jira_account_id) for p in built.people}
     planted = {ref for refs in built.planted.values() for ref in refs}
     unreadable = _last_unplanted(built, "target", planted, "Trajectory")
     outside = _last_unplanted(built, "strategy", planted, None)
     with store.write() as conn:
-        writer = _Writer(conn, store)
+        writer = _Writer(conn, store, mode)
         ids = {item.ref: writer.next_issue + n for n, item in enumerate(built.items)}
         setup = _setup_day(built)
         for n, item in enumerate(built.items):
@@ -95,12 +97,17 @@ def _document(
     if item.labels:
         doc["labels"] = list(item.labels)
     if item.parent:
-        doc["parent"] = ids[item.parent]
+        writer.place(doc, item.kind.title(), ids[item.parent])
     return doc
 
 
 def _spoil_trajectory(writer: _Writer, doc: dict[str, Any]) -> None:
     trajectory = doc[writer.field_id("Trajectory")]
+    if isinstance(trajectory, str):  # wiki markup: "# *2026-06-30*: 58" lines
+        *kept, last_line = trajectory.split("\n")
+        day = last_line.split(":", 1)[0]
+        doc[writer.field_id("Trajectory")] = "\n".join([*kept, f"{day}: {UNREADABLE_LINE}"])
+        return
     last = trajectory["content"][-1]["content"][0]
     day = last["text"].split(":", 1)[0]
     last["text"] = f"{day}: {UNREADABLE_LINE}"

@@ -18,12 +18,13 @@ from connector.sandbox.jira.context import (
 )
 from connector.sandbox.jira.errors import JiraHTTPError, cannot_set
 from connector.sandbox.jira.links import insert_comment
-from connector.sandbox.jira.meta import FieldDef, IssueType, Project, Status
+from connector.sandbox.jira.meta import APP_KINDS, FieldDef, IssueType, Project, Status
 from connector.sandbox.jira.render import IssueRow, select_fields
 from connector.sandbox.jira.values import FieldValueError
 
 T = TypeVar("T")
 PARENT_HIERARCHY = "Given parent issue does not belong to appropriate hierarchy."
+NOT_AN_EPIC = "Issue '{key}' is not an epic."
 # The workflow every issue type shares: transition id -> status name.
 TRANSITIONS = {"11": "To Do", "21": "In Progress", "31": "Done"}
 
@@ -160,13 +161,18 @@ class _Edit:
 
     def set(self, name: str, verb: str, value: Any) -> None:
         fdef = self.ctx.scheme.fields.get(name)
-        if fdef is None or not fdef.settable:
+        # On Data Center `parent` is a sub-task's (the sandbox has no sub-task types): the
+        # hierarchy lives in Parent Link and Epic Link.
+        server_parent = fdef is not None and fdef.kind == "parent" and self.ctx.mode == "server"
+        if fdef is None or not fdef.settable or server_parent:
             self.errors[name] = cannot_set(name)
             return
         try:
             stored = self.ctx.values.apply_op(fdef, self.doc.get(fdef.id), verb, value)
             if fdef.kind == "parent" and stored is not None:
                 stored = self.parent(stored)
+            if fdef.kind in APP_KINDS and stored is not None:
+                stored = self.linked(fdef.kind, stored["key"])
         except FieldValueError as problem:
             self.errors[fdef.id] = str(problem)
             return
@@ -188,6 +194,24 @@ class _Edit:
             raise FieldValueError(PARENT_HIERARCHY)
         return int(row[0])
 
+    def linked(self, kind: str, key: str) -> int:
+        """The issue a Parent Link (one hierarchy level up, from the Epic level or above) or
+        an Epic Link (an Epic-level issue, from the story level) points to."""
+        row = self.conn.execute(
+            "SELECT id, type_id FROM jira_issues WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            raise FieldValueError(f"Issue '{key}' does not exist.")
+        level = self.ctx.scheme.types[row[1]].level
+        own = self.itype.level if self.itype is not None else None
+        if kind == "epiclink" and (own != 0 or level != 1):
+            raise FieldValueError(NOT_AN_EPIC.format(key=key))
+        if kind == "parentlink" and (own is None or own < 1 or level != own + 1):
+            raise FieldValueError(PARENT_HIERARCHY)
+        if row[0] == self.issue_id:
+            raise FieldValueError(PARENT_HIERARCHY)
+        return int(row[0])
+
 
 def _item(ctx: Ctx, fdef: FieldDef, old: Any, new: Any) -> dict[str, Any]:
     if fdef.kind == "parent":
@@ -198,6 +222,9 @@ def _item(ctx: Ctx, fdef: FieldDef, old: Any, new: Any) -> dict[str, Any]:
             _parent_display(ctx, old),
             _parent_display(ctx, new),
         )
+    if fdef.kind in APP_KINDS:
+        old_shown, new_shown = _parent_display(ctx, old), _parent_display(ctx, new)
+        return change_item(fdef.name, "custom", fdef.id, old_shown, new_shown)
     fieldtype = "custom" if fdef.custom else "jira"
     label = fdef.name if fdef.custom else fdef.id
     return change_item(

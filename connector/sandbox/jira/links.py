@@ -68,12 +68,14 @@ def add_comment(ctx: Ctx, ref: str) -> Response:
 
 
 def insert_comment(ctx: Ctx, conn: sqlite3.Connection, issue_id: int, body: Any) -> int:
-    """Stores a comment (ADF in v3, text in v2) and moves the issue's `updated`, as Jira does."""
-    if ctx.values.version == "2" and isinstance(body, str):
+    """Stores a comment (ADF in v3, text in v2) and moves the issue's `updated`, as Jira does.
+
+    Data Center keeps a v2 comment as the wiki markup sent; Cloud turns it into ADF."""
+    if ctx.values.version == "2" and isinstance(body, str) and ctx.mode == "cloud":
         body = to_adf(body)
-    if not is_adf(body):
+    if not (ctx.mode == "server" and isinstance(body, str)) and not is_adf(body):
         raise JiraHTTPError(400, errors={"comment": ADF_REQUIRED})
-    if not to_text(body).strip():
+    if not (body if isinstance(body, str) else to_text(body)).strip():
         raise JiraHTTPError(400, errors={"comment": "Comment body can not be empty!"})
     comment_id = ctx.store.next_id(conn, "jira_comments")
     conn.execute(

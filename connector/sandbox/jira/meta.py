@@ -20,6 +20,13 @@ CUSTOM_KINDS: dict[str, tuple[str, str | None, str, str]] = {
     "datetime": ("datetime", None, "datetime", "Time stamp"),
     "select": ("option", None, "select", "Dropdown"),
 }
+# Fields apps bring on Jira Server/Data Center, by kind: (schema type, full custom type key).
+# Advanced Roadmaps' "Parent Link" holds the parent of an Epic-level issue or above; Jira
+# Software's "Epic Link" the epic of a story-level issue. Both show schema type "any".
+APP_KINDS: dict[str, tuple[str, str]] = {
+    "parentlink": ("any", "com.atlassian.jpo:jpo-custom-field-parent"),
+    "epiclink": ("any", "com.pyxis.greenhopper.jira:gh-epic-link"),
+}
 
 # System fields: id -> (name, kind, schema type, schema items, extra clause names).
 SYSTEM_FIELDS: dict[str, tuple[str, str, str | None, str | None, tuple[str, ...]]] = {
@@ -107,11 +114,17 @@ class User:
     email: str
     display_name: str
     active: bool
+    number: int = 0  # the user's row: Data Center's user key for users made since Jira 8.4
 
     @property
     def name(self) -> str:
         """The Server/Data Center username: the e-mail's local part."""
         return self.email.split("@", 1)[0]
+
+    @property
+    def key(self) -> str:
+        """The Server/Data Center user key: JIRAUSER and a number, which a rename keeps."""
+        return f"JIRAUSER{10000 + self.number}"
 
 
 @dataclass(frozen=True)
@@ -155,10 +168,10 @@ class Scheme:
             scheme.statuses[row[0]] = Status(*row)
         for row in conn.execute("SELECT id, key, name, lead FROM jira_projects"):
             scheme.projects[row[0]] = Project(*row)
-        for acc, email, display, active in conn.execute(
-            "SELECT account_id, email, display_name, active FROM jira_users"
+        for acc, email, display, active, number in conn.execute(
+            "SELECT account_id, email, display_name, active, rowid FROM jira_users"
         ):
-            scheme.users[acc] = User(acc, email, display, bool(active))
+            scheme.users[acc] = User(acc, email, display, bool(active), number)
         for row in conn.execute("SELECT id, name, inward, outward FROM jira_link_types"):
             scheme.link_types[row[0]] = LinkType(*row)
         return scheme
@@ -206,9 +219,13 @@ class Scheme:
             None,
         )
 
-    def user_by(self, *, account_id: str | None = None, name: str | None = None) -> User | None:
+    def user_by(
+        self, *, account_id: str | None = None, name: str | None = None, key: str | None = None
+    ) -> User | None:
         if account_id is not None:
             return self.users.get(account_id)
+        if key is not None:
+            return next((u for u in self.users.values() if u.key == key), None)
         return next((u for u in self.users.values() if name in (u.name, u.email)), None)
 
     def link_type_named(
@@ -227,10 +244,13 @@ class Scheme:
 class Site:
     """JSON renderings of the scheme's objects for one base URL and deployment mode."""
 
-    def __init__(self, scheme: Scheme, base: str, mode: str, version: str) -> None:
+    def __init__(
+        self, scheme: Scheme, base: str, mode: str, version: str, viewer: str | None = None
+    ) -> None:
         self.scheme = scheme
         self.base = base
         self.mode = mode
+        self.viewer = viewer  # the caller's accountId: Data Center shows only them their e-mail
         self.api = f"{base}/rest/api/{version}"
         self._users: dict[str, dict[str, Any]] = {}
         # Renderings repeat on every issue of a page: build each once per request.
@@ -257,10 +277,14 @@ class Site:
             "timeZone": "UTC",
         }
         if self.mode == "server":
+            # The site's user e-mail visibility is "Hidden", as many Data Center sites set it:
+            # only the user themself sees their address, everyone else gets none at all.
+            if user.account_id != self.viewer:
+                del common["emailAddress"]
             return {
                 "self": f"{self.api}/user?username={user.name}",
+                "key": user.key,
                 "name": user.name,
-                "key": user.name,
                 **common,
             }
         return {
@@ -368,6 +392,9 @@ class Site:
 
 def field_schema(fdef: FieldDef) -> dict[str, Any] | None:
     """The field's `schema` as GET /field and `expand=schema` show it (None: Jira shows none)."""
+    if fdef.custom_id is not None and fdef.kind in APP_KINDS:
+        app_type, app_custom = APP_KINDS[fdef.kind]
+        return {"type": app_type, "custom": app_custom, "customId": fdef.custom_id}
     if fdef.custom_id is not None:
         stype, items, custom, _suffix = CUSTOM_KINDS[fdef.kind]
         schema: dict[str, Any] = {"type": stype}
@@ -386,6 +413,8 @@ def field_schema(fdef: FieldDef) -> dict[str, Any] | None:
 
 
 def clause_names(fdef: FieldDef) -> list[str]:
+    if fdef.custom_id is not None and fdef.kind in APP_KINDS:
+        return [f"cf[{fdef.custom_id}]", fdef.name]
     if fdef.custom_id is not None:
         suffix = CUSTOM_KINDS[fdef.kind][3]
         return [f"cf[{fdef.custom_id}]", fdef.name, f"{fdef.name}[{suffix}]"]

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from connector.sandbox.jira.adf import to_text
-from connector.sandbox.jira.meta import NON_NAVIGABLE, FieldDef, Site, field_schema
+from connector.sandbox.jira.meta import APP_KINDS, NON_NAVIGABLE, FieldDef, Site, field_schema
 from connector.sandbox.jira.values import Values
 
 ISSUE_COLUMNS = "id, key, project_id, type_id, status_id, created, updated, doc"
@@ -58,6 +58,8 @@ class Renderer:
         self.site = site
         self.values = values
         self.v2 = values.version == "2"
+        # Issues a page's Parent Link and Epic Link fields point to: id -> (key, row fields).
+        self.linked: dict[int, tuple[str, int, int, int, str]] = {}
 
     def issues(
         self, rows: Sequence[IssueRow], fields: list[FieldDef], expand: set[str]
@@ -68,6 +70,7 @@ class Renderer:
         links = self._links(ids) if "issuelinks" in wanted else {}
         comments = self._comments(ids) if "comment" in wanted else {}
         histories = self._histories(ids) if "changelog" in expand else {}
+        self.linked = self._linked(rows, [f for f in fields if f.kind in APP_KINDS])
         out = []
         for row in rows:
             doc = json.loads(row.doc)
@@ -130,7 +133,11 @@ class Renderer:
             return [] if fdef.kind == "labels" else None
         kind = fdef.kind
         if kind == "paragraph":
+            if isinstance(value, str):  # Data Center's wiki markup, as stored
+                return value
             return to_text(value) if self.v2 else value
+        if kind in APP_KINDS:
+            return self._app_link(kind, value)
         if kind == "select":
             option = self.site.scheme.option(fdef.id, oid=value)
             return self.site.option(option) if option else None
@@ -139,6 +146,45 @@ class Renderer:
         if kind == "user":
             return self.site.user(value)
         return value
+
+    def _app_link(self, kind: str, issue_id: int) -> Any:
+        """Epic Link as the epic's key; Parent Link as Advanced Roadmaps shows it on Data
+        Center: `data` holding the parent's id, key and summary (None once it is deleted)."""
+        found = self.linked.get(issue_id)
+        if found is None:
+            return None
+        key, num, project_id, type_id, summary = found
+        if kind == "epiclink":
+            return key
+        icon = f"/secure/viewavatar?size=xsmall&avatarId={type_id}&avatarType=issuetype"
+        return {
+            "hasEpicLinkFieldDependency": False,
+            "showField": True,
+            "data": {
+                "id": issue_id,
+                "key": key,
+                "keyNum": num,
+                "summary": summary,
+                "projectId": project_id,
+                "issueType": {"id": str(type_id), "iconUrl": icon},
+            },
+        }
+
+    def _linked(
+        self, rows: Sequence[IssueRow], fields: list[FieldDef]
+    ) -> dict[int, tuple[str, int, int, int, str]]:
+        wanted: set[int] = set()
+        for row in rows if fields else ():
+            doc = json.loads(row.doc)
+            wanted.update(doc[f.id] for f in fields if doc.get(f.id) is not None)
+        if not wanted:
+            return {}
+        found = self.conn.execute(
+            "SELECT id, key, num, project_id, type_id, json_extract(doc, '$.summary') "
+            f"FROM jira_issues WHERE id IN ({', '.join('?' * len(wanted))})",
+            sorted(wanted),
+        )
+        return {row[0]: (row[1], row[2], row[3], row[4], row[5] or "") for row in found}
 
     def brief(self, row: tuple[int, str, int, int, str | None]) -> dict[str, Any]:
         """A related issue as Jira nests it (parent, linked issue): id, key and a few fields."""
@@ -206,13 +252,14 @@ class Renderer:
 
     def comment(self, row: tuple[int, int, str, str, str, str]) -> dict[str, Any]:
         comment_id, issue_id, author, body, created, updated = row
-        adf = json.loads(body)
+        stored = json.loads(body)
         user = self.site.user(author)
+        shown = stored if isinstance(stored, str) or not self.v2 else to_text(stored)
         return {
             "self": f"{self.site.api}/issue/{issue_id}/comment/{comment_id}",
             "id": str(comment_id),
             "author": user,
-            "body": to_text(adf) if self.v2 else adf,
+            "body": shown,
             "updateAuthor": user,
             "created": created,
             "updated": updated,

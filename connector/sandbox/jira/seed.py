@@ -43,6 +43,9 @@ LINK_TYPES = (
 )
 FIRST_CUSTOM_ID = 10020
 FIRST_OPTION_ID = 10100
+# The hierarchy fields of Jira Data Center's apps, after the scheme's own (server mode only).
+APP_FIELDS = (("Parent Link", "parentlink"), ("Epic Link", "epiclink"))
+FIRST_APP_ID = 10200
 
 
 def account_id(email: str) -> str:
@@ -50,9 +53,18 @@ def account_id(email: str) -> str:
     return hashlib.sha1(email.lower().encode()).hexdigest()[:24]
 
 
-def seed_scheme(store: Store) -> None:
-    """Project DEL, its issue types, workflow statuses, custom fields and options, link types."""
+def seed_scheme(store: Store, mode: str = "cloud") -> None:
+    """Project DEL, its issue types, workflow statuses, custom fields and options, link types;
+    on Data Center (`mode="server"`) also the Parent Link and Epic Link fields."""
     with store.write() as conn:
+        if mode == "server":
+            conn.executemany(
+                "INSERT OR IGNORE INTO jira_fields (id, name, kind, custom_id) VALUES (?, ?, ?, ?)",
+                [
+                    (f"customfield_{FIRST_APP_ID + n}", name, kind, FIRST_APP_ID + n)
+                    for n, (name, kind) in enumerate(APP_FIELDS)
+                ],
+            )
         add_project(conn, PROJECT)
         for offset, name in enumerate(portfolio.ISSUE_TYPES):
             conn.execute(
@@ -96,10 +108,14 @@ def ensure_user(store: Store, email: str, display_name: str, account: str | None
 
 
 class _Writer:
-    """Inserts issues, histories and links straight into the tables (seeding, not the API)."""
+    """Inserts issues, histories and links straight into the tables (seeding, not the API).
 
-    def __init__(self, conn: sqlite3.Connection, store: Store) -> None:
+    `mode="server"` writes what Data Center holds: paragraphs as wiki markup, and parents in
+    Parent Link (from the Epic level up) or Epic Link (from the story level)."""
+
+    def __init__(self, conn: sqlite3.Connection, store: Store, mode: str = "cloud") -> None:
         self.conn = conn
+        self.mode = mode
         self.fields = {
             name: (fid, kind)
             for fid, name, kind in conn.execute("SELECT id, name, kind FROM jira_fields")
@@ -111,6 +127,7 @@ class _Writer:
         self.types = {
             name: tid for tid, name in conn.execute("SELECT id, name FROM jira_issue_types")
         }
+        self.levels = dict(conn.execute("SELECT name, hierarchy_level FROM jira_issue_types"))
         self.statuses = {
             name: (sid, cat)
             for sid, name, cat in conn.execute("SELECT id, name, category_id FROM jira_statuses")
@@ -133,6 +150,8 @@ class _Writer:
         if kind == "select":
             return self.options[(fid, str(value))]
         if kind == "paragraph":
+            if self.mode == "server":
+                return wiki_markup(value)
             lines = (
                 [f"{d.isoformat()}: {number_text(v)}" for d, v in value]
                 if isinstance(value, list)
@@ -144,6 +163,16 @@ class _Writer:
         if kind == "datetime":
             return jira_time(value)
         return value
+
+    def place(self, doc: dict[str, Any], type_name: str, parent_id: int) -> None:
+        """Name an issue's parent as the site keeps it: Cloud's `parent`; on Data Center the
+        Epic Link of a story-level issue, the Parent Link of an Epic-level one or above."""
+        if self.mode != "server":
+            doc["parent"] = parent_id
+        elif self.levels[type_name] == 0:
+            doc[self.field_id("Epic Link")] = parent_id
+        else:
+            doc[self.field_id("Parent Link")] = parent_id
 
     def issue(
         self,
@@ -197,6 +226,14 @@ class _Writer:
                 "UPDATE jira_projects SET next_num = MAX(next_num, ?) WHERE key = ?",
                 (top + 1, pkey),
             )
+
+
+def wiki_markup(value: Any) -> str:
+    """A portfolio paragraph as a Data Center user types it: intermediate targets as a
+    numbered list with the dates in bold, other text as it is."""
+    if isinstance(value, list):
+        return "\n".join(f"# *{d.isoformat()}*: {number_text(v)}" for d, v in value)
+    return str(value)
 
 
 def at(day: date, minutes: int = 0) -> str:

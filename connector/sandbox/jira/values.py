@@ -1,8 +1,10 @@
 """Field values in and out: a client's JSON checked and stored, stored values shown in changelogs.
 
-Stored forms (inside an issue's JSON document): text str; paragraph ADF dict; number int or
-float; date "YYYY-MM-DD"; datetime Jira's "2026-03-31T10:15:00.000+0000"; select option id;
-users list of accountIds; user accountId; labels list of str; parent the parent's issue id.
+Stored forms (inside an issue's JSON document): text str; paragraph ADF dict (Cloud) or a wiki
+markup str (Server/Data Center, which stores what v2 clients send); number int or float; date
+"YYYY-MM-DD"; datetime Jira's "2026-03-31T10:15:00.000+0000"; select option id; users list of
+accountIds; user accountId; labels list of str; parent, Parent Link and Epic Link the issue id
+they point to.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from connector.sandbox.jira.adf import is_adf, to_adf, to_text
+from connector.sandbox.jira.adf import adf_problem, is_adf, to_adf, to_text
+from connector.sandbox.jira.errors import JiraHTTPError
 from connector.sandbox.jira.meta import FieldDef, Scheme
 
 TEXT_LIMIT = 255
@@ -80,13 +83,17 @@ class Values:
             )
         return value
 
-    def _parse_paragraph(self, fdef: FieldDef, value: Any) -> dict[str, Any]:
+    def _parse_paragraph(self, fdef: FieldDef, value: Any) -> dict[str, Any] | str:
         if self.version == "2":
             if not isinstance(value, str):
                 raise FieldValueError("Operation value must be a string")
-            return to_adf(value)
+            # Data Center keeps the wiki markup as sent; Cloud converts it to a document.
+            return value if self.mode == "server" else to_adf(value)
         if not is_adf(value):
             raise FieldValueError(ADF_REQUIRED)
+        if adf_problem(value) is not None:
+            # Cloud checks the whole document against the ADF schema and names nothing.
+            raise JiraHTTPError(400, "INVALID_INPUT")
         return dict(value)
 
     def _parse_number(self, fdef: FieldDef, value: Any) -> float | int:
@@ -134,20 +141,20 @@ class Values:
         return self._user(value)
 
     def _user(self, value: Any) -> str:
-        """An accountId (Cloud) or username (Server) reference resolved to a stored accountId."""
+        """A user reference resolved to a stored accountId: Cloud takes {"accountId"}, Server
+        and Data Center take {"name": username} or {"key": user key} and know no accountId."""
+        wanted = "accountId" if self.mode == "cloud" else "name"
         if not isinstance(value, dict):
-            raise FieldValueError("Operation value must be an object with 'accountId'")
-        ref = value.get("accountId") if self.mode == "cloud" else value.get("name")
-        if ref is None and self.mode == "server":
-            ref = value.get("accountId")
+            raise FieldValueError(f"Operation value must be an object with '{wanted}'")
+        given = "key" if self.mode == "server" and "name" not in value else wanted
+        ref = value.get(given)
         if not isinstance(ref, str):
-            key = "accountId" if self.mode == "cloud" else "name"
-            raise FieldValueError(f"Specify a valid '{key}' for the user")
-        user = (
-            self.scheme.user_by(account_id=ref)
-            if self.mode == "cloud"
-            else self.scheme.user_by(name=ref) or self.scheme.user_by(account_id=ref)
-        )
+            raise FieldValueError(f"Specify a valid '{wanted}' for the user")
+        user = {
+            "accountId": lambda: self.scheme.user_by(account_id=ref),
+            "name": lambda: self.scheme.user_by(name=ref),
+            "key": lambda: self.scheme.user_by(key=ref),
+        }[given]()
         if user is None:
             raise FieldValueError(f"User '{ref}' does not exist.")
         return user.account_id
@@ -159,6 +166,18 @@ class Values:
             if " " in label:
                 raise FieldValueError(f"The label '{label}' contains spaces which is invalid.")
         return list(dict.fromkeys(value))
+
+    def _parse_parentlink(self, fdef: FieldDef, value: Any) -> dict[str, str]:
+        """Advanced Roadmaps' Parent Link takes the parent's key; the handlers resolve it."""
+        if not isinstance(value, str) or not value.strip():
+            raise FieldValueError("Could not find valid parent issue.")
+        return {"key": value.strip().upper()}
+
+    def _parse_epiclink(self, fdef: FieldDef, value: Any) -> dict[str, str]:
+        """Jira Software's Epic Link takes the epic's key; the handlers resolve it."""
+        if not isinstance(value, str) or not value.strip():
+            raise FieldValueError("String value expected as the Epic Key.")
+        return {"key": value.strip().upper()}
 
     def _parse_parent(self, fdef: FieldDef, value: Any) -> dict[str, str]:
         """Kept as the reference; the issue handlers resolve it (they need the database)."""
@@ -188,7 +207,7 @@ class Values:
         if kind == "number":
             return None, number_text(stored)
         if kind == "paragraph":
-            return None, to_text(stored)
+            return None, stored if isinstance(stored, str) else to_text(stored)
         if kind == "select":
             option = self.scheme.option(fdef.id, oid=stored)
             return stored, option.value if option else None
