@@ -25,7 +25,10 @@ READER_TYPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "users": (frozenset({"user", "users"}), frozenset()),
     "direction": (frozenset({"select", "text"}), frozenset()),
     "bool": (frozenset({"status", "checkbox", "select"}), frozenset({"text"})),
-    "keys": (frozenset({"links", "labels", "text", "issuelinks"}), frozenset({"multiselect"})),
+    "keys": (
+        frozenset({"links", "labels", "text", "issuelinks", "issuekey"}),
+        frozenset({"multiselect"}),
+    ),
     "trajectory": (frozenset({"paragraph", "text"}), frozenset()),
 }
 

@@ -24,6 +24,7 @@ TYPE_LABELS = {
     "issuelinks": "issue links",
     "parent": "parent",
     "links": "linked records",
+    "issuekey": "issue key (Parent Link, Epic Link)",
     "checkbox": "checkbox",
     "other": "field of another type",
 }
@@ -42,6 +43,10 @@ _JIRA_CUSTOM = {
     "userpicker": "user",
     "multiuserpicker": "users",
     "labels": "labels",
+    # Data Center apps: Advanced Roadmaps' Parent Link and Jira Software's Epic Link each
+    # hold one issue's key (schema type "any"), read as a parent relation.
+    "jpo-custom-field-parent": "issuekey",
+    "gh-epic-link": "issuekey",
 }
 _JIRA_SYSTEM = {
     "summary": "text",
