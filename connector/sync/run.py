@@ -14,12 +14,19 @@ from typing import Any
 
 from connector.clock import SYSTEM, Clock
 from connector.config import Config
-from connector.sources.base import ApplyResult, Patch, Source
+from connector.sources.base import ApplyResult, Outage, Patch, Source
 from connector.sources.build import build_sources
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync.plan import normalise_option
 from connector.sync.state import RunOutputs, StateStore, StoredRecord
-from connector.sync.steps import Snapshot, judge_portfolio, map_guarded, plan_source, refresh
+from connector.sync.steps import (
+    Snapshot,
+    judge_portfolio,
+    map_guarded,
+    plan_source,
+    refresh,
+    refusals,
+)
 from mappings.graph import Architecture
 from mappings.records import MappedRecords
 from rules.model import Assessment, Finding, RubricRating
@@ -139,6 +146,7 @@ class SyncRun:
         elif self.config.writeback.enabled:
             self._settle_comments(run_id, snapshots, patches, outcome)
             self._apply(run_id, patches, outcome)
+            findings += refusals(arch, outcome.applied.failures, self.config, self.today)
         counts["api_calls"] = sum(sum(s.calls.values()) for s in self.sources.values())
         if not dry_run:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
@@ -198,17 +206,18 @@ class SyncRun:
         batches whether to stop."""
         done = 0
         for name, source in self.sources.items():
+            outage = Outage(name)  # a ticket that keeps failing is refused; a dead site stops
             for batch in source.batches([p for p in patches if p.source == name]):
                 if self.should_stop():
                     outcome.errors.append("stopped before all writes: the next run finishes them")
                     return
-                self._apply_batch(run_id, source, batch, outcome)
+                self._apply_batch(run_id, source, batch, outcome, outage)
                 done += len(batch)
                 if self.on_write is not None:
                     self.on_write(done, len(patches))
 
     def _apply_batch(
-        self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome
+        self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome, outage: Outage
     ) -> None:
         entries, comments = {}, {}
         for patch in batch:
@@ -223,7 +232,7 @@ class SyncRun:
                 comments[patch.key] = self.store.plan_write(
                     run_id, patch.source, patch.key, "comment", planned[0], said
                 )
-        result: ApplyResult = source.apply(batch)
+        result: ApplyResult = source.apply(batch, outage)
         _merge(outcome.applied, result)
         for key, entry in comments.items():
             if key in result.commented:

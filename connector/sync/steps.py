@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from connector.config import Config
-from connector.sources.base import Patch, Source
+from connector.sources.base import Patch, Source, WriteFailure
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync.plan import desired_values, plan_writeback
 from mappings.graph import Architecture
@@ -124,3 +124,22 @@ def plan_source(
         source=source.name,
         comment_on_change=wb.comment_on_change,
     )
+
+
+def refusals(
+    arch: Architecture, failures: list[WriteFailure], config: Config, today: date
+) -> list[Finding]:
+    """The writes the tools refused or that kept failing, as RD905 findings: shown in the
+    report's data quality section until the next run (which tries them again) writes them."""
+    for failure in failures:
+        arch.problems.append(
+            DataProblem(
+                code="RD905",
+                key=failure.key,
+                field=failure.field,
+                message=failure.what,
+                fix=failure.fix,
+            )
+        )
+    ctx = RuleContext(today=today, thresholds=config.rules.thresholds)
+    return run_rules(arch, config.rules, ctx, phase="writeback") if failures else []
