@@ -195,6 +195,24 @@ class Config(Strict):
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
+    @model_validator(mode="after")
+    def _one_source_per_ticket(self) -> Self:
+        """Two sources of one Jira site must not both read a project: each ticket would be
+        read, rated and written twice. (Overlaps a JQL hides are found at run time: RD904.)"""
+        seen: dict[tuple[str, str], str] = {}
+        for name, source in self.sources.items():
+            if not isinstance(source, JiraSourceConfig):
+                continue
+            for project in source.projects:
+                first = seen.setdefault((source.url.casefold(), project), name)
+                if first != name:
+                    raise ValueError(
+                        f"sources.{first} and sources.{name} both read project {project} on "
+                        f"{source.url}: each ticket must be in one source's scope; drop it "
+                        "from one of them"
+                    )
+        return self
+
     def resolve(self, path: Path) -> Path:
         """A path from the config, relative to the config file's folder."""
         return path if path.is_absolute() else self._base_dir / path

@@ -82,6 +82,35 @@ def configure(
     return load_config(path)
 
 
+def configure_sources(
+    folder: Path,
+    sources: Mapping[str, tuple[Sandbox, str, Mapping[str, Any]]],
+    *,
+    retry: Mapping[str, float] | None = None,
+) -> Config:
+    """A config of several sources, `name -> (sandbox, tool, keys)`: each the source `rdsync
+    demo` writes for its sandbox, the keys (e.g. `projects`, `jql`) replacing or adding to its
+    own; one state store for all. The sandboxes share one token (`sandbox-token`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = []
+    for name, (sandbox, tool, keys) in sources.items():
+        (folder / TOKEN_FILE).write_text(sandbox.token + "\n", encoding="utf-8")
+        table = {"type": tool, "token_file": TOKEN_FILE, "mapping": tool}
+        if tool == "jira":
+            table |= {"url": sandbox.url, "email": sandbox.email}
+            table |= {} if "jql" in keys else {"projects": ["DEL"]}
+        else:
+            table |= {"base": BASE_ID, "endpoint_url": sandbox.url}
+        lines = [f"{key} = {json.dumps(value)}" for key, value in (table | dict(keys)).items()]
+        tables.append(f"[sources.{name}]\n" + "\n".join(lines) + "\n")
+    text = "\n".join(tables) + '\n[state]\npath = "state.sqlite"\n'
+    if retry:
+        text += "\n[retry]\n" + "".join(f"{key} = {value}\n" for key, value in retry.items())
+    path = folder / "rdsync.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
+
+
 def sync(config: Config, clock: Clock, **kwargs: Any) -> Outcome:
     """One run in this process, as `rdsync sync` makes it (quiet), on the site's clock."""
     store = StateStore(config.state_path, clock)

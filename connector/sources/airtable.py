@@ -65,6 +65,7 @@ class AirtableSource:
         self.name = name
         self.clock = clock
         self.config = config
+        self.site = f"{config.endpoint_url.rstrip('/').casefold()}/{config.base}"
         self.mapping = mapping
         self.retry = retry or RetryPolicy(tool="Airtable")
         self.writeback = writeback or WritebackConfig()

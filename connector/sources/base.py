@@ -163,6 +163,7 @@ class Source(Protocol):
 
     name: str
     tool: str
+    site: str  # the Jira site or Airtable base: two sources of one site share its records
     mapping: Any
     notes: list[str]
     calls: Counter[str]

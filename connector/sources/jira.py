@@ -57,6 +57,7 @@ class JiraSource:
     ) -> None:
         self.name = name
         self.config = config
+        self.site = config.url.casefold()  # two sources of one site may read the same issue
         self.mapping = mapping
         self.retry = retry or RetryPolicy(tool="Jira")
         self.writeback = writeback or WritebackConfig()

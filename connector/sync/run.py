@@ -14,9 +14,10 @@ from typing import Any
 
 from connector.clock import SYSTEM, Clock
 from connector.config import Config
-from connector.sources.base import ApplyResult, Outage, Patch, Source
+from connector.sources.base import ApplyResult, Outage, Patch, Source, WriteFailure
 from connector.sources.build import build_sources
 from connector.sources.incremental import Cursor, ReadResult
+from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
 from connector.sync.plan import normalise_option
 from connector.sync.state import RunOutputs, StateStore, StoredRecord
 from connector.sync.steps import (
@@ -54,6 +55,7 @@ class Outcome:
     reads: dict[str, ReadResult] = field(default_factory=dict)  # by source
     deleted: dict[str, list[str]] = field(default_factory=dict)  # by source: keys gone
     applied: ApplyResult = field(default_factory=ApplyResult)  # every batch's result, merged
+    refusals: list[WriteFailure] = field(default_factory=list)  # keyed as in the architecture
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -102,6 +104,7 @@ class SyncRun:
         self.on_write = on_write  # (patches done, patches in all): a progress bar's feed
         self.settle_after = settle_after
         self.fresh_hashes: dict[str, dict[str, str]] = {}  # source -> key -> digest, per read
+        self.scope = KeyScope()  # which keys two sources share: set once the run has read
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -123,14 +126,13 @@ class SyncRun:
     def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
         counts: Counter[str] = Counter()
         snapshots, reads, deleted = self._read(full, counts)
-        mapped = MappedRecords()
-        for name, source in self.sources.items():
-            mapped.extend(map_guarded(source, snapshots[name].records))
+        mapped, self.scope = self._map(snapshots)
         arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
         counts["skipped"] = len(mapped.skipped)
         period = timedelta(days=self.config.schedule.assessment_days)
-        previous = self.store.previous_ratings(self.today - period)
-        latest = self.store.previous_ratings()
+        keys = {key: entity.source for key, entity in arch.entities.items()}
+        previous = by_architecture(self.store.previous_ratings(self.today - period), keys)
+        latest = by_architecture(self.store.previous_ratings(), keys)
         findings, assessments = judge_portfolio(arch, self.config, self.today, previous)
         rubric = rate_rubric(arch, findings)
         counts["ratings_changed"] = sum(
@@ -146,12 +148,24 @@ class SyncRun:
         elif self.config.writeback.enabled:
             self._settle_comments(run_id, snapshots, patches, outcome)
             self._apply(run_id, patches, outcome)
-            findings += refusals(arch, outcome.applied.failures, self.config, self.today)
+            findings += refusals(arch, outcome.refusals, self.config, self.today)
         counts["api_calls"] = sum(sum(s.calls.values()) for s in self.sources.values())
         if not dry_run:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
             self._commit(run_id, reads, deleted, mapped, assessments, outputs)
         return outcome
+
+    def _map(self, snapshots: dict[str, Snapshot]) -> tuple[MappedRecords, KeyScope]:
+        """Every source's records mapped, keys scoped by source where two sources share one."""
+        mapped = {
+            name: map_guarded(source, snapshots[name].records)
+            for name, source in self.sources.items()
+        }
+        return scope_keys(
+            mapped,
+            {name: snapshot.records.keys() for name, snapshot in snapshots.items()},
+            {name: source.site for name, source in self.sources.items()},
+        )
 
     def _read(
         self, full: bool, counts: Counter[str]
@@ -196,7 +210,15 @@ class SyncRun:
         for name, source in self.sources.items():
             records = snapshots[name].records
             patches += plan_source(
-                source, records, arch, findings, assessments, self.config, self.now, rubric
+                source,
+                records,
+                arch,
+                findings,
+                assessments,
+                self.config,
+                self.now,
+                rubric,
+                self.scope,
             )
         return patches
 
@@ -243,6 +265,9 @@ class SyncRun:
                 self.store.mark_write(entry.id, "failed")
         for failure in result.failures:
             outcome.errors.append(str(failure))
+            outcome.refusals.append(
+                failure.model_copy(update={"key": self.scope.key(source.name, failure.key)})
+            )
             self.echo(f"refused: {failure}")
         outcome.counts["written"] += len(result.written)
         outcome.counts["comments"] += result.comments
@@ -291,11 +316,12 @@ class SyncRun:
         assessments: dict[str, Assessment],
         outputs: RunOutputs,
     ) -> None:
-        kinds = {e.key: str(e.kind) for e in mapped.entities}
+        kinds = {(e.source, unqualified(e.source, e.key)): str(e.kind) for e in mapped.entities}
         records: dict[str, dict[str, StoredRecord]] = {}
         for name, result in reads.items():
+            hashes = self.fresh_hashes[name]
             records[name] = {
-                key: StoredRecord(kinds.get(key), self.fresh_hashes[name][key], _updated(raw), raw)
+                key: StoredRecord(kinds.get((name, key)), hashes[key], _updated(raw), raw)
                 for key, raw in result.records.items()
             }
         self.store.commit_run(
@@ -305,6 +331,7 @@ class SyncRun:
             deleted=deleted,
             measurements=mapped.measurements,
             assessments=assessments.values(),
+            sources={e.key: e.source for e in mapped.entities},
             outputs=outputs,
         )
 

@@ -11,7 +11,8 @@ from typing import Any
 from connector.config import Config
 from connector.sources.base import Patch, Source, WriteFailure
 from connector.sources.incremental import Cursor, ReadResult
-from connector.sync.plan import desired_values, plan_writeback
+from connector.sync.keys import KeyScope, unqualified
+from connector.sync.plan import DesiredValues, desired_values, plan_writeback
 from mappings.graph import Architecture
 from mappings.model import DataProblem
 from mappings.records import MappedRecords
@@ -100,9 +101,12 @@ def plan_source(
     config: Config,
     now: datetime,
     rubric: list[RubricRating] | None = None,
+    scope: KeyScope | None = None,
 ) -> list[Patch]:
     """The patches for one source's records: what it should say (the rating, the rationale,
-    the rubric gaps) minus what it says now. Records of other sources are not its to write."""
+    the rubric gaps) minus what it says now. Only its own entities are its to write (another
+    source may hold the same key), never a ticket another source reads too (`scope`)."""
+    scope = scope or KeyScope()
     by_priority: dict[str, list[RubricRating]] = {}
     for rating in rate_rubric(arch, findings) if rubric is None else rubric:
         by_priority.setdefault(rating.priority_key, []).append(rating)
@@ -117,8 +121,16 @@ def plan_source(
         now=now,
         rubric=by_priority,
     )
+    own: dict[str, DesiredValues] = {}
+    for key, value in desired.items():
+        plain = unqualified(source.name, key)
+        mine = arch.entities[key].source == source.name and plain in records
+        if mine and scope.writable(source.name, plain):
+            texts = {"rationale": value.rationale, "gaps": value.gaps}
+            local = {role: scope.local(source.name, text) for role, text in texts.items()}
+            own[plain] = value.model_copy(update=local) if local != texts else value
     return plan_writeback(
-        {key: value for key, value in desired.items() if key in records},
+        own,
         source.current_values(records),
         source.field_names(),
         source=source.name,
