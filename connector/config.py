@@ -134,6 +134,18 @@ class RetryConfig(Strict):
     initial_wait_seconds: float = Field(0.5, gt=0, le=60, description="first backoff step")
 
 
+class SyncConfig(Strict):
+    """`[sync]`: what stops a run before it writes."""
+
+    max_gone_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="stop before writing when more than this share of a source's records "
+        "would be gone (an edited JQL, an archived project); 1 turns the check off",
+    )
+
+
 class StateConfig(Strict):
     """`[state]`: where the state store lives (relative paths: from the config file's folder)."""
 
@@ -189,6 +201,7 @@ class Config(Strict):
     likelihood: LikelihoodConfig = Field(default_factory=LikelihoodConfig)
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
+    sync: SyncConfig = Field(default_factory=SyncConfig)
     state: StateConfig = Field(default_factory=StateConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)

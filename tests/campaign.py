@@ -111,11 +111,15 @@ def configure_sources(
     return load_config(path)
 
 
-def sync(config: Config, clock: Clock, **kwargs: Any) -> Outcome:
+def sync(
+    config: Config, clock: Clock, *, accept_scope_change: bool = False, **kwargs: Any
+) -> Outcome:
     """One run in this process, as `rdsync sync` makes it (quiet), on the site's clock."""
     store = StateStore(config.state_path, clock)
     try:
-        run = SyncRun(config, store, clock=clock, echo=lambda _: None)
+        run = SyncRun(
+            config, store, clock=clock, echo=lambda _: None, accept_scope_change=accept_scope_change
+        )
         return run.execute(**kwargs)
     finally:
         store.close()

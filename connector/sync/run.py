@@ -21,7 +21,9 @@ from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualifi
 from connector.sync.plan import normalise_option
 from connector.sync.state import RunOutputs, StateStore, StoredRecord
 from connector.sync.steps import (
+    ScopeChanged,
     Snapshot,
+    guard_scope,
     judge_portfolio,
     map_guarded,
     plan_source,
@@ -92,6 +94,7 @@ class SyncRun:
         should_stop: Callable[[], bool] = lambda: False,
         on_write: Callable[[int, int], None] | None = None,
         settle_after: timedelta = SETTLE_AFTER,
+        accept_scope_change: bool = False,
     ) -> None:
         self.config = config
         self.store = store
@@ -103,6 +106,7 @@ class SyncRun:
         self.should_stop = should_stop
         self.on_write = on_write  # (patches done, patches in all): a progress bar's feed
         self.settle_after = settle_after
+        self.accept_scope_change = accept_scope_change  # `--accept-scope-change`: no guard
         self.fresh_hashes: dict[str, dict[str, str]] = {}  # source -> key -> digest, per read
         self.scope = KeyScope()  # which keys two sources share: set once the run has read
 
@@ -125,7 +129,7 @@ class SyncRun:
 
     def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
         counts: Counter[str] = Counter()
-        snapshots, reads, deleted = self._read(full, counts)
+        snapshots, reads, deleted = self._read(full, dry_run, counts)
         mapped, self.scope = self._map(snapshots)
         arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
         counts["skipped"] = len(mapped.skipped)
@@ -168,7 +172,7 @@ class SyncRun:
         )
 
     def _read(
-        self, full: bool, counts: Counter[str]
+        self, full: bool, dry_run: bool, counts: Counter[str]
     ) -> tuple[dict[str, Snapshot], dict[str, ReadResult], dict[str, list[str]]]:
         snapshots: dict[str, Snapshot] = {}
         reads: dict[str, ReadResult] = {}
@@ -182,6 +186,7 @@ class SyncRun:
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
             result = source.read(snapshot.cursor if incremental else None)
             deleted[name] = refresh(source, snapshot, result)
+            self._guard(source, len(stored), deleted[name], len(snapshot.records), dry_run)
             before = {key: record.content_hash for key, record in stored.items()}
             fresh = {key: content_hash(raw) for key, raw in result.records.items()}
             self.fresh_hashes[name] = fresh  # hashed once: the commit stores the same digests
@@ -197,6 +202,18 @@ class SyncRun:
                 len(deleted[name]),
             )
         return snapshots, reads, deleted
+
+    def _guard(self, source: Source, stored: int, gone: list[str], left: int, dry: bool) -> None:
+        """Stop before any write when the scope shrank a lot (see `guard_scope`); a dry run
+        only warns, so that it can show what the change would write."""
+        if self.accept_scope_change:
+            return
+        try:
+            guard_scope(source, stored, gone, left, self.config.sync.max_gone_share)
+        except ScopeChanged as change:
+            if not dry:
+                raise
+            self.echo(f"warning: {change}")
 
     def _plan(
         self,

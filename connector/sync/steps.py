@@ -13,6 +13,7 @@ from connector.sources.base import Patch, Source, WriteFailure
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync.keys import KeyScope, unqualified
 from connector.sync.plan import DesiredValues, desired_values, plan_writeback
+from mappings.errors import RdsyncError
 from mappings.graph import Architecture
 from mappings.model import DataProblem
 from mappings.records import MappedRecords
@@ -70,15 +71,45 @@ def map_guarded(source: Source, records: dict[str, Any]) -> MappedRecords:
 
 
 def refresh(source: Source, snapshot: Snapshot, result: ReadResult) -> list[str]:
-    """Fold a read into the snapshot; after an incremental one, drop what a key scan misses."""
+    """Fold a read into the snapshot and return the keys gone from it: after a full read,
+    what it did not return; after an incremental one, what a key scan misses."""
     if result.full:
+        gone = sorted(set(snapshot.records) - set(result.records))
         snapshot.records = dict(result.records)
-        return []
+        return gone
     snapshot.records.update(result.records)
     deleted = sorted(set(snapshot.records) - source.scan_keys())
     for key in deleted:
         del snapshot.records[key]
     return deleted
+
+
+class ScopeChanged(RdsyncError):
+    """A read would take too many of a source's records as gone: stopped before any write."""
+
+
+def guard_scope(source: Source, stored: int, gone: list[str], left: int, share: float) -> None:
+    """Stop when a source's scope returns nothing while the store holds records, or when more
+    than `share` of them would be gone: an edited JQL or filter, an archived project or a
+    token that lost access looks like mass deletion, and would rewrite every rating above."""
+    if not stored or not gone or (left and len(gone) <= share * stored):
+        return
+    where = f"sources.{source.name}"
+    scope = f"{where}.projects or .jql" if source.tool == "jira" else f"{where}.base, the mapping"
+    shown = ", ".join(gone[:5]) + (", ..." if len(gone) > 5 else "")
+    what = (
+        f"the scope returned no records, while the state store holds {stored}"
+        if not left
+        else f"{len(gone)} of its {stored} records ({len(gone) / stored:.0%}) would be gone, "
+        f"more than [sync] max_gone_share = {share:g}"
+    )
+    raise ScopeChanged(
+        f"{what} ({shown}); stopped before writing anything",
+        where=where,
+        fix=f"Check the scope ({scope}): an edited JQL or filter, an archived project or a token "
+        "that lost access. If the change is meant, run `rdsync sync --accept-scope-change` "
+        "once (or start the daemon with `rdsync run --accept-scope-change`).",
+    )
 
 
 def judge_portfolio(
