@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from connector.config import load_config
 from connector.sandbox.airtable.seed import BASE_ID, MEASUREMENTS
 from connector.sandbox.server import Sandbox
+from connector.sync.daemon import Daemon
 from connector.sync.state import StateStore
 from connector.sync.steps import ScopeChanged
 from tests.campaign import configure, snapshot, sync
@@ -111,3 +113,27 @@ def test_an_airtable_base_losing_most_records_stops_before_writing(
         sync(config, demo.clock)
     assert demo.count("PATCH", "/v0/{base_id}/{table}") == 0
     assert sync(config, demo.clock, accept_scope_change=True).counts["deleted"] >= len(ids)
+
+
+def test_the_daemon_retries_a_stopped_sync_and_accepts_the_change_once_if_told(
+    demo: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = configure(tmp_path, demo)
+    sync(config, demo.clock)
+    path = tmp_path / "rdsync.toml"
+    path.write_text(path.read_text().replace('projects = ["DEL"]', f'jql = "{SHRUNK}"'))
+    shrunk = load_config(path)
+    plain = Daemon(shrunk, clock=demo.clock)
+    plain._job("sync", plain.sync)
+    plain.store.close()
+    assert plain.failures == {"sync": 1}
+    stopped = [r for r in caplog.records if "job=sync stopped: sources.jira: " in r.getMessage()]
+    assert stopped and stopped[0].exc_info is None  # what and what to do, no traceback
+    told = Daemon(shrunk, clock=demo.clock, accept_scope_change=True)
+    told._job("sync", told.sync)
+    assert told.failures == {} and not told.accept_scope_change  # accepted once, then armed
+    path.write_text(path.read_text().replace(SHRUNK, "project = DEL AND issuetype = Priority"))
+    told.config = load_config(path)
+    told._job("sync", told.sync)
+    told.store.close()
+    assert told.failures == {"sync": 1}
