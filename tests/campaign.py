@@ -125,13 +125,18 @@ def sync(
         store.close()
 
 
-def team_edits(sandbox: Sandbox, tool: str, anchor: date = ANCHOR) -> None:
-    """What a team types between two syncs: new values for three indicators."""
+def team_edits(
+    sandbox: Sandbox,
+    tool: str,
+    anchor: date = ANCHOR,
+    edits: tuple[tuple[str, float], ...] = TEAM_EDITS,
+) -> None:
+    """What a team types between two syncs: new values for indicators (by portfolio ref)."""
     session = _session(sandbox, tool)
     if tool == "jira":
         keys = sandbox.demo()["keys"]
         value_field = sandbox.field_id("Current value")
-        for ref, value in TEAM_EDITS:
+        for ref, value in edits:
             url = f"{sandbox.url}/rest/api/3/issue/{keys[ref]}"
             session.put(url, json={"fields": {value_field: value}}, timeout=30).raise_for_status()
         return
@@ -144,13 +149,11 @@ def team_edits(sandbox: Sandbox, tool: str, anchor: date = ANCHOR) -> None:
                 "Value": value,
             }
         }
-        for ref, value in TEAM_EDITS
+        for ref, value in edits
     ]
     url = f"{sandbox.url}/v0/{BASE_ID}/{MEASUREMENTS}"
     session.post(url, json={"records": measurements}, timeout=30).raise_for_status()
-    updates = [
-        {"id": _record_id(ref), "fields": {"Current value": value}} for ref, value in TEAM_EDITS
-    ]
+    updates = [{"id": _record_id(ref), "fields": {"Current value": value}} for ref, value in edits]
     url = f"{sandbox.url}/v0/{BASE_ID}/{TABLES['indicator']}"
     session.patch(url, json={"records": updates}, timeout=30).raise_for_status()
 
