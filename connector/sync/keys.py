@@ -85,9 +85,10 @@ def scope_keys(
     link, a measurement) means the referring source's own record when it has one.
     """
     holders: dict[str, set[str]] = defaultdict(set)
-    for name, part in mapped.items():
-        for key in _keys(part, records.get(name, ())):
-            holders[key].add(name)
+    if len(mapped) > 1:  # one source shares no key: spare a large portfolio the index
+        for name, part in mapped.items():
+            for key in _keys(part, records.get(name, ())):
+                holders[key].add(name)
     shared = frozenset(key for key, names in holders.items() if len(names) > 1)
     merged = MappedRecords()
     if not shared:

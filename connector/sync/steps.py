@@ -152,21 +152,33 @@ def plan_source(
         now=now,
         rubric=by_priority,
     )
-    own: dict[str, DesiredValues] = {}
-    for key, value in desired.items():
-        plain = unqualified(source.name, key)
-        mine = arch.entities[key].source == source.name and plain in records
-        if mine and scope.writable(source.name, plain):
-            texts = {"rationale": value.rationale, "gaps": value.gaps}
-            local = {role: scope.local(source.name, text) for role, text in texts.items()}
-            own[plain] = value.model_copy(update=local) if local != texts else value
     return plan_writeback(
-        own,
+        _own(desired, source.name, records, arch, scope),
         source.current_values(records),
         source.field_names(),
         source=source.name,
         comment_on_change=wb.comment_on_change,
     )
+
+
+def _own(
+    desired: dict[str, DesiredValues],
+    source: str,
+    records: dict[str, Any],
+    arch: Architecture,
+    scope: KeyScope,
+) -> dict[str, DesiredValues]:
+    """The desired values of the source's own records, by the key the tool knows, their texts
+    naming the source's own keys plainly."""
+    own: dict[str, DesiredValues] = {}
+    for key, value in desired.items():
+        plain = unqualified(source, key)
+        mine = arch.entities[key].source == source and plain in records
+        if mine and scope.writable(source, plain):
+            texts = {"rationale": value.rationale, "gaps": value.gaps}
+            local = {role: scope.local(source, text) for role, text in texts.items()}
+            own[plain] = value.model_copy(update=local) if local != texts else value
+    return own
 
 
 def refusals(
