@@ -137,6 +137,18 @@ class RetryConfig(Strict):
     initial_wait_seconds: float = Field(0.5, gt=0, le=60, description="first backoff step")
 
 
+class SyncConfig(Strict):
+    """`[sync]`: what stops a run before it writes."""
+
+    max_gone_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="stop before writing when more than this share of a source's records "
+        "would be gone (an edited JQL, an archived project); 1 turns the check off",
+    )
+
+
 class StateConfig(Strict):
     """`[state]`: where the state store lives (relative paths: from the config file's folder)."""
 
@@ -192,11 +204,30 @@ class Config(Strict):
     likelihood: LikelihoodConfig = Field(default_factory=LikelihoodConfig)
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
     retry: RetryConfig = Field(default_factory=RetryConfig)
+    sync: SyncConfig = Field(default_factory=SyncConfig)
     state: StateConfig = Field(default_factory=StateConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @model_validator(mode="after")
+    def _one_source_per_ticket(self) -> Self:
+        """Two sources of one Jira site must not both read a project: each ticket would be
+        read, rated and written twice. (Overlaps a JQL hides are found at run time: RD904.)"""
+        seen: dict[tuple[str, str], str] = {}
+        for name, source in self.sources.items():
+            if not isinstance(source, JiraSourceConfig):
+                continue
+            for project in source.projects:
+                first = seen.setdefault((source.url.casefold(), project), name)
+                if first != name:
+                    raise ValueError(
+                        f"sources.{first} and sources.{name} both read project {project} on "
+                        f"{source.url}: each ticket must be in one source's scope; drop it "
+                        "from one of them"
+                    )
+        return self
 
     def resolve(self, path: Path) -> Path:
         """A path from the config, relative to the config file's folder."""

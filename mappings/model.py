@@ -162,7 +162,7 @@ PARENT_KIND: dict[EntityKind, EntityKind] = {
 class DataProblem(Strict):
     """Bad input met while mapping or assembling: becomes an RD9xx finding, never a crash."""
 
-    code: Literal["RD901", "RD902", "RD903", "RD904"]
+    code: Literal["RD901", "RD902", "RD903", "RD904", "RD905"]
     key: str  # the ticket key or record id
     field: str | None = None
     message: str

@@ -126,8 +126,9 @@ class Rule:
     kinds: ClassVar[tuple[EntityKind, ...]]
     manual: ClassVar[str]  # the manual section it enforces, e.g. "Rule 1, Tools and exercises"
     # "architecture" rules run on the architecture alone; "assessment" rules run after the
-    # likelihood is judged (they see ctx.assessments and ctx.previous).
-    phase: ClassVar[Literal["architecture", "assessment"]] = "architecture"
+    # likelihood is judged (they see ctx.assessments and ctx.previous); "writeback" rules run
+    # after a sync's writes (they see what the tools refused, as data problems).
+    phase: ClassVar[Literal["architecture", "assessment", "writeback"]] = "architecture"
 
     def check(self, arch: Architecture, ctx: RuleContext) -> Iterable[Finding]:
         raise NotImplementedError

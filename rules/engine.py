@@ -12,7 +12,7 @@ from rules.base import Rule, RuleContext
 from rules.config import RulesConfig
 from rules.model import Finding, Severity
 
-Phase = Literal["architecture", "assessment"]
+Phase = Literal["architecture", "assessment", "writeback"]
 ByKind = Mapping[EntityKind, Sequence[BaseEntity]]
 
 

@@ -82,23 +82,61 @@ def configure(
     return load_config(path)
 
 
-def sync(config: Config, clock: Clock, **kwargs: Any) -> Outcome:
+def configure_sources(
+    folder: Path,
+    sources: Mapping[str, tuple[Sandbox, str, Mapping[str, Any]]],
+    *,
+    retry: Mapping[str, float] | None = None,
+) -> Config:
+    """A config of several sources, `name -> (sandbox, tool, keys)`: each the source `rdsync
+    demo` writes for its sandbox, the keys (e.g. `projects`, `jql`) replacing or adding to its
+    own; one state store for all. The sandboxes share one token (`sandbox-token`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = []
+    for name, (sandbox, tool, keys) in sources.items():
+        (folder / TOKEN_FILE).write_text(sandbox.token + "\n", encoding="utf-8")
+        table = {"type": tool, "token_file": TOKEN_FILE, "mapping": tool}
+        if tool == "jira":
+            table |= {"url": sandbox.url, "email": sandbox.email}
+            table |= {} if "jql" in keys else {"projects": ["DEL"]}
+        else:
+            table |= {"base": BASE_ID, "endpoint_url": sandbox.url}
+        lines = [f"{key} = {json.dumps(value)}" for key, value in (table | dict(keys)).items()]
+        tables.append(f"[sources.{name}]\n" + "\n".join(lines) + "\n")
+    text = "\n".join(tables) + '\n[state]\npath = "state.sqlite"\n'
+    if retry:
+        text += "\n[retry]\n" + "".join(f"{key} = {value}\n" for key, value in retry.items())
+    path = folder / "rdsync.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
+
+
+def sync(
+    config: Config, clock: Clock, *, accept_scope_change: bool = False, **kwargs: Any
+) -> Outcome:
     """One run in this process, as `rdsync sync` makes it (quiet), on the site's clock."""
     store = StateStore(config.state_path, clock)
     try:
-        run = SyncRun(config, store, clock=clock, echo=lambda _: None)
+        run = SyncRun(
+            config, store, clock=clock, echo=lambda _: None, accept_scope_change=accept_scope_change
+        )
         return run.execute(**kwargs)
     finally:
         store.close()
 
 
-def team_edits(sandbox: Sandbox, tool: str, anchor: date = ANCHOR) -> None:
-    """What a team types between two syncs: new values for three indicators."""
+def team_edits(
+    sandbox: Sandbox,
+    tool: str,
+    anchor: date = ANCHOR,
+    edits: tuple[tuple[str, float], ...] = TEAM_EDITS,
+) -> None:
+    """What a team types between two syncs: new values for indicators (by portfolio ref)."""
     session = _session(sandbox, tool)
     if tool == "jira":
         keys = sandbox.demo()["keys"]
         value_field = sandbox.field_id("Current value")
-        for ref, value in TEAM_EDITS:
+        for ref, value in edits:
             url = f"{sandbox.url}/rest/api/3/issue/{keys[ref]}"
             session.put(url, json={"fields": {value_field: value}}, timeout=30).raise_for_status()
         return
@@ -111,13 +149,11 @@ def team_edits(sandbox: Sandbox, tool: str, anchor: date = ANCHOR) -> None:
                 "Value": value,
             }
         }
-        for ref, value in TEAM_EDITS
+        for ref, value in edits
     ]
     url = f"{sandbox.url}/v0/{BASE_ID}/{MEASUREMENTS}"
     session.post(url, json={"records": measurements}, timeout=30).raise_for_status()
-    updates = [
-        {"id": _record_id(ref), "fields": {"Current value": value}} for ref, value in TEAM_EDITS
-    ]
+    updates = [{"id": _record_id(ref), "fields": {"Current value": value}} for ref, value in edits]
     url = f"{sandbox.url}/v0/{BASE_ID}/{TABLES['indicator']}"
     session.patch(url, json={"records": updates}, timeout=30).raise_for_status()
 

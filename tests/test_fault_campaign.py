@@ -34,15 +34,21 @@ def test_fault_spec_mixes_every_kind_and_both_retry_after_forms() -> None:
 
 def test_syncs_through_a_fifth_of_requests_failing_end_as_a_fault_free_run() -> None:
     """Jira: seed 4 (Retry-After in seconds), seed 5 (as an HTTP date, and answers lost past
-    the client's timeout); Airtable: seed 5. Every check of the campaign; faults really met."""
+    the client's timeout); Airtable: seed 5. Every check of the campaign (an edit past the
+    cursor's overlap; Jira: an issue answering 500 for a whole run, a shrunk scope); faults
+    really met."""
     results = campaign([(4, "jira"), (5, "jira"), (5, "airtable")], workers=3)
     for result in results:
         assert result.ok, result.line()
-        assert result.duplicates == 0
+        assert result.duplicates == result.lost == result.clobbered == result.crashes == 0
         kinds = set(result.faults)
         assert {"429", "drop"} <= kinds or result.tool == "airtable", result.line()
         assert sum(result.faults.values()) >= 0.1 * result.requests, result.line()
-    assert sum(r.comments for r in results if r.tool == "jira") == 20  # 10 a seed, none twice
+        jira = result.tool == "jira"
+        assert (result.refused, result.stopped) == ((1, 1) if jira else (0, 0)), result.line()
+    # 10 comments for the first edits, 3 for the edit past the overlap, 3 for the last (the
+    # broken issue's among them, posted by the run after): none twice, none lost.
+    assert sum(r.comments for r in results if r.tool == "jira") == 2 * 16
 
 
 def test_a_comment_whose_answer_is_lost_is_added_once_by_the_next_run(

@@ -12,7 +12,7 @@ import requests
 from jira.exceptions import JIRAError
 
 from connector.config import JiraSourceConfig, WritebackConfig
-from connector.sources.base import ApplyResult, Patch
+from connector.sources.base import ApplyResult, Outage, Patch
 from connector.sources.jira_write import JiraWriter
 from connector.sources.retry import RetryPolicy
 
@@ -141,7 +141,7 @@ def test_a_comment_whose_answer_was_lost_is_not_posted_twice() -> None:
     )
     patch = PATCH.model_copy(update={"comment": "Delivery likelihood changed from 3 to 2."})
     result = ApplyResult()
-    JiraWriter(source, config, WritebackConfig())._comment(patch, result)
+    JiraWriter(source, config, WritebackConfig())._comment(patch, result, Outage("jira"))
     assert len(client.comments) == 1 and result.comments == 1
     assert policy.stats.retries == 1
     assert "rdsync:" in json.dumps(client.comments[0])

@@ -12,7 +12,8 @@ from rules.model import Severity
 from rules.registry import UnknownRuleError, all_rules, get_rule, matching, register
 from tests.test_rules_cases import CASES_DIR, load_case_file
 
-# DOMAIN.md §3, but RD403 (rating history: the likelihood work), plus RD904 (unmappable record).
+# DOMAIN.md §3, but RD403 (rating history: the likelihood work), plus RD904 (unmappable record)
+# and RD905 (a write the tool refused).
 CATALOGUE = [
     *(f"RD10{n}" for n in range(1, 10)),
     *(f"RD20{n}" for n in range(1, 8)),
@@ -25,6 +26,7 @@ CATALOGUE = [
     "RD902",
     "RD903",
     "RD904",
+    "RD905",
 ]
 
 
@@ -44,7 +46,7 @@ def test_rules_are_listed_by_code_and_names_are_unique() -> None:
 def test_rule_has_attributes_and_docs(rule: type[Rule]) -> None:
     assert rule.name and isinstance(rule.severity, Severity)
     assert rule.kinds and rule.manual.strip()
-    assert rule.phase in ("architecture", "assessment")
+    assert rule.phase in ("architecture", "assessment", "writeback")
     docs = rule.docs()
     for section in DOC_SECTIONS:
         assert docs.get(section, "").strip(), f"{rule.code} lacks '## {section}'"

@@ -71,6 +71,41 @@ def test_scopes_pick_endpoints_by_name() -> None:
     assert set(decisions("issue_edit:500:1", None)) == {None}  # unmatched paths: unscoped only
 
 
+def test_a_scope_may_name_one_issue_or_record() -> None:
+    assert set(decisions("@DEL-7:500:1", "jira.issue_edit")) == {None}  # no issue named
+    injector = FaultInjector(FaultSpec.parse("@DEL-7:500:1,issue_get@DEL-8:503:1"))
+    assert getattr(injector.decide("jira.issue_edit", "DEL-7"), "kind", None) == "500"
+    assert getattr(injector.decide("jira.comment_add", "DEL-7"), "kind", None) == "500"
+    assert injector.decide("jira.issue_edit", "DEL-70") is None
+    assert injector.decide("jira.issue_edit", "DEL-8") is None
+    assert getattr(injector.decide("jira.issue_get", "DEL-8"), "kind", None) == "503"
+    assert FaultSpec.parse("issue_get@DEL-8:503:1").rules[0].target == "DEL-8"
+    with pytest.raises(FaultSpecError, match="name the issue or record after '@'"):
+        FaultSpec.parse("issue_get@:503:1")
+
+
+def test_one_broken_issue_fails_while_searches_still_list_it(sandbox: Sandbox) -> None:
+    created = requests.post(
+        sandbox.url + "/rest/api/3/issue",
+        json={
+            "fields": {
+                "project": {"key": "DEL"},
+                "issuetype": {"name": "Milestone"},
+                "summary": "x",
+            }
+        },
+        auth=(sandbox.email, sandbox.token),
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    key = created.json()["key"]
+    sandbox.set_faults(f"@{key}:500:1")
+    assert get(sandbox, f"/rest/api/3/issue/{key}").status_code == 500
+    found = get(sandbox, f"/rest/api/3/search/jql?jql=key%3D{key}")
+    issues = found.json()["issues"]  # ids only: search/jql returns no fields unless asked
+    assert found.status_code == 200 and [i["id"] for i in issues] == [created.json()["id"]]
+
+
 def test_retry_after_in_seconds_as_a_date_or_left_out() -> None:
     late = FaultInjector(FaultSpec.parse("503:1,retry-after=date:5")).decide("jira.myself")
     assert late is not None and late.headers[0][0] == "Retry-After"

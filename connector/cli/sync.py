@@ -19,6 +19,12 @@ CONFIG = click.option(
     help="The rdsync config file (see config.example.toml).",
 )
 VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Log every phase at debug level.")
+ACCEPT = click.option(
+    "--accept-scope-change",
+    is_flag=True,
+    help="Proceed when a source's scope shrank by more than [sync] max_gone_share or returns "
+    "nothing (a sync stops on that, exit 2, before writing).",
+)
 
 
 def setup_logging(verbose: bool) -> None:
@@ -41,17 +47,25 @@ def setup_logging(verbose: bool) -> None:
     "--dry-run", is_flag=True, help="Read and judge, print the planned writes, write none."
 )
 @click.option("--full", is_flag=True, help="Read everything, not only what changed since last run.")
+@ACCEPT
 @VERBOSE
-def sync(config_path: Path, dry_run: bool, full: bool, verbose: bool) -> None:
+def sync(
+    config_path: Path, dry_run: bool, full: bool, accept_scope_change: bool, verbose: bool
+) -> None:
     """Run one sync: read, map, check, judge, write back, commit.
 
     First the mapping's fields are checked against the site (as `rdsync mapping check` does):
     a field that is missing, shared by two fields, only a case-variant of the name, or both
     read and written stops the sync with exit 2 before anything is read or written.
 
+    A sync whose read would take more than [sync] max_gone_share of a source's records as gone
+    (or whose scope returns nothing) stops before writing, with exit status 2; check the
+    scope, and if the change is meant, sync once with --accept-scope-change.
+
     \b
     Example:
       rdsync sync --config rdsync.toml --dry-run
+      rdsync sync --config rdsync.toml --accept-scope-change
     """
     from connector.config import load_config
     from connector.sync.daemon import write_health
@@ -72,7 +86,13 @@ def sync(config_path: Path, dry_run: bool, full: bool, verbose: bool) -> None:
         bar.update(done - bar.pos)
 
     try:
-        run = SyncRun(config, store, echo=echo, on_write=progress if sys.stderr.isatty() else None)
+        run = SyncRun(
+            config,
+            store,
+            echo=echo,
+            on_write=progress if sys.stderr.isatty() else None,
+            accept_scope_change=accept_scope_change,
+        )
         outcome = run.execute(full=full, dry_run=dry_run)
     finally:
         if bar is not None:
@@ -85,14 +105,17 @@ def sync(config_path: Path, dry_run: bool, full: bool, verbose: bool) -> None:
 
 @click.command()
 @CONFIG
+@ACCEPT
 @VERBOSE
-def run(config_path: Path, verbose: bool) -> None:
+def run(config_path: Path, accept_scope_change: bool, verbose: bool) -> None:
     """Run the daemon: a sync every [schedule] sync_minutes, a full one daily, and the reports.
 
     Stops cleanly on SIGTERM or SIGINT (finishing the write in flight and committing). A second
     daemon on the same state store refuses to start and names the process holding it. A source
     whose mapping does not fit its site sits each run out, the others sync; the log and the
-    health file say why.
+    health file say why. A sync stopped by a scope change is logged and tried again at its
+    next time; started with --accept-scope-change, the daemon accepts the change in its next
+    successful sync only.
 
     \b
     Example:
@@ -108,5 +131,6 @@ def run(config_path: Path, verbose: bool) -> None:
         config,
         reporter=lambda store, why: scheduled_report(config, store),
         stocktaker=lambda store, on: scheduled_stocktakes(config, store, on),
+        accept_scope_change=accept_scope_change,
     )
     sys.exit(daemon.run())

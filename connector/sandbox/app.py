@@ -103,7 +103,8 @@ class SandboxApp:
     def _answer(self, request: Request) -> Response:
         started = time.perf_counter()
         route = self._match(request)
-        fault = self.faults.decide(route.endpoint)
+        target = route.values.get("issueIdOrKey") or route.values.get("record_id")
+        fault = self.faults.decide(route.endpoint, target)
         if fault and fault.kind == "drop":
             self._record(request, route, 0, fault, started)
             _drop(request)

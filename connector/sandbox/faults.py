@@ -13,8 +13,12 @@ Grammar (comma-separated items, spaces ignored):
 SCOPE picks endpoints by name ("jira.search_jql", "jira.issue_edit", "airtable.<name>"): a glob
 over the name; without a dot it also matches the name after "jira."/"airtable.", and without
 a "*" it matches as a prefix. So "search:429:0.2" hits every Jira search endpoint, "airtable"
-every Airtable one. Rates of the items that apply to a request add up; one random draw per
-request picks at most one fault.
+every Airtable one. A SCOPE may end in "@ID": then only requests whose path names that issue
+(key or id) or record apply, as when one broken issue fails while the site serves the rest:
+"@DEL-7:500:1" fails every request on DEL-7 (its edit, comments, changelog), and
+"issue_edit@DEL-7:500:1" only its edits. Searches name no issue in their path, so they still
+list it. Rates of the items that apply to a request add up; one random draw per request picks
+at most one fault.
 """
 
 from __future__ import annotations
@@ -38,8 +42,11 @@ class FaultRule:
     scope: str | None
     kind: str
     rate: float
+    target: str | None = None  # the issue key or id, or record id, the request's path names
 
-    def applies(self, endpoint: str | None) -> bool:
+    def applies(self, endpoint: str | None, target: str | None = None) -> bool:
+        if self.target is not None and target != self.target:
+            return False
         if self.scope is None:
             return True
         if endpoint is None:
@@ -88,7 +95,9 @@ def _rule(item: str) -> FaultRule:
             f"fault item '{item}' is not [SCOPE:]KIND:RATE; "
             "write e.g. '429:0.1' or 'search:503:0.2'"
         )
-    scope = parts[0] if len(parts) == 3 else None
+    scope, _, target = (parts[0] if len(parts) == 3 else "").partition("@")
+    if len(parts) == 3 and "@" in parts[0] and not target:
+        raise FaultSpecError(f"fault item '{item}': name the issue or record after '@'")
     kind, rate_text = parts[-2], parts[-1]
     if kind not in KINDS:
         raise FaultSpecError(f"fault item '{item}': kind '{kind}' is not one of {', '.join(KINDS)}")
@@ -100,7 +109,7 @@ def _rule(item: str) -> FaultRule:
         raise FaultSpecError(
             f"fault item '{item}': rate '{rate_text}' must be a number from 0 to 1"
         )
-    return FaultRule(scope or None, kind, rate)
+    return FaultRule(scope or None, kind, rate, target or None)
 
 
 def _option(key: str, value: str, item: str) -> str:
@@ -148,13 +157,15 @@ class FaultInjector:
             self.spec = spec
             self._random = random.Random(spec.seed)
 
-    def decide(self, endpoint: str | None) -> Fault | None:
+    def decide(self, endpoint: str | None, target: str | None = None) -> Fault | None:
+        """The fault for a request to `endpoint` whose path names `target` (an issue or a
+        record), if any."""
         with self._lock:
             draw = self._random.random()
             spec = self.spec
         total = 0.0
         for rule in spec.rules:
-            if not rule.applies(endpoint):
+            if not rule.applies(endpoint, target):
                 continue
             total += rule.rate
             if draw < total:

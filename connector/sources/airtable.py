@@ -21,13 +21,15 @@ from connector.sources.base import (
     ROLES,
     ApplyResult,
     CurrentValues,
+    Outage,
     Patch,
     Role,
     WriteFailure,
+    unavailable,
 )
 from connector.sources.incremental import Cursor, ReadResult, Seen
 from connector.sources.ratelimit import RateLimiter
-from connector.sources.retry import RetryPolicy, status_of
+from connector.sources.retry import RetryPolicy, ToolUnavailable, status_of
 from mappings.airtable import map_airtable
 from mappings.config import AirtableMapping
 from mappings.readers import ReadError, read_datetime
@@ -63,6 +65,7 @@ class AirtableSource:
         self.name = name
         self.clock = clock
         self.config = config
+        self.site = f"{config.endpoint_url.rstrip('/').casefold()}/{config.base}"
         self.mapping = mapping
         self.retry = retry or RetryPolicy(tool="Airtable")
         self.writeback = writeback or WritebackConfig()
@@ -254,15 +257,18 @@ class AirtableSource:
             for start in range(0, len(group), BATCH):
                 yield group[start : start + BATCH]
 
-    def apply(self, patches: list[Patch]) -> ApplyResult:
+    def apply(self, patches: list[Patch], outage: Outage | None = None) -> ApplyResult:
         """`batch_update` 10 records a request, per table; a refused batch is retried record
-        by record so that one bad record names itself and the others are written.
+        by record so that one bad record names itself and the others are written. A request
+        that kept failing through the retry budget refuses its records (the next run tries
+        them again) until `outage` says the base is down.
 
         Records are patched in the table they were read from (`table_of`).
         """
+        outage = outage or Outage(self.name)
         result = ApplyResult()
         for batch in self.batches(patches):
-            self._batch(self.table_of[batch[0].key], batch, result)
+            self._batch(self.table_of[batch[0].key], batch, result, outage)
         return result
 
     def restore(self, raw: Any) -> TableRecord:
@@ -279,7 +285,7 @@ class AirtableSource:
         """Never asked (no comment is planned on Airtable): an entry is superseded."""
         return "superseded"
 
-    def _batch(self, table: str, patches: list[Patch], result: ApplyResult) -> None:
+    def _batch(self, table: str, patches: list[Patch], result: ApplyResult, outage: Outage) -> None:
         api_table = self.base.table(table)
         records = [{"id": p.key, "fields": _values(p)} for p in patches]
         try:
@@ -292,8 +298,13 @@ class AirtableSource:
                 result.failures.append(failure(patches[0], error))
                 return
             for patch in patches:
-                self._batch(table, [patch], result)
+                self._batch(table, [patch], result, outage)
             return
+        except ToolUnavailable as error:
+            result.failures.extend(unavailable(p.key, error) for p in patches)
+            outage.failed(error)
+            return
+        outage.succeeded()
         result.written.extend(p.key for p in patches)
 
 

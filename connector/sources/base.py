@@ -14,10 +14,14 @@ from typing import Any, Literal, Protocol
 from pydantic import Field
 
 from connector.sources.incremental import Cursor, ReadResult
+from connector.sources.retry import ToolUnavailable
 from mappings.model import Strict
 from mappings.records import MappedRecords
 
 BATCH = 10  # patches written (and a stop checked for) at a time: one Airtable request
+# Writes in a row that kept failing through the whole retry budget: one ticket failing is that
+# ticket's problem, this many in a row mean the site is down.
+OUTAGE_STREAK = 3
 
 Role = Literal["likelihood", "rationale", "gaps", "assessed"]
 TEXT_ROLES: tuple[Role, ...] = ("likelihood", "rationale", "gaps")
@@ -66,17 +70,25 @@ class Patch(Strict):
 
 
 class WriteFailure(Strict):
-    """A patch the tool refused (400, 403, 404): the record, the field, and what to do."""
+    """A patch the tool refused (400, 403, 404), or one that kept failing through the retry
+    budget (`transient`: a 5xx, a timeout): the record, the field, and what to do. Either way
+    the record keeps its old values, so the next run plans the patch again."""
 
     key: str
     field: str | None = None
     message: str
     fix: str
     status: int | None = None
+    transient: bool = False
+
+    @property
+    def what(self) -> str:
+        """The refusal naming its record and field, without the fix."""
+        where = f"{self.key}: field '{self.field}'" if self.field else self.key
+        return f"{where} {self.message}"
 
     def __str__(self) -> str:
-        where = f"{self.key}: field '{self.field}'" if self.field else self.key
-        return f"{where} {self.message}: {self.fix}"
+        return f"{self.what}: {self.fix}"
 
 
 @dataclass
@@ -96,6 +108,45 @@ class ApplyResult:
     calls: Counter[str] = field(default_factory=Counter)
 
 
+def unavailable(key: str, error: ToolUnavailable, what: str = "edit") -> WriteFailure:
+    """A write that kept failing after the retry budget (a broken ticket, a flaky proxy)."""
+    return WriteFailure(
+        key=key,
+        message=f"{what} could not be sent: {error.message}",
+        fix=f"rdsync tries again on the next sync; if {key} keeps failing, open it in the tool "
+        "(it may be broken there) or ask the site's admin",
+        transient=True,
+    )
+
+
+class Outage:
+    """The writes of one source that kept failing in a row, over a run's batches.
+
+    A ticket that keeps failing is refused and the others go on; `limit` in a row mean the
+    site itself is down, and the run stops naming the source rather than spending the retry
+    budget on every ticket and reporting each as refused.
+    """
+
+    def __init__(self, source: str, limit: int = OUTAGE_STREAK) -> None:
+        self.source = source
+        self.limit = limit
+        self.streak = 0
+
+    def succeeded(self) -> None:
+        self.streak = 0
+
+    def failed(self, error: ToolUnavailable) -> None:
+        self.streak += 1
+        if self.streak >= self.limit:
+            raise ToolUnavailable(
+                f"{self.streak} writes in a row kept failing; the last: {error.message} "
+                f"({error.where})",
+                where=f"sources.{self.source}",
+                fix="The site looks down or unreachable: check it, then sync again. Nothing is "
+                "lost: the next sync writes what this one could not.",
+            ) from error
+
+
 def _short(value: object) -> str:
     return "(empty)" if value in (None, "") else repr(value)
 
@@ -112,6 +163,7 @@ class Source(Protocol):
 
     name: str
     tool: str
+    site: str  # the Jira site or Airtable base: two sources of one site share its records
     mapping: Any
     notes: list[str]
     calls: Counter[str]
@@ -122,7 +174,7 @@ class Source(Protocol):
     def current_values(self, records: dict[str, Any]) -> dict[str, CurrentValues]: ...
     def field_names(self) -> dict[Role, str]: ...
     def batches(self, patches: list[Patch]) -> Iterator[list[Patch]]: ...
-    def apply(self, patches: list[Patch]) -> ApplyResult: ...
+    def apply(self, patches: list[Patch], outage: Outage | None = None) -> ApplyResult: ...
     def restore(self, raw: Any) -> Any: ...
     def planned_comment(self, patch: Patch) -> tuple[str, str] | None: ...
     def settle_comment(self, key: str, text: str, token: str) -> str: ...

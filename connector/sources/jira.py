@@ -13,7 +13,15 @@ from jira import JIRA
 from jira.exceptions import JIRAError
 
 from connector.config import JiraSourceConfig, WritebackConfig
-from connector.sources.base import BATCH, ROLES, ApplyResult, CurrentValues, Patch, Role
+from connector.sources.base import (
+    BATCH,
+    ROLES,
+    ApplyResult,
+    CurrentValues,
+    Outage,
+    Patch,
+    Role,
+)
 from connector.sources.incremental import Cursor, ReadResult, Seen
 from connector.sources.jira_write import JiraWriter, auth_error, comment_token
 from connector.sources.retry import RetryPolicy, status_of
@@ -50,6 +58,7 @@ class JiraSource:
     ) -> None:
         self.name = name
         self.config = config
+        self.site = config.url.casefold()  # two sources of one site may read the same issue
         self.mapping = mapping
         self.retry = retry or RetryPolicy(tool="Jira")
         self.writeback = writeback or WritebackConfig()
@@ -335,10 +344,10 @@ class JiraSource:
         for start in range(0, len(patches), BATCH):
             yield patches[start : start + BATCH]
 
-    def apply(self, patches: list[Patch]) -> ApplyResult:
+    def apply(self, patches: list[Patch], outage: Outage | None = None) -> ApplyResult:
         """Send the patches; a record the site refuses is reported and the rest go on."""
         writer = JiraWriter(self, self.config, self.writeback)
-        return writer.apply(patches)
+        return writer.apply(patches, outage)
 
     def restore(self, raw: Any) -> Any:
         """An issue as the state store kept it: already as `read` returns it."""

@@ -11,8 +11,8 @@ import requests
 from jira.exceptions import JIRAError
 
 from connector.config import AuthRefused, JiraSourceConfig, WritebackConfig, refused
-from connector.sources.base import ApplyResult, Patch, Role, WriteFailure
-from connector.sources.retry import status_of
+from connector.sources.base import ApplyResult, Outage, Patch, Role, WriteFailure, unavailable
+from connector.sources.retry import ToolUnavailable, status_of
 
 if TYPE_CHECKING:
     from connector.sources.jira import JiraSource
@@ -45,7 +45,10 @@ class JiraWriter:
         self.writeback = writeback
         self.api = f"{config.url}/rest/api/{'3' if source.cloud else '2'}"
 
-    def apply(self, patches: list[Patch]) -> ApplyResult:
+    def apply(self, patches: list[Patch], outage: Outage | None = None) -> ApplyResult:
+        """Each patch, then its comment; a refusal or a ticket that keeps failing is reported
+        and the others go on, until `outage` says the site itself is down."""
+        outage = outage or Outage(self.source.name)
         result = ApplyResult()
         for patch in patches:
             try:
@@ -55,12 +58,14 @@ class JiraWriter:
                     raise auth_error(self.source.name, self.config, error) from None
                 result.failures.append(self.failure(patch, error))
                 continue
+            except ToolUnavailable as error:
+                result.failures.append(unavailable(patch.key, error))
+                outage.failed(error)
+                continue
+            outage.succeeded()
             result.written.append(patch.key)
             if patch.comment and self.writeback.comment_on_change:
-                try:
-                    self._comment(patch, result)
-                except JIRAError as error:
-                    result.failures.append(self.failure(patch, error, comment=True))
+                self._comment(patch, result, outage)
         return result
 
     # -- values -----------------------------------------------------------------------------
@@ -104,10 +109,22 @@ class JiraWriter:
             data=body,
         )
 
-    def _comment(self, patch: Patch, result: ApplyResult) -> None:
-        """Add the patch's comment once; see `post_comment`."""
+    def _comment(self, patch: Patch, result: ApplyResult, outage: Outage) -> None:
+        """Add the patch's comment once; see `post_comment`. One that kept failing may still
+        have landed (a 5xx says nothing of it): it stays pending, and the next run looks for
+        its token before it posts."""
         assert patch.comment is not None
-        if self.post_comment(patch.key, patch.comment, comment_token(patch), result):
+        try:
+            posted = self.post_comment(patch.key, patch.comment, comment_token(patch), result)
+        except JIRAError as error:
+            result.failures.append(self.failure(patch, error, comment=True))
+            return
+        except ToolUnavailable as error:
+            result.unsettled.append(patch.key)
+            result.failures.append(unavailable(patch.key, error, "comment"))
+            outage.failed(error)
+            return
+        if posted:
             result.comments += 1
             result.commented.append(patch.key)
         else:
@@ -143,7 +160,8 @@ class JiraWriter:
 
     def settle(self, key: str, comment: str, token: str) -> str:
         """An earlier run's comment that may not have arrived: "done" once it is on the issue
-        (found, or posted now), "pending" if this try timed out too, "failed" if refused."""
+        (found, or posted now), "pending" if this try timed out or kept failing too (the next
+        run tries again), "failed" if refused."""
         try:
             if self.source.call(f"comments {key}", self._has_comment, key, token):
                 return "done"
@@ -152,6 +170,8 @@ class JiraWriter:
             if status_of(error) == 401:
                 raise auth_error(self.source.name, self.config, error) from None
             return "failed"
+        except ToolUnavailable:
+            return "pending"
 
     def _has_comment(self, key: str, token: str) -> bool:
         page = self.source.client._get_json(

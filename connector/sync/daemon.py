@@ -18,6 +18,7 @@ from connector.clock import SYSTEM, Clock
 from connector.config import Config
 from connector.sync.run import Outcome, SyncRun
 from connector.sync.state import StateStore
+from mappings.errors import RdsyncError
 
 log = logging.getLogger("rdsync.daemon")
 
@@ -72,8 +73,10 @@ class Daemon:
         stocktaker: Callable[[StateStore, date], None] | None = None,
         scheduler: schedule.Scheduler | None = None,
         clock: Clock = SYSTEM,
+        accept_scope_change: bool = False,
     ) -> None:
         self.config = config
+        self.accept_scope_change = accept_scope_change  # for the next successful sync only
         self.clock = clock
         self.store = StateStore(config.state_path, clock)
         self.stop_event = threading.Event()
@@ -101,6 +104,9 @@ class Daemon:
             return
         try:
             job()
+        except RdsyncError as error:  # says what and what to do: no traceback
+            self.failures[name] = self.failures.get(name, 0) + 1
+            log.error("job=%s stopped: %s; it runs again at its next time", name, error)
         except Exception:
             self.failures[name] = self.failures.get(name, 0) + 1
             log.exception("job=%s failed; it runs again at its next time", name)
@@ -114,8 +120,10 @@ class Daemon:
             clock=self.clock,
             should_stop=self.stop_event.is_set,
             skip_unfit=True,  # one site's bad mapping never stops the others' syncs
+            accept_scope_change=self.accept_scope_change,
         )
         outcome = run.execute(full=full)
+        self.accept_scope_change = False
         log.info("%s", outcome.summary())
         write_health(self.config.health_path, outcome, self.clock, skipped=run.skipped)
         return outcome

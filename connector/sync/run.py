@@ -15,12 +15,22 @@ from typing import Any
 from connector.clock import SYSTEM, Clock
 from connector.config import Config
 from connector.mapping_tools import guard
-from connector.sources.base import ApplyResult, Patch, Source
+from connector.sources.base import ApplyResult, Outage, Patch, Source, WriteFailure
 from connector.sources.build import build_sources
 from connector.sources.incremental import Cursor, ReadResult
+from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
 from connector.sync.plan import normalise_option
 from connector.sync.state import RunOutputs, StateStore, StoredRecord
-from connector.sync.steps import Snapshot, judge_portfolio, map_guarded, plan_source, refresh
+from connector.sync.steps import (
+    ScopeChanged,
+    Snapshot,
+    guard_scope,
+    judge_portfolio,
+    map_guarded,
+    plan_source,
+    refresh,
+    refusals,
+)
 from mappings.graph import Architecture
 from mappings.records import MappedRecords
 from rules.model import Assessment, Finding, RubricRating
@@ -48,6 +58,7 @@ class Outcome:
     reads: dict[str, ReadResult] = field(default_factory=dict)  # by source
     deleted: dict[str, list[str]] = field(default_factory=dict)  # by source: keys gone
     applied: ApplyResult = field(default_factory=ApplyResult)  # every batch's result, merged
+    refusals: list[WriteFailure] = field(default_factory=list)  # keyed as in the architecture
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -85,6 +96,7 @@ class SyncRun:
         on_write: Callable[[int, int], None] | None = None,
         settle_after: timedelta = SETTLE_AFTER,
         skip_unfit: bool = False,
+        accept_scope_change: bool = False,
     ) -> None:
         self.config = config
         self.store = store
@@ -96,9 +108,11 @@ class SyncRun:
         self.should_stop = should_stop
         self.on_write = on_write  # (patches done, patches in all): a progress bar's feed
         self.settle_after = settle_after
+        self.accept_scope_change = accept_scope_change  # `--accept-scope-change`: no guard
         self.fresh_hashes: dict[str, dict[str, str]] = {}  # source -> key -> digest, per read
         self.skip_unfit = skip_unfit  # the daemon: an unfit source sits this run out
         self.skipped: dict[str, list[str]] = {}  # source -> why it sat out (problem lines)
+        self.scope = KeyScope()  # which keys two sources share: set once the run has read
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -120,15 +134,14 @@ class SyncRun:
     def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
         self._preflight(writes=dry_run or self.config.writeback.enabled)
         counts: Counter[str] = Counter()
-        snapshots, reads, deleted = self._read(full, counts)
-        mapped = MappedRecords()
-        for name, source in self.sources.items():
-            mapped.extend(map_guarded(source, snapshots[name].records))
+        snapshots, reads, deleted = self._read(full, dry_run, counts)
+        mapped, self.scope = self._map(snapshots)
         arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
         counts["skipped"] = len(mapped.skipped)
         period = timedelta(days=self.config.schedule.assessment_days)
-        previous = self.store.previous_ratings(self.today - period)
-        latest = self.store.previous_ratings()
+        keys = {key: entity.source for key, entity in arch.entities.items()}
+        previous = by_architecture(self.store.previous_ratings(self.today - period), keys)
+        latest = by_architecture(self.store.previous_ratings(), keys)
         findings, assessments = judge_portfolio(arch, self.config, self.today, previous)
         rubric = rate_rubric(arch, findings)
         counts["ratings_changed"] = sum(
@@ -144,6 +157,7 @@ class SyncRun:
         elif self.config.writeback.enabled:
             self._settle_comments(run_id, snapshots, patches, outcome)
             self._apply(run_id, patches, outcome)
+            findings += refusals(arch, outcome.refusals, self.config, self.today)
         counts["api_calls"] = sum(sum(s.calls.values()) for s in self.sources.values())
         if not dry_run:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
@@ -168,8 +182,20 @@ class SyncRun:
             self.skipped[name] = [f"{source.mapping.origin}: {p.line()}" for p in problems]
             del self.sources[name]
 
+    def _map(self, snapshots: dict[str, Snapshot]) -> tuple[MappedRecords, KeyScope]:
+        """Every source's records mapped, keys scoped by source where two sources share one."""
+        mapped = {
+            name: map_guarded(source, snapshots[name].records)
+            for name, source in self.sources.items()
+        }
+        return scope_keys(
+            mapped,
+            {name: snapshot.records.keys() for name, snapshot in snapshots.items()},
+            {name: source.site for name, source in self.sources.items()},
+        )
+
     def _read(
-        self, full: bool, counts: Counter[str]
+        self, full: bool, dry_run: bool, counts: Counter[str]
     ) -> tuple[dict[str, Snapshot], dict[str, ReadResult], dict[str, list[str]]]:
         snapshots: dict[str, Snapshot] = {}
         reads: dict[str, ReadResult] = {}
@@ -183,6 +209,7 @@ class SyncRun:
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
             result = source.read(snapshot.cursor if incremental else None)
             deleted[name] = refresh(source, snapshot, result)
+            self._guard(source, len(stored), deleted[name], len(snapshot.records), dry_run)
             before = {key: record.content_hash for key, record in stored.items()}
             fresh = {key: content_hash(raw) for key, raw in result.records.items()}
             self.fresh_hashes[name] = fresh  # hashed once: the commit stores the same digests
@@ -199,6 +226,18 @@ class SyncRun:
             )
         return snapshots, reads, deleted
 
+    def _guard(self, source: Source, stored: int, gone: list[str], left: int, dry: bool) -> None:
+        """Stop before any write when the scope shrank a lot (see `guard_scope`); a dry run
+        only warns, so that it can show what the change would write."""
+        if self.accept_scope_change:
+            return
+        try:
+            guard_scope(source, stored, gone, left, self.config.sync.max_gone_share)
+        except ScopeChanged as change:
+            if not dry:
+                raise
+            self.echo(f"warning: {change}")
+
     def _plan(
         self,
         snapshots: dict[str, Snapshot],
@@ -211,7 +250,15 @@ class SyncRun:
         for name, source in self.sources.items():
             records = snapshots[name].records
             patches += plan_source(
-                source, records, arch, findings, assessments, self.config, self.now, rubric
+                source,
+                records,
+                arch,
+                findings,
+                assessments,
+                self.config,
+                self.now,
+                rubric,
+                self.scope,
             )
         return patches
 
@@ -221,17 +268,18 @@ class SyncRun:
         batches whether to stop."""
         done = 0
         for name, source in self.sources.items():
+            outage = Outage(name)  # a ticket that keeps failing is refused; a dead site stops
             for batch in source.batches([p for p in patches if p.source == name]):
                 if self.should_stop():
                     outcome.errors.append("stopped before all writes: the next run finishes them")
                     return
-                self._apply_batch(run_id, source, batch, outcome)
+                self._apply_batch(run_id, source, batch, outcome, outage)
                 done += len(batch)
                 if self.on_write is not None:
                     self.on_write(done, len(patches))
 
     def _apply_batch(
-        self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome
+        self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome, outage: Outage
     ) -> None:
         entries, comments = {}, {}
         for patch in batch:
@@ -246,7 +294,7 @@ class SyncRun:
                 comments[patch.key] = self.store.plan_write(
                     run_id, patch.source, patch.key, "comment", planned[0], said
                 )
-        result: ApplyResult = source.apply(batch)
+        result: ApplyResult = source.apply(batch, outage)
         _merge(outcome.applied, result)
         for key, entry in comments.items():
             if key in result.commented:
@@ -257,6 +305,9 @@ class SyncRun:
                 self.store.mark_write(entry.id, "failed")
         for failure in result.failures:
             outcome.errors.append(str(failure))
+            outcome.refusals.append(
+                failure.model_copy(update={"key": self.scope.key(source.name, failure.key)})
+            )
             self.echo(f"refused: {failure}")
         outcome.counts["written"] += len(result.written)
         outcome.counts["comments"] += result.comments
@@ -305,11 +356,12 @@ class SyncRun:
         assessments: dict[str, Assessment],
         outputs: RunOutputs,
     ) -> None:
-        kinds = {e.key: str(e.kind) for e in mapped.entities}
+        kinds = {(e.source, unqualified(e.source, e.key)): str(e.kind) for e in mapped.entities}
         records: dict[str, dict[str, StoredRecord]] = {}
         for name, result in reads.items():
+            hashes = self.fresh_hashes[name]
             records[name] = {
-                key: StoredRecord(kinds.get(key), self.fresh_hashes[name][key], _updated(raw), raw)
+                key: StoredRecord(kinds.get((name, key)), hashes[key], _updated(raw), raw)
                 for key, raw in result.records.items()
             }
         self.store.commit_run(
@@ -319,6 +371,7 @@ class SyncRun:
             deleted=deleted,
             measurements=mapped.measurements,
             assessments=assessments.values(),
+            sources={e.key: e.source for e in mapped.entities},
             outputs=outputs,
         )
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from connector.clock import SYSTEM, Clock
+from connector.sync.keys import unqualified
 from mappings.errors import RdsyncError
 from mappings.model import DataProblem, Entity, Measurement
 from rules.model import Assessment, Finding, Rating, RubricRating
@@ -97,6 +98,31 @@ MIGRATIONS: tuple[str, ...] = (
         generated_at TEXT NOT NULL,
         path TEXT NOT NULL
     );
+    """,
+    # Assessments keyed by source: two sources may each hold a DEL-1. Rows stored before get
+    # the one source whose records hold their key (a facet's, before '#'), else '' (the run
+    # reads those for whichever source holds the key now).
+    """
+    CREATE TABLE assessments_by_source (
+        run_id INTEGER NOT NULL,
+        source TEXT NOT NULL DEFAULT '', -- the configured source of the record
+        key TEXT NOT NULL,               -- the key in its source (body.key may be qualified)
+        kind TEXT NOT NULL,
+        assessed_on TEXT NOT NULL,
+        likelihood INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (run_id, source, key)
+    );
+    INSERT INTO assessments_by_source
+        SELECT a.run_id,
+            (SELECT CASE WHEN COUNT(DISTINCT r.source) = 1 THEN MIN(r.source) ELSE '' END
+             FROM records r WHERE r.key = CASE WHEN instr(a.key, '#') > 0
+                THEN substr(a.key, 1, instr(a.key, '#') - 1) ELSE a.key END),
+            a.key, a.kind, a.assessed_on, a.likelihood, a.body
+        FROM assessments a;
+    DROP TABLE assessments;
+    ALTER TABLE assessments_by_source RENAME TO assessments;
+    CREATE INDEX assessments_by_key ON assessments (source, key, run_id);
     """,
 )
 
@@ -312,12 +338,16 @@ class StateStore:
         deleted: Mapping[str, Iterable[str]],
         measurements: Iterable[Measurement],
         assessments: Iterable[Assessment],
+        sources: Mapping[str, str] | None = None,
         outputs: RunOutputs | None = None,
     ) -> None:
         """Everything a run learnt, in one transaction: it lands whole or not at all.
 
         `records[source][key]` replaces the stored copy of each record read in this run.
+        `sources` names each assessment's source (by its key in the architecture), so that
+        it is kept under (source, the key in that source).
         """
+        sources = sources or {}
         with self.transaction() as db:
             for source, cursor in cursors.items():
                 db.execute(
@@ -352,11 +382,13 @@ class StateStore:
             )
             db.executemany(
                 "INSERT OR REPLACE INTO assessments "
-                "(run_id, key, kind, assessed_on, likelihood, body) VALUES (?,?,?,?,?,?)",
+                "(run_id, source, key, kind, assessed_on, likelihood, body) "
+                "VALUES (?,?,?,?,?,?,?)",
                 [
                     (
                         run_id,
-                        a.key,
+                        sources.get(a.key, ""),
+                        unqualified(sources.get(a.key, ""), a.key),
                         a.kind,
                         a.assessed_on.isoformat(),
                         int(a.likelihood),
@@ -400,19 +432,21 @@ class StateStore:
         found = (Assessment.model_validate_json(body) for (body,) in rows)
         return {a.key: a for a in found}
 
-    def previous_ratings(self, on_or_before: date | None = None) -> dict[str, Rating]:
-        """The latest stored rating of every key, or the latest made on or before a date.
+    def previous_ratings(self, on_or_before: date | None = None) -> dict[tuple[str, str], Rating]:
+        """The latest stored rating of every (source, key), or the latest made on or before
+        a date (`keys.by_architecture` gives them by the keys of a run's architecture).
 
         A sync every few minutes must not compare a rating with itself: RD403 and the
         problem-solving levels look back a whole assessment period (`on_or_before`).
         """
         cutoff = "9999-12-31" if on_or_before is None else on_or_before.isoformat()
         rows = self.db.execute(
-            "SELECT key, likelihood FROM assessments a WHERE run_id = "
-            "(SELECT MAX(run_id) FROM assessments b WHERE b.key = a.key AND b.assessed_on <= ?)",
+            "SELECT source, key, likelihood FROM assessments a WHERE run_id = "
+            "(SELECT MAX(run_id) FROM assessments b "
+            "WHERE b.source = a.source AND b.key = a.key AND b.assessed_on <= ?)",
             (cutoff,),
         )
-        return {key: Rating(value) for key, value in rows}
+        return {(source, key): Rating(value) for source, key, value in rows}
 
     def rating_history(self, key: str) -> list[tuple[str, Rating]]:
         rows = self.db.execute(

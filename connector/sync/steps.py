@@ -9,9 +9,11 @@ from datetime import date, datetime
 from typing import Any
 
 from connector.config import Config
-from connector.sources.base import Patch, Source
+from connector.sources.base import Patch, Source, WriteFailure
 from connector.sources.incremental import Cursor, ReadResult
-from connector.sync.plan import desired_values, plan_writeback
+from connector.sync.keys import KeyScope, unqualified
+from connector.sync.plan import DesiredValues, desired_values, plan_writeback
+from mappings.errors import RdsyncError
 from mappings.graph import Architecture
 from mappings.model import DataProblem
 from mappings.records import MappedRecords
@@ -69,15 +71,45 @@ def map_guarded(source: Source, records: dict[str, Any]) -> MappedRecords:
 
 
 def refresh(source: Source, snapshot: Snapshot, result: ReadResult) -> list[str]:
-    """Fold a read into the snapshot; after an incremental one, drop what a key scan misses."""
+    """Fold a read into the snapshot and return the keys gone from it: after a full read,
+    what it did not return; after an incremental one, what a key scan misses."""
     if result.full:
+        gone = sorted(set(snapshot.records) - set(result.records))
         snapshot.records = dict(result.records)
-        return []
+        return gone
     snapshot.records.update(result.records)
     deleted = sorted(set(snapshot.records) - source.scan_keys())
     for key in deleted:
         del snapshot.records[key]
     return deleted
+
+
+class ScopeChanged(RdsyncError):
+    """A read would take too many of a source's records as gone: stopped before any write."""
+
+
+def guard_scope(source: Source, stored: int, gone: list[str], left: int, share: float) -> None:
+    """Stop when a source's scope returns nothing while the store holds records, or when more
+    than `share` of them would be gone: an edited JQL or filter, an archived project or a
+    token that lost access looks like mass deletion, and would rewrite every rating above."""
+    if not stored or not gone or (left and len(gone) <= share * stored):
+        return
+    where = f"sources.{source.name}"
+    scope = f"{where}.projects or .jql" if source.tool == "jira" else f"{where}.base, the mapping"
+    shown = ", ".join(gone[:5]) + (", ..." if len(gone) > 5 else "")
+    what = (
+        f"the scope returned no records, while the state store holds {stored}"
+        if not left
+        else f"{len(gone)} of its {stored} records ({len(gone) / stored:.0%}) would be gone, "
+        f"more than [sync] max_gone_share = {share:g}"
+    )
+    raise ScopeChanged(
+        f"{what} ({shown}); stopped before writing anything",
+        where=where,
+        fix=f"Check the scope ({scope}): an edited JQL or filter, an archived project or a token "
+        "that lost access. If the change is meant, run `rdsync sync --accept-scope-change` "
+        "once (or start the daemon with `rdsync run --accept-scope-change`).",
+    )
 
 
 def judge_portfolio(
@@ -100,9 +132,12 @@ def plan_source(
     config: Config,
     now: datetime,
     rubric: list[RubricRating] | None = None,
+    scope: KeyScope | None = None,
 ) -> list[Patch]:
     """The patches for one source's records: what it should say (the rating, the rationale,
-    the rubric gaps) minus what it says now. Records of other sources are not its to write."""
+    the rubric gaps) minus what it says now. Only its own entities are its to write (another
+    source may hold the same key), never a ticket another source reads too (`scope`)."""
+    scope = scope or KeyScope()
     by_priority: dict[str, list[RubricRating]] = {}
     for rating in rate_rubric(arch, findings) if rubric is None else rubric:
         by_priority.setdefault(rating.priority_key, []).append(rating)
@@ -118,9 +153,48 @@ def plan_source(
         rubric=by_priority,
     )
     return plan_writeback(
-        {key: value for key, value in desired.items() if key in records},
+        _own(desired, source.name, records, arch, scope),
         source.current_values(records),
         source.field_names(),
         source=source.name,
         comment_on_change=wb.comment_on_change,
     )
+
+
+def _own(
+    desired: dict[str, DesiredValues],
+    source: str,
+    records: dict[str, Any],
+    arch: Architecture,
+    scope: KeyScope,
+) -> dict[str, DesiredValues]:
+    """The desired values of the source's own records, by the key the tool knows, their texts
+    naming the source's own keys plainly."""
+    own: dict[str, DesiredValues] = {}
+    for key, value in desired.items():
+        plain = unqualified(source, key)
+        mine = arch.entities[key].source == source and plain in records
+        if mine and scope.writable(source, plain):
+            texts = {"rationale": value.rationale, "gaps": value.gaps}
+            local = {role: scope.local(source, text) for role, text in texts.items()}
+            own[plain] = value.model_copy(update=local) if local != texts else value
+    return own
+
+
+def refusals(
+    arch: Architecture, failures: list[WriteFailure], config: Config, today: date
+) -> list[Finding]:
+    """The writes the tools refused or that kept failing, as RD905 findings: shown in the
+    report's data quality section until the next run (which tries them again) writes them."""
+    for failure in failures:
+        arch.problems.append(
+            DataProblem(
+                code="RD905",
+                key=failure.key,
+                field=failure.field,
+                message=failure.what,
+                fix=failure.fix,
+            )
+        )
+    ctx = RuleContext(today=today, thresholds=config.rules.thresholds)
+    return run_rules(arch, config.rules, ctx, phase="writeback") if failures else []

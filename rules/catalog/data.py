@@ -1,4 +1,5 @@
-"""RD901–RD904: bad input made visible as findings (never fatal), from `Architecture.problems`."""
+"""RD901–RD905: bad input, and writes a tool refused, made visible as findings (never fatal),
+from `Architecture.problems`."""
 
 from __future__ import annotations
 
@@ -145,3 +146,32 @@ class UnmappableRecord(_ProblemRule):
     code = "RD904"
     name = "unmappable-record"
     severity = Severity.WARNING
+
+
+@register
+class WriteRefused(_ProblemRule):
+    """
+    ## What it does
+    Reports a ticket or record whose write-back a sync could not make: the tool refused it (a
+    missing option, a field off the edit screen, no permission), or it kept failing through
+    the retry budget (a broken issue answering 500). The other tickets are written; this one
+    keeps its old rating, and the next sync tries it again.
+
+    ## Why it matters
+    Rule 7 asks for "a shared view of progress". A rating rdsync worked out but could not
+    write leaves the ticket showing an older view than the report; shown as a finding, the
+    gap is visible until the tool takes the write.
+
+    ## Example
+    DEL-4's edit kept failing (HTTP 500) after 14 attempts; DEL-9 has no option '2 - Amber/Red'.
+
+    ## Fix
+    Follow the message: add the option or put the field on the edit screen, give rdsync's
+    account the permission, or ask the site's admin about the issue that keeps failing. The
+    next sync writes it.
+    """
+
+    code = "RD905"
+    name = "write-refused"
+    severity = Severity.WARNING
+    phase = "writeback"
