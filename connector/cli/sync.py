@@ -28,9 +28,23 @@ def setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
         force=True,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_redacting)
     # The jira client sets its logger to INFO on construction; its request logs are noise here.
     for noisy in ("jira", "urllib3", "matplotlib", "fontTools", "weasyprint"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _redacting(record: logging.LogRecord) -> bool:
+    """A log line, and the traceback it carries, with any token in them replaced."""
+    from connector.config import redact
+
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    record.msg, record.args = redact(record.getMessage()), None
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    return True
 
 
 @click.command()
@@ -50,12 +64,11 @@ def sync(config_path: Path, dry_run: bool, full: bool, verbose: bool) -> None:
     from connector.config import load_config
     from connector.sync.daemon import write_health
     from connector.sync.run import SyncRun
-    from connector.sync.state import StateStore
+    from connector.sync.state import StateStore, state_errors
 
     setup_logging(verbose)
     config = load_config(config_path)
     store = StateStore(config.state_path)
-    store.lock()
     bar: Any = None
 
     def progress(done: int, total: int) -> None:
@@ -66,10 +79,12 @@ def sync(config_path: Path, dry_run: bool, full: bool, verbose: bool) -> None:
         bar.update(done - bar.pos)
 
     try:
-        run = SyncRun(
-            config, store, echo=click.echo, on_write=progress if sys.stderr.isatty() else None
-        )
-        outcome = run.execute(full=full, dry_run=dry_run)
+        with state_errors(store.path):
+            store.lock()  # a dry run writes its run to the state, so it takes the lock too
+            run = SyncRun(
+                config, store, echo=click.echo, on_write=progress if sys.stderr.isatty() else None
+            )
+            outcome = run.execute(full=full, dry_run=dry_run)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -95,12 +110,15 @@ def run(config_path: Path, verbose: bool) -> None:
     from connector.cli.report import scheduled_report, scheduled_stocktakes
     from connector.config import load_config
     from connector.sync.daemon import Daemon
+    from connector.sync.state import state_errors
 
     setup_logging(verbose)
     config = load_config(config_path)
-    daemon = Daemon(
-        config,
-        reporter=lambda store, why: scheduled_report(config, store),
-        stocktaker=lambda store, on: scheduled_stocktakes(config, store, on),
-    )
-    sys.exit(daemon.run())
+    with state_errors(config.state_path.resolve()):
+        daemon = Daemon(
+            config,
+            reporter=lambda store, why: scheduled_report(config, store),
+            stocktaker=lambda store, on: scheduled_stocktakes(config, store, on),
+        )
+        status = daemon.run()
+    sys.exit(status)

@@ -16,6 +16,7 @@ import schedule
 
 from connector.clock import SYSTEM, Clock
 from connector.config import Config
+from connector.sync.files import private_folders, write_private
 from connector.sync.run import Outcome, SyncRun
 from connector.sync.state import StateStore
 
@@ -24,7 +25,7 @@ log = logging.getLogger("rdsync.daemon")
 
 def write_health(path: Path, outcome: Outcome, clock: Clock = SYSTEM) -> None:
     """Record the last successful run where a monitor (or a person) can read it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folders(path.parent)
     body = {
         "last_success": clock.now().isoformat(timespec="seconds"),
         "run_id": outcome.run_id,
@@ -33,7 +34,7 @@ def write_health(path: Path, outcome: Outcome, clock: Clock = SYSTEM) -> None:
         "counts": dict(outcome.counts),
     }
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    write_private(tmp, json.dumps(body, indent=2) + "\n")
     tmp.replace(path)  # atomic: a reader never sees half a file
 
 
