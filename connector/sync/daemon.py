@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -19,6 +20,7 @@ from connector.config import Config
 from connector.sync.files import private_folders, write_private
 from connector.sync.run import Outcome, SyncRun
 from connector.sync.state import StateStore
+from connector.sync.state_file import StateUnusable, unusable
 
 log = logging.getLogger("rdsync.daemon")
 
@@ -67,6 +69,7 @@ class Daemon:
         self.reporter = reporter
         self.stocktaker = stocktaker
         self.failures: dict[str, int] = {}
+        self.fatal: StateUnusable | None = None  # a state file no later job could use either
 
     def plan(self) -> None:
         cadence = self.config.schedule
@@ -87,7 +90,13 @@ class Daemon:
             return
         try:
             job()
-        except Exception:
+        except Exception as error:
+            if isinstance(error, sqlite3.DatabaseError):
+                self.fatal = unusable(self.store.path, error)
+            if self.fatal is not None:  # a damaged state file does not heal: stop, say why
+                log.error("job=%s: %s; stopping", name, self.fatal)
+                self.stop_event.set()
+                return
             self.failures[name] = self.failures.get(name, 0) + 1
             log.exception("job=%s failed; it runs again at its next time", name)
         else:
@@ -130,5 +139,7 @@ class Daemon:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             self.store.close()
+        if self.fatal is not None:
+            raise self.fatal
         log.info("stopped cleanly")
         return 0

@@ -205,8 +205,8 @@ class StateStore:
             ) from None
         self._release = weakref.finalize(self, self.file.release)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             with state_errors(self.path):
+                self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")
                 self.db.execute("PRAGMA foreign_keys=ON")
