@@ -125,8 +125,8 @@ def prepare(workdir: Path) -> None:
         return RdsyncError(
             f"rdsync demo will not use this folder: {why}",
             where=f"--workdir {workdir}",
-            fix="Give it a folder of its own, e.g. --workdir rdsync-demo (made if missing); "
-            "a folder an older rdsync demo made, delete yourself.",
+            fix="Give it a folder of its own, e.g. --workdir rdsync-demo (made if missing); if "
+            "an older rdsync demo made this one, delete it yourself.",
         )
 
     folder = workdir.resolve()
@@ -134,8 +134,6 @@ def prepare(workdir: Path) -> None:
         raise refuse("it is the current folder or holds it")
     if (folder / ".git").exists():
         raise refuse("it holds a .git repository")
-    if folder.exists() and not folder.is_dir():
-        raise refuse("it is a file")
     if folder.is_dir() and any(folder.iterdir()):
         if not (folder / MARKER).is_file():
             raise refuse(f"it is not empty, and no earlier demo made it (no {MARKER} file)")
