@@ -110,7 +110,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     """
-    CREATE TABLE holder (                -- who holds the writer's lock (see connector/sync/lock.py)
+    CREATE TABLE holder (                -- who holds the writer's lock (see state_file.py)
         id INTEGER PRIMARY KEY CHECK (id = 1),
         pid INTEGER NOT NULL,
         since TEXT NOT NULL,
@@ -283,7 +283,8 @@ class StateStore:
     def holder(self) -> str:
         """Who holds the lock, as the holder recorded it: pid, since when, command."""
         if self.file.held_here:
-            return f"this process (pid {os.getpid()}): another of its connections holds it"
+            mine = "" if self.file.held else ": another of its connections holds it"
+            return f"this process (pid {os.getpid()}){mine}"
         row = self.db.execute("SELECT pid, since, command FROM holder WHERE id = 1").fetchone()
         if row is None or not alive(int(row[0])):
             return "another process (it has not yet said which)"
