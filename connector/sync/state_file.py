@@ -46,6 +46,9 @@ class _Opened:
 _OPENED: dict[tuple[int, int], _Opened] = {}
 _GUARD = threading.Lock()
 _TOKENS = itertools.count(1)
+# A forked child shares its parent's descriptors, and so its flocks: it must open afresh, as
+# another process would (the inherited descriptors are left open, not to drop SQLite's locks).
+os.register_at_fork(after_in_child=_OPENED.clear)
 
 
 def _identity(stat: os.stat_result) -> tuple[int, int]:
