@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
-import tomllib
+import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -22,6 +23,7 @@ from pydantic import (
 from mappings.config import BUNDLED
 from mappings.errors import ConfigError
 from mappings.model import Strict
+from mappings.toml_file import parse_toml, read_text
 from mappings.validation import Problem, config_error
 from rules.config import RulesConfig
 from rules.likelihood_config import LikelihoodConfig
@@ -56,8 +58,16 @@ class _SourceBase(Strict):
 
     def with_token(self, token: str) -> Self:
         """A copy holding `token` as its secret (for code that builds configs, e.g. the demo)."""
+        problem = token_problem(token)
+        if problem:
+            raise ConfigError(
+                f"the token given has {problem}",
+                where="with_token()",
+                fix="Pass the token alone, with no whitespace or control characters.",
+            )
         copy = self.model_copy()
         copy._token = SecretStr(token)
+        remember_secret(token, getattr(self, "email", None))
         return copy
 
 
@@ -303,18 +313,13 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Confi
     Every problem is a ConfigError whose `where` is `<file>: <key.path>`.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            "the config file does not exist",
-            where=str(path),
-            fix="Create it (README.md shows one), or pass the right path with --config.",
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(
-            f"not valid TOML: {error}", where=str(path), fix="Correct the TOML syntax there."
-        ) from None
+    text = read_text(
+        path,
+        what="the config file",
+        missing="the config file does not exist",
+        missing_fix="Create it (README.md shows one), or pass the right path with --config.",
+    )
+    data = parse_toml(text, str(path), what="the config file")
     _refuse_inline_secrets(path, data)
     try:
         config = Config.model_validate(data)
@@ -363,7 +368,12 @@ def _resolve_secret(
     if variable:
         value = env.get(variable, "").strip()
         if value:
-            source._token = SecretStr(value)
+            _keep_token(
+                source,
+                value,
+                f"environment variable {variable}",
+                f"{path}: sources.{name}.token_env",
+            )
             return
         looked.append(
             f"environment variable {variable} ({'empty' if variable in env else 'unset'})"
@@ -374,15 +384,17 @@ def _resolve_secret(
             if source.token_file.is_absolute()
             else path.parent / source.token_file
         )
-        try:
-            value = file.read_text(encoding="utf-8").strip().splitlines()[0].strip()
+        try:  # the first line; not splitlines(), which would cut at a stray CR inside it
+            value = file.read_bytes().decode("utf-8").strip().split("\n", 1)[0].strip()
         except FileNotFoundError:
             looked.append(f"file {file} (not found)")
-        except (OSError, IndexError) as error:
-            looked.append(f"file {file} ({'empty' if isinstance(error, IndexError) else error})")
+        except UnicodeDecodeError:  # its text would quote the token's bytes
+            looked.append(f"file {file} (not UTF-8 text)")
+        except OSError as error:
+            looked.append(f"file {file} ({error.strerror or error})")
         else:
             if value:
-                source._token = SecretStr(value)
+                _keep_token(source, value, f"file {file}", f"{path}: sources.{name}.token_file")
                 return
             looked.append(f"file {file} (empty)")
     key = "token_env" if source.token_env or not source.token_file else "token_file"
@@ -392,6 +404,67 @@ def _resolve_secret(
         fix=f"Export {variable or 'the variable'} or write the token into the file, or point "
         f"sources.{name}.token_env / token_file at where it is.",
     )
+
+
+def _keep_token(
+    source: JiraSourceConfig | AirtableSourceConfig, value: str, place: str, where: str
+) -> None:
+    """Set a source's token, refusing one no HTTP header could carry (and naming its place,
+    never its value: a token with a line break in it would otherwise end up in an error)."""
+    problem = token_problem(value)
+    if problem:
+        raise ConfigError(
+            f"the token in {place} has {problem}",
+            where=where,
+            fix="Put the token alone there, on one line: copy it again from the tool's API "
+            "token page.",
+        )
+    source._token = SecretStr(value)
+    remember_secret(value, getattr(source, "email", None))
+
+
+def token_problem(token: str) -> str | None:
+    """What makes a token unusable, or None: every API token is visible ASCII, in one piece."""
+    for index, char in enumerate(token, start=1):
+        if char in "\r\n":
+            return f"a line break in it (character {index})"
+        if char.isspace():
+            return f"whitespace in it (character {index})"
+        if not " " < char < "\x7f":
+            kind = (
+                "a control character" if char < " " or char == "\x7f" else "a non-ASCII character"
+            )
+            return f"{kind} in it (character {index})"
+    return None
+
+
+# -- secrets out of every text rdsync writes ------------------------------------------------
+
+_SECRETS: set[str] = set()  # every form of every token resolved in this process
+
+
+def remember_secret(token: str, email: str | None = None) -> None:
+    """Learn the forms a token travels in, so that `redact` finds each: as is, URL-quoted,
+    escaped as Python shows it, base64 alone and as Basic `email:token`."""
+    forms = {token, _quoted(token, ""), _quoted(token, "/"), repr(token)[1:-1]}
+    forms.add(base64.b64encode(token.encode()).decode())
+    if email:
+        forms.add(base64.b64encode(f"{email}:{token}".encode()).decode())
+    _SECRETS.update(form for form in forms if len(form) >= 6)  # never a word's worth
+
+
+def _quoted(token: str, safe: str) -> str:
+    """`urllib.parse.quote(token, safe)` for a token (visible ASCII, checked at load); this
+    room does not import the HTTP side of the standard library."""
+    keep = string.ascii_letters + string.digits + "_.-~" + safe
+    return "".join(c if c in keep else f"%{ord(c):02X}" for c in token)
+
+
+def redact(text: str) -> str:
+    """`text` with every form of every known token replaced by [token]."""
+    for form in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(form, "[token]")
+    return text
 
 
 def _fix(problem: Problem) -> str:

@@ -9,7 +9,6 @@ path of an admin's own file. Every problem is a `ConfigError` whose `where` is
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -21,6 +20,7 @@ from mappings.config_checks import COMMON_ATTRIBUTES, attributes_of, check_facet
 from mappings.errors import ConfigError
 from mappings.model import EntityKind, Strict
 from mappings.readers import DEFAULT_READERS, READERS
+from mappings.toml_file import parse_toml, read_text
 from mappings.validation import Problem, config_error
 
 ReaderName = Literal[
@@ -300,33 +300,18 @@ def load_mapping(name_or_path: str | Path) -> MappingConfig:
         text = resources.files("mappings.defaults").joinpath(f"{name}.toml").read_text("utf-8")
         return parse_mapping_text(text, where=f"mappings/defaults/{name}.toml")
     path = Path(name_or_path)
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            "no such mapping file",
-            where=str(path),
-            fix="Pass --mapping jira, jira-dc or airtable, or the path of a mapping TOML file.",
-        ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(
-            f"cannot read the mapping file: {error}",
-            where=str(path),
-            fix="Check the file's permissions and that it is UTF-8 text.",
-        ) from None
+    text = read_text(
+        path,
+        what="the mapping file",
+        missing="no such mapping file",
+        missing_fix="Pass --mapping jira, jira-dc or airtable, or the path of a mapping TOML file.",
+    )
     return parse_mapping_text(text, where=str(path))
 
 
 def parse_mapping_text(text: str, where: str = "mapping") -> MappingConfig:
     """A mapping from TOML text; `where` names its file in errors."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(
-            f"invalid TOML: {error}",
-            where=where,
-            fix="Correct the TOML syntax at that line and column.",
-        ) from None
+    data = parse_toml(text, where, what="the mapping")
     return parse_mapping(data, where=where)
 
 

@@ -11,6 +11,7 @@ from mappings.errors import InputError
 from reports.model import ReportData
 
 FORMATS = ("html", "pdf", "xlsx", "json")
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
 STOCKTAKE_FORMATS = ("html", "pdf")
 
 
@@ -95,8 +96,12 @@ def _formats(formats: Sequence[str], allowed: Sequence[str]) -> list[str]:
 
 
 def _folder(out_dir: Path) -> Path:
+    """The output folder; those it creates are the owner's alone (0700), whatever the umask."""
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        missing = [p for p in (out_dir, *out_dir.parents) if not p.exists()]
+        for folder in reversed(missing):
+            folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+            os.chmod(folder, PRIVATE_FOLDER)
     except OSError as error:
         raise InputError(
             f"cannot create the output folder: {error.strerror}",
@@ -107,10 +112,13 @@ def _folder(out_dir: Path) -> Path:
 
 
 def _atomic(path: Path, write: Callable[[Path], object]) -> None:
-    """Write to a temporary name and rename, so a reader never sees half a report."""
+    """Write to a temporary name and rename, so a reader never sees half a report; the file
+    is the owner's alone (0600): a report names people and their ratings."""
     partial = path.with_name(f".{path.name}.partial")
     try:
-        write(partial)
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE))
+        write(partial)  # writers that replace the file keep no mode: set it once written
+        os.chmod(partial, PRIVATE_FILE)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

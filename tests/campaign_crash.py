@@ -1,4 +1,5 @@
-"""The crash campaign: `kill -9` an `rdsync sync` at a random point, then run a clean sync.
+"""The crash campaign: `kill -9` an `rdsync sync` at a random point, then run a clean sync;
+and a second `rdsync sync` on the state of a running one, by the paths that once let it in.
 
     python tests/campaign_crash.py [--seeds 50] [--workers 4]
 
@@ -12,6 +13,11 @@ After the kill a clean sync runs, and then: the state store passes `PRAGMA integ
 write-back values and comments equal those of the same sync never killed; no comment is
 duplicated; the team's fields are byte-identical to before; one more sync writes nothing.
 Prints one line per seed, where each kill landed, and `N/N passed`.
+
+The lock paths: while a first `rdsync sync` posts its comments (slowed by the site), a second
+starts through a symlink to the state file, and another after the side lock file an older
+rdsync kept (`state.sqlite.lock`) is deleted. Each must exit 2 naming the first, and the first
+run's writes must equal the baseline's: no comment doubled.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from tests.campaign import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+COMMENT = "/rest/api/3/issue/{issueIdOrKey}/comment"
 
 
 @dataclass
@@ -216,6 +223,72 @@ def campaign(seeds: range, workers: int = 1) -> tuple[list[CrashResult], dict[st
             return list(pool.map(_seed_job, jobs)), base
 
 
+@dataclass
+class LockPathsResult:
+    """What the second syncs did while a first one held the state store."""
+
+    exits: dict[str, int] = field(default_factory=dict)  # way in -> exit status
+    said: dict[str, str] = field(default_factory=dict)  # way in -> its stderr
+    first_exit: int | None = None
+    duplicates: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def line(self) -> str:
+        exits = ", ".join(f"{way}: exit {code}" for way, code in self.exits.items())
+        verdict = "ok" if self.ok else "FAIL: " + "; ".join(self.problems)
+        return f"lock paths: {exits}; {self.duplicates} comments duplicated: {verdict}"
+
+
+def _symlinked(folder: Path) -> Path:
+    """A config of its own whose [state] path is a symlink to `folder`'s state file."""
+    linked = folder.with_name(folder.name + "-linked")
+    linked.mkdir()
+    (linked / "state.sqlite").symlink_to(folder / "state.sqlite")
+    (linked / "sandbox.token").write_bytes((folder / "sandbox.token").read_bytes())
+    (linked / "rdsync.toml").write_text((folder / "rdsync.toml").read_text())
+    return linked
+
+
+def lock_paths(folder: Path, base: Baseline) -> LockPathsResult:
+    """A second sync on the state of a running one, by a symlink and after deleting the side
+    lock file: both refused (exit 2, naming the first), and the first run's writes, compared
+    with the baseline's, not doubled."""
+    result = LockPathsResult()
+    sandbox, _ = _prepare("second", folder)
+    try:
+        seconds = {"symlink": _symlinked(folder), "lock file deleted": folder}
+        sandbox.set_faults("comment_add:slow:1,delay=1")  # 10 comments: ten seconds of holding
+        first = subprocess.Popen(
+            _command(folder), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        if not sandbox.wait_for(lambda: sandbox.count("POST", COMMENT) >= 1, timeout=60):
+            result.problems.append("the first sync never posted a comment")
+        for way, config_folder in seconds.items():
+            (folder / "state.sqlite.lock").unlink(missing_ok=True)
+            second = subprocess.run(
+                _command(config_folder), cwd=ROOT, capture_output=True, text=True, timeout=60
+            )
+            result.exits[way], result.said[way] = second.returncode, second.stderr
+            if second.returncode != 2 or f"rdsync pid {first.pid}" not in second.stderr:
+                result.problems.append(f"{way}: exit {second.returncode}, {second.stderr[-200:]}")
+        result.first_exit = first.wait(timeout=120)
+        sandbox.set_faults(None)
+        after = snapshot(sandbox, "jira")
+        result.duplicates = after.duplicates
+        if result.first_exit != 0:
+            result.problems.append(f"the first sync exited {result.first_exit}")
+        if after.duplicates:
+            result.problems.append(f"{after.duplicates} duplicated comments")
+        result.problems.extend(differences(base.state, after.state()))
+    finally:
+        sandbox.stop()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=50)
@@ -238,7 +311,10 @@ def main() -> None:
         f"{time.monotonic() - started:.0f} s"
     )
     print(f"crash campaign: {sum(r.ok for r in results)}/{len(results)} seeds passed")
-    sys.exit(0 if all(r.ok for r in results) else 1)
+    with tempfile.TemporaryDirectory(prefix="rdsync-lock-") as root:
+        locked = lock_paths(Path(root) / "first", base["second"])
+    print(locked.line())
+    sys.exit(0 if all(r.ok for r in results) and locked.ok else 1)
 
 
 if __name__ == "__main__":

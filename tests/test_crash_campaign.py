@@ -1,5 +1,5 @@
 """The crash campaign, short: a few seeds of tests/campaign_crash.py (the long run does 50),
-and the kill that lands between an issue's edit and its comment."""
+the kill that lands between an issue's edit and its comment, and the lock paths."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from connector.clock import Clock
 from connector.sandbox.server import Sandbox
 from connector.sync.state import StateStore
 from tests.campaign import configure, settle, snapshot, sync, team_edits
-from tests.campaign_crash import campaign
+from tests.campaign_crash import baseline, campaign, lock_paths
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -75,3 +75,19 @@ def test_a_kill_between_an_edit_and_its_comment_loses_no_comment_and_doubles_non
     after = snapshot(sandbox, "jira")
     assert after.state() == expected and after.duplicates == 0
     assert sync(config, sandbox.clock).patches == []
+
+
+def test_a_second_sync_by_a_symlink_or_after_deleting_the_lock_file_is_refused_and_doubles_nothing(
+    tmp_path: Path,
+) -> None:
+    """While a first `rdsync sync` posts its 10 comments, a second starts through a symlink to
+    the state file, and another after `state.sqlite.lock` is deleted: once each ran beside the
+    first and doubled its comments."""
+    expected = baseline("second", tmp_path / "base")
+    result = lock_paths(tmp_path / "first", expected)
+    assert result.ok, result.line()
+    assert result.exits == {"symlink": 2, "lock file deleted": 2}
+    for said in result.said.values():
+        assert "the state store is in use by rdsync pid" in said and "Traceback" not in said
+        assert "(rdsync sync --config " in said  # the holder's command
+    assert result.first_exit == 0 and result.duplicates == 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import shutil
+import signal
 import ssl
 import subprocess
 import sys
@@ -363,3 +365,190 @@ def test_reports_escape_ticket_text_neutralise_formulas_and_never_hold_the_token
         assert not any("<f>" in zipped.read(n).decode() for n in sheets)
     secrets = forms(SECRET, secret_site.email)
     assert leaks(_report_text(paths), secrets) == []
+
+
+# -- a token no header can carry; errors that quote a request ---------------------------------
+
+BAD_TOKENS = {
+    "a CR LF and a header after it": (f"{SECRET}\r\nX-Evil: 1", "a line break"),
+    "a line feed inside": (f"{SECRET[:9]}\n{SECRET[9:]}", "a line break"),
+    "a carriage return inside": (f"{SECRET[:9]}\r{SECRET[9:]}", "a line break"),
+    "a space inside": (f"{SECRET[:9]} {SECRET[9:]}", "whitespace"),
+    "a tab inside": (f"{SECRET[:9]}\t{SECRET[9:]}", "whitespace"),
+    "an escape character": (f"{SECRET}\x1b[0m", "a control character"),
+    "a non-ASCII letter": (f"{SECRET}é", "a non-ASCII character"),
+}
+
+
+def _pieces(value: str) -> set[str]:
+    """The parts of a bad token that must not be shown: each run of visible characters."""
+    return {part for part in value.replace("\x1b", " ").split() if len(part) > 3}
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_TOKENS))
+@pytest.mark.parametrize("tool", ["jira-pat", "airtable"])
+def test_a_token_no_header_can_carry_is_refused_at_load_naming_its_place_never_its_value(
+    secret_site: Sandbox, tmp_path: Path, bad: str, tool: str
+) -> None:
+    """Jira with a personal access token and Airtable send it as `Bearer <token>`: a line break
+    in it made the HTTP library refuse the header, quoting it, into stderr and runs.errors."""
+    value, problem = BAD_TOKENS[bad]
+    configure(tmp_path, secret_site, tool.split("-")[0])
+    text = config_text = (tmp_path / "rdsync.toml").read_text()
+    text = text.replace('token_file = "sandbox.token"', 'token_env = "RDSYNC_T"')
+    if tool == "jira-pat":
+        text = text.replace(f'email = "{secret_site.email}"', 'auth = "pat"')
+    (tmp_path / "env.toml").write_text(text)
+    (tmp_path / "bad.token").write_bytes(value.encode() + b"\n")
+    (tmp_path / "file.toml").write_text(config_text.replace("sandbox.token", "bad.token"))
+    command = [sys.executable, "-m", "connector.cli", "sync", "-v", "--config"]
+    places = [("env.toml", "environment variable RDSYNC_T"), ("file.toml", "file bad.token")]
+    for config_file, place in places[: 1 if "\n" in value else 2]:  # a file's token: line 1
+        env = {**os.environ, "RDSYNC_T": value}
+        ran = subprocess.run(
+            [*command, config_file], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        said = ran.stdout + ran.stderr
+        assert ran.returncode == 2 and "Traceback" not in said, said
+        assert f"the token in {place} has {problem} in it" in said
+        key = "token_env" if place.startswith("environment") else "token_file"
+        assert f"{config_file}: sources.{tool.split('-')[0]}.{key}:" in said
+        assert [p for p in _pieces(value) if p in said] == []
+        assert leaks({"output": said}, forms(value, secret_site.email)) == []
+    assert not (tmp_path / "state.sqlite").exists()  # refused before the state store opened
+    assert secret_site.stats()["total"] == 0  # and before any request
+
+
+@pytest.fixture
+def echoing_proxy(secret_site: Sandbox) -> Iterator[str]:
+    """A proxy in front of the site that, on `GET .../myself`, answers 400 with the request's
+    headers in its page, as some misconfigured proxies do; everything else it passes on."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        from werkzeug.wrappers import Request, Response
+
+        request = Request(environ)
+        if request.path.endswith("/myself"):
+            page = "<pre>" + "\n".join(f"{k}: {v}" for k, v in request.headers.items()) + "</pre>"
+            return Response(page, 400, mimetype="text/html")(environ, start_response)
+        passed = requests.request(
+            request.method,
+            secret_site.url + request.full_path,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
+            data=request.get_data(),
+            timeout=30,
+        )
+        kept = {"Content-Type": passed.headers.get("Content-Type", "application/json")}
+        return Response(passed.content, passed.status_code, headers=kept)(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+def test_an_error_quoting_the_request_carries_no_token_to_stderr_the_log_or_the_state(
+    secret_site: Sandbox, echoing_proxy: str, tmp_path: Path
+) -> None:
+    """The Jira client puts the answer's text into its error; here that text holds the
+    Authorization header (Basic base64 of email:token). It reaches the traceback on stderr,
+    the daemon's log and runs.errors: each must show [token] instead."""
+    configure(tmp_path, secret_site)
+    text = (tmp_path / "rdsync.toml").read_text().replace(secret_site.url, echoing_proxy)
+    (tmp_path / "rdsync.toml").write_text(text)
+    command = [sys.executable, "-m", "connector.cli"]
+    ran = subprocess.run(
+        [*command, "sync", "-v", "--config", "rdsync.toml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 1 and "JiraError HTTP 400" in ran.stderr  # a bug's traceback
+    log = tmp_path / "daemon.log"
+    with log.open("w") as stderr:
+        daemon = subprocess.Popen(
+            [*command, "run", "--config", "rdsync.toml"], cwd=tmp_path, stderr=stderr
+        )
+        deadline = time.monotonic() + 60
+        while "job=sync failed" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)  # waits for the daemon process to start and fail its first sync
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
+    store = StateStore(tmp_path / "state.sqlite")
+    errors = "\n".join(e for run in store.runs() for e in run.errors)
+    store.close()
+    said = {"stderr": ran.stderr, "daemon log": log.read_text(), "runs.errors": errors}
+    for place, text in said.items():
+        assert "Authorization: Basic [token]" in text, place  # the echo was there, redacted
+    secrets = forms(SECRET, secret_site.email)
+    assert leaks({**said, **files_under(tmp_path)}, secrets) == []
+
+
+# -- files and folders rdsync creates -----------------------------------------------------------
+
+
+def modes(*paths: Path) -> dict[str, str]:
+    return {p.name: oct(p.stat().st_mode & 0o777) for p in paths}
+
+
+def test_files_rdsync_creates_are_the_owner_s_alone_whatever_the_umask(
+    secret_site: Sandbox, tmp_path: Path
+) -> None:
+    configure(tmp_path, secret_site)
+    text = (tmp_path / "rdsync.toml").read_text()
+    text = text.replace('path = "state.sqlite"', 'path = "private/deep/state.sqlite"')
+    (tmp_path / "rdsync.toml").write_text(text)
+    for args in (("sync",), ("report", "--format", "json,html", "--out", "out/reports")):
+        ran = subprocess.run(
+            [sys.executable, "-m", "connector.cli", *args, "--config", "rdsync.toml"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=lambda: os.umask(0),  # a umask that hides nothing
+        )
+        assert ran.returncode == 0, ran.stderr
+    deep = tmp_path / "private" / "deep"
+    reports = sorted((tmp_path / "out" / "reports").iterdir())
+    assert len(reports) == 2
+    files = [deep / "state.sqlite", deep / "state.sqlite.health", *reports]
+    folders = [tmp_path / "private", deep, tmp_path / "out", tmp_path / "out" / "reports"]
+    assert set(modes(*files).values()) == {"0o600"}, modes(*files)
+    assert set(modes(*folders).values()) == {"0o700"}, modes(*folders)
+
+
+def test_the_state_store_its_wal_and_shm_the_health_file_and_reports_are_0600_in_code_too(
+    tmp_path: Path,
+) -> None:
+    """Without the CLI's umask (a library use, the daemon in code): the modes are set
+    explicitly, whatever the process's umask."""
+    from reports import build_report
+    from tests.fixtures_reports import demo_data
+
+    previous = os.umask(0)
+    try:
+        store = StateStore(tmp_path / "new" / "state.sqlite")
+        run_id = store.start_run()
+        folder = tmp_path / "new"
+        wal = [folder / "state.sqlite", folder / "state.sqlite-wal", folder / "state.sqlite-shm"]
+        assert set(modes(*wal).values()) == {"0o600"}, modes(*wal)
+        store.finish_run(run_id, "ok", {})
+        store.close()
+        write_health(folder / "h" / "state.health", _outcome(run_id))
+        paths = build_report(demo_data(), tmp_path / "r" / "out", ["json", "html"])
+    finally:
+        os.umask(previous)
+    assert set(modes(folder / "h" / "state.health", *paths.values()).values()) == {"0o600"}
+    folders = [folder, folder / "h", tmp_path / "r", tmp_path / "r" / "out"]
+    assert set(modes(*folders).values()) == {"0o700"}, modes(*folders)
+
+
+def _outcome(run_id: int) -> Any:
+    from connector.sync.run import Outcome
+    from mappings.graph import Architecture
+
+    return Outcome(run_id, False, False, Architecture([], [], []), [], {}, [], [])

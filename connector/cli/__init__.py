@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import traceback
 from typing import Any
 
 import click
@@ -45,11 +47,23 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
+        os.umask(0o077)  # what rdsync creates (state, reports, logs of its tools) is the owner's
         try:
             return super().invoke(ctx)
         except RdsyncError as error:
-            echo(f"rdsync: {error}", err=True)
+            echo(f"rdsync: {_redact(str(error))}", err=True)
             sys.exit(error.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # a bug: its traceback, but never a token in it
+            echo(_redact("".join(traceback.format_exception(error))), err=True, nl=False)
+            sys.exit(1)
+
+
+def _redact(text: str) -> str:
+    from connector.config import redact  # loaded only on an error: `rdsync --help` stays fast
+
+    return redact(text)
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

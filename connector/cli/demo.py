@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Literal
@@ -13,6 +12,10 @@ from connector.cli.terminal import echo
 
 Tool = Literal["jira", "airtable"]
 TOKEN_FILE = "sandbox.token"
+MARKER = ".rdsync-demo"  # in a folder the demo made, so that a later demo may reuse it
+# The two databases a later demo starts afresh: all it ever deletes (with their -wal and -shm).
+# What else it made there (config, token, health file, reports) it writes over.
+DATABASES = ("sandbox.sqlite", "state.sqlite")
 
 
 def demo_config(url: str, email: str, tool: Tool, base_id: str) -> str:
@@ -52,7 +55,8 @@ formats = ["html", "pdf", "xlsx", "json"]
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("rdsync-demo"),
     show_default=True,
-    help="Where the config, the state store and the reports go (emptied first).",
+    help="Where the config, the state store and the reports go: a new or empty folder, or one "
+    "an earlier demo made (its files are replaced).",
 )
 @click.option(
     "--tool",
@@ -78,25 +82,23 @@ def demo(workdir: Path, tool: Tool, no_report: bool) -> None:
     from connector.config import load_config
     from connector.sandbox.airtable.seed import BASE_ID
     from connector.sandbox.server import start_sandbox
+    from connector.sync.files import write_private
     from connector.sync.run import SyncRun
     from connector.sync.state import StateStore
 
     started = time.monotonic()
     setup_logging(False)
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
+    prepare(workdir)
     clock = SYSTEM  # the site, the state store and the run read one clock
     with start_sandbox(seed="demo", state=workdir / "sandbox.sqlite", clock=clock) as sandbox:
         echo(f"sandbox: {sandbox.url} (Jira under /rest, Airtable under /v0)")
-        (workdir / TOKEN_FILE).write_text(sandbox.token + "\n", encoding="utf-8")
+        write_private(workdir / TOKEN_FILE, sandbox.token + "\n")
         config_path = workdir / "rdsync.toml"
-        config_path.write_text(
-            demo_config(sandbox.url, sandbox.email, tool, BASE_ID), encoding="utf-8"
-        )
+        write_private(config_path, demo_config(sandbox.url, sandbox.email, tool, BASE_ID))
         config = load_config(config_path)
         store = StateStore(config.state_path, clock)
         try:
+            store.lock()
             outcome = SyncRun(config, store, clock=clock, echo=lambda _: None).execute(full=True)
             echo(outcome.summary())
             _show_ratings(outcome)
@@ -111,6 +113,37 @@ def demo(workdir: Path, tool: Tool, no_report: bool) -> None:
     echo(f"config: {config_path}")
     echo(f"state store: {config.state_path}")
     echo(f"done in {time.monotonic() - started:.1f} s")
+
+
+def prepare(workdir: Path) -> None:
+    """Make the demo's folder ready, deleting only what an earlier demo made there.
+
+    A folder the demo did not make (no marker in it) must be new or empty; `.` and a folder
+    holding `.git` are refused outright."""
+    from connector.sync.files import private_folders, write_private
+    from mappings.errors import RdsyncError
+
+    def refuse(why: str) -> RdsyncError:
+        return RdsyncError(
+            f"rdsync demo will not use this folder: {why}",
+            where=f"--workdir {workdir}",
+            fix="Give it a folder of its own, e.g. --workdir rdsync-demo (made if missing); if "
+            "an older rdsync demo made this one, delete it yourself.",
+        )
+
+    folder = workdir.resolve()
+    if folder == Path.cwd().resolve() or folder in Path.cwd().resolve().parents:
+        raise refuse("it is the current folder or holds it")
+    if (folder / ".git").exists():
+        raise refuse("it holds a .git repository")
+    if folder.is_dir() and any(folder.iterdir()):
+        if not (folder / MARKER).is_file():
+            raise refuse(f"it is not empty, and no earlier demo made it (no {MARKER} file)")
+        for name in DATABASES:
+            for suffix in ("", "-wal", "-shm"):
+                (folder / (name + suffix)).unlink(missing_ok=True)
+    private_folders(folder)
+    write_private(folder / MARKER, "Made by `rdsync demo`, which may replace its files here.\n")
 
 
 def _show_ratings(outcome: object) -> None:

@@ -12,7 +12,7 @@ from connector.cli.terminal import echo
 
 if TYPE_CHECKING:
     from connector.mapping_tools.live import Site
-    from connector.mapping_tools.problems import Problem
+    from connector.mapping_tools.problems import Creation, Problem
 
 CONFIG = click.option(
     "--config",
@@ -170,13 +170,28 @@ def _fix(site: Site, problems: list[Problem], yes: bool) -> list[Problem]:
         if not click.confirm("create them?", default=False):
             echo("nothing was created")
             return problems
-    for line in fix.apply(site.source, creations):
+    for line in _apply_locked(site, creations):
         echo(f"  {line}")
     refreshed = _reconnected(site)
     again = _problems(refreshed)
     echo("after --fix:")
     _show(again, refreshed)
     return again
+
+
+def _apply_locked(site: Site, creations: list[Creation]) -> list[str]:
+    """Create them holding the state store's lock: they write to the tool as a sync does (on
+    Airtable, a record's write-back field too), so never beside a running sync."""
+    from connector.mapping_tools import fix
+    from connector.sync.state import StateStore, state_errors
+
+    store = StateStore(site.config.state_path)
+    try:
+        with state_errors(store.path):
+            store.lock()
+        return fix.apply(site.source, creations)
+    finally:
+        store.close()
 
 
 def _reconnected(site: Site) -> Site:

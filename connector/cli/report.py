@@ -155,7 +155,7 @@ def report(
       rdsync report --config rdsync.toml --out reports --format html,pdf
     """
     from connector.config import REPORT_FORMATS, load_config
-    from connector.sync.state import StateStore
+    from connector.sync.state import StateStore, state_errors
 
     setup_logging(False)
     config = load_config(config_path)
@@ -167,10 +167,12 @@ def report(
                 where="--format",
                 fix=f"Use a comma list of {', '.join(REPORT_FORMATS)}.",
             )
-    store = StateStore(config.state_path)
+    store = StateStore(config.state_path)  # not locked: a report reads, beside a running sync
     try:
         target = out or config.resolve(config.reports.out)
-        for fmt, path in sorted(build_reports(config, store, target, chosen, department).items()):
+        with state_errors(store.path):
+            built = build_reports(config, store, target, chosen, department)
+        for fmt, path in sorted(built.items()):
             echo(f"{fmt}: {path}")
     finally:
         store.close()
@@ -188,14 +190,16 @@ def stocktake(config_path: Path, priorities: tuple[str, ...], out: Path | None) 
       rdsync stocktake --config rdsync.toml --priority DEL-1
     """
     from connector.config import load_config
-    from connector.sync.state import StateStore
+    from connector.sync.state import StateStore, state_errors
 
     setup_logging(False)
     config = load_config(config_path)
     store = StateStore(config.state_path)
     try:
         target = out or config.resolve(config.reports.out) / "stocktakes"
-        for key, paths in build_stocktakes(config, store, priorities, target).items():
+        with state_errors(store.path):
+            made = build_stocktakes(config, store, priorities, target)
+        for key, paths in made.items():
             for fmt, path in sorted(paths.items()):
                 echo(f"{key} {fmt}: {path}")
     finally:

@@ -36,9 +36,23 @@ def setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True
     )
+    for installed in logging.getLogger().handlers:
+        installed.addFilter(_redacting)
     # The jira client sets its logger to INFO on construction; its request logs are noise here.
     for noisy in ("jira", "urllib3", "matplotlib", "fontTools", "weasyprint"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _redacting(record: logging.LogRecord) -> bool:
+    """A log line, and the traceback it carries, with any token in them replaced."""
+    from connector.config import redact
+
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    record.msg, record.args = redact(record.getMessage()), None
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    return True
 
 
 @click.command()
@@ -70,12 +84,11 @@ def sync(
     from connector.config import load_config
     from connector.sync.daemon import write_health
     from connector.sync.run import SyncRun
-    from connector.sync.state import StateStore
+    from connector.sync.state import StateStore, state_errors
 
     setup_logging(verbose)
     config = load_config(config_path)
     store = StateStore(config.state_path)
-    store.lock()
     bar: Any = None
 
     def progress(done: int, total: int) -> None:
@@ -86,14 +99,16 @@ def sync(
         bar.update(done - bar.pos)
 
     try:
-        run = SyncRun(
-            config,
-            store,
-            echo=echo,
-            on_write=progress if sys.stderr.isatty() else None,
-            accept_scope_change=accept_scope_change,
-        )
-        outcome = run.execute(full=full, dry_run=dry_run)
+        with state_errors(store.path):
+            store.lock()  # a dry run writes its run to the state, so it takes the lock too
+            run = SyncRun(
+                config,
+                store,
+                echo=echo,
+                on_write=progress if sys.stderr.isatty() else None,
+                accept_scope_change=accept_scope_change,
+            )
+            outcome = run.execute(full=full, dry_run=dry_run)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -124,13 +139,16 @@ def run(config_path: Path, accept_scope_change: bool, verbose: bool) -> None:
     from connector.cli.report import scheduled_report, scheduled_stocktakes
     from connector.config import load_config
     from connector.sync.daemon import Daemon
+    from connector.sync.state import state_errors
 
     setup_logging(verbose)
     config = load_config(config_path)
-    daemon = Daemon(
-        config,
-        reporter=lambda store, why: scheduled_report(config, store),
-        stocktaker=lambda store, on: scheduled_stocktakes(config, store, on),
-        accept_scope_change=accept_scope_change,
-    )
-    sys.exit(daemon.run())
+    with state_errors(config.state_path.resolve()):
+        daemon = Daemon(
+            config,
+            reporter=lambda store, why: scheduled_report(config, store),
+            stocktaker=lambda store, on: scheduled_stocktakes(config, store, on),
+            accept_scope_change=accept_scope_change,
+        )
+        status = daemon.run()
+    sys.exit(status)

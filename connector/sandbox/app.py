@@ -201,6 +201,12 @@ class SandboxApp:
         return json_response({"spec": self.faults.spec.text})
 
 
+NOT_FOUND_PAGE = (
+    "<!DOCTYPE html><html><head><title>Page not found</title></head><body>"
+    "<h1>Page not found</h1><p>The page you are looking for doesn't exist.</p></body></html>"
+)
+
+
 def _fault_response(fault: Fault, airtable: bool) -> Response:
     status = fault.status or 500
     if airtable:
@@ -220,6 +226,10 @@ def _unmatched(request: Request, airtable: bool, problem: HTTPException | None) 
     status = problem.code if problem is not None and problem.code else 404
     if airtable:
         return json_response({"error": "NOT_FOUND"}, status)
+    if not request.path.startswith("/rest/"):
+        # Outside /rest (e.g. a site URL with a wrong path before it) Jira's web front answers
+        # with its HTML "page not found", as any web server would: there is no JSON there.
+        return Response(NOT_FOUND_PAGE, 404, mimetype="text/html")
     message = (
         f"Method {request.method} is not allowed for {request.path}."
         if status == 405

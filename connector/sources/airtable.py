@@ -29,7 +29,8 @@ from connector.sources.base import (
 )
 from connector.sources.incremental import Cursor, ReadResult, Seen
 from connector.sources.ratelimit import RateLimiter
-from connector.sources.retry import RetryPolicy, ToolUnavailable, status_of
+from connector.sources.reach import answer, answer_text, not_the_tool, unreachable
+from connector.sources.retry import CONNECT_SECONDS, RetryPolicy, ToolUnavailable, status_of
 from mappings.airtable import map_airtable
 from mappings.config import AirtableMapping
 from mappings.readers import ReadError, read_datetime
@@ -79,7 +80,7 @@ class AirtableSource:
         self.api = Api(
             config.token.get_secret_value(),
             endpoint_url=config.endpoint_url,
-            timeout=(timeout, timeout),
+            timeout=(min(math.ceil(CONNECT_SECONDS), timeout), timeout),  # (connect, read)
             retry_strategy=None,
         )
         self.base = self.api.base(config.base)
@@ -97,9 +98,10 @@ class AirtableSource:
     # -- connecting -----------------------------------------------------------------------
 
     def connect(self) -> None:
-        """Read the base's schema once; a refused token stops the run naming its config key."""
+        """Read the base's schema once; a refused token stops the run naming its config key,
+        and so does an address where no Airtable answers (`sources.<name>.endpoint_url`)."""
         try:
-            self.schema = self.call("schema", self.api.get, self.base.urls.tables)
+            self.schema = self._reach()
         except requests.HTTPError as error:
             if status_of(error) in (401, 403):
                 raise refused(self.name, self.config, status_of(error)) from None
@@ -113,6 +115,30 @@ class AirtableSource:
                     f"write-back field '{name}' (mapping writeback.{role}) is in no table; "
                     "create it in Airtable or change the mapping"
                 )
+
+    def _reach(self) -> Any:
+        """The first call: the base's schema, from what must be Airtable's API."""
+        key, url = f"sources.{self.name}.endpoint_url", self.config.endpoint_url
+        asked = f"/v0/meta/bases/{self.config.base}/tables"
+        self.calls["schema"] += 1
+
+        def attempt() -> Any:
+            with self.limiter.slot(self.config.base):
+                return self.api.get(self.base.urls.tables)
+
+        fix = (
+            f"Set {key} to https://api.airtable.com (or leave it out), or to your proxy's address."
+        )
+        try:
+            return self.retry.reach(f"{self.name}: schema", attempt)
+        except ToolUnavailable as error:
+            raise unreachable("Airtable", key, url, error) from None
+        except requests.exceptions.JSONDecodeError as error:
+            raise not_the_tool("Airtable", key, url, asked, answer_text(error.doc), fix) from None
+        except requests.HTTPError as error:
+            if status_of(error) != 404:  # an unknown base is 403, as a refused token is
+                raise
+            raise not_the_tool("Airtable", key, url, asked, answer(error.response), fix) from None
 
     def tables(self) -> dict[str, list[str]]:
         """Each mapped table (by name) and the fields to ask for: mapped and write-back only."""

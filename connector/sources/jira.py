@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import requests
 from jira import JIRA
 from jira.exceptions import JIRAError
 
@@ -24,7 +25,8 @@ from connector.sources.base import (
 )
 from connector.sources.incremental import Cursor, ReadResult, Seen
 from connector.sources.jira_write import JiraWriter, auth_error, comment_token
-from connector.sources.retry import RetryPolicy, status_of
+from connector.sources.reach import answer, answer_text, not_the_tool, unreachable
+from connector.sources.retry import CONNECT_SECONDS, RetryPolicy, ToolUnavailable, status_of
 from mappings.config import JiraMapping
 from mappings.errors import ConfigError, RdsyncError
 from mappings.jira import map_jira
@@ -87,7 +89,8 @@ class JiraSource:
             self.connect()
 
     def connect(self) -> None:
-        """Sign in and learn the site: time zone and fields. A refused token stops the run."""
+        """Sign in and learn the site: time zone and fields. A refused token stops the run, and
+        so does an address where no Jira answers (naming `sources.<name>.url`)."""
         auth: dict[str, Any] = (
             {"basic_auth": (self.config.email, self.config.token.get_secret_value())}
             if self.config.auth == "token"
@@ -95,15 +98,7 @@ class JiraSource:
         )
         options = {"rest_api_version": "3" if self.cloud else "2", "verify": self.config.verify_tls}
         try:
-            self._client = self.call(
-                "serverInfo",
-                JIRA,
-                server=self.config.url,
-                options=options,
-                max_retries=0,  # retries happen once, in our policy, not stacked under it
-                timeout=self.config.timeout_seconds,
-                **auth,
-            )
+            self._client = self._reach(options, auth)
             logging.getLogger("jira").setLevel(logging.WARNING)  # JIRA() sets it to INFO
             self._check_deployment(self._client.deploymentType)
             me = self.call("myself", self._client.myself)
@@ -113,6 +108,38 @@ class JiraSource:
                 raise auth_error(self.name, self.config, error) from None
             raise
         self._learn(me, fields)
+
+    def _reach(self, options: dict[str, Any], auth: dict[str, Any]) -> JIRA:
+        """`JIRA()`, whose first call is serverInfo: what answers there must be Jira."""
+        key, url = f"sources.{self.name}.url", self.config.url
+        asked = f"/rest/api/{options['rest_api_version']}/serverInfo"
+        fix = (
+            f"Set {key} to the address of the site itself, the one whose {asked} answers: "
+            "https://<site>.atlassian.net for Jira Cloud; for Data Center, with its context "
+            "path if it has one (https://host/jira)."
+        )
+        timeout = self.config.timeout_seconds
+        self.calls["serverInfo"] += 1
+        try:
+            return self.retry.reach(
+                f"{self.name}: serverInfo",
+                JIRA,
+                server=url,
+                options=options,
+                max_retries=0,  # retries happen once, in our policy, not stacked under it
+                timeout=(min(CONNECT_SECONDS, timeout), timeout),  # (connect, read)
+                **auth,
+            )
+        except ToolUnavailable as error:
+            raise unreachable("Jira", key, url, error) from None
+        except JIRAError as error:
+            if status_of(error) in (401, 403):
+                raise
+            raise not_the_tool("Jira", key, url, asked, answer(error.response), fix) from None
+        except requests.exceptions.JSONDecodeError as error:
+            raise not_the_tool("Jira", key, url, asked, answer_text(error.doc), fix) from None
+        except KeyError:  # JSON without versionNumbers: some other API
+            raise not_the_tool("Jira", key, url, asked, "JSON that is not Jira's", fix) from None
 
     def _check_deployment(self, deployment: str | None) -> None:
         """Cloud and Server differ in paths and in how paragraphs travel: they must agree."""

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.client import BadStatusLine
 from typing import Any, TypeVar
 
 import requests
@@ -17,9 +18,12 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
+    stop_any,
     stop_before_delay,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
+from urllib3.exceptions import NameResolutionError, NewConnectionError, ProtocolError
 
 from mappings.errors import RdsyncError
 
@@ -42,6 +46,35 @@ class ToolUnavailable(RdsyncError):
 
 class CertificateRefused(RdsyncError):
     """The site's TLS certificate could not be verified: never retried, as it will not heal."""
+
+
+# The first call to a site: a connection that cannot be made at all is, at that point, far more
+# often a wrong URL than an outage, so it is retried this long, not for the whole budget (with
+# the connect timeout and the process start, a wrong address fails well within 10 s).
+REACH_SECONDS = 3.0
+# No TCP connect to a site that is up takes this long (the SYN is resent at 1 s, then 3 s):
+# a wrong host or a firewall that drops is otherwise silent for the whole read timeout.
+CONNECT_SECONDS = 3.0
+
+
+def connect_failure(error: BaseException) -> str | None:
+    """Why no HTTP exchange could be had at all (refused, unknown host, no answer, not HTTP),
+    or None when the error is of another kind (a dropped connection, a status, ...)."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return f"no answer to connect within {CONNECT_SECONDS:.0f} s"
+    if not isinstance(error, requests.ConnectionError) or isinstance(
+        error, requests.exceptions.SSLError
+    ):
+        return None
+    cause = error.args[0] if error.args else None
+    reason = getattr(cause, "reason", None)
+    if isinstance(reason, NameResolutionError):
+        return "its host name does not resolve"
+    if isinstance(reason, NewConnectionError):
+        return "the connection was refused" if "refused" in str(reason) else "no connection"
+    if isinstance(cause, ProtocolError) and any(isinstance(a, BadStatusLine) for a in cause.args):
+        return "what answers at that port does not speak HTTP"
+    return None
 
 
 def status_of(error: BaseException) -> int | None:
@@ -128,6 +161,19 @@ class RetryStats:
             }
 
 
+class _Unreachable(stop_base):
+    """Stop once a call that never got a connection has been retried for `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __call__(self, state: RetryCallState) -> bool:
+        error = state.outcome.exception() if state.outcome else None
+        if error is None or connect_failure(error) is None:
+            return False
+        return (state.seconds_since_start or 0.0) + (state.upcoming_sleep or 0.0) >= self.seconds
+
+
 class RetryPolicy:
     """Retry transient failures with Retry-After or exponential backoff, inside a time budget.
 
@@ -182,10 +228,21 @@ class RetryPolicy:
 
         Non-transient errors (400, 401, 403, 404, ...) are raised at once, unchanged.
         """
+        return self._call(what, fn, args, kwargs, first=False)
+
+    def reach(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """The first call to a site: as `call`, but a connection that cannot be made at all
+        gives up after REACH_SECONDS (429 and 5xx keep the whole budget)."""
+        return self._call(what, fn, args, kwargs, first=True)
+
+    def _call(self, what: str, fn: Callable[..., T], args: Any, kwargs: Any, *, first: bool) -> T:
+        stop = stop_before_delay(self.budget_seconds)
         retrying = Retrying(
             retry=retry_if_exception(is_transient),
             wait=self.wait_seconds,
-            stop=stop_before_delay(self.budget_seconds),
+            stop=stop_any(stop, _Unreachable(min(REACH_SECONDS, self.budget_seconds)))
+            if first
+            else stop,
             before_sleep=self._before_sleep,
             sleep=self._sleep,
             reraise=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -16,8 +17,10 @@ import schedule
 
 from connector.clock import SYSTEM, Clock
 from connector.config import Config
+from connector.sync.files import private_folders, write_private
 from connector.sync.run import Outcome, SyncRun
 from connector.sync.state import StateStore
+from connector.sync.state_file import StateUnusable, unusable
 from mappings.errors import RdsyncError
 
 log = logging.getLogger("rdsync.daemon")
@@ -32,7 +35,7 @@ def write_health(
 ) -> None:
     """Record the last successful run where a monitor (or a person) can read it, with each
     source's part in it: synced, or skipped and why (`skipped`: source -> problem lines)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folders(path.parent)
     sources: dict[str, dict[str, Any]] = {
         name: {"status": "synced", "read": len(result.records)}
         for name, result in outcome.reads.items()
@@ -49,7 +52,7 @@ def write_health(
         "sources": sources,
     }
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    write_private(tmp, json.dumps(body, indent=2) + "\n")
     tmp.replace(path)  # atomic: a reader never sees half a file
 
 
@@ -84,6 +87,7 @@ class Daemon:
         self.reporter = reporter
         self.stocktaker = stocktaker
         self.failures: dict[str, int] = {}
+        self.fatal: StateUnusable | None = None  # a state file no later job could use either
 
     def plan(self) -> None:
         cadence = self.config.schedule
@@ -104,12 +108,20 @@ class Daemon:
             return
         try:
             job()
-        except RdsyncError as error:  # says what and what to do: no traceback
+        except Exception as error:
+            if isinstance(error, sqlite3.DatabaseError):
+                self.fatal = unusable(self.store.path, error)
+            elif isinstance(error, StateUnusable):
+                self.fatal = error
+            if self.fatal is not None:  # a damaged state file does not heal: stop, say why
+                log.error("job=%s: %s; stopping", name, self.fatal)
+                self.stop_event.set()
+                return
             self.failures[name] = self.failures.get(name, 0) + 1
-            log.error("job=%s stopped: %s; it runs again at its next time", name, error)
-        except Exception:
-            self.failures[name] = self.failures.get(name, 0) + 1
-            log.exception("job=%s failed; it runs again at its next time", name)
+            if isinstance(error, RdsyncError):  # says what and what to do: no traceback
+                log.error("job=%s stopped: %s; it runs again at its next time", name, error)
+            else:
+                log.exception("job=%s failed; it runs again at its next time", name)
         else:
             self.failures.pop(name, None)
 
@@ -158,5 +170,7 @@ class Daemon:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             self.store.close()
+        if self.fatal is not None:
+            raise self.fatal
         log.info("stopped cleanly")
         return 0

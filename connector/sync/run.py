@@ -132,9 +132,13 @@ class SyncRun:
     # -- the phases -----------------------------------------------------------------------
 
     def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
+        # The state first: a damaged store stops the run before any request is sent.
+        stored = {
+            name: (self.store.records(name), self.store.cursor(name)) for name in self.sources
+        }
         self._preflight(writes=dry_run or self.config.writeback.enabled)
         counts: Counter[str] = Counter()
-        snapshots, reads, deleted = self._read(full, dry_run, counts)
+        snapshots, reads, deleted = self._read(stored, full, dry_run, counts)
         mapped, self.scope = self._map(snapshots)
         arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
         counts["skipped"] = len(mapped.skipped)
@@ -195,16 +199,20 @@ class SyncRun:
         )
 
     def _read(
-        self, full: bool, dry_run: bool, counts: Counter[str]
+        self,
+        loaded: dict[str, tuple[dict[str, StoredRecord], Any]],
+        full: bool,
+        dry_run: bool,
+        counts: Counter[str],
     ) -> tuple[dict[str, Snapshot], dict[str, ReadResult], dict[str, list[str]]]:
         snapshots: dict[str, Snapshot] = {}
         reads: dict[str, ReadResult] = {}
         deleted: dict[str, list[str]] = {}
         for name, source in self.sources.items():
-            stored = self.store.records(name)
+            stored, cursor = loaded[name]
             snapshot = Snapshot(
                 records={key: source.restore(record.raw) for key, record in stored.items()},
-                cursor=Cursor.load(self.store.cursor(name)),
+                cursor=Cursor.load(cursor),
             )
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
             result = source.read(snapshot.cursor if incremental else None)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,7 +16,18 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from connector.clock import SYSTEM, Clock
+from connector.config import redact
+from connector.sync.files import private_folders
 from connector.sync.keys import unqualified
+from connector.sync.state_file import (
+    FIXES,
+    StateFile,
+    StateLocked,
+    StateUnusable,
+    alive,
+    invocation,
+    state_errors,
+)
 from mappings.errors import RdsyncError
 from mappings.model import DataProblem, Entity, Measurement
 from rules.model import Assessment, Finding, Rating, RubricRating
@@ -124,11 +135,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE assessments_by_source RENAME TO assessments;
     CREATE INDEX assessments_by_key ON assessments (source, key, run_id);
     """,
+    """
+    CREATE TABLE holder (                -- who holds the writer's lock (see state_file.py)
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        since TEXT NOT NULL,
+        command TEXT NOT NULL
+    );
+    """,
 )
-
-
-class StateLocked(RdsyncError):
-    """Another rdsync process holds the state store."""
 
 
 @dataclass(frozen=True)
@@ -202,15 +217,31 @@ class StateStore:
     """One SQLite file in WAL mode; a run's cursors, hashes and assessments commit together."""
 
     def __init__(self, path: Path | str, clock: Clock = SYSTEM) -> None:
-        self.path = Path(path)
+        # Resolved: every name of the file (a symlink, `..`) is the one state and one lock.
+        self.path = Path(path).resolve()
         self.clock = clock  # stamps runs, the ledger and reports
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self._lock_file: Any = None
-        self.migrate()
+        try:
+            private_folders(self.path.parent)
+            self.file = StateFile(self.path)  # before SQLite opens it: see state_file.py
+        except OSError as error:
+            raise StateUnusable(
+                f"the state store cannot be opened: {error.strerror or error}",
+                where=str(self.path),
+                fix=FIXES["access"],
+            ) from None
+        self._release = weakref.finalize(self, self.file.release)
+        try:
+            with state_errors(self.path):
+                self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                self.migrate()
+        except BaseException:
+            with suppress(AttributeError):
+                self.db.close()
+            self._release()
+            raise
 
     def _now(self) -> str:
         return self.clock.now().isoformat(timespec="seconds")
@@ -253,35 +284,45 @@ class StateStore:
     def close(self) -> None:
         self.unlock()
         self.db.close()
+        self._release()  # only now: closing the file before SQLite would drop its locks
 
-    # -- the daemon lock ------------------------------------------------------------------
+    # -- the writer's lock ----------------------------------------------------------------
 
-    def lock(self) -> None:
-        """Take the exclusive lock of this store, or say which process holds it."""
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the process lifetime
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
+    def lock(self, command: str | None = None) -> None:
+        """Take the writer's lock of this store, or say which process holds it (StateLocked).
+
+        Every command that writes the state or the tools takes it: `sync`, `run`, `demo` and
+        `mapping check --fix`. `command` is what "in use by" shows (default: this process's)."""
+        if not self.file.try_lock():
             raise StateLocked(
-                f"the state store is in use by {holder}",
+                f"the state store is in use by {self.holder()}",
                 where=str(self.path),
-                fix="Stop that rdsync first, or give this one its own [state] path.",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"rdsync pid {os.getpid()} since {self._now()}")
-        handle.flush()
-        self._lock_file = handle
+                fix="Wait for it to finish, or stop it first; give this one its own [state] "
+                "path if it is meant to keep a state of its own.",
+            )
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO holder (id, pid, since, command) VALUES (1,?,?,?)",
+                (os.getpid(), self._now(), command or invocation()),
+            )
+
+    def holder(self) -> str:
+        """Who holds the lock, as the holder recorded it: pid, since when, command."""
+        if self.file.held_here:
+            mine = "" if self.file.held else ": another of its connections holds it"
+            return f"this process (pid {os.getpid()}){mine}"
+        row = self.db.execute("SELECT pid, since, command FROM holder WHERE id = 1").fetchone()
+        if row is None or not alive(int(row[0])):
+            return "another process (it has not yet said which)"
+        pid, since, command = row
+        return f"rdsync pid {pid} since {since} ({command})"
 
     def unlock(self) -> None:
-        if self._lock_file is not None:
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-            self._lock_file.close()
-            self._lock_file = None
+        if self.file.held:
+            # The lock goes with the file; the row is only a note of who held it.
+            with suppress(sqlite3.Error), self.transaction() as db:
+                db.execute("DELETE FROM holder WHERE pid = ?", (os.getpid(),))
+            self.file.unlock()
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -299,7 +340,7 @@ class StateStore:
         with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET ended_at=?, status=?, counts=?, errors=? WHERE id=?",
-                (self._now(), status, json.dumps(counts), json.dumps(list(errors)), run_id),
+                (self._now(), status, json.dumps(counts), json.dumps(_redacted(errors)), run_id),
             )
 
     def runs(self, limit: int = 20) -> list[RunInfo]:
@@ -528,6 +569,11 @@ class StateStore:
             else self.db.execute(query + " ORDER BY id")
         )
         return [_entry(r) for r in rows]
+
+
+def _redacted(errors: Iterable[str]) -> list[str]:
+    """Error texts with any token in them replaced: an error may quote a request's header."""
+    return [redact(text) for text in errors]
 
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:
