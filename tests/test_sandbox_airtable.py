@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -483,32 +484,81 @@ def test_a_failed_batch_writes_nothing(empty: Harness) -> None:
 # ---------------------------------------------------------------- rate limit
 
 
-def test_the_sixth_request_in_a_second_gets_429(empty: Harness) -> None:
+RATE_LIMITED = {
+    "errors": [
+        {"error": "RATE_LIMIT_REACHED", "message": "Rate limit exceeded. Please try again later"}
+    ]
+}
+
+
+@pytest.fixture
+def limited(empty: Harness) -> Iterator[list[float]]:
+    """Airtable's limits on, on a clock the test moves (`seconds[0]`)."""
     seconds = [100.0]
+    empty.api.reset_rate_limits()
     empty.api.clock = lambda: seconds[0]
     empty.api.rate_limit_per_second = 5
-    try:
-        table = empty.table("Priorities")
-        for _ in range(5):
-            table.all()
+    yield seconds
+    empty.api.rate_limit_per_second = None
+    empty.api.clock = time.monotonic
+
+
+def test_the_sixth_request_in_a_second_gets_429_and_30_seconds_of_refusals(
+    empty: Harness, limited: list[float]
+) -> None:
+    assert empty.api.rate_limit_penalty_seconds == 30  # Airtable's, unless the sandbox is told
+    table = empty.table("Priorities")
+    for _ in range(5):
+        table.all()
+    with pytest.raises(requests.HTTPError) as raised:
+        table.all()
+    assert _error(raised) == (429, RATE_LIMITED)
+    assert empty.client().bases()  # the bases list is not a base's request
+    for later in (1.001, 10.0, 28.0):  # a second later the window is free, but the penalty holds
+        limited[0] = 100.0 + later
         with pytest.raises(requests.HTTPError) as raised:
             table.all()
-        assert _error(raised) == (
-            429,
-            {
-                "errors": [
-                    {
-                        "error": "RATE_LIMIT_REACHED",
-                        "message": "Rate limit exceeded. Please try again later",
-                    }
-                ]
-            },
-        )
-        assert empty.client().bases()  # the bases list is not a base's request
-        seconds[0] += 1.001
-        assert table.all() == []
-    finally:
-        empty.api.rate_limit_per_second = None
+        assert _error(raised) == (429, RATE_LIMITED)
+    limited[0] = 100.0 + 30.001  # refusals during the penalty did not lengthen it
+    assert table.all() == []
+    log = empty.running.stats()["log"]
+    statuses = [row["status"] for row in log if row["path"] != "/v0/meta/bases"]
+    assert statuses == [200] * 5 + [429] * 4 + [200]
+
+
+def test_fifty_requests_a_second_per_token_across_bases(
+    empty: Harness, limited: list[float]
+) -> None:
+    client = empty.client()
+    for _ in range(50):  # the meta API names no base: only the token's limit counts it
+        client.whoami()
+    with pytest.raises(requests.HTTPError) as raised:
+        client.whoami()
+    assert _error(raised) == (429, RATE_LIMITED)
+    limited[0] += 5.0  # the token's penalty holds for every base too
+    with pytest.raises(requests.HTTPError) as raised:
+        empty.table("Priorities").all()
+    assert _error(raised)[0] == 429
+    limited[0] += 25.001
+    assert empty.table("Priorities").all() == []
+
+
+def test_the_penalty_is_the_sandboxs_to_shorten(make_sandbox: Any) -> None:
+    quick = make_sandbox(seed="empty", airtable_penalty_seconds=0.2)
+    table = Api(quick.token, endpoint_url=quick.url, retry_strategy=None).table(BASE_ID, "Risks")
+
+    def status() -> int:
+        try:
+            table.all()
+        except requests.HTTPError as error:
+            assert error.response is not None
+            return error.response.status_code
+        return 200
+
+    statuses = [status() for _ in range(20)]
+    assert 429 in statuses and statuses[: statuses.index(429)] == [200] * 5
+    time.sleep(1.25)  # the real window (1 s) and the short penalty to pass: real time here
+    assert status() == 200
 
 
 # ---------------------------------------------------------------- demo seed

@@ -3,9 +3,10 @@
 The server mounts `AirtableAPI.url_rules()` in its werkzeug Map, checks the Bearer token and
 injects faults, then calls `dispatch`. Everything else Airtable does is here: records (list
 with formula, sort, fields and offset paging; get; create; update and upsert; delete), the meta
-API, and the 5 requests per second per base limit answered with Airtable's 429 body
-(`rate_limit_per_second = None` turns it off; `rate_limit_penalty_seconds` adds Airtable's
-lock-out after a 429, documented as 30 s, off by default so tests stay fast).
+API, and Airtable's rate limits: 5 requests per second per base and 50 per second per token
+(across all bases, the meta API included), answered with Airtable's 429 body. A 429 starts
+Airtable's penalty: for `rate_limit_penalty_seconds` (30, as documented) every request of that
+base or token is refused too. `rate_limit_per_second = None` turns both limits off.
 
 Errors take Airtable's shapes: `{"error": {"type": ..., "message": ...}}`. An unknown base is
 403 INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND (what a personal access token gets), an unknown
@@ -43,6 +44,7 @@ MODEL_NOT_FOUND = (
     "Invalid permissions, or the requested model was not found. Check that both your user and"
     " your token have the required permissions, and that the model names and/or ids are correct."
 )
+PENALTY_SECONDS = 30.0  # Airtable: "must wait 30 seconds before subsequent requests will succeed"
 WHOAMI = {
     "id": "usrSandboxAdmin01",
     "scopes": [
@@ -96,7 +98,8 @@ class AirtableAPI:
         self.lock = lock
         self.now = now
         self.rate_limit_per_second: int | None = 5
-        self.rate_limit_penalty_seconds = 0.0
+        self.token_limit_per_second = 50
+        self.rate_limit_penalty_seconds = PENALTY_SECONDS
         self.clock: Callable[[], float] = time.monotonic
         with lock, self._transaction():
             self.store = Store(conn)
@@ -130,8 +133,10 @@ class AirtableAPI:
     def dispatch(self, endpoint: str, request: Request, values: dict[str, Any]) -> Response:
         """Answer one request routed to an `airtable.*` endpoint."""
         try:
+            keys = [("token:" + request.headers.get("Authorization", ""), "token")]
             if "base_id" in values:
-                self._admit(str(values["base_id"]))
+                keys.append(("base:" + str(values["base_id"]), "base"))
+            self._admit(keys)
             with self.lock, self._transaction():
                 answer = self._handle(endpoint.removeprefix("airtable."), request, values)
             return _json(200, answer)
@@ -184,22 +189,34 @@ class AirtableAPI:
         if hasattr(self, "store"):
             self.store.forget()
 
-    def _admit(self, base_id: str) -> None:
-        limit = self.rate_limit_per_second
-        if not limit:
+    def reset_rate_limits(self) -> None:
+        """Forget every window and penalty (a test that moves `clock` starts afresh)."""
+        with self._rate_lock:
+            self._windows.clear()
+            self._blocked_until.clear()
+
+    def _admit(self, keys: list[tuple[str, str]]) -> None:
+        """Count a request against its token and base, or refuse it: a key over its limit,
+        or still in the penalty an earlier 429 started, answers 429 and is not counted."""
+        if not self.rate_limit_per_second:
             return
+        limits = {"base": self.rate_limit_per_second, "token": self.token_limit_per_second}
         with self._rate_lock:
             moment = self.clock()
-            if moment < self._blocked_until.get(base_id, 0.0):
+            if any(moment < self._blocked_until.get(key, 0.0) for key, _ in keys):
                 raise _RateLimited
-            window = self._windows.setdefault(base_id, deque())
-            while window and window[0] <= moment - 1.0:
-                window.popleft()
-            if len(window) >= limit:
-                if self.rate_limit_penalty_seconds:
-                    self._blocked_until[base_id] = moment + self.rate_limit_penalty_seconds
+            windows = [self._windows.setdefault(key, deque()) for key, _ in keys]
+            for window in windows:
+                while window and window[0] <= moment - 1.0:
+                    window.popleft()
+            pairs = zip(keys, windows, strict=True)
+            over = [key for (key, kind), window in pairs if len(window) >= limits[kind]]
+            if over:
+                for key in over:
+                    self._blocked_until[key] = moment + self.rate_limit_penalty_seconds
                 raise _RateLimited
-            window.append(moment)
+            for window in windows:
+                window.append(moment)
 
     def _base(self, base_id: str) -> BaseDef:
         base = self.store.base(base_id)
