@@ -280,6 +280,92 @@ def test_get_renders_each_field_type_and_omits_empty_ones(empty: Harness) -> Non
     ]
 
 
+def test_lookups_rollups_and_formulas_take_airtables_shapes(empty: Harness) -> None:
+    api = empty.api
+    api.add_field(
+        "Targets",
+        {
+            "name": "Unit",
+            "type": "multipleLookupValues",
+            "options": {"recordLinkFieldId": "Indicator", "fieldIdInLinkedTable": "Unit"},
+        },
+    )
+    api.add_field(
+        "Targets",
+        {
+            "name": "Ratio",
+            "type": "formula",
+            "options": {"formula": "{Target value} / {Baseline value}"},
+        },
+    )
+    api.add_field(
+        "Targets", {"name": "Broken", "type": "formula", "options": {"formula": "ERROR()"}}
+    )
+    for name, function in (("Highest", "MAX"), ("Mean", "AVERAGE")):
+        options = {"recordLinkFieldId": "Drives", "fieldIdInLinkedTable": "Target value"}
+        api.add_field(
+            "Strategies",
+            {"name": name, "type": "rollup", "options": {**options, "function": function}},
+        )
+    indicator = empty.table("Indicators").create({"Name": "ED share", "Unit": "%"})["id"]
+    targets = empty.table("Targets")
+    rows = [
+        {"Name": "a", "Indicator": [indicator], "Target value": 58, "Baseline value": 29},
+        {"Name": "b", "Target value": 3, "Baseline value": 0},
+        {"Name": "c", "Target value": 0, "Baseline value": 0},
+        {"Name": "d", "Target value": -3, "Baseline value": 0},
+    ]
+    made = {r["fields"]["Name"]: r for r in targets.batch_create(rows)}
+    assert made["a"]["fields"]["Unit"] == ["%"] and "Unit" not in made["b"]["fields"]
+    assert made["a"]["fields"]["Ratio"] == 2
+    assert [made[n]["fields"]["Ratio"] for n in "bcd"] == [
+        {"specialValue": "Infinity"},
+        {"specialValue": "NaN"},
+        {"specialValue": "-Infinity"},
+    ]
+    assert all(made[n]["fields"]["Broken"] == {"error": "#ERROR!"} for n in "abcd")
+    strategies = empty.table("Strategies")
+    driving = strategies.create({"Name": "s", "Drives": [made["a"]["id"], made["b"]["id"]]})
+    assert (driving["fields"]["Highest"], driving["fields"]["Mean"]) == (58, 30.5)
+    assert strategies.create({"Name": "none"})["fields"]["Mean"] == {"specialValue": "NaN"}
+    ratio = _field(targets.schema(force=True), "Ratio")
+    assert ratio.options.formula == (
+        f"{{{_field(targets.schema(), 'Target value').id}}} / "
+        f"{{{_field(targets.schema(), 'Baseline value').id}}}"
+    )  # the meta API names a formula's fields by id
+    assert "function" not in str(strategies.schema(force=True).field("Mean")._raw)
+    with pytest.raises(requests.HTTPError) as raised:
+        targets.update(made["a"]["id"], {"Ratio": 1})
+    assert _error(raised)[1]["error"]["type"] == "INVALID_VALUE_FOR_COLUMN"
+    with pytest.raises(requests.HTTPError) as raised:  # the Web API creates none of them
+        targets.create_field("Gain", "formula", options={"formula": "1"})
+    assert _error(raised)[1]["error"]["type"] == "UNSUPPORTED_FIELD_TYPE_FOR_CREATE"
+    found = targets.all(formula="{Ratio} > 1", fields=["Name"])  # an error filters a record out
+    assert [r["fields"]["Name"] for r in found] == ["a"]
+
+
+def test_percent_rich_text_and_zoned_date_times_as_airtable_sends_them(empty: Harness) -> None:
+    table = empty.table("Indicators")
+    table.create_field("Share", "percent", options={"precision": 1})
+    table.create_field("Notes", "richText")
+    zoned = {"timeZone": "Australia/Sydney", "dateFormat": {"name": "iso"}}
+    table.create_field("Measured at", "dateTime", options=zoned)
+    record = table.create(
+        {
+            "Name": "Seen in four hours",
+            "Share": 0.58,
+            "Notes": "**2026-06-30**: 58\n",
+            "Measured at": "2026-01-01T09:00:00+11:00",
+        }
+    )
+    assert record["fields"]["Share"] == 0.58  # a percent is a fraction: 58% is 0.58
+    assert record["fields"]["Notes"] == "**2026-06-30**: 58\n"  # rich text is markdown
+    assert record["fields"]["Measured at"] == "2025-12-31T22:00:00.000Z"  # always in UTC
+    schema = table.schema(force=True)
+    assert _field(schema, "Measured at").options.time_zone == "Australia/Sydney"
+    assert _field(schema, "Share").type == "percent"
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -598,6 +684,13 @@ def test_demo_renders_the_portfolio(empty: Harness) -> None:
     two_owners = built.item(built.planted["RD108"][0])
     shown = {r["fields"]["Name"]: r["fields"] for r in outcomes}[two_owners.name]
     assert len(shown["Accountable owner"]) == 2
+    units = {r["id"]: r["fields"].get("Unit") for r in client.table(BASE_ID, "Indicators").all()}
+    for fields in targets.values():  # the computed fields a real base grows, in their shapes
+        linked = fields.get("Indicator", [])
+        assert fields.get("Indicator unit") == ([units[linked[0]]] if linked else None)
+        dated = "Target date" in fields and "Baseline date" in fields
+        gain = fields["Gain a month"]
+        assert isinstance(gain, int | float) if dated else gain == {"error": "#ERROR!"}
     first_ids = sorted(indicators)  # the same anchor gives the same ids
     empty.api.seed("demo", ANCHOR)
     assert sorted(r["id"] for r in client.table(BASE_ID, "Indicators").all()) == first_ids

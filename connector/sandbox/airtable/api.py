@@ -30,7 +30,13 @@ from werkzeug.wrappers import Request, Response
 
 from connector.sandbox.airtable import seed as airtable_seed
 from connector.sandbox.airtable.listing import Lister, ListQuery, invalid_request
-from connector.sandbox.airtable.meta import base_schema, create_field, list_bases, update_field
+from connector.sandbox.airtable.meta import (
+    base_schema,
+    create_field,
+    list_bases,
+    new_field,
+    update_field,
+)
 from connector.sandbox.airtable.records import Writer
 from connector.sandbox.airtable.store import AirtableError, BaseDef, Store, TableDef
 from connector.sandbox.airtable.values import Cells
@@ -163,9 +169,22 @@ class AirtableAPI:
         with self.lock, self._transaction():
             base = self._base(base_id)
             found = self._table(base, table)
-            cells = Cells(self.store, base, typecast=typecast)
+            cells = Cells(self.store, base, self.now(), typecast=typecast)
             created = self.writer.create(cells, found, {"records": []}, rows)
         return [record["id"] for record in created["records"]]
+
+    def add_field(
+        self, table: str, body: dict[str, Any], base_id: str = airtable_seed.BASE_ID
+    ) -> dict[str, Any]:
+        """Add a field as a base's owner does in Airtable's UI: any type, formulas, lookups and
+        rollups included, which the Web API cannot create (see computed.py for their options:
+        fields by name or id, a rollup's `function`, a formula's `result`). Returns the field
+        as the meta API shows it."""
+        with self.lock, self._transaction():
+            base = self._base(base_id)
+            added = new_field(base, self._table(base, table), body, seeding=True)
+            self.store.add_field(base.id, self._table(base, table).id, added)
+        return added.meta()
 
     # ------------------------------------------------------------ plumbing
 
@@ -247,7 +266,7 @@ class AirtableAPI:
         body = _body(request) if request.method in {"POST", "PATCH", "PUT"} else {}
         if name in WRITE_KEYS and set(body) - WRITE_KEYS[name]:
             raise invalid_request()
-        cells = Cells(self.store, base, typecast=bool(body.get("typecast")))
+        cells = Cells(self.store, base, self.now(), typecast=bool(body.get("typecast")))
         replace = request.method == "PUT"
         by_id = request.args.get("returnFieldsByFieldId", "").lower() in {"1", "true"}
         record_id = str(values.get("record_id", ""))
