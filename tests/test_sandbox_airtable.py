@@ -309,7 +309,7 @@ def test_lookups_rollups_and_formulas_take_airtables_shapes(empty: Harness) -> N
         )
     indicator = empty.table("Indicators").create({"Name": "ED share", "Unit": "%"})["id"]
     targets = empty.table("Targets")
-    rows = [
+    rows: list[Any] = [
         {"Name": "a", "Indicator": [indicator], "Target value": 58, "Baseline value": 29},
         {"Name": "b", "Target value": 3, "Baseline value": 0},
         {"Name": "c", "Target value": 0, "Baseline value": 0},
