@@ -1,4 +1,7 @@
-"""Airtable through `pyairtable`: mapped tables page by page, id scans, batched write-back."""
+"""Airtable through `pyairtable`: mapped tables page by page, batched write-back, every call paced
+(per base and per token, across runs), counted against the month's budget, and few: the schema
+is kept between runs and deletions are found by the daily full read, so an incremental run
+with nothing changed costs one request per table."""
 
 from __future__ import annotations
 
@@ -27,13 +30,45 @@ from connector.sources.base import (
 )
 from connector.sources.incremental import Cursor, ReadResult, Seen
 from connector.sources.ratelimit import RateLimiter
-from connector.sources.retry import RetryPolicy, status_of
+from connector.sources.retry import RetryPolicy, retry_after, status_of
+from connector.sources.usage import CallBudget, SourceState
 from mappings.airtable import map_airtable
 from mappings.config import AirtableMapping
 from mappings.readers import ReadError, read_datetime
 from mappings.records import MappedRecords
 
 PAGE = 100  # Airtable's largest page
+PACE = ("airtable", "ratelimit")  # where the shared limiter's windows are kept (state store)
+
+
+def pace_keys(config: AirtableSourceConfig) -> tuple[str, str]:
+    """The limiter keys of a source's requests: its base, and its token (as a digest, never
+    the token itself: the limiter's state is stored)."""
+    digest = hashlib.sha256(config.token.get_secret_value().encode()).hexdigest()[:12]
+    return f"base:{config.base}", f"token:{digest}"
+
+
+def airtable_limiter(
+    configs: list[AirtableSourceConfig], clock: Clock, state: SourceState | None = None
+) -> RateLimiter:
+    """One limiter for every Airtable source of a config (a token's limit spans its bases),
+    on the run clock's wall time so that its windows and penalties, kept in `state`, hold for
+    the next process too."""
+    limiter = RateLimiter(5, clock=lambda: clock.now().timestamp())
+    rates: dict[str, int] = {}
+    for config in configs:
+        base, token = pace_keys(config)
+        for key, rate in (
+            (base, config.requests_per_second),
+            (token, config.token_requests_per_second),
+        ):
+            rates[key] = min(rates.get(key, 50), max(1, int(rate)))
+    for key, rate in rates.items():
+        limiter.set_rate(key, rate)
+    kept = state.source_value(*PACE) if state is not None else None
+    if kept:
+        limiter.load(json.loads(kept))
+    return limiter
 
 
 class TableRecord(NamedTuple):
@@ -44,8 +79,10 @@ class TableRecord(NamedTuple):
 
 
 class AirtableSource:
-    """One configured base: every request goes through the limiter (per base) and the retry
-    policy; pyairtable's own retries are off (`retry_strategy=None`)."""
+    """One configured base: every request goes through the limiter (per base and per token)
+    and the retry policy; pyairtable's own retries are off (`retry_strategy=None`). With a
+    `state` (the state store) the source keeps the base's schema, the limiter's windows and
+    the calls it makes, and holds to `monthly_call_budget`."""
 
     tool = "airtable"
 
@@ -59,6 +96,7 @@ class AirtableSource:
         writeback: WritebackConfig | None = None,
         limiter: RateLimiter | None = None,
         clock: Clock = SYSTEM,
+        state: SourceState | None = None,
     ) -> None:
         self.name = name
         self.clock = clock
@@ -66,10 +104,22 @@ class AirtableSource:
         self.mapping = mapping
         self.retry = retry or RetryPolicy(tool="Airtable")
         self.writeback = writeback or WritebackConfig()
-        self.limiter = limiter or RateLimiter(max(1, int(config.requests_per_second)))
+        self.state = state
+        self.limiter = limiter or airtable_limiter([config], clock, state)
+        self.pace = pace_keys(config)
+        self.budget = CallBudget(
+            name,
+            state,
+            clock,
+            budget=config.monthly_call_budget,
+            warn_share=config.budget_warn_share,
+            over_budget=config.over_budget,
+        )
+        self._budget_checked = False
         self.overlap = timedelta(seconds=config.overlap_seconds)
         self.calls: Counter[str] = Counter()
         self.schema: dict[str, Any] = {}
+        self.schema_kept = False  # the schema came from the state store, not this run
         self.notes: list[str] = []
         self.table_of: dict[str, str] = {}  # record id -> table name, learnt from reads
         timeout = math.ceil(config.timeout_seconds)  # pyairtable types it as whole seconds
@@ -82,25 +132,53 @@ class AirtableSource:
         self.base = self.api.base(config.base)
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """One request: through the limiter (each attempt) and the retry policy."""
+        """One request: through the limiter (each attempt) and the retry policy.
+
+        The first call of a run checks the month's budget; every attempt is counted (Airtable
+        counts retries too); a 429 holds this base and token back for Airtable's penalty."""
+        if not self._budget_checked:
+            self._budget_checked = True
+            warning = self.budget.check()
+            if warning:
+                self.notes.append(warning)
         self.calls[what.split(" ")[0]] += 1
 
         def attempt() -> Any:
-            with self.limiter.slot(self.config.base):
-                return fn(*args, **kwargs)
+            try:
+                with self.limiter.slot(*self.pace):
+                    self.budget.spend()
+                    return fn(*args, **kwargs)
+            except requests.HTTPError as error:
+                if status_of(error) == 429:  # Airtable's penalty, unless it names a wait
+                    asked = retry_after(error)
+                    penalty = self.config.penalty_seconds if asked is None else asked
+                    self.limiter.penalise(*self.pace, seconds=penalty)
+                raise
+            finally:
+                if self.state is not None:
+                    self.state.set_source_value(*PACE, json.dumps(self.limiter.dump()))
 
         return self.retry.call(f"{self.name}: {what}", attempt)
 
     # -- connecting -----------------------------------------------------------------------
 
-    def connect(self) -> None:
-        """Read the base's schema once; a refused token stops the run naming its config key."""
-        try:
-            self.schema = self.call("schema", self.api.get, self.base.urls.tables)
-        except requests.HTTPError as error:
-            if status_of(error) in (401, 403):
-                raise refused(self.name, self.config, status_of(error)) from None
-            raise
+    def connect(self, fresh: bool = True) -> None:
+        """Read the base's schema (or, unless `fresh`, take the one kept from an earlier run);
+        a refused token stops the run naming its config key."""
+        key = f"schema:{self.config.base}"
+        kept = None if fresh or self.state is None else self.state.source_value(self.name, key)
+        self.schema_kept = kept is not None
+        if kept is not None:
+            self.schema = json.loads(kept)
+        else:
+            try:
+                self.schema = self.call("schema", self.api.get, self.base.urls.tables)
+            except requests.HTTPError as error:
+                if status_of(error) in (401, 403):
+                    raise refused(self.name, self.config, status_of(error)) from None
+                raise
+            if self.state is not None:
+                self.state.set_source_value(self.name, key, json.dumps(self.schema))
         fields = {
             field["name"] for table in self.schema.get("tables", ()) for field in table["fields"]
         }
@@ -146,10 +224,23 @@ class AirtableSource:
     # -- reading --------------------------------------------------------------------------
 
     def read(self, cursor: Cursor | None = None) -> ReadResult:
-        """Records modified since the cursor (all, without one), table by table."""
-        if not self.schema:
-            self.connect()
+        """Records modified since the cursor (all, without one), table by table.
+
+        An incremental read uses the schema kept from the last run (a full read fetches it
+        anew); if the base changed since (a table or field the kept schema names is gone),
+        the schema is fetched and the read made again."""
         cursor = cursor or Cursor()
+        if not self.schema:
+            self.connect(fresh=cursor.value is None)
+        try:
+            return self._read(cursor)
+        except requests.HTTPError as error:
+            if not self.schema_kept or status_of(error) not in (404, 422):
+                raise
+            self.connect()
+            return self._read(cursor)
+
+    def _read(self, cursor: Cursor) -> ReadResult:
         since = cursor.since(self.overlap)
         formula = None
         if since is not None:
@@ -168,7 +259,9 @@ class AirtableSource:
                 records[record["id"]] = TableRecord(table, record)
                 self.table_of[record["id"]] = table
         counts["read"] = len(records)
-        return ReadResult(records, cursor.advance(returned, self.overlap), since is None, counts)
+        scan = self.config.deletions == "every_sync"  # else the daily full read finds them
+        advanced = cursor.advance(returned, self.overlap)
+        return ReadResult(records, advanced, since is None, counts, scan=scan)
 
     def _updated(self, record: dict[str, Any]) -> datetime | None:
         spec = self.mapping.attributes.get("updated")
@@ -228,7 +321,14 @@ class AirtableSource:
         tables: dict[str, list[dict[str, Any]]] = {table: [] for table in self.tables()}
         for table, record in records.values():
             tables.setdefault(table, []).append(record)
-        return map_airtable(tables, self.schema, self.mapping, self.name, base_id=self.config.base)
+        return map_airtable(
+            tables,
+            self.schema,
+            self.mapping,
+            self.name,
+            base_id=self.config.base,
+            time_zone=self.config.time_zone,
+        )
 
     # -- writing --------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import schedule
 
 from connector.clock import SYSTEM, Clock
 from connector.config import Config
+from connector.sources.build import build_sources, shared_limiter
 from connector.sync.run import Outcome, SyncRun
 from connector.sync.state import StateStore
 
@@ -31,6 +32,7 @@ def write_health(path: Path, outcome: Outcome, clock: Clock = SYSTEM) -> None:
         "full": outcome.full,
         "summary": outcome.summary(),
         "counts": dict(outcome.counts),
+        "notes": outcome.notes,  # e.g. a source past the warning share of its call budget
     }
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
@@ -61,6 +63,7 @@ class Daemon:
         self.config = config
         self.clock = clock
         self.store = StateStore(config.state_path, clock)
+        self.limiter = shared_limiter(config, clock, self.store)  # outlives each run
         self.stop_event = threading.Event()
         self.scheduler = scheduler or schedule.Scheduler()
         self.reporter = reporter
@@ -93,7 +96,14 @@ class Daemon:
             self.failures.pop(name, None)
 
     def sync(self, full: bool = False) -> Outcome:
-        run = SyncRun(self.config, self.store, clock=self.clock, should_stop=self.stop_event.is_set)
+        sources = build_sources(self.config, self.clock, self.store, self.limiter)
+        run = SyncRun(
+            self.config,
+            self.store,
+            sources=sources,
+            clock=self.clock,
+            should_stop=self.stop_event.is_set,
+        )
         outcome = run.execute(full=full)
         log.info("%s", outcome.summary())
         write_health(self.config.health_path, outcome, self.clock)

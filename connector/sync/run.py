@@ -49,6 +49,7 @@ class Outcome:
     applied: ApplyResult = field(default_factory=ApplyResult)  # every batch's result, merged
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the sources' warnings (a call budget)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -62,7 +63,7 @@ class Outcome:
             f"{c['ratings_changed']} ratings changed · {len(self.patches)} planned, "
             f"{c['written']} written, {c['comments']} comments, {c['refused']} refused · "
             f"{c['api_calls']} API calls · {self.seconds:.1f} s"
-        )
+        ) + "".join(f"\n  note: {note}" for note in self.notes)
 
 
 def content_hash(raw: Any) -> str:
@@ -87,7 +88,7 @@ class SyncRun:
         self.config = config
         self.store = store
         self.clock = clock
-        self.sources = dict(sources) if sources is not None else build_sources(config, clock)
+        self.sources = dict(sources) if sources is not None else build_sources(config, clock, store)
         self.now = clock.now()  # the run's time: every write-back and stamp of this run
         self.today = self.now.date()
         self.echo = echo
@@ -140,6 +141,9 @@ class SyncRun:
             self._settle_comments(run_id, snapshots, patches, outcome)
             self._apply(run_id, patches, outcome)
         counts["api_calls"] = sum(sum(s.calls.values()) for s in self.sources.values())
+        for name, source in self.sources.items():  # kept with the run: what each source cost
+            counts[f"api_calls.{name}"] = sum(source.calls.values())
+            outcome.notes += [f"{name}: {note}" for note in source.notes]
         if not dry_run:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
             self._commit(run_id, reads, deleted, mapped, assessments, outputs)
