@@ -67,7 +67,7 @@ def cell_reader(
             return local_date(raw, zone)
         value = read(raw)
         if percent and isinstance(raw, int | float) and value is not None:
-            return value * 100
+            return round(value * 100, 9)  # 0.744 is 74.4, not 74.40000000000001
         return value
 
     return read_cell
