@@ -15,7 +15,8 @@ import pytest
 from connector.config import Config
 from connector.sandbox.airtable.seed import BASE_ID, TABLES
 from connector.sandbox.server import Sandbox
-from connector.sources.airtable import PACE, AirtableSource, pace_keys
+from connector.sources.airtable import AirtableSource
+from connector.sources.airtable_pace import PACE, pace_keys
 from connector.sources.retry import RetryPolicy
 from connector.sources.usage import BudgetSpent
 from connector.sync.daemon import Daemon
@@ -182,7 +183,7 @@ def test_a_spent_budget_refuses_the_run_before_its_first_request(
     with pytest.raises(BudgetSpent) as refused:
         sync(config, demo.clock)
     assert refused.value.where == "sources.airtable.monthly_call_budget"
-    assert "over_budget = true" in str(refused.value.fix) and "1 December 2026" in str(
+    assert "over_budget = true" in str(refused.value.fix) and "Wait for 1 December 2026," in str(
         refused.value.fix
     )
     assert demo.count() == 0

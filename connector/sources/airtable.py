@@ -19,6 +19,7 @@ from pyairtable.formulas import IS_AFTER, LAST_MODIFIED_TIME, to_formula_str
 
 from connector.clock import SYSTEM, Clock
 from connector.config import AirtableSourceConfig, WritebackConfig, refused
+from connector.sources.airtable_pace import Pace, airtable_limiter, pace_keys, paced
 from connector.sources.base import (
     BATCH,
     ROLES,
@@ -30,7 +31,7 @@ from connector.sources.base import (
 )
 from connector.sources.incremental import Cursor, ReadResult, Seen
 from connector.sources.ratelimit import RateLimiter
-from connector.sources.retry import RetryPolicy, retry_after, status_of
+from connector.sources.retry import RetryPolicy, status_of
 from connector.sources.usage import CallBudget, SourceState
 from mappings.airtable import map_airtable
 from mappings.config import AirtableMapping
@@ -38,37 +39,6 @@ from mappings.readers import ReadError, read_datetime
 from mappings.records import MappedRecords
 
 PAGE = 100  # Airtable's largest page
-PACE = ("airtable", "ratelimit")  # where the shared limiter's windows are kept (state store)
-
-
-def pace_keys(config: AirtableSourceConfig) -> tuple[str, str]:
-    """The limiter keys of a source's requests: its base, and its token (as a digest, never
-    the token itself: the limiter's state is stored)."""
-    digest = hashlib.sha256(config.token.get_secret_value().encode()).hexdigest()[:12]
-    return f"base:{config.base}", f"token:{digest}"
-
-
-def airtable_limiter(
-    configs: list[AirtableSourceConfig], clock: Clock, state: SourceState | None = None
-) -> RateLimiter:
-    """One limiter for every Airtable source of a config (a token's limit spans its bases),
-    on the run clock's wall time so that its windows and penalties, kept in `state`, hold for
-    the next process too."""
-    limiter = RateLimiter(5, clock=lambda: clock.now().timestamp())
-    rates: dict[str, int] = {}
-    for config in configs:
-        base, token = pace_keys(config)
-        for key, rate in (
-            (base, config.requests_per_second),
-            (token, config.token_requests_per_second),
-        ):
-            rates[key] = min(rates.get(key, 50), max(1, int(rate)))
-    for key, rate in rates.items():
-        limiter.set_rate(key, rate)
-    kept = state.source_value(*PACE) if state is not None else None
-    if kept:
-        limiter.load(json.loads(kept))
-    return limiter
 
 
 class TableRecord(NamedTuple):
@@ -132,33 +102,16 @@ class AirtableSource:
         self.base = self.api.base(config.base)
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """One request: through the limiter (each attempt) and the retry policy.
-
-        The first call of a run checks the month's budget; every attempt is counted (Airtable
-        counts retries too); a 429 holds this base and token back for Airtable's penalty."""
+        """One request: each attempt paced, counted and kept (`airtable_pace.paced`), and
+        retried by the policy. The first call of a run checks the month's budget."""
         if not self._budget_checked:
             self._budget_checked = True
             warning = self.budget.check()
             if warning:
                 self.notes.append(warning)
         self.calls[what.split(" ")[0]] += 1
-
-        def attempt() -> Any:
-            try:
-                with self.limiter.slot(*self.pace):
-                    self.budget.spend()
-                    return fn(*args, **kwargs)
-            except requests.HTTPError as error:
-                if status_of(error) == 429:  # Airtable's penalty, unless it names a wait
-                    asked = retry_after(error)
-                    penalty = self.config.penalty_seconds if asked is None else asked
-                    self.limiter.penalise(*self.pace, seconds=penalty)
-                raise
-            finally:
-                if self.state is not None:
-                    self.state.set_source_value(*PACE, json.dumps(self.limiter.dump()))
-
-        return self.retry.call(f"{self.name}: {what}", attempt)
+        pace = Pace(self.limiter, self.pace, self.config.penalty_seconds, self.budget, self.state)
+        return self.retry.call(f"{self.name}: {what}", paced, pace, fn, *args, **kwargs)
 
     # -- connecting -----------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from connector.clock import SYSTEM, Clock
 from connector.config import AirtableSourceConfig, Config, JiraSourceConfig
-from connector.sources.airtable import AirtableSource, airtable_limiter
+from connector.sources.airtable import AirtableSource
+from connector.sources.airtable_pace import airtable_limiter
 from connector.sources.base import Source
 from connector.sources.jira import JiraSource
 from connector.sources.ratelimit import RateLimiter

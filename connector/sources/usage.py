@@ -68,7 +68,7 @@ class CallBudget:
             raise BudgetSpent(
                 f"{shown}: the budget is spent, so this run would cost more",
                 where=key,
-                fix=f"Wait for {_next_month(self.clock.today()):%d %B %Y}, raise "
+                fix=f"Wait for {_next_month(self.clock.today())}, raise "
                 f"monthly_call_budget to what the workspace's plan allows (Airtable: Free "
                 f"1,000 and Team 100,000 a month; Business and Enterprise have no cap), or "
                 f"set sources.{self.source}.over_budget = true to run on regardless.",
@@ -87,5 +87,6 @@ class CallBudget:
             self.state.add_calls(self.source, self.clock.today(), calls)
 
 
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+def _next_month(day: date) -> str:
+    first = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return f"{first.day} {first:%B %Y}"
