@@ -22,7 +22,7 @@ from connector.sources.usage import BudgetSpent
 from connector.sync.daemon import Daemon
 from connector.sync.state import StateStore
 from mappings.config import load_mapping
-from tests.campaign import configure, sync
+from tests.campaign import FAST_RETRY, configure, sync
 
 pytestmark = pytest.mark.e2e
 
@@ -57,12 +57,16 @@ def test_a_sync_with_nothing_changed_costs_one_request_a_table(
 
 
 def test_calls_are_kept_per_run_and_per_month_in_the_state(demo: Sandbox, tmp_path: Path) -> None:
-    config = unlimited(tmp_path, demo)
+    """Every request counts, as Airtable counts them: a retried one twice."""
+    demo.airtable.rate_limit_per_second = None
+    config = configure(tmp_path, demo, "airtable", retry=FAST_RETRY, source=FAST)
     seen = []
-    for full in (True, False, False):
+    for full, faults in ((True, None), (False, None), (False, "503:0.2,seed=3")):
+        demo.set_faults(faults)
         before = demo.count()
         sync(config, demo.clock, full=full)
         seen.append(demo.count() - before)
+    assert demo.count(status=503) > 0
     store = StateStore(config.state_path, demo.clock)
     try:
         kept = [run.counts["api_calls.airtable"] for run in reversed(store.runs())]

@@ -103,15 +103,20 @@ class AirtableSource:
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """One request: each attempt paced, counted and kept (`airtable_pace.paced`), and
-        retried by the policy. The first call of a run checks the month's budget."""
+        retried by the policy. The first call of a run checks the month's budget. `calls`
+        counts attempts, as Airtable does: a retried request costs two."""
         if not self._budget_checked:
             self._budget_checked = True
             warning = self.budget.check()
             if warning:
                 self.notes.append(warning)
-        self.calls[what.split(" ")[0]] += 1
         pace = Pace(self.limiter, self.pace, self.config.penalty_seconds, self.budget, self.state)
-        return self.retry.call(f"{self.name}: {what}", paced, pace, fn, *args, **kwargs)
+
+        def attempt() -> Any:
+            self.calls[what.split(" ")[0]] += 1
+            return paced(pace, fn, *args, **kwargs)
+
+        return self.retry.call(f"{self.name}: {what}", attempt)
 
     # -- connecting -----------------------------------------------------------------------
 
