@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import os
 import re
 import string
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -124,7 +126,42 @@ class AirtableSourceConfig(_SourceBase):
         "https://api.airtable.com", description="another host, e.g. a sandbox"
     )
     requests_per_second: float = Field(5.0, gt=0, le=50, description="per base; Airtable allows 5")
+    token_requests_per_second: float = Field(
+        50.0, gt=0, le=50, description="per token, across all bases; Airtable allows 50"
+    )
+    penalty_seconds: float = Field(
+        30.0, ge=0, le=300, description="Airtable refuses every request this long after a 429"
+    )
     overlap_seconds: int = Field(60, ge=0, le=86_400)
+    deletions: Literal["full_sync", "every_sync"] = Field(
+        "full_sync",
+        description="when deleted records are found: in the daily full sync (no extra calls), "
+        "or by a scan of every table's ids in every sync (a call a table, and more per page)",
+    )
+    time_zone: str | None = Field(
+        None,
+        description="the base's time zone (e.g. Australia/Sydney): the date of a date-time "
+        "field whose timeZone is 'client' (a field with its own zone reads in that one)",
+    )
+    monthly_call_budget: int | None = Field(
+        None, ge=1, description="API calls this source may make a calendar month (UTC)"
+    )
+    budget_warn_share: float = Field(
+        0.8, gt=0, le=1, description="warn once the month's calls pass this share of the budget"
+    )
+    over_budget: bool = Field(False, description="run on past monthly_call_budget (warning)")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in _zones():
+            raise ValueError(f"{value!r} is not a time zone; write it as e.g. Australia/Sydney")
+        return value
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 Source = Annotated[JiraSourceConfig | AirtableSourceConfig, Field(discriminator="type")]

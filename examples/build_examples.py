@@ -1,4 +1,5 @@
-"""Writes the example portfolio as raw Jira and Airtable JSON, and the bad-input example.
+"""Writes the example portfolio as raw Jira and Airtable JSON (and its A&E part as a real base
+holds it), and the bad-input example.
 
     python examples/build_examples.py [--out DIR]
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import airtable_json
+import airtable_real
 import jira_dc_json
 import jira_json
 from portfolio import ITEMS, NSW, Item
@@ -67,6 +69,11 @@ def build(out: Path) -> list[Path]:
     write_json(written[-1], airtable_json.schema())
     for table, response in airtable_json.table_responses(ITEMS).items():
         written.append(out / "airtable" / f"{table}.json")
+        write_json(written[-1], response)
+    written.append(out / "airtable-real" / "meta.json")
+    write_json(written[-1], airtable_real.schema())
+    for table, response in airtable_real.table_responses().items():
+        written.append(out / "airtable-real" / f"{table}.json")
         write_json(written[-1], response)
     written.append(out / "bad" / "jira" / "search.json")
     write_json(written[-1], jira_json.search_pages(BAD_ITEMS, page_size=100)[0])

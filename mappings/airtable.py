@@ -1,7 +1,9 @@
 """Raw Airtable records (list-records responses, by table) onto entities and measurements.
 
 The base's meta schema (`GET /v0/meta/bases/{base}/tables`) resolves tables and fields by name
-or id and tells field types apart: a percent field holds 0.81 for 81%, read here as 81.
+or id and tells field types apart, so that each value is read in the shape Airtable sends it
+(`airtable_cells`): a percent field holds 0.81 for 81%, read here as 81; a lookup is an array;
+rich text is markdown; a date-time is dated in the field's (or the base's) time zone.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mappings.airtable_cells import cell_reader
 from mappings.config import AirtableMapping, AirtableMeasurements, RelationName
 from mappings.errors import ConfigError, InputError
 from mappings.model import EntityKind, Measurement
-from mappings.readers import READERS, Reader, plausible_number, read_date, reader_for
+from mappings.readers import READERS, Reader, read_date, reader_for
 from mappings.records import (
     FieldPlan,
     MappedRecords,
@@ -32,7 +35,7 @@ Records = list[dict[str, Any]]
 class _Table:
     id: str
     name: str
-    fields: dict[str, tuple[str, str]]  # name or id -> (name, type)
+    fields: dict[str, tuple[str, str, Any]]  # name or id -> (name, type, options)
 
 
 def _tables(schema: Mapping[str, Any]) -> dict[str, _Table]:
@@ -44,9 +47,9 @@ def _tables(schema: Mapping[str, Any]) -> dict[str, _Table]:
         )
     found: dict[str, _Table] = {}
     for raw in tables:
-        fields: dict[str, tuple[str, str]] = {}
+        fields: dict[str, tuple[str, str, Any]] = {}
         for field in raw.get("fields") or ():
-            entry = (str(field.get("name")), str(field.get("type")))
+            entry = (str(field.get("name")), str(field.get("type")), field.get("options"))
             fields[entry[0]] = entry
             fields[str(field.get("id"))] = entry
         table = _Table(str(raw.get("id")), str(raw.get("name")), fields)
@@ -54,22 +57,15 @@ def _tables(schema: Mapping[str, Any]) -> dict[str, _Table]:
     return found
 
 
-def _percent(read: Reader) -> Reader:
-    def read_percent(raw: Any) -> Any:
-        value = read(raw)
-        if isinstance(raw, int | float) and value is not None:
-            return plausible_number(value * 100, raw)
-        return value
-
-    return read_percent
-
-
 class _Resolver:
     """Mapping references to tables and fields of the schema; unknown fields become notes."""
 
-    def __init__(self, mapping: AirtableMapping, schema: Mapping[str, Any]) -> None:
+    def __init__(
+        self, mapping: AirtableMapping, schema: Mapping[str, Any], time_zone: str | None = None
+    ) -> None:
         self.mapping = mapping
         self.tables = _tables(schema)
+        self.time_zone = time_zone
         self.notes: list[str] = []
 
     def table(self, ref: str, path: str) -> _Table:
@@ -83,14 +79,17 @@ class _Resolver:
             )
         return table
 
-    def field(self, table: _Table, ref: str, path: str, reader: Reader, number: bool) -> FieldPlan:
-        name, kind = table.fields.get(ref, (ref, ""))
+    def field(
+        self, table: _Table, ref: str, path: str, reader: Reader, name: str, number: bool = False
+    ) -> FieldPlan:
+        """The plan of a field, read with `reader` (named `name`) in the shape its type has."""
+        label, kind, options = table.fields.get(ref, (ref, "", None))
         if not kind:
             self.notes.append(
                 f"field '{ref}' ({path}) is not in table '{table.name}'; it reads as empty"
             )
-        read = _percent(reader) if number and kind == "percent" else reader
-        return FieldPlan(path.rsplit(".", 1)[-1], name, name, read)
+        read = cell_reader(reader, name, (kind, options), number=number, time_zone=self.time_zone)
+        return FieldPlan(path.rsplit(".", 1)[-1], label, label, read)
 
 
 def map_airtable(
@@ -100,10 +99,12 @@ def map_airtable(
     source: str = "airtable",
     *,
     base_id: str | None = None,
+    time_zone: str | None = None,
 ) -> MappedRecords:
-    """Map the records of each table (keyed by table name or id) with the base's schema."""
+    """Map the records of each table (keyed by table name or id) with the base's schema;
+    `time_zone` dates the date-times of fields shown in each viewer's own zone."""
     out = MappedRecords()
-    resolver = _Resolver(mapping, schema)
+    resolver = _Resolver(mapping, schema, time_zone)
     base = base_id or mapping.airtable.base
     with cyclic_gc_paused():
         _map_tables(tables, mapping, resolver, (base, source), out)
@@ -123,7 +124,7 @@ def _map_tables(
         records = _records_of(tables, table, out)
         plans = _plans(resolver, table, kind)
         relations = {
-            name: resolver.field(table, rel.field, f"{_path(kind)}.relations.{name}", _KEYS, False)
+            name: resolver.field(table, rel.field, f"{_path(kind)}.relations.{name}", _KEYS, "keys")
             for name, rel in mapping.relations_for(kind).items()
         }
         for record in records:
@@ -146,7 +147,7 @@ def _plans(resolver: _Resolver, table: _Table, kind: EntityKind) -> list[FieldPl
         name = spec.reader_name(attribute)
         path = f"{_path(kind)}.attributes.{attribute}" if attribute in own else "attributes"
         plan = resolver.field(
-            table, spec.field, path, reader_for(name, spec.true_values), name == "number"
+            table, spec.field, path, reader_for(name, spec.true_values), name, name == "number"
         )
         plans.append(FieldPlan(attribute, plan.field_id, plan.label, plan.read))
     return plans
@@ -218,12 +219,14 @@ def _measurements(
 ) -> None:
     table = resolver.table(spec.table, "measurements.table")
     read_value = reader_for(spec.value_reader)
-    value = resolver.field(table, spec.value, "measurements.value", read_value, True)
-    indicator = resolver.field(table, spec.indicator, "measurements.indicator", _KEYS, False)
-    at = resolver.field(table, spec.date, "measurements.date", read_date, False)
+    value = resolver.field(
+        table, spec.value, "measurements.value", read_value, spec.value_reader, True
+    )
+    indicator = resolver.field(table, spec.indicator, "measurements.indicator", _KEYS, "keys")
+    at = resolver.field(table, spec.date, "measurements.date", read_date, "date")
     plans = [value, indicator, at]
     if spec.source is not None:
-        plans.append(resolver.field(table, spec.source, "measurements.source", _TEXT, False))
+        plans.append(resolver.field(table, spec.source, "measurements.source", _TEXT, "text"))
     for record in _records_of(tables, table, out):
         key, fields = _parts(record, table, out)
         if key is not None:

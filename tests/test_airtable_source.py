@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pyairtable
@@ -39,12 +40,18 @@ def source_for(
     mapping: AirtableMapping | None = None,
     token: str | None = None,
     limited: bool = False,
+    **settings: Any,
 ) -> AirtableSource:
-    """A source on the sandbox; unless `limited`, both rate limits are lifted for speed."""
+    """A source on the sandbox; unless `limited`, both rate limits are lifted for speed.
+    `settings` are more keys of its `[sources.airtable]`."""
     if not limited:
         sandbox.airtable.rate_limit_per_second = None
     config = AirtableSourceConfig(
-        type="airtable", base=base_id(sandbox), endpoint_url=sandbox.url, token_env="AT_TOKEN"
+        type="airtable",
+        base=base_id(sandbox),
+        endpoint_url=sandbox.url,
+        token_env="AT_TOKEN",
+        **settings,
     ).with_token(token or sandbox.token)
     retry = RetryPolicy(
         tool="Airtable", budget_seconds=30, max_wait_seconds=0.05, initial_wait_seconds=0.01
@@ -146,8 +153,26 @@ def test_a_new_measurement_is_read_alone_and_rewrites_what_changes(
     assert fourth.patches == []
 
 
-def test_deleted_records_leave_the_architecture(demo: Sandbox, tmp_path: Path) -> None:
+def test_deleted_records_leave_with_the_full_sync_and_cost_no_call_before(
+    demo: Sandbox, tmp_path: Path
+) -> None:
     source = source_for(demo)
+    sync = SourceRuns(source, tmp_path, demo.clock)
+    first = sync()
+    risk = next(e for e in first.arch.entities.values() if isinstance(e, Risk))
+    source.base.table("Risks").delete(risk.key)
+    demo.reset_stats()
+    quick = sync()  # an incremental sync lists what changed, and scans no table for ids
+    assert quick.deleted["airtable"] == [] and risk.key in quick.arch.entities
+    assert demo.count("GET", LIST) == len(source.tables())
+    daily = sync(full=True)
+    assert daily.deleted["airtable"] == [risk.key]
+    assert risk.key not in daily.arch.entities
+    assert risk.key not in sync().arch.entities  # nor in the state the next sync starts from
+
+
+def test_deletions_every_sync_scan_each_table_for_ids_alone(demo: Sandbox, tmp_path: Path) -> None:
+    source = source_for(demo, deletions="every_sync")
     sync = SourceRuns(source, tmp_path, demo.clock)
     first = sync()
     risk = next(e for e in first.arch.entities.values() if isinstance(e, Risk))

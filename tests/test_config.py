@@ -146,6 +146,16 @@ jql = "project = OPS AND labels = delivery"
             "sources.a.token",
             "secrets are never read from the config file",
         ),
+        (
+            '[sources.a]\ntype = "airtable"\nbase = "appR3sults4ndDel"\ntime_zone = "Sydney"\n',
+            "sources.a.time_zone",
+            "'Sydney' is not a time zone; write it as e.g. Australia/Sydney",
+        ),
+        (
+            '[sources.a]\ntype = "airtable"\nbase = "appR3sults4ndDel"\nmonthly_call_budget = 0\n',
+            "sources.a.monthly_call_budget",
+            "greater than or equal to 1",
+        ),
         ("[stat]\npath = 'x'\n", "stat", "unknown key 'stat'"),
         ("[schedule]\nfull_at = '25:00'\n", "schedule.full_at", "pattern"),
     ],

@@ -18,16 +18,18 @@ from mappings.jira import map_jira
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 sys.path.insert(0, str(EXAMPLES))
 
+import airtable_real  # noqa: E402
 import build_examples  # noqa: E402
 from airtable_json import record_id  # noqa: E402
 from portfolio import PLANTED  # noqa: E402
 
 README_GAP = re.compile(r"^- (RD\d{3}) – (\S+) / (\S+) – (.+)$")
+README_REAL_GAP = re.compile(r"^- (RD\d{3}) – (rec\w{14}) \((DEL-\d+)\) – (.+)$")
 
 
 def test_the_json_is_what_the_builder_writes(tmp_path: Path) -> None:
     written = build_examples.build(tmp_path)
-    assert len(written) == 12
+    assert len(written) == 21
     for path in written:
         committed = EXAMPLES / path.relative_to(tmp_path)
         assert committed.read_text("utf-8") == path.read_text("utf-8"), (
@@ -130,3 +132,50 @@ def test_the_data_center_export_holds_the_cloud_portfolio() -> None:
         assert all(o.email is None and "@" not in o.id for o in ours.owners)
         assert ours.url == f"https://jira.example.gov/browse/{ours.key}"
     assert center.measurements == cloud.measurements
+
+
+def test_the_readme_lists_the_planted_gaps_of_the_real_base() -> None:
+    listed = [
+        README_REAL_GAP.match(line).groups()  # type: ignore[union-attr]
+        for line in (EXAMPLES / "README.md").read_text("utf-8").splitlines()
+        if README_REAL_GAP.match(line)
+    ]
+    assert listed == [
+        (code, record_id(ref), ref, what) for code, ref, what in airtable_real.PLANTED
+    ]
+
+
+def test_check_reports_exactly_the_planted_gaps_of_the_real_base() -> None:
+    """Lookups, formula errors, percent fields, rich text and zoned date-times: every finding
+    is planted and every planted one is found."""
+    result = CliRunner().invoke(
+        main, ["check", "--input", str(EXAMPLES / "airtable-real"), "--format", "json"]
+    )
+    assert result.exit_code == 1, result.stderr
+    found = sorted((row["code"], row["key"]) for row in json.loads(result.stdout))
+    assert found == sorted((code, record_id(ref)) for code, ref, _ in airtable_real.PLANTED)
+    assert "0 records skipped" in result.stderr
+    assert "note:" not in result.stderr
+
+
+def test_the_real_base_holds_the_same_portfolio_as_the_plain_one() -> None:
+    """Read through its shapes, the real base says what the plain export says: the same
+    targets (baselines from lookups, percent values, rich-text trajectories), strategies and
+    readings, each dated as the team entered it; only the failed formulas read as empty."""
+    mapping = load_mapping("airtable")
+    assert isinstance(mapping, AirtableMapping)
+    plain, real = (load_export(EXAMPLES / name) for name in ("airtable", "airtable-real"))
+    ours = map_airtable(plain.tables, plain.schema, mapping)
+    theirs = map_airtable(real.tables, real.schema, mapping)
+    mine = {e.key: e for e in ours.entities}
+    assert len(theirs.entities) == len(airtable_real.REFS)
+    for entity in theirs.entities:
+        expected = mine[entity.key].model_dump(exclude={"url", "current_value"})
+        assert entity.model_dump(exclude={"url", "current_value"}) == expected, entity.key
+    indicators = {e.key for e in theirs.entities if e.kind == "indicator"}
+    readings = sorted((m.indicator_key, m.at, round(m.value, 6)) for m in theirs.measurements)
+    assert readings == sorted(
+        (m.indicator_key, m.at, round(m.value, 6))
+        for m in ours.measurements
+        if m.indicator_key in indicators
+    )

@@ -189,6 +189,26 @@ def test_issues_that_leave_the_scope_leave_the_snapshot(demo: Sandbox, tmp_path:
     assert gone not in {e.key for e in report.arch.entities.values()}
 
 
+def test_a_full_sync_drops_what_left_the_scope_from_the_state_too(
+    demo: Sandbox, tmp_path: Path
+) -> None:
+    """The daily full read lists every issue in scope: one it lacks is gone, and the state
+    store forgets it (so the next incremental run does not bring it back)."""
+    source = source_for(demo, projects=[], jql="project = DEL AND statusCategory != Done")
+    sync = SourceRuns(source, tmp_path, demo.clock)
+    sync()
+    gone = next(
+        key
+        for key, issue in sorted(sync.records.items())
+        if issue["fields"]["issuetype"]["name"] == "Risk"
+    )
+    done = next(t["id"] for t in source.client.transitions(gone) if t["name"] == "Done")
+    source.client.transition_issue(gone, done)
+    report = sync(full=True)
+    assert report.deleted["jira"] == [gone]
+    assert gone not in sync.records
+
+
 def test_a_missing_option_stops_the_sync_and_a_refused_one_names_the_issue_and_field(
     demo: Sandbox, tmp_path: Path
 ) -> None:

@@ -190,7 +190,10 @@ def test_the_field_endpoints_answer_as_the_spec_says(sandbox: Sandbox) -> None:
 def test_airtable_fix_creates_fields_in_every_rated_table_and_options_by_typecast(
     make_sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
-    site = make_sandbox(seed="demo")
+    # This test reads the base with pyairtable's own retries (a few seconds in all), which
+    # Airtable's 30 s penalty after a 429 would outlast: the sandbox's, and so rdsync's, is
+    # short here.
+    site = make_sandbox(seed="demo", airtable_penalty_seconds=0.5)
     (tmp_path / "mapping.toml").write_text(
         default_with(
             "airtable",
@@ -203,6 +206,7 @@ def test_airtable_fix_creates_fields_in_every_rated_table_and_options_by_typecas
         )
     )
     config = airtable_config(tmp_path, site)
+    config.write_text(config.read_text() + "penalty_seconds = 0.5\n")
     result = run("mapping", "check", "--config", str(config))
     assert result.exit_code == 1
     tables = ("Priorities", "Strategies")

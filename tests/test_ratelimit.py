@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -104,3 +105,43 @@ def test_a_slot_counts_the_window_from_when_its_call_ended() -> None:
     for i in range(5, 12):
         assert starts[i] >= ends[i - 5] + 1.01 - 1e-9
     assert max_in_window(ends, 1.0) <= 5
+
+
+def test_a_call_counted_against_two_keys_waits_for_the_fuller() -> None:
+    """Airtable: 5 a second per base and 50 per token across bases."""
+    clock = FakeClock()
+    limiter = RateLimiter(5, margin=0, clock=clock, sleep=clock.sleep)
+    limiter.set_rate("token", 6)
+    waits = [limiter.acquire("base:a", "token") for _ in range(5)]
+    assert waits == [0] * 5
+    assert limiter.acquire("base:b", "token") == 0  # another base: the token has room for one
+    assert limiter.acquire("base:b", "token") == pytest.approx(1.0)  # now the token is full
+    assert limiter.acquire("base:c") == 0  # a key of its own is not held back
+
+
+def test_a_penalty_holds_its_keys_back_and_no_other() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(5, margin=0, clock=clock, sleep=clock.sleep)
+    limiter.acquire("base:a", "token")
+    limiter.penalise("base:a", seconds=30)
+    limiter.penalise("base:a", seconds=5)  # a shorter one never cuts a running penalty
+    assert limiter.acquire("base:b", "token") == 0
+    assert limiter.acquire("base:a", "token") == pytest.approx(30.0)
+    assert limiter.acquire("base:a") == 0  # and once it is over, calls go at once
+
+
+def test_windows_and_penalties_carry_over_to_a_new_limiter() -> None:
+    """A new process takes up the last one's state: it never bursts into a full window."""
+    clock = FakeClock()
+    first = RateLimiter(5, margin=0, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        first.acquire("base:a")
+    first.penalise("token", seconds=30)
+    kept = json.loads(json.dumps(first.dump()))  # as the state store keeps it
+    clock.now += 0.5
+    second = RateLimiter(5, margin=0, clock=clock, sleep=clock.sleep)
+    second.load(kept)
+    assert second.reserve("base:a") == pytest.approx(0.5)
+    assert second.reserve("token") == pytest.approx(29.5)
+    clock.now += 40
+    assert second.dump() == {"slots": {}, "blocked": {}}  # what has passed is not kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -309,6 +310,92 @@ def test_get_renders_each_field_type_and_omits_empty_ones(empty: Harness) -> Non
     ]
 
 
+def test_lookups_rollups_and_formulas_take_airtables_shapes(empty: Harness) -> None:
+    api = empty.api
+    api.add_field(
+        "Targets",
+        {
+            "name": "Unit",
+            "type": "multipleLookupValues",
+            "options": {"recordLinkFieldId": "Indicator", "fieldIdInLinkedTable": "Unit"},
+        },
+    )
+    api.add_field(
+        "Targets",
+        {
+            "name": "Ratio",
+            "type": "formula",
+            "options": {"formula": "{Target value} / {Baseline value}"},
+        },
+    )
+    api.add_field(
+        "Targets", {"name": "Broken", "type": "formula", "options": {"formula": "ERROR()"}}
+    )
+    for name, function in (("Highest", "MAX"), ("Mean", "AVERAGE")):
+        options = {"recordLinkFieldId": "Drives", "fieldIdInLinkedTable": "Target value"}
+        api.add_field(
+            "Strategies",
+            {"name": name, "type": "rollup", "options": {**options, "function": function}},
+        )
+    indicator = empty.table("Indicators").create({"Name": "ED share", "Unit": "%"})["id"]
+    targets = empty.table("Targets")
+    rows: list[Any] = [
+        {"Name": "a", "Indicator": [indicator], "Target value": 58, "Baseline value": 29},
+        {"Name": "b", "Target value": 3, "Baseline value": 0},
+        {"Name": "c", "Target value": 0, "Baseline value": 0},
+        {"Name": "d", "Target value": -3, "Baseline value": 0},
+    ]
+    made = {r["fields"]["Name"]: r for r in targets.batch_create(rows)}
+    assert made["a"]["fields"]["Unit"] == ["%"] and "Unit" not in made["b"]["fields"]
+    assert made["a"]["fields"]["Ratio"] == 2
+    assert [made[n]["fields"]["Ratio"] for n in "bcd"] == [
+        {"specialValue": "Infinity"},
+        {"specialValue": "NaN"},
+        {"specialValue": "-Infinity"},
+    ]
+    assert all(made[n]["fields"]["Broken"] == {"error": "#ERROR!"} for n in "abcd")
+    strategies = empty.table("Strategies")
+    driving = strategies.create({"Name": "s", "Drives": [made["a"]["id"], made["b"]["id"]]})
+    assert (driving["fields"]["Highest"], driving["fields"]["Mean"]) == (58, 30.5)
+    assert strategies.create({"Name": "none"})["fields"]["Mean"] == {"specialValue": "NaN"}
+    ratio = _field(targets.schema(force=True), "Ratio")
+    assert ratio.options.formula == (
+        f"{{{_field(targets.schema(), 'Target value').id}}} / "
+        f"{{{_field(targets.schema(), 'Baseline value').id}}}"
+    )  # the meta API names a formula's fields by id
+    assert "function" not in str(strategies.schema(force=True).field("Mean")._raw)
+    with pytest.raises(requests.HTTPError) as raised:
+        targets.update(made["a"]["id"], {"Ratio": 1})
+    assert _error(raised)[1]["error"]["type"] == "INVALID_VALUE_FOR_COLUMN"
+    with pytest.raises(requests.HTTPError) as raised:  # the Web API creates none of them
+        targets.create_field("Gain", "formula", options={"formula": "1"})
+    assert _error(raised)[1]["error"]["type"] == "UNSUPPORTED_FIELD_TYPE_FOR_CREATE"
+    found = targets.all(formula="{Ratio} > 1", fields=["Name"])  # an error filters a record out
+    assert [r["fields"]["Name"] for r in found] == ["a"]
+
+
+def test_percent_rich_text_and_zoned_date_times_as_airtable_sends_them(empty: Harness) -> None:
+    table = empty.table("Indicators")
+    table.create_field("Share", "percent", options={"precision": 1})
+    table.create_field("Notes", "richText")
+    zoned = {"timeZone": "Australia/Sydney", "dateFormat": {"name": "iso"}}
+    table.create_field("Measured at", "dateTime", options=zoned)
+    record = table.create(
+        {
+            "Name": "Seen in four hours",
+            "Share": 0.58,
+            "Notes": "**2026-06-30**: 58\n",
+            "Measured at": "2026-01-01T09:00:00+11:00",
+        }
+    )
+    assert record["fields"]["Share"] == 0.58  # a percent is a fraction: 58% is 0.58
+    assert record["fields"]["Notes"] == "**2026-06-30**: 58\n"  # rich text is markdown
+    assert record["fields"]["Measured at"] == "2025-12-31T22:00:00.000Z"  # always in UTC
+    schema = table.schema(force=True)
+    assert _field(schema, "Measured at").options.time_zone == "Australia/Sydney"
+    assert _field(schema, "Share").type == "percent"
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -513,32 +600,81 @@ def test_a_failed_batch_writes_nothing(empty: Harness) -> None:
 # ---------------------------------------------------------------- rate limit
 
 
-def test_the_sixth_request_in_a_second_gets_429(empty: Harness) -> None:
+RATE_LIMITED = {
+    "errors": [
+        {"error": "RATE_LIMIT_REACHED", "message": "Rate limit exceeded. Please try again later"}
+    ]
+}
+
+
+@pytest.fixture
+def limited(empty: Harness) -> Iterator[list[float]]:
+    """Airtable's limits on, on a clock the test moves (`seconds[0]`)."""
     seconds = [100.0]
+    empty.api.reset_rate_limits()
     empty.api.clock = lambda: seconds[0]
     empty.api.rate_limit_per_second = 5
-    try:
-        table = empty.table("Priorities")
-        for _ in range(5):
-            table.all()
+    yield seconds
+    empty.api.rate_limit_per_second = None
+    empty.api.clock = time.monotonic
+
+
+def test_the_sixth_request_in_a_second_gets_429_and_30_seconds_of_refusals(
+    empty: Harness, limited: list[float]
+) -> None:
+    assert empty.api.rate_limit_penalty_seconds == 30  # Airtable's, unless the sandbox is told
+    table = empty.table("Priorities")
+    for _ in range(5):
+        table.all()
+    with pytest.raises(requests.HTTPError) as raised:
+        table.all()
+    assert _error(raised) == (429, RATE_LIMITED)
+    assert empty.client().bases()  # the bases list is not a base's request
+    for later in (1.001, 10.0, 28.0):  # a second later the window is free, but the penalty holds
+        limited[0] = 100.0 + later
         with pytest.raises(requests.HTTPError) as raised:
             table.all()
-        assert _error(raised) == (
-            429,
-            {
-                "errors": [
-                    {
-                        "error": "RATE_LIMIT_REACHED",
-                        "message": "Rate limit exceeded. Please try again later",
-                    }
-                ]
-            },
-        )
-        assert empty.client().bases()  # the bases list is not a base's request
-        seconds[0] += 1.001
-        assert table.all() == []
-    finally:
-        empty.api.rate_limit_per_second = None
+        assert _error(raised) == (429, RATE_LIMITED)
+    limited[0] = 100.0 + 30.001  # refusals during the penalty did not lengthen it
+    assert table.all() == []
+    log = empty.running.stats()["log"]
+    statuses = [row["status"] for row in log if row["path"] != "/v0/meta/bases"]
+    assert statuses == [200] * 5 + [429] * 4 + [200]
+
+
+def test_fifty_requests_a_second_per_token_across_bases(
+    empty: Harness, limited: list[float]
+) -> None:
+    client = empty.client()
+    for _ in range(50):  # the meta API names no base: only the token's limit counts it
+        client.whoami()
+    with pytest.raises(requests.HTTPError) as raised:
+        client.whoami()
+    assert _error(raised) == (429, RATE_LIMITED)
+    limited[0] += 5.0  # the token's penalty holds for every base too
+    with pytest.raises(requests.HTTPError) as raised:
+        empty.table("Priorities").all()
+    assert _error(raised)[0] == 429
+    limited[0] += 25.001
+    assert empty.table("Priorities").all() == []
+
+
+def test_the_penalty_is_the_sandboxs_to_shorten(make_sandbox: Any) -> None:
+    quick = make_sandbox(seed="empty", airtable_penalty_seconds=0.2)
+    table = Api(quick.token, endpoint_url=quick.url, retry_strategy=None).table(BASE_ID, "Risks")
+
+    def status() -> int:
+        try:
+            table.all()
+        except requests.HTTPError as error:
+            assert error.response is not None
+            return error.response.status_code
+        return 200
+
+    statuses = [status() for _ in range(20)]
+    assert 429 in statuses and statuses[: statuses.index(429)] == [200] * 5
+    time.sleep(1.25)  # the real window (1 s) and the short penalty to pass: real time here
+    assert status() == 200
 
 
 # ---------------------------------------------------------------- demo seed
@@ -578,6 +714,13 @@ def test_demo_renders_the_portfolio(empty: Harness) -> None:
     two_owners = built.item(built.planted["RD108"][0])
     shown = {r["fields"]["Name"]: r["fields"] for r in outcomes}[two_owners.name]
     assert len(shown["Accountable owner"]) == 2
+    units = {r["id"]: r["fields"].get("Unit") for r in client.table(BASE_ID, "Indicators").all()}
+    for fields in targets.values():  # the computed fields a real base grows, in their shapes
+        linked = fields.get("Indicator", [])
+        assert fields.get("Indicator unit") == ([units[linked[0]]] if linked else None)
+        dated = "Target date" in fields and "Baseline date" in fields
+        gain = fields["Gain a month"]
+        assert isinstance(gain, int | float) if dated else gain == {"error": "#ERROR!"}
     first_ids = sorted(indicators)  # the same anchor gives the same ids
     empty.api.seed("demo", ANCHOR)
     assert sorted(r["id"] for r in client.table(BASE_ID, "Indicators").all()) == first_ids

@@ -10,7 +10,7 @@ import pytest
 from pyairtable import formulas as F
 
 from connector.sandbox.airtable.formula import Formula, FormulaError, compile_filter, tokenize
-from connector.sandbox.airtable.formula_functions import EvalError, Value
+from connector.sandbox.airtable.formula_functions import EvalError, SpecialValue, Value
 
 NOW = datetime(2026, 3, 15, 10, 30, tzinfo=UTC)
 
@@ -186,3 +186,17 @@ def test_unknown_fields_are_named() -> None:
 def test_tokens_keep_escapes_for_the_parser() -> None:
     kinds = [token.kind for token in tokenize("AND({A\\}b} >= 1.5, 'x')")]
     assert kinds == ["ident", "punct", "field", "op", "number", "punct", "string", "punct", "end"]
+
+
+def test_if_works_out_only_its_branch_and_errors_say_what_a_formula_field_shows() -> None:
+    assert Formula("IF({Value} > 1000, ERROR(), {Value} * 2)").evaluate(ROW) == 169.0
+    with pytest.raises(EvalError):
+        Formula("ERROR()").evaluate(ROW)
+    for text, kind in (
+        ("{Value} / 0", "Infinity"),
+        ("0 / {Empty}", "NaN"),
+        ("-{Value} / 0", "-Infinity"),
+    ):
+        with pytest.raises(SpecialValue) as special:
+            Formula(text).evaluate(ROW)
+        assert special.value.kind == kind

@@ -31,8 +31,8 @@ def preflight(source: Any, *, writes: bool = True) -> list[Problem]:
     a field of a type its reader or write-back role cannot use, a write-back field the mapping
     also reads, a missing select option.
 
-    Costs no call beyond `connect` (GET /field, Airtable's schema), except Jira's likelihood
-    options (two calls) when `writes`."""
+    Costs no call beyond `connect` (GET /field; Airtable's schema, kept from the last run where
+    there is one), except Jira's likelihood options (two calls) when `writes`."""
     if isinstance(source, JiraSource):
         problems = check_jira(
             source.mapping,
@@ -41,8 +41,8 @@ def preflight(source: Any, *, writes: bool = True) -> list[Problem]:
             fields_only=True,
         )
     elif isinstance(source, AirtableSource):
-        if not source.schema:
-            source.connect()
+        if not source.schema:  # the schema the last run kept, if any: a no-change sync stays at
+            source.connect(fresh=False)  # one request a table (a full read fetches it afresh)
         schema = live.read_airtable_schema(source)
         problems = check_airtable(source.mapping, schema, base=source.config.base)
     else:

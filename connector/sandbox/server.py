@@ -25,7 +25,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from connector.sandbox.airtable.api import AirtableAPI
+from connector.sandbox.airtable.api import PENALTY_SECONDS, AirtableAPI
 from connector.sandbox.app import SandboxApp
 from connector.sandbox.faults import FaultInjector, FaultSpec
 from connector.sandbox.jira.api import JiraAPI
@@ -69,6 +69,7 @@ class Sandbox:
         port: int = 0,
         anchor: date | None = None,
         clock: Callable[[], datetime] | None = None,
+        airtable_penalty_seconds: float = PENALTY_SECONDS,
     ) -> None:
         if seed not in SEEDS:
             raise ValueError(f"seed {seed!r} is not one of {', '.join(SEEDS)}")
@@ -81,6 +82,7 @@ class Sandbox:
         self._faults = FaultInjector(FaultSpec.parse(faults))
         self._stats = Stats()
         self.airtable = AirtableAPI(self.store.conn, self.store.lock, self.clock)
+        self.airtable.rate_limit_penalty_seconds = airtable_penalty_seconds
         self.jira = JiraAPI(self.store, mode=mode, now=self.clock)
         self.seeded = self._seed(seed)
         app = SandboxApp(
@@ -217,8 +219,12 @@ def start_sandbox(
     *,
     host: str = "127.0.0.1",
     clock: Callable[[], datetime] | None = None,
+    airtable_penalty_seconds: float = PENALTY_SECONDS,
 ) -> Sandbox:
-    """A started sandbox on a loopback port; use it as a context manager or call `.stop()`."""
+    """A started sandbox on a loopback port; use it as a context manager or call `.stop()`.
+
+    After a 429 Airtable refuses the base's (or token's) requests for 30 s; a test that means
+    to hit the limit can shorten that with `airtable_penalty_seconds`."""
     sandbox = Sandbox(
         seed=seed,
         state=state,
@@ -230,5 +236,6 @@ def start_sandbox(
         port=port,
         anchor=anchor,
         clock=clock,
+        airtable_penalty_seconds=airtable_penalty_seconds,
     )
     return sandbox.start()

@@ -1,4 +1,7 @@
-"""Airtable through `pyairtable`: mapped tables page by page, id scans, batched write-back."""
+"""Airtable through `pyairtable`: mapped tables page by page, batched write-back, every call paced
+(per base and per token, across runs), counted against the month's budget, and few: the schema
+is kept between runs and deletions are found by the daily full read, so an incremental run
+with nothing changed costs one request per table."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from pyairtable.formulas import IS_AFTER, LAST_MODIFIED_TIME, to_formula_str
 
 from connector.clock import SYSTEM, Clock
 from connector.config import AirtableSourceConfig, WritebackConfig, refused
+from connector.sources.airtable_pace import Pace, airtable_limiter, pace_keys, paced
 from connector.sources.base import (
     BATCH,
     ROLES,
@@ -31,6 +35,7 @@ from connector.sources.incremental import Cursor, ReadResult, Seen
 from connector.sources.ratelimit import RateLimiter
 from connector.sources.reach import answer, answer_text, not_the_tool, unreachable
 from connector.sources.retry import CONNECT_SECONDS, RetryPolicy, ToolUnavailable, status_of
+from connector.sources.usage import CallBudget, SourceState
 from mappings.airtable import map_airtable
 from mappings.config import AirtableMapping
 from mappings.readers import ReadError, read_datetime
@@ -47,8 +52,10 @@ class TableRecord(NamedTuple):
 
 
 class AirtableSource:
-    """One configured base: every request goes through the limiter (per base) and the retry
-    policy; pyairtable's own retries are off (`retry_strategy=None`)."""
+    """One configured base: every request goes through the limiter (per base and per token)
+    and the retry policy; pyairtable's own retries are off (`retry_strategy=None`). With a
+    `state` (the state store) the source keeps the base's schema, the limiter's windows and
+    the calls it makes, and holds to `monthly_call_budget`."""
 
     tool = "airtable"
 
@@ -62,6 +69,7 @@ class AirtableSource:
         writeback: WritebackConfig | None = None,
         limiter: RateLimiter | None = None,
         clock: Clock = SYSTEM,
+        state: SourceState | None = None,
     ) -> None:
         self.name = name
         self.clock = clock
@@ -70,10 +78,22 @@ class AirtableSource:
         self.mapping = mapping
         self.retry = retry or RetryPolicy(tool="Airtable")
         self.writeback = writeback or WritebackConfig()
-        self.limiter = limiter or RateLimiter(max(1, int(config.requests_per_second)))
+        self.state = state
+        self.limiter = limiter or airtable_limiter([config], clock, state)
+        self.pace = pace_keys(config)
+        self.budget = CallBudget(
+            name,
+            state,
+            clock,
+            budget=config.monthly_call_budget,
+            warn_share=config.budget_warn_share,
+            over_budget=config.over_budget,
+        )
+        self._budget_checked = False
         self.overlap = timedelta(seconds=config.overlap_seconds)
         self.calls: Counter[str] = Counter()
         self.schema: dict[str, Any] = {}
+        self.schema_kept = False  # the schema came from the state store, not this run
         self.notes: list[str] = []
         self.table_of: dict[str, str] = {}  # record id -> table name, learnt from reads
         timeout = math.ceil(config.timeout_seconds)  # pyairtable types it as whole seconds
@@ -86,26 +106,42 @@ class AirtableSource:
         self.base = self.api.base(config.base)
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """One request: through the limiter (each attempt) and the retry policy."""
-        self.calls[what.split(" ")[0]] += 1
+        """One request: each attempt paced, counted and kept (`airtable_pace.paced`), and
+        retried by the policy. The first call of a run checks the month's budget. `calls`
+        counts attempts, as Airtable does: a retried request costs two."""
+        if not self._budget_checked:
+            self._budget_checked = True
+            warning = self.budget.check()
+            if warning:
+                self.notes.append(warning)
+        pace = Pace(self.limiter, self.pace, self.config.penalty_seconds, self.budget, self.state)
 
         def attempt() -> Any:
-            with self.limiter.slot(self.config.base):
-                return fn(*args, **kwargs)
+            self.calls[what.split(" ")[0]] += 1
+            return paced(pace, fn, *args, **kwargs)
 
         return self.retry.call(f"{self.name}: {what}", attempt)
 
     # -- connecting -----------------------------------------------------------------------
 
-    def connect(self) -> None:
-        """Read the base's schema once; a refused token stops the run naming its config key,
-        and so does an address where no Airtable answers (`sources.<name>.endpoint_url`)."""
+    def connect(self, fresh: bool = True) -> None:
+        """Read the base's schema (or, unless `fresh`, take the one kept from an earlier run);
+        a refused token stops the run naming its config key, and so does an address where no
+        Airtable answers (`sources.<name>.endpoint_url`)."""
+        key = f"schema:{self.config.base}"
+        kept = None if fresh or self.state is None else self.state.source_value(self.name, key)
+        self.schema_kept = kept is not None
+        if kept is not None:
+            self.schema = json.loads(kept)
+            return
         try:
             self.schema = self._reach()
         except requests.HTTPError as error:
             if status_of(error) in (401, 403):
                 raise refused(self.name, self.config, status_of(error)) from None
             raise
+        if self.state is not None:
+            self.state.set_source_value(self.name, key, json.dumps(self.schema))
         fields = {
             field["name"] for table in self.schema.get("tables", ()) for field in table["fields"]
         }
@@ -120,11 +156,11 @@ class AirtableSource:
         """The first call: the base's schema, from what must be Airtable's API."""
         key, url = f"sources.{self.name}.endpoint_url", self.config.endpoint_url
         asked = f"/v0/meta/bases/{self.config.base}/tables"
-        self.calls["schema"] += 1
+        pace = Pace(self.limiter, self.pace, self.config.penalty_seconds, self.budget, self.state)
 
         def attempt() -> Any:
-            with self.limiter.slot(self.config.base):
-                return self.api.get(self.base.urls.tables)
+            self.calls["schema"] += 1  # an attempt, as Airtable counts (see `call`)
+            return paced(pace, self.api.get, self.base.urls.tables)
 
         fix = (
             f"Set {key} to https://api.airtable.com (or leave it out), or to your proxy's address."
@@ -179,10 +215,23 @@ class AirtableSource:
     # -- reading --------------------------------------------------------------------------
 
     def read(self, cursor: Cursor | None = None) -> ReadResult:
-        """Records modified since the cursor (all, without one), table by table."""
-        if not self.schema:
-            self.connect()
+        """Records modified since the cursor (all, without one), table by table.
+
+        An incremental read uses the schema kept from the last run (a full read fetches it
+        anew); if the base changed since (a table or field the kept schema names is gone),
+        the schema is fetched and the read made again."""
         cursor = cursor or Cursor()
+        if not self.schema or (cursor.value is None and self.schema_kept):
+            self.connect(fresh=cursor.value is None)
+        try:
+            return self._read(cursor)
+        except requests.HTTPError as error:
+            if not self.schema_kept or status_of(error) not in (404, 422):
+                raise
+            self.connect()
+            return self._read(cursor)
+
+    def _read(self, cursor: Cursor) -> ReadResult:
         since = cursor.since(self.overlap)
         formula = None
         if since is not None:
@@ -201,7 +250,9 @@ class AirtableSource:
                 records[record["id"]] = TableRecord(table, record)
                 self.table_of[record["id"]] = table
         counts["read"] = len(records)
-        return ReadResult(records, cursor.advance(returned, self.overlap), since is None, counts)
+        scan = self.config.deletions == "every_sync"  # else the daily full read finds them
+        advanced = cursor.advance(returned, self.overlap)
+        return ReadResult(records, advanced, since is None, counts, scan=scan)
 
     def _updated(self, record: dict[str, Any]) -> datetime | None:
         spec = self.mapping.attributes.get("updated")
@@ -261,7 +312,14 @@ class AirtableSource:
         tables: dict[str, list[dict[str, Any]]] = {table: [] for table in self.tables()}
         for table, record in records.values():
             tables.setdefault(table, []).append(record)
-        return map_airtable(tables, self.schema, self.mapping, self.name, base_id=self.config.base)
+        return map_airtable(
+            tables,
+            self.schema,
+            self.mapping,
+            self.name,
+            base_id=self.config.base,
+            time_zone=self.config.time_zone,
+        )
 
     # -- writing --------------------------------------------------------------------------
 

@@ -6,16 +6,37 @@ from __future__ import annotations
 from connector.clock import SYSTEM, Clock
 from connector.config import AirtableSourceConfig, Config, JiraSourceConfig
 from connector.sources.airtable import AirtableSource
+from connector.sources.airtable_pace import airtable_limiter
 from connector.sources.base import Source
 from connector.sources.jira import JiraSource
+from connector.sources.ratelimit import RateLimiter
 from connector.sources.retry import RetryPolicy
+from connector.sources.usage import SourceState
 from mappings.config import AirtableMapping, JiraMapping, load_mapping
 from mappings.errors import ConfigError
 
 
-def build_sources(config: Config, clock: Clock = SYSTEM) -> dict[str, Source]:
-    """A connector for every `[sources.<name>]`, each with its mapping and the one retry policy."""
+def shared_limiter(
+    config: Config, clock: Clock = SYSTEM, state: SourceState | None = None
+) -> RateLimiter | None:
+    """The one limiter of the config's Airtable sources (None without any): the daemon keeps
+    it from run to run; a new process takes up the last one's windows from `state`."""
+    airtable = [cfg for cfg in config.sources.values() if isinstance(cfg, AirtableSourceConfig)]
+    return airtable_limiter(airtable, clock, state) if airtable else None
+
+
+def build_sources(
+    config: Config,
+    clock: Clock = SYSTEM,
+    state: SourceState | None = None,
+    limiter: RateLimiter | None = None,
+) -> dict[str, Source]:
+    """A connector for every `[sources.<name>]`, each with its mapping and the one retry policy.
+
+    With `state` (the state store), Airtable sources keep their schema, limiter and calls
+    there; they share `limiter`, or one made for them."""
     sources: dict[str, Source] = {}
+    limiter = limiter or shared_limiter(config, clock, state)
     for name, cfg in config.sources.items():
         mapping = load_mapping(config.mapping_path(cfg))
         where = f"sources.{name}.mapping"
@@ -35,6 +56,13 @@ def build_sources(config: Config, clock: Clock = SYSTEM) -> dict[str, Source]:
                 )
             retry = RetryPolicy.from_config(config.retry, tool="Airtable")
             sources[name] = AirtableSource(
-                name, cfg, mapping, retry=retry, writeback=config.writeback, clock=clock
+                name,
+                cfg,
+                mapping,
+                retry=retry,
+                writeback=config.writeback,
+                clock=clock,
+                state=state,
+                limiter=limiter,
             )
     return sources

@@ -65,10 +65,13 @@ class ReadResult:
     """What one read of a source returned: raw records (new or changed), the next cursor.
 
     `records` are the tool's own JSON (Jira issues with their full changelog; Airtable
-    records by table). `counts` holds calls and records for the run summary.
+    records by table). `counts` holds calls and records for the run summary. `scan`: after an
+    incremental read, whether the engine scans the source's keys to find deletions (False:
+    the source leaves them to its next full read, as Airtable does to save calls).
     """
 
     records: dict[str, Any]
     cursor: Cursor
     full: bool
     counts: Counter[str] = field(default_factory=Counter)
+    scan: bool = True

@@ -17,6 +17,7 @@ import schedule
 
 from connector.clock import SYSTEM, Clock
 from connector.config import Config
+from connector.sources.build import build_sources, shared_limiter
 from connector.sync.files import private_folders, write_private
 from connector.sync.run import Outcome, SyncRun
 from connector.sync.state import StateStore
@@ -50,6 +51,7 @@ def write_health(
         "summary": outcome.summary(),
         "counts": dict(outcome.counts),
         "sources": sources,
+        "notes": outcome.notes,  # e.g. a source past the warning share of its call budget
     }
     tmp = path.with_name(path.name + ".tmp")
     write_private(tmp, json.dumps(body, indent=2) + "\n")
@@ -82,6 +84,7 @@ class Daemon:
         self.accept_scope_change = accept_scope_change  # for the next successful sync only
         self.clock = clock
         self.store = StateStore(config.state_path, clock)
+        self.limiter = shared_limiter(config, clock, self.store)  # outlives each run
         self.stop_event = threading.Event()
         self.scheduler = scheduler or schedule.Scheduler()
         self.reporter = reporter
@@ -126,9 +129,11 @@ class Daemon:
             self.failures.pop(name, None)
 
     def sync(self, full: bool = False) -> Outcome:
+        sources = build_sources(self.config, self.clock, self.store, self.limiter)
         run = SyncRun(
             self.config,
             self.store,
+            sources=sources,
             clock=self.clock,
             should_stop=self.stop_event.is_set,
             skip_unfit=True,  # one site's bad mapping never stops the others' syncs

@@ -61,6 +61,7 @@ class Outcome:
     refusals: list[WriteFailure] = field(default_factory=list)  # keyed as in the architecture
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the sources' warnings (a call budget)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -74,7 +75,7 @@ class Outcome:
             f"{c['ratings_changed']} ratings changed · {len(self.patches)} planned, "
             f"{c['written']} written, {c['comments']} comments, {c['refused']} refused · "
             f"{c['api_calls']} API calls · {self.seconds:.1f} s"
-        )
+        ) + "".join(f"\n  note: {note}" for note in self.notes)
 
 
 def content_hash(raw: Any) -> str:
@@ -101,7 +102,7 @@ class SyncRun:
         self.config = config
         self.store = store
         self.clock = clock
-        self.sources = dict(sources) if sources is not None else build_sources(config, clock)
+        self.sources = dict(sources) if sources is not None else build_sources(config, clock, store)
         self.now = clock.now()  # the run's time: every write-back and stamp of this run
         self.today = self.now.date()
         self.echo = echo
@@ -113,6 +114,7 @@ class SyncRun:
         self.skip_unfit = skip_unfit  # the daemon: an unfit source sits this run out
         self.skipped: dict[str, list[str]] = {}  # source -> why it sat out (problem lines)
         self.scope = KeyScope()  # which keys two sources share: set once the run has read
+        self.preflighted = ""  # "writes" or "reads": the mapping was checked against the site
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -136,7 +138,9 @@ class SyncRun:
         stored = {
             name: (self.store.records(name), self.store.cursor(name)) for name in self.sources
         }
-        self._preflight(writes=dry_run or self.config.writeback.enabled)
+        writes = dry_run or self.config.writeback.enabled
+        self._preflight(writes=writes)
+        self.preflighted = "writes" if writes else "reads"
         counts: Counter[str] = Counter()
         snapshots, reads, deleted = self._read(stored, full, dry_run, counts)
         mapped, self.scope = self._map(snapshots)
@@ -163,10 +167,20 @@ class SyncRun:
             self._apply(run_id, patches, outcome)
             findings += refusals(arch, outcome.refusals, self.config, self.today)
         counts["api_calls"] = sum(sum(s.calls.values()) for s in self.sources.values())
+        for name, source in self.sources.items():  # kept with the run: what each source cost
+            counts[f"api_calls.{name}"] = sum(source.calls.values())
+            outcome.notes += [f"{name}: {note}" for note in source.notes]
         if not dry_run:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
             self._commit(run_id, reads, deleted, mapped, assessments, outputs)
         return outcome
+
+    def _recheck(self, name: str, source: Source) -> None:
+        """A source that fetched its schema again while reading (the one it kept named a field
+        or table that is gone) is checked again before anything is planned or written."""
+        problems = guard.preflight(source, writes=self.preflighted == "writes")
+        if problems:
+            raise guard.refusal({name: (source, problems)})
 
     def _preflight(self, *, writes: bool) -> None:
         """Each source's mapping against its site, before anything is read or written: an
@@ -215,7 +229,10 @@ class SyncRun:
                 cursor=Cursor.load(cursor),
             )
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
+            schemas = source.calls["schema"]
             result = source.read(snapshot.cursor if incremental else None)
+            if source.calls["schema"] > schemas and self.preflighted:
+                self._recheck(name, source)  # the base changed since its kept schema
             deleted[name] = refresh(source, snapshot, result)
             self._guard(source, len(stored), deleted[name], len(snapshot.records), dry_run)
             before = {key: record.content_hash for key, record in stored.items()}

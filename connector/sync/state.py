@@ -143,6 +143,21 @@ MIGRATIONS: tuple[str, ...] = (
         command TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE source_values (
+        source TEXT NOT NULL,            -- a source's name, or a tool's (a limiter it shares)
+        name TEXT NOT NULL,              -- e.g. schema:<base>, ratelimit
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (source, name)
+    );
+    CREATE TABLE api_calls (
+        source TEXT NOT NULL,
+        day TEXT NOT NULL,               -- YYYY-MM-DD (UTC): calls sum by month for a budget
+        calls INTEGER NOT NULL,
+        PRIMARY KEY (source, day)
+    );
+    """,
 )
 
 
@@ -444,6 +459,39 @@ class StateStore:
                     "(run_id, entities, problems, findings, rubric) VALUES (?,?,?,?,?)",
                     (run_id, *outputs.dump()),
                 )
+
+    # -- what sources keep between runs: cached answers, limiter state, calls made ----------
+
+    def source_value(self, source: str, name: str) -> str | None:
+        row = self.db.execute(
+            "SELECT value FROM source_values WHERE source=? AND name=?", (source, name)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_source_value(self, source: str, name: str, value: str) -> None:
+        """Kept at once, outside any run's transaction: it is true whether the run lands."""
+        self.db.execute(
+            "INSERT INTO source_values (source, name, value, updated_at) VALUES (?,?,?,?) "
+            "ON CONFLICT(source, name) DO UPDATE SET "
+            "value=excluded.value, updated_at=excluded.updated_at",
+            (source, name, value, self._now()),
+        )
+
+    def add_calls(self, source: str, day: date, calls: int = 1) -> None:
+        """Count requests a source sent on a day (each one, as the tool bills them)."""
+        self.db.execute(
+            "INSERT INTO api_calls (source, day, calls) VALUES (?,?,?) "
+            "ON CONFLICT(source, day) DO UPDATE SET calls = calls + excluded.calls",
+            (source, day.isoformat(), calls),
+        )
+
+    def month_calls(self, source: str, month: date) -> int:
+        """Requests a source sent in the calendar month (UTC) of `month`."""
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(calls), 0) FROM api_calls WHERE source=? AND day LIKE ?",
+            (source, month.strftime("%Y-%m-") + "%"),
+        ).fetchone()
+        return int(row[0])
 
     # -- history --------------------------------------------------------------------------
 

@@ -71,13 +71,17 @@ def map_guarded(source: Source, records: dict[str, Any]) -> MappedRecords:
 
 
 def refresh(source: Source, snapshot: Snapshot, result: ReadResult) -> list[str]:
-    """Fold a read into the snapshot and return the keys gone from it: after a full read,
-    what it did not return; after an incremental one, what a key scan misses."""
+    """Fold a read into the snapshot and return the keys gone from the source.
+
+    A full read holds every record, so what it lacks was deleted; after an incremental one a
+    key scan tells, unless the source leaves deletions to its next full read (`scan`)."""
     if result.full:
         gone = sorted(set(snapshot.records) - set(result.records))
         snapshot.records = dict(result.records)
         return gone
     snapshot.records.update(result.records)
+    if not result.scan:
+        return []
     deleted = sorted(set(snapshot.records) - source.scan_keys())
     for key in deleted:
         del snapshot.records[key]

@@ -3,9 +3,10 @@
 The server mounts `AirtableAPI.url_rules()` in its werkzeug Map, checks the Bearer token and
 injects faults, then calls `dispatch`. Everything else Airtable does is here: records (list
 with formula, sort, fields and offset paging; get; create; update and upsert; delete), the meta
-API, and the 5 requests per second per base limit answered with Airtable's 429 body
-(`rate_limit_per_second = None` turns it off; `rate_limit_penalty_seconds` adds Airtable's
-lock-out after a 429, documented as 30 s, off by default so tests stay fast).
+API, and Airtable's rate limits: 5 requests per second per base and 50 per second per token
+(across all bases, the meta API included), answered with Airtable's 429 body. A 429 starts
+Airtable's penalty: for `rate_limit_penalty_seconds` (30, as documented) every request of that
+base or token is refused too. `rate_limit_per_second = None` turns both limits off.
 
 Errors take Airtable's shapes: `{"error": {"type": ..., "message": ...}}`. An unknown base is
 403 INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND (what a personal access token gets), an unknown
@@ -29,7 +30,13 @@ from werkzeug.wrappers import Request, Response
 
 from connector.sandbox.airtable import seed as airtable_seed
 from connector.sandbox.airtable.listing import Lister, ListQuery, invalid_request
-from connector.sandbox.airtable.meta import base_schema, create_field, list_bases, update_field
+from connector.sandbox.airtable.meta import (
+    base_schema,
+    create_field,
+    list_bases,
+    new_field,
+    update_field,
+)
 from connector.sandbox.airtable.records import Writer
 from connector.sandbox.airtable.store import AirtableError, BaseDef, Store, TableDef
 from connector.sandbox.airtable.values import Cells
@@ -43,6 +50,7 @@ MODEL_NOT_FOUND = (
     "Invalid permissions, or the requested model was not found. Check that both your user and"
     " your token have the required permissions, and that the model names and/or ids are correct."
 )
+PENALTY_SECONDS = 30.0  # Airtable: "must wait 30 seconds before subsequent requests will succeed"
 WHOAMI = {
     "id": "usrSandboxAdmin01",
     "scopes": [
@@ -96,7 +104,8 @@ class AirtableAPI:
         self.lock = lock
         self.now = now
         self.rate_limit_per_second: int | None = 5
-        self.rate_limit_penalty_seconds = 0.0
+        self.token_limit_per_second = 50
+        self.rate_limit_penalty_seconds = PENALTY_SECONDS
         self.clock: Callable[[], float] = time.monotonic
         with lock, self._transaction():
             self.store = Store(conn)
@@ -130,8 +139,10 @@ class AirtableAPI:
     def dispatch(self, endpoint: str, request: Request, values: dict[str, Any]) -> Response:
         """Answer one request routed to an `airtable.*` endpoint."""
         try:
+            keys = [("token:" + request.headers.get("Authorization", ""), "token")]
             if "base_id" in values:
-                self._admit(str(values["base_id"]))
+                keys.append(("base:" + str(values["base_id"]), "base"))
+            self._admit(keys)
             with self.lock, self._transaction():
                 answer = self._handle(endpoint.removeprefix("airtable."), request, values)
             return _json(200, answer)
@@ -158,9 +169,22 @@ class AirtableAPI:
         with self.lock, self._transaction():
             base = self._base(base_id)
             found = self._table(base, table)
-            cells = Cells(self.store, base, typecast=typecast)
+            cells = Cells(self.store, base, self.now(), typecast=typecast)
             created = self.writer.create(cells, found, {"records": []}, rows)
         return [record["id"] for record in created["records"]]
+
+    def add_field(
+        self, table: str, body: dict[str, Any], base_id: str = airtable_seed.BASE_ID
+    ) -> dict[str, Any]:
+        """Add a field as a base's owner does in Airtable's UI: any type, formulas, lookups and
+        rollups included, which the Web API cannot create (see computed.py for their options:
+        fields by name or id, a rollup's `function`, a formula's `result`). Returns the field
+        as the meta API shows it."""
+        with self.lock, self._transaction():
+            base = self._base(base_id)
+            added = new_field(base, self._table(base, table), body, seeding=True)
+            self.store.add_field(base.id, self._table(base, table).id, added)
+        return added.meta()
 
     # ------------------------------------------------------------ plumbing
 
@@ -184,22 +208,34 @@ class AirtableAPI:
         if hasattr(self, "store"):
             self.store.forget()
 
-    def _admit(self, base_id: str) -> None:
-        limit = self.rate_limit_per_second
-        if not limit:
+    def reset_rate_limits(self) -> None:
+        """Forget every window and penalty (a test that moves `clock` starts afresh)."""
+        with self._rate_lock:
+            self._windows.clear()
+            self._blocked_until.clear()
+
+    def _admit(self, keys: list[tuple[str, str]]) -> None:
+        """Count a request against its token and base, or refuse it: a key over its limit,
+        or still in the penalty an earlier 429 started, answers 429 and is not counted."""
+        if not self.rate_limit_per_second:
             return
+        limits = {"base": self.rate_limit_per_second, "token": self.token_limit_per_second}
         with self._rate_lock:
             moment = self.clock()
-            if moment < self._blocked_until.get(base_id, 0.0):
+            if any(moment < self._blocked_until.get(key, 0.0) for key, _ in keys):
                 raise _RateLimited
-            window = self._windows.setdefault(base_id, deque())
-            while window and window[0] <= moment - 1.0:
-                window.popleft()
-            if len(window) >= limit:
-                if self.rate_limit_penalty_seconds:
-                    self._blocked_until[base_id] = moment + self.rate_limit_penalty_seconds
+            windows = [self._windows.setdefault(key, deque()) for key, _ in keys]
+            for window in windows:
+                while window and window[0] <= moment - 1.0:
+                    window.popleft()
+            pairs = zip(keys, windows, strict=True)
+            over = [key for (key, kind), window in pairs if len(window) >= limits[kind]]
+            if over:
+                for key in over:
+                    self._blocked_until[key] = moment + self.rate_limit_penalty_seconds
                 raise _RateLimited
-            window.append(moment)
+            for window in windows:
+                window.append(moment)
 
     def _base(self, base_id: str) -> BaseDef:
         base = self.store.base(base_id)
@@ -230,7 +266,7 @@ class AirtableAPI:
         body = _body(request) if request.method in {"POST", "PATCH", "PUT"} else {}
         if name in WRITE_KEYS and set(body) - WRITE_KEYS[name]:
             raise invalid_request()
-        cells = Cells(self.store, base, typecast=bool(body.get("typecast")))
+        cells = Cells(self.store, base, self.now(), typecast=bool(body.get("typecast")))
         replace = request.method == "PUT"
         by_id = request.args.get("returnFieldsByFieldId", "").lower() in {"1", "true"}
         record_id = str(values.get("record_id", ""))

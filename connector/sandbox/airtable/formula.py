@@ -212,10 +212,24 @@ class _Parser:
         least, most, implementation = FUNCTIONS[name]
         if len(compiled) < least or (most is not None and len(compiled) > most):
             raise FormulaError(INVALID)
+        if name == "IF":  # only the branch taken is worked out: IF(x, ERROR(), y) is y if not x
+            return _lazy_if(compiled)
         folded = _fold(implementation, compiled)
         if folded is not None:
             return folded
         return lambda context: implementation([argument(context) for argument in compiled])
+
+
+def _lazy_if(parts: list[Compiled]) -> Compiled:
+    condition, then = parts[0], parts[1]
+    otherwise = parts[2] if len(parts) > 2 else None
+
+    def choose(context: RecordContext) -> Value:
+        if to_bool(condition(context)):
+            return then(context)
+        return otherwise(context) if otherwise is not None else None
+
+    return choose
 
 
 def _last_modified(fields: list[str | None], count: int) -> Compiled:

@@ -19,6 +19,15 @@ class EvalError(Exception):
     """A formula produced #ERROR! for one record (the record is filtered out)."""
 
 
+class SpecialValue(EvalError):
+    """A number that is not one: a formula field shows `{"specialValue": kind}`; a filter
+    leaves the record out, as for any error."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind  # "NaN", "Infinity" or "-Infinity"
+
+
 class RecordContext(Protocol):
     """What a formula may ask about one record."""
 
@@ -160,10 +169,14 @@ def _order(compare: Callable[[Any, Any], Any]) -> Callable[[Value, Value], bool]
 
 
 def _divide(left: Value, right: Value) -> Value:
-    divisor = to_number(right)
+    divisor, dividend = to_number(right), to_number(left)
     if divisor == 0:
-        raise EvalError("division by zero")
-    return to_number(left) / divisor
+        raise SpecialValue("NaN" if dividend == 0 else "Infinity" if dividend > 0 else "-Infinity")
+    return dividend / divisor
+
+
+def _error(args: list[Value]) -> Value:
+    raise EvalError("ERROR()")
 
 
 BINARY: dict[str, Callable[[Value, Value], Value]] = {
@@ -281,6 +294,7 @@ FUNCTIONS: dict[str, tuple[int, int | None, Callable[[list[Value]], Value]]] = {
     "NOT": (1, 1, lambda args: not to_bool(args[0])),
     "IF": (2, 3, _if),
     "BLANK": (0, 0, lambda args: None),
+    "ERROR": (0, 0, _error),
     "TRUE": (0, 0, lambda args: True),
     "FALSE": (0, 0, lambda args: False),
     "IS_AFTER": (2, 2, lambda args: to_datetime(args[0]) > to_datetime(args[1])),

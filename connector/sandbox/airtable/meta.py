@@ -8,9 +8,11 @@ option is added by writing it with `typecast: true`.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
+from connector.sandbox.airtable.computed import COMPUTED, options_for
 from connector.sandbox.airtable.store import (
     AirtableError,
     BaseDef,
@@ -37,14 +39,33 @@ CREATABLE = (
         "singleCollaborator",
     }
 )
-SEEDED_ONLY = frozenset({"lastModifiedTime", "createdTime"})
+_ZONES = zoneinfo.available_timezones()
+SEEDED_ONLY = frozenset({"lastModifiedTime", "createdTime"}) | COMPUTED
+
+
+# Airtable answers a format given by name with its pattern too, as the field model lists them.
+DATE_FORMATS = {"l": "local", "LL": "friendly", "M/D/YYYY": "us", "D/M/YYYY": "european"}
+DATE_FORMATS = {name: pattern for pattern, name in DATE_FORMATS.items()} | {"iso": "YYYY-MM-DD"}
+TIME_FORMATS = {"12hour": "h:mma", "24hour": "HH:mm"}
+
+
+def _format(given: Any, patterns: Mapping[str, str], default: dict[str, str]) -> dict[str, str]:
+    name = given.get("name") if isinstance(given, dict) else None
+    if name not in patterns:
+        return default
+    return {"name": str(name), "format": patterns[str(name)]}
 
 
 def _date_time(options: Mapping[str, Any]) -> dict[str, Any]:
+    zone = options.get("timeZone", "utc")
+    if zone not in ("utc", "client") and zone not in _ZONES:
+        raise AirtableError(
+            422, "INVALID_FIELD_OPTIONS", f"timeZone {zone!r} is not a supported time zone"
+        )
     return {
-        "dateFormat": options.get("dateFormat", ISO_DATE),
-        "timeFormat": options.get("timeFormat", TIME_24),
-        "timeZone": options.get("timeZone", "utc"),
+        "dateFormat": _format(options.get("dateFormat"), DATE_FORMATS, ISO_DATE),
+        "timeFormat": _format(options.get("timeFormat"), TIME_FORMATS, TIME_24),
+        "timeZone": zone,
     }
 
 
@@ -80,9 +101,13 @@ def _link(base: BaseDef, options: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def field_options(base: BaseDef, kind: str, options: Mapping[str, Any] | None) -> Any:
+def field_options(
+    base: BaseDef, table: TableDef, kind: str, options: Mapping[str, Any] | None
+) -> Any:
     """Complete options for a field type, filling Airtable's defaults where none are given."""
     given = options or {}
+    if kind in COMPUTED:
+        return options_for(base, table, kind, given)
     if kind in {"number", "percent"}:
         return {"precision": int(given.get("precision", 0))}
     if kind == "currency":
@@ -90,7 +115,7 @@ def field_options(base: BaseDef, kind: str, options: Mapping[str, Any] | None) -
     if kind == "checkbox":
         return {"icon": given.get("icon", "check"), "color": given.get("color", "greenBright")}
     if kind == "date":
-        return {"dateFormat": given.get("dateFormat", ISO_DATE)}
+        return {"dateFormat": _format(given.get("dateFormat"), DATE_FORMATS, ISO_DATE)}
     if kind == "dateTime":
         return _date_time(given)
     if kind in {"singleSelect", "multipleSelects"}:
@@ -124,7 +149,7 @@ def new_field(
             "UNSUPPORTED_FIELD_TYPE_FOR_CREATE",
             f"Field type {kind!r} cannot be created through the API.",
         )
-    options = field_options(base, str(kind), body.get("options"))
+    options = field_options(base, table, str(kind), body.get("options"))
     description = body.get("description")
     return FieldDef(field_id or new_id("fld"), name.strip(), str(kind), options, description)
 

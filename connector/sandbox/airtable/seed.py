@@ -8,7 +8,10 @@ names and portfolio refs, so the same seed gives the same base, table, field and
 
 Field names follow `mappings/defaults/airtable.toml`: Jira's custom-field names, plus `Status`
 (select; `Done` means done), `End date` (a strategy's end) and `Due date` (a milestone's),
-which Jira keeps in system fields, and `Last modified` (a last-modified-time field).
+which Jira keeps in system fields, and `Last modified` (a last-modified-time field). The demo
+base also has the computed fields a real one grows (`COMPUTED_FIELDS`: a lookup, a formula
+that meets Airtable's `#ERROR!` and `Infinity` on some targets, a rollup), which the bundled
+mapping does not read.
 """
 
 from __future__ import annotations
@@ -92,6 +95,35 @@ EXTRA_KINDS = {"End date": "date", "Due date": "date", "Status": "select"}
 # target that already has no usable one (RD309), so no other gap appears because of it.
 UNREADABLE_TRAJECTORY = ("P4-O1-I1-T1", "to be agreed with the districts by spring")
 PLANTED_DATA_PROBLEMS = {"RD901": (UNREADABLE_TRAJECTORY[0],)}
+# Computed fields of the demo base, by table (see computed.py for their options).
+COMPUTED_FIELDS: dict[str, tuple[dict[str, Any], ...]] = {
+    "Targets": (
+        {
+            "name": "Indicator unit",
+            "type": "multipleLookupValues",
+            "options": {"recordLinkFieldId": "Indicator", "fieldIdInLinkedTable": "Unit"},
+        },
+        {
+            "name": "Gain a month",
+            "type": "formula",
+            "options": {
+                "formula": "({Target value} - {Baseline value}) / "
+                "DATETIME_DIFF({Target date}, {Baseline date}, 'months')"
+            },
+        },
+    ),
+    "Strategies": (
+        {
+            "name": "Last target date",
+            "type": "rollup",
+            "options": {
+                "recordLinkFieldId": DRIVES,
+                "fieldIdInLinkedTable": "Target date",
+                "function": "MAX",
+            },
+        },
+    ),
+}
 
 
 def _field_body(table_name: str, name: str) -> dict[str, Any]:
@@ -165,6 +197,12 @@ def seed(store: Store, name: str, anchor: date, now: datetime) -> None:
     for table in base.tables:
         store.add_table(table)
     if name == "demo":
+        for table_name, bodies in COMPUTED_FIELDS.items():
+            computing = base.table(table_name)
+            assert computing is not None
+            for body in bodies:
+                _add_field(base, computing, body)
+                store.add_field(base.id, computing.id, computing.fields[-1])
         _demo(store, base, portfolio.build(anchor), now)
 
 

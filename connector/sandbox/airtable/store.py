@@ -108,8 +108,8 @@ class FieldDef:
         shown: dict[str, Any] = {"type": self.type, "id": self.id, "name": self.name}
         if self.description:
             shown["description"] = self.description
-        if self.options is not None:
-            shown["options"] = self.options
+        if self.options is not None:  # keys with "_" are the sandbox's own (a rollup's function)
+            shown["options"] = {k: v for k, v in self.options.items() if not k.startswith("_")}
         return shown
 
 

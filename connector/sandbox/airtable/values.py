@@ -30,6 +30,7 @@ TEXT_TYPES = frozenset(
     {"singleLineText", "multilineText", "richText", "email", "url", "phoneNumber", "barcode"}
 )
 NUMBER_TYPES = frozenset({"number", "percent", "currency", "rating", "duration"})
+COMPUTED = frozenset({"formula", "multipleLookupValues", "rollup"})  # see computed.py
 PALETTE = (
     "blueLight2",
     "cyanLight2",
@@ -93,10 +94,11 @@ def _as_text(column: FieldDef, value: Any, typecast: bool) -> str:
 class Cells:
     """Value conversion for one request against one base."""
 
-    def __init__(self, store: Store, base: BaseDef, typecast: bool = False) -> None:
+    def __init__(self, store: Store, base: BaseDef, now: datetime, typecast: bool = False) -> None:
         self.store = store
         self.base = base
         self.typecast = typecast
+        self.now = now  # what a formula field's NOW() and TODAY() read
         self.changed_fields: dict[str, FieldDef] = {}
         self._people: dict[str, Collaborator] | None = None
         self._names: dict[str, dict[str, str]] = {}
@@ -230,6 +232,10 @@ class Cells:
             return self._last_modified(column, record)
         if column.type == "createdTime":
             return record.created
+        if column.type in COMPUTED:
+            from connector.sandbox.airtable import computed  # it renders through `show`
+
+            return computed.show(self, column, record)
         cell = record.cells.get(column.id)
         if cell is None:
             return None
@@ -256,6 +262,12 @@ class Cells:
         if shown is None:
             return None
         kind = column.type
+        if kind in COMPUTED:
+            if isinstance(shown, dict):  # {"error": "#ERROR!"} or {"specialValue": ...}
+                raise EvalError(f"{column.name} is an error")
+            if isinstance(shown, list):  # a formula sees a lookup's values as one text
+                return ", ".join(str(each) for each in shown)
+            kind = str(((column.options or {}).get("result") or {}).get("type"))
         if kind in {"date", "dateTime", "lastModifiedTime", "createdTime"}:
             return parse_datetime(str(shown))
         if kind in NUMBER_TYPES:
