@@ -139,12 +139,15 @@ class Sandbox:
         return held
 
     def add_account(self, email: str, name: str, role: str = "user") -> str:
-        """A user who can sign in, with the role given (admin, project-admin or user): returns
-        their API token (on Data Center: their password and personal access token)."""
+        """A user who can sign in, in the role given (admin, project-admin or user); returns
+        their API token (on Data Center: their password and personal access token). Again
+        for the same e-mail, it changes their role and keeps their token."""
         if role not in ROLES:
             raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
-        token = secrets.token_urlsafe(18)
-        set_account(self.store, ensure_user(self.store, email, name), token, role)
+        account = ensure_user(self.store, email, name)
+        held = [t for t, a in self.jira.scheme.tokens.items() if a == account]
+        token = held[0] if held else secrets.token_urlsafe(18)
+        set_account(self.store, account, token, role)
         self.jira.reload()
         return token
 

@@ -24,7 +24,7 @@ def build_sources(config: Config, clock: Clock = SYSTEM) -> dict[str, Source]:
                 raise ConfigError(
                     f"{cfg.mapping!r} is not a Jira mapping", where=where, fix='Use "jira".'
                 )
-            retry = RetryPolicy.from_config(config.retry, tool="Jira")
+            retry = RetryPolicy.from_config(config.retry, tool="Jira", clock=clock)
             sources[name] = JiraSource(name, cfg, mapping, retry=retry, writeback=config.writeback)
         elif isinstance(cfg, AirtableSourceConfig):
             if not isinstance(mapping, AirtableMapping):
@@ -33,7 +33,7 @@ def build_sources(config: Config, clock: Clock = SYSTEM) -> dict[str, Source]:
                     where=where,
                     fix='Use "airtable".',
                 )
-            retry = RetryPolicy.from_config(config.retry, tool="Airtable")
+            retry = RetryPolicy.from_config(config.retry, tool="Airtable", clock=clock)
             sources[name] = AirtableSource(
                 name, cfg, mapping, retry=retry, writeback=config.writeback, clock=clock
             )
