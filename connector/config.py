@@ -77,7 +77,15 @@ class JiraSourceConfig(_SourceBase):
     """`[sources.<name>]` with `type = "jira"`: a Jira Cloud site or a Server/Data Center one."""
 
     type: Literal["jira"]
-    url: str = Field(description="the site, e.g. https://example.atlassian.net")
+    url: str = Field(
+        description="the site, e.g. https://example.atlassian.net; scoped API tokens and service "
+        "accounts: https://api.atlassian.com/ex/jira/<cloudId>"
+    )
+    site_url: str | None = Field(
+        None,
+        description="where people open issues (links in findings and reports); default: the "
+        "site Jira names, else url",
+    )
     deployment: Literal["cloud", "server"] = "cloud"
     auth: Literal["token", "pat"] = Field(
         "token", description="token: email + API token (Basic); pat: personal access token"
@@ -90,10 +98,18 @@ class JiraSourceConfig(_SourceBase):
     mapping: str = "jira"
     page_size: int = Field(100, ge=1, le=100)
     verify_tls: bool = True
+    notifications: Literal["auto", "suppress", "send"] = Field(
+        "auto",
+        description="watchers' e-mails on rdsync's edits: auto suppresses them where the account "
+        "may (Administer Projects or Administer Jira), suppress always (edits fail where it may "
+        "not), send never",
+    )
 
-    @field_validator("url")
+    @field_validator("url", "site_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"{value!r} is not a site URL; write it as https://<site>")
         return value.rstrip("/")
@@ -102,6 +118,12 @@ class JiraSourceConfig(_SourceBase):
     def _consistent(self) -> Self:
         if self.auth == "token" and not self.email:
             raise ValueError('auth = "token" signs in with email + API token: set email')
+        if self.auth == "pat" and is_cloud_url(self.url):
+            raise ValueError(
+                f"{self.url} is Jira Cloud, which has no personal access tokens: set auth = "
+                '"token" and email, with an API token (a scoped token or a service account\'s: '
+                "url = https://api.atlassian.com/ex/jira/<cloudId>)"
+            )
         if bool(self.projects) == bool(self.jql):
             raise ValueError("set exactly one of projects = [...] or jql = '...' as the scope")
         if self.jql and re.search(r"\border\s+by\b", self.jql, re.IGNORECASE):
@@ -114,6 +136,18 @@ class JiraSourceConfig(_SourceBase):
         if self.jql:
             return f"({self.jql})"
         return f"project in ({', '.join(self.projects)})"
+
+
+def is_cloud_url(url: str) -> bool:
+    """A Jira Cloud site (*.atlassian.net) or Atlassian's gateway (api.atlassian.com/ex/jira)."""
+    host = re.sub(r"^https?://", "", url).split("/", 1)[0].split(":", 1)[0].casefold()
+    return host.endswith(".atlassian.net") or url_is_gateway(url)
+
+
+def url_is_gateway(url: str) -> bool:
+    """The gateway form, https://api.atlassian.com/ex/jira/<cloudId>: how scoped tokens and
+    service accounts reach a Cloud site (matched by its path, as a proxy may front it)."""
+    return re.match(r"^https?://[^/]+/ex/jira/[^/]+$", url, re.IGNORECASE) is not None
 
 
 class AirtableSourceConfig(_SourceBase):

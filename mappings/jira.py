@@ -51,6 +51,7 @@ class _Plan:
     notes: list[str]
     when: dict[EntityKind, _Field] = field(default_factory=dict)  # kind -> field to hold a value
     facets: dict[EntityKind, str] = field(default_factory=dict)  # kind -> facet name
+    site_url: str | None = None  # where people open issues; else from each issue's `self`
 
     def _selecting(self, when: dict[EntityKind, _Field], facets: dict[EntityKind, str]) -> _Plan:
         self.when, self.facets = when, facets
@@ -124,18 +125,20 @@ def map_jira(
     *,
     kind: EntityKind | None = None,
     field_names: Mapping[str, str] | None = None,
+    site_url: str | None = None,
 ) -> MappedRecords:
     """Map search/jql responses (`{"issues": [...], "names": {...}}`) or single issues.
 
     `kind` maps every issue as that kind (for issues fetched with that kind's JQL);
     `field_names` (id → name, as `GET /field` gives) resolves custom fields by name where a
-    page carries no `names`.
+    page carries no `names`; `site_url` is where an entity's link opens its issue (without
+    it, the site its `self` names, which through Atlassian's gateway is the gateway).
     """
     out = MappedRecords()
     plans: dict[frozenset[tuple[str, str]], _Plan] = {}
     with cyclic_gc_paused():
         for page in pages:
-            _map_page(page, mapping, source, kind, field_names, plans, out)
+            _map_page(page, mapping, source, kind, field_names, plans, out, site_url)
     return out
 
 
@@ -147,6 +150,7 @@ def _map_page(
     field_names: Mapping[str, str] | None,
     plans: dict[frozenset[tuple[str, str]], _Plan],
     out: MappedRecords,
+    site_url: str | None = None,
 ) -> None:
     """Map one page (or one issue), compiling the plan once per distinct `names`."""
     issues, names = _issues_of(page)
@@ -155,6 +159,7 @@ def _map_page(
     plan = plans.get(cache_key)
     if plan is None:
         plan = plans[cache_key] = compile_plan(mapping, merged)
+        plan.site_url = site_url.rstrip("/") if site_url else None
         if issues:
             out.note(*plan.notes)
     for issue in issues:
@@ -274,7 +279,9 @@ def _build(
         label = found.label if found else str(relation.link_type or "Parent")
         set_relation(values, name, keys, (key, label), out.problems)
     self_url = issue.get("self")
-    if isinstance(self_url, str) and "/rest/" in self_url:
+    if plan.site_url is not None:
+        values["url"] = f"{plan.site_url}/browse/{key}"
+    elif isinstance(self_url, str) and "/rest/" in self_url:
         values["url"] = f"{self_url.partition('/rest/')[0]}/browse/{key}"
     entity_key = f"{key}#{plan.facets[kind]}" if kind in plan.facets else key
     values["key"] = entity_key

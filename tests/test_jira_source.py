@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from importlib import resources
@@ -14,6 +15,7 @@ import pytest
 from connector.config import AuthRefused, JiraSourceConfig
 from connector.mapping_tools.guard import UnfitMapping
 from connector.sandbox.server import Sandbox
+from connector.sources import jira_history
 from connector.sources.base import Patch, Role
 from connector.sources.incremental import Cursor
 from connector.sources.jira import JiraSource
@@ -30,6 +32,7 @@ SEARCH = "/rest/api/3/search/jql"
 EDIT = "/rest/api/3/issue/{issueIdOrKey}"
 COMMENT = "/rest/api/3/issue/{issueIdOrKey}/comment"
 CHANGELOG = "/rest/api/3/issue/{issueIdOrKey}/changelog"
+BULK = "/rest/api/3/changelog/bulkfetch"
 
 
 def fast_retry() -> RetryPolicy:
@@ -64,33 +67,82 @@ def demo(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
     return make_sandbox(seed="demo")
 
 
-def test_a_full_read_pages_only_mapped_fields_and_follows_cut_changelogs(
+def test_a_full_read_pages_only_mapped_fields_and_bulk_fetches_the_measured_history(
     demo: Sandbox,
 ) -> None:
     demo.seed_bulk(240, history=110, seed=4)  # 48 indicators with 110 changes each
-    demo.reset_stats()
     source = source_for(demo)
+    source.connect()
+    sent = bodies(source, "/changelog/bulkfetch")
+    demo.reset_stats()
     result = source.read()
     n = len(result.records)
     assert n == 132 + 240
     assert demo.count("GET", SEARCH) <= math.ceil(n / 100) + 5
-    assert demo.count() - demo.count("GET", CHANGELOG) == demo.count("GET", SEARCH) + 3
-    # Only indicators whose inline history was cut were followed, two pages each.
-    cut = [
+    # Search inlines 40 histories with a `total` of 40: rdsync asks the bulk fetch instead,
+    # once for up to 1,000 indicators, and no issue's own changelog.
+    indicators = [
         key
         for key, issue in result.records.items()
-        if issue["fields"]["issuetype"]["name"] == "Indicator" and issue["changelog"]["total"] > 100
+        if issue["fields"]["issuetype"]["name"] == "Indicator"
     ]
-    assert len(cut) == 48
-    assert demo.count("GET", CHANGELOG) == 2 * len(cut) == result.counts["changelog_calls"]
-    assert all(len(result.records[k]["changelog"]["histories"]) == 110 for k in cut)
+    assert len(indicators) == 17 + 48
+    assert demo.count("POST", BULK) == 1 == result.counts["changelog_calls"]
+    assert demo.count("GET", CHANGELOG) == 0
+    assert demo.count() == demo.count("GET", SEARCH) + 1
+    asked = json.loads(sent[0])
+    value = demo.field_id("Current value")
+    assert sorted(asked["issueIdsOrKeys"]) == sorted(result.records[k]["id"] for k in indicators)
+    assert asked["fieldIds"] == [value]
+    long = [k for k in indicators if len(result.records[k]["changelog"]["histories"]) == 110]
+    assert len(long) == 48  # every change of the value field, none cut
     mapped = source.map(result.records)
-    assert sum(1 for m in mapped.measurements if m.indicator_key == cut[0]) >= 100
-    asked = searches(demo)[0]
-    assert asked["maxResults"] == ["100"] and asked["expand"] == ["changelog"]
-    assert set(asked["fields"]) == set(source.read_fields())
+    assert sum(1 for m in mapped.measurements if m.indicator_key == long[0]) >= 100
+    asked_search = searches(demo)[0]
+    assert asked_search["maxResults"] == ["100"] and "expand" not in asked_search
+    assert set(asked_search["fields"]) == set(source.read_fields())
     assert "customfield_10040" in source.read_fields()  # the write-back likelihood
     assert len(source.read_fields()) < 40  # not *all
+
+
+def test_the_bulk_fetch_batches_issues_follows_pages_and_loses_no_measurement(
+    demo: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo.seed_bulk(240, history=110, seed=4)
+    whole = source_for(demo)
+    expected = sorted(
+        (m.indicator_key, m.at, m.value) for m in whole.map(whole.read().records).measurements
+    )
+    # Smaller batches and pages than Jira's (1,000 issues, 10,000 histories), to see both.
+    monkeypatch.setattr(jira_history, "ISSUES", 20)
+    monkeypatch.setattr(jira_history, "PAGE", 1000)
+    source = source_for(demo)
+    source.connect()
+    demo.reset_stats()
+    result = source.read()
+    indicators = [
+        i for i in result.records.values() if i["fields"]["issuetype"]["name"] == "Indicator"
+    ]
+    batches = [indicators[n : n + 20] for n in range(0, len(indicators), 20)]
+    pages = [
+        max(1, math.ceil(sum(len(i["changelog"]["histories"]) for i in b) / 1000)) for b in batches
+    ]
+    assert len(batches) == 4 and sum(pages) > len(batches)  # some batches took several pages
+    assert demo.count("POST", BULK) == sum(pages) == result.counts["changelog_calls"]
+    got = sorted((m.indicator_key, m.at, m.value) for m in source.map(result.records).measurements)
+    assert got == expected and len(got) > 5000
+
+
+def bodies(source: JiraSource, path: str) -> list[str]:
+    """The bodies of the requests `source`'s client sends to a path, as they are sent."""
+    sent: list[str] = []
+
+    def spy(response: Any, *args: Any, **kwargs: Any) -> None:
+        if urlsplit(response.request.url).path.endswith(path):
+            sent.append(response.request.body)
+
+    source.client._session.hooks["response"].append(spy)
+    return sent
 
 
 def test_incremental_reads_ask_from_the_cursor_minus_the_overlap(demo: Sandbox) -> None:

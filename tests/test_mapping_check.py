@@ -42,6 +42,11 @@ def default_with(tool: str, *edits: tuple[str, str]) -> str:
 
 # -- on the sandbox ---------------------------------------------------------------------------
 
+ADMIN_LINE = (
+    "account 'Sandbox Admin' in project DEL: may read issues, write ratings, comment, skip "
+    "notifications, create fields"
+)
+
 
 @pytest.mark.e2e
 def test_four_mistakes_are_reported_at_once_each_with_its_key_and_a_suggestion(
@@ -59,6 +64,7 @@ def test_four_mistakes_are_reported_at_once_each_with_its_key_and_a_suggestion(
     result = run("mapping", "check", "--config", str(jira_config(tmp_path, sandbox, "DEL")))
     assert result.exit_code == 1
     assert result.output.splitlines() == [
+        ADMIN_LINE,
         "attributes.owners: no field 'Acountable owner' on the site; "
         "did you mean 'Accountable owner'?",
         "entities.target.attributes.target_value: 'Target date' (date) is no fit: it is read "
@@ -76,7 +82,7 @@ def test_four_mistakes_are_reported_at_once_each_with_its_key_and_a_suggestion(
 def test_the_bundled_mapping_fits_the_default_site(sandbox: Sandbox, tmp_path: Path) -> None:
     result = run("mapping", "check", "--config", str(jira_config(tmp_path, sandbox, "DEL", "jira")))
     assert result.exit_code == 0, result.output
-    assert result.output == f"jira: the mapping fits {sandbox.url}\n"
+    assert result.output == f"{ADMIN_LINE}\njira: the mapping fits {sandbox.url}\n"
 
 
 def test_an_unusable_mapping_exits_2_naming_the_file(tmp_path: Path) -> None:
@@ -309,8 +315,9 @@ def test_check_jira_finds_what_only_the_site_can_tell() -> None:
     )
     lines = [p.line() for p in problems]
     assert lines == [
-        "attributes.owners: 2 fields are named 'Owner' (customfield_1, customfield_2); "
-        "name one by its id",
+        "attributes.owners: 2 fields are named 'Owner': customfield_1, customfield_2; rdsync "
+        'reads none of them: pin the one meant by its id (owners = "customfield_1" or '
+        'owners = "customfield_2")',
         "entities.outcome.issue_type: no issue type 'objective' on the site; "
         "did you mean 'Objective'?",
         "entities.strategy.jql: Jira refuses the JQL: Field 'labels' does not exist.; "

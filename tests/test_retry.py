@@ -10,6 +10,7 @@ import requests
 from jira.exceptions import JIRAError
 
 from connector.sources.retry import (
+    LimitAdvice,
     RetryPolicy,
     ToolUnavailable,
     is_transient,
@@ -94,6 +95,38 @@ def test_retry_after_in_seconds_and_as_an_http_date() -> None:
     assert retry_after(http_error(503, {"Retry-After": past}), now=now) == 0.0
     assert retry_after(http_error(503, {"Retry-After": "soon"})) is None
     assert retry_after(http_error(503)) is None
+
+
+def test_jira_clouds_reset_stamp_and_beta_retry_after() -> None:
+    now = datetime(2026, 3, 26, 16, 0, 20, tzinfo=UTC)
+
+    def wait(**headers: str) -> float | None:
+        given = {name.replace("_", "-"): value for name, value in headers.items()}
+        return retry_after(http_error(429, given), now=now)
+
+    # A stamp to the minute (as Jira sends it) means that minute's end; one with seconds, itself.
+    assert wait(**{"X-RateLimit-Reset": "2026-03-26T16:00Z"}) == 40.0
+    assert wait(**{"X-RateLimit-Reset": "2026-03-26T16:00:50Z"}) == 30.0
+    assert wait(**{"X-RateLimit-Reset": "2026-03-26T15:58Z"}) == 0.0
+    assert wait(**{"X-RateLimit-Reset": "soon"}) is None
+    assert wait(Beta_Retry_After="6") == 6.0
+    # Retry-After is exact where the stamp is not: it wins; the longer of it and the beta's.
+    assert wait(Retry_After="5", **{"X-RateLimit-Reset": "2026-03-26T16:01Z"}) == 5.0
+    assert wait(Retry_After="2", Beta_Retry_After="6") == 6.0
+
+
+def test_a_warning_of_a_limit_jira_is_trying_out_is_logged_once_a_reason(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    advice = LimitAdvice("jira")
+    warned = {"Beta-Retry-After": "3", "X-Beta-RateLimit-Reason": "jira-quota-tenant-based"}
+    with caplog.at_level("WARNING", logger="rdsync.retry"):
+        for _ in range(3):
+            advice(response(200, warned))
+        advice(response(200))
+        advice(response(429, warned))  # a refusal: the policy waits it out, no warning
+    assert caplog.text.count("jira-quota-tenant-based") == 1
+    assert "Beta-Retry-After 3 s" in caplog.text
 
 
 def test_retries_transient_errors_waiting_what_the_server_asked() -> None:

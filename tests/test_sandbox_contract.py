@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import requests
 
+from connector.sandbox.jira.limits import Limits
 from connector.sandbox.server import Sandbox
 from tests.jira_spec import ADF, API, check, needs_spec
 
@@ -158,3 +159,102 @@ def test_wrong_credentials_get_401_on_every_path(demo_sandbox: Sandbox) -> None:
         )
         assert response.status_code == 401
         check(demo_sandbox, response)
+
+
+@pytest.fixture
+def as_user(demo_sandbox: Sandbox) -> Any:
+    """Calls as an ordinary user (no Administer Jira, no Administer Projects), each checked."""
+    session = requests.Session()
+    token = demo_sandbox.add_account("member@example.gov", "Mo Member")
+    session.auth = ("member@example.gov", token)
+
+    def do(method: str, path: str, expect: int, **kwargs: Any) -> requests.Response:
+        response = session.request(method, demo_sandbox.url + API + path, timeout=10, **kwargs)
+        assert response.status_code == expect, response.text
+        check(demo_sandbox, response)
+        return response
+
+    return do
+
+
+def test_permissions_and_what_an_ordinary_user_is_refused_match_the_spec(
+    call: Any, as_user: Any, demo_sandbox: Sandbox
+) -> None:
+    asked = {"permissions": "ADMINISTER,ADMINISTER_PROJECTS,EDIT_ISSUES,ADD_COMMENTS"}
+    mine = call("GET", "/mypermissions", 200, params=asked).json()["permissions"]
+    assert all(p["havePermission"] for p in mine.values())
+    theirs = as_user("GET", "/mypermissions", 200, params={**asked, "projectKey": "DEL"})
+    held = {key: p["havePermission"] for key, p in theirs.json()["permissions"].items()}
+    assert held == {
+        "ADMINISTER": False,
+        "ADMINISTER_PROJECTS": False,
+        "EDIT_ISSUES": True,
+        "ADD_COMMENTS": True,
+    }
+    call("GET", "/mypermissions", 400)
+    call("GET", "/mypermissions", 400, params={"permissions": "FLY"})
+    call("GET", "/mypermissions", 404, params={**asked, "projectKey": "NOPE"})
+    key = demo_sandbox.demo()["keys"]["S4"]
+    refused = as_user(
+        "PUT",
+        f"/issue/{key}",
+        403,
+        params={"notifyUsers": "false"},
+        json={"fields": {"summary": "Quietly renamed"}},
+    )
+    assert refused.json()["errorMessages"] == [
+        "To discard the user notification either admin or project admin permissions are required."
+    ]
+    field = demo_sandbox.field_id("Delivery likelihood")
+    as_user("GET", f"/field/{field}/context", 403)
+    as_user("GET", f"/field/{field}/context/{int(field.split('_')[1]) + 10000}/option", 403)
+    as_user("POST", "/field", 400, json={"name": "Mine", "type": "x"})
+
+
+def test_the_bulk_changelog_fetch_matches_the_spec(call: Any, demo_sandbox: Sandbox) -> None:
+    keys = demo_sandbox.demo()["keys"]
+    indicators = [keys["P1-O1-I1"], keys["P3-O1-I1"]]
+    value = demo_sandbox.field_id("Current value")
+    body = {"issueIdsOrKeys": indicators, "fieldIds": [value], "maxResults": 3}
+    first = call("POST", "/changelog/bulkfetch", 200, json=body).json()
+    rest = call("POST", "/changelog/bulkfetch", 200, json={**body, "maxResults": 1000}).json()
+    assert "nextPageToken" in first and "nextPageToken" not in rest
+    assert sum(len(log["changeHistories"]) for log in first["issueChangeLogs"]) == 3
+    following = {**body, "nextPageToken": first["nextPageToken"]}
+    call("POST", "/changelog/bulkfetch", 200, json=following)
+    items = [
+        i for log in rest["issueChangeLogs"] for h in log["changeHistories"] for i in h["items"]
+    ]
+    assert items and {i["fieldId"] for i in items} == {value}
+    call("POST", "/changelog/bulkfetch", 400, json={"issueIdsOrKeys": []})
+    call("POST", "/changelog/bulkfetch", 400, json={**body, "nextPageToken": "garbage"})
+    call(
+        "POST", "/changelog/bulkfetch", 400, json={**body, "fieldIds": [str(n) for n in range(11)]}
+    )
+
+
+def test_the_gateway_and_rate_limits_answer_as_the_spec_says(
+    call: Any, demo_sandbox: Sandbox
+) -> None:
+    session = requests.Session()
+    session.auth = (demo_sandbox.email, demo_sandbox.token)
+    through = session.get(f"{demo_sandbox.gateway_url}{API}/myself", timeout=10)
+    assert through.status_code == 200 and through.json()["self"].startswith(
+        demo_sandbox.gateway_url
+    )
+    check(demo_sandbox, through)
+    info = session.get(f"{demo_sandbox.gateway_url}{API}/serverInfo", timeout=10).json()
+    assert info["baseUrl"] == demo_sandbox.url  # the site's own address
+    assert (
+        session.get(f"{demo_sandbox.url}/ex/jira/other{API}/myself", timeout=10).status_code == 404
+    )
+    key = demo_sandbox.demo()["keys"]["S4"]
+    demo_sandbox.jira.limits = Limits(issue_writes=((1, 60.0),))
+    try:
+        call("PUT", f"/issue/{key}", 204, json={"fields": {"summary": "Once"}})
+        limited = call("PUT", f"/issue/{key}", 429, json={"fields": {"summary": "Twice"}})
+    finally:
+        demo_sandbox.jira.limits = Limits()
+    assert limited.headers["RateLimit-Reason"] == "jira-per-issue-on-write"
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+    assert limited.headers["X-RateLimit-Reset"].endswith("Z")

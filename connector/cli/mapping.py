@@ -100,6 +100,8 @@ def check(config_path: Path, source_name: str | None, fix: bool, yes: bool) -> N
     Every mapped field, issue type (or table and view) and link type must exist, field types
     must fit what is read from them (a number field for numbers, a user picker for owners, a
     paragraph for a rationale), and the write-back fields and select options must exist.
+    On Jira it also says what the account may do in each project: read, write ratings,
+    comment, skip notifications, create fields.
     Exits 0 when the mapping fits, 1 when it does not, 2 when the config cannot be used.
 
     \b
@@ -110,11 +112,26 @@ def check(config_path: Path, source_name: str | None, fix: bool, yes: bool) -> N
     from connector.mapping_tools.live import open_site
 
     site = open_site(config_path, source_name)
-    problems = _problems(site)
+    problems = _account(site) + _problems(site)
     _show(problems, site)
     if fix:
         problems = _fix(site, problems, yes)
     sys.exit(1 if any(not p.note for p in problems) else 0)
+
+
+def _account(site: Site) -> list[Problem]:
+    """Jira: what the account may do, a line a project, and what it lacks as problems."""
+    from connector.config import JiraSourceConfig
+    from connector.mapping_tools.account import account_lines
+    from connector.sources.jira import JiraSource
+
+    source, cfg = site.source, site.source_config
+    if not isinstance(source, JiraSource) or not isinstance(cfg, JiraSourceConfig):
+        return []
+    lines, problems = account_lines(source, cfg, site.config.writeback)
+    for line in lines:
+        echo(line)
+    return problems
 
 
 def _problems(site: Site) -> list[Problem]:
@@ -132,6 +149,7 @@ def _problems(site: Site) -> list[Problem]:
             live.read_jira_schema(source),
             options=lambda field_id: live.jira_options(source, field_id),
             jql_error=lambda jql: live.jql_error(source, jql),
+            contexts=lambda field_id: live.jira_contexts(source, field_id),
         )
     assert isinstance(mapping, AirtableMapping)
     base = getattr(site.source_config, "base", None)

@@ -23,6 +23,7 @@ from mappings.model import PARENT_KIND, EntityKind
 
 Options = Callable[[str], list[str] | None]  # field id -> select options (None: unknown)
 JqlError = Callable[[str], str | None]  # JQL -> Jira's error, None when it runs
+Contexts = Callable[[str], str | None]  # field id -> its contexts, told (None: unknown)
 
 ROLE_NAMES = ("likelihood", "rationale", "gaps", "assessed")
 CUSTOM_ID = re.compile(r"customfield_\d+")  # a field pinned by its id
@@ -35,6 +36,7 @@ class _Checker:
     options: Options
     jql_error: JqlError
     fields_only: bool = False  # skip what only `mapping check` asks: types, links, projects
+    contexts: Contexts = lambda _fid: None
 
     def __post_init__(self) -> None:
         self.problems: list[Problem] = []
@@ -61,8 +63,7 @@ class _Checker:
             )
             return None
         if len(found) > 1:
-            ids = ", ".join(f.id for f in found)
-            self.add(key, f"{len(found)} fields are named '{ref}' ({ids})", "name one by its id")
+            self.add(key, *self.namesakes(key, ref, found))
             return None
         site_field = found[0]
         self.read.setdefault(site_field.id, key)
@@ -79,6 +80,16 @@ class _Checker:
                 self.add(key, message, "a field of that type is safer", note=True)
         return site_field
 
+    def namesakes(self, key: str, ref: str, found: list[SiteField]) -> tuple[str, str]:
+        """Several fields of one name: each id with its contexts (where the site tells them),
+        so an admin can see which is meant, and the fix, to pin that one by its id."""
+        told = [(f.id, self.contexts(f.id)) for f in found]
+        shown = ", ".join(f"{fid} ({context})" if context else fid for fid, context in told)
+        name = key.rpartition(".")[2]
+        pins = " or ".join(f'{name} = "{f.id}"' for f in found)
+        message = f"{len(found)} fields are named '{ref}': {shown}"
+        return message, f"rdsync reads none of them: pin the one meant by its id ({pins})"
+
 
 def check_jira(
     mapping: JiraMapping,
@@ -87,12 +98,14 @@ def check_jira(
     options: Options = lambda _fid: None,
     jql_error: JqlError = lambda _jql: None,
     fields_only: bool = False,
+    contexts: Contexts = lambda _fid: None,
 ) -> list[Problem]:
     """Every problem of the mapping on this site, in the order of the mapping's keys.
 
     `fields_only`: the fields alone (those GET /field tells), not the issue types, link types,
-    projects and JQL, which a sync does not need checked to write where it should."""
-    checker = _Checker(mapping, schema, options, jql_error, fields_only)
+    projects and JQL, which a sync does not need checked to write where it should.
+    `contexts` describes a field's contexts, asked only of fields that share a name."""
+    checker = _Checker(mapping, schema, options, jql_error, fields_only, contexts)
     _project(checker)
     _attributes(checker, "attributes", mapping.attributes)
     _relations(checker, "relations", mapping.relations)

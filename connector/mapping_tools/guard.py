@@ -32,13 +32,15 @@ def preflight(source: Any, *, writes: bool = True) -> list[Problem]:
     also reads, a missing select option.
 
     Costs no call beyond `connect` (GET /field; Airtable's schema, kept from the last run where
-    there is one), except Jira's likelihood options (two calls) when `writes`."""
+    there is one), except Jira's likelihood options (two calls) when `writes`, and the
+    contexts of fields that share a name."""
     if isinstance(source, JiraSource):
         problems = check_jira(
             source.mapping,
             jira_schema(live.jira_fields(source), (), (), ()),
             options=(lambda fid: live.jira_options(source, fid)) if writes else lambda _fid: None,
             fields_only=True,
+            contexts=lambda fid: live.jira_contexts(source, fid),
         )
     elif isinstance(source, AirtableSource):
         if not source.schema:  # the schema the last run kept, if any: a no-change sync stays at

@@ -123,6 +123,24 @@ def jira_options(source: JiraSource, field_id: str) -> list[str] | None:
     return [str(option["value"]) for option in page.get("values") or ()]
 
 
+def jira_contexts(source: JiraSource, field_id: str) -> str | None:
+    """A custom field's contexts, told (e.g. "context 'Strategy dates': some projects, all
+    issue types"): one call. None if Jira will not say (an administrator's token reads them)."""
+    try:
+        page = source.call("context", source.client._get_json, f"field/{field_id}/context")
+    except JIRAError as error:
+        if status_of(error) in (403, 404):
+            return None
+        raise
+    told = [
+        f"context '{c.get('name', '?')}': "
+        f"{'global' if c.get('isGlobalContext') else 'some projects'}, "
+        f"{'all issue types' if c.get('isAnyIssueType') else 'some issue types'}"
+        for c in page.get("values") or ()
+    ]
+    return "; ".join(told) or "no context"
+
+
 def read_airtable_schema(source: AirtableSource) -> AirtableSchema:
     """The base's meta schema, as `connect` read it."""
     return airtable_schema(source.schema)

@@ -1,8 +1,11 @@
 """The sandbox's WSGI app: one werkzeug app serving Jira (/rest) and Airtable (/v0) on one port.
 
 Every API request passes, in order: fault injection (faults.py), authentication (Jira: Basic
-email:token or Bearer token; Airtable: Bearer token), the API, and the counters. Control
-endpoints, never faulted, authenticated or counted:
+email:token or Bearer token of any account the site has; Airtable: Bearer token), the API, and
+the counters. A Cloud site also answers under Atlassian's gateway prefix `/ex/jira/<cloudId>`,
+as https://api.atlassian.com/ex/jira/<cloudId> does for scoped tokens and service accounts; its
+links then name the gateway, as Jira's do. Control endpoints, never faulted, authenticated or
+counted:
 
     GET    /_sandbox/stats    {"total", "since", "counts": [{method, path, status, count}], "log"}
     DELETE /_sandbox/stats    reset the counters and the log (204)
@@ -31,6 +34,7 @@ from connector.sandbox.jira.context import json_response
 from connector.sandbox.stats import Stats
 
 ROUTE_VARIABLE = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
+GATEWAY = re.compile(r"^/ex/jira/(?P<cloud>[^/]+)(?P<rest>/.*)?$")
 AIRTABLE_UNAUTHORIZED = {
     "error": {"type": "AUTHENTICATION_REQUIRED", "message": "Authentication required"}
 }
@@ -72,6 +76,7 @@ class SandboxApp:
         email: str,
         faults: FaultInjector,
         stats: Stats,
+        cloud_id: str | None = None,
     ) -> None:
         self.jira = jira
         self.airtable = airtable
@@ -79,6 +84,7 @@ class SandboxApp:
         self.email = email
         self.faults = faults
         self.stats = stats
+        self.cloud_id = cloud_id  # None: no gateway (Data Center has none)
         self.url_map = Map([*jira.url_rules(), *airtable.url_rules()], strict_slashes=False)
         self.control = Map(
             [
@@ -88,8 +94,16 @@ class SandboxApp:
         )
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        through = GATEWAY.match(environ.get("PATH_INFO") or "")
+        if through is not None:
+            if through["cloud"] != self.cloud_id or not self.cloud_id:
+                missing = {"errorMessages": ["Site not found for the given cloud id."]}
+                return json_response(missing, 404)(environ, start_response)
+            prefix = f"/ex/jira/{through['cloud']}"
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+            environ["PATH_INFO"] = through["rest"] or "/"
         request = Request(environ)
-        if request.path.startswith("/_sandbox/"):
+        if request.path.startswith("/_sandbox/") and through is None:
             return self._control(request)(environ, start_response)
         return self._api(request)(environ, start_response)
 
@@ -144,27 +158,23 @@ class SandboxApp:
         return request.headers.get("Authorization", "") == f"Bearer {self.token}"
 
     def _jira_account(self, request: Request) -> str | None:
-        """The caller's accountId: Basic email:token (Cloud API token) or a Bearer token.
+        """The caller's accountId: Basic email:token (Cloud API token) or a Bearer token, of
+        the admin (the sandbox's token) or of an account added with `add_account`.
 
-        In server mode the token plays both secrets a Data Center user has, and both sign in
-        as on a real site with default settings: Basic username:password (the admin's
-        password) and a Bearer personal access token. Data Center only refuses passwords
+        In server mode a token plays both secrets a Data Center user has, and both sign in as
+        on a real site with default settings: Basic username:password (username: the e-mail's
+        local part) and a Bearer personal access token. Data Center only refuses passwords
         once an admin turns basic authentication off, which a sandbox has no reason to do.
         """
         header = request.headers.get("Authorization", "")
-        if self._bearer(request):
-            return self.jira.account_for(self.email)
+        if header.startswith("Bearer "):
+            return self.jira.signed_in(header[7:])
         if header.startswith("Basic "):
             try:
-                email, _, token = base64.b64decode(header[6:]).decode().partition(":")
+                login, _, token = base64.b64decode(header[6:]).decode().partition(":")
             except (ValueError, UnicodeDecodeError):
                 return None
-            # Server/Data Center users log in with a username: the e-mail's local part.
-            names = {self.email.lower()}
-            if self.jira.mode == "server":
-                names.add(self.email.split("@", 1)[0].lower())
-            if token == self.token and email.lower() in names:
-                return self.jira.account_for(self.email)
+            return self.jira.signed_in(token, login)
         return None
 
     def _record(
@@ -175,7 +185,7 @@ class SandboxApp:
             route.template,
             status,
             endpoint=route.endpoint,
-            url=request.full_path.rstrip("?"),
+            url=request.script_root + request.full_path.rstrip("?"),
             fault=fault.kind if fault else None,
             seconds=time.perf_counter() - started,
         )

@@ -14,10 +14,11 @@ if TYPE_CHECKING:
     from connector.sandbox.server import Sandbox
 
 FAULTS_HELP = """Inject faults: comma-separated [SCOPE:]KIND:RATE items (KIND 429, 500,
-502, 503, slow or drop; RATE 0..1) and options seed=N, retry-after=N | date:N | none,
-delay=SECONDS. SCOPE limits an item to endpoints by name, e.g. 'search' (Jira searches),
-'issue_edit', 'airtable', and to one issue or record with '@ID' ('@DEL-7': every request on
-DEL-7). Example: '429:0.1,search:503:0.05,drop:0.02,@DEL-7:500:1,seed=7'."""
+502, 503, slow or drop; RATE 0..1) and options seed=N, retry-after=N | date:N | reset:N |
+beta:N | none, reason=RATELIMIT-REASON, delay=SECONDS. SCOPE limits an item to endpoints by
+name, e.g. 'search' (Jira searches), 'issue_edit', 'airtable', and to one issue or record
+with '@ID' ('@DEL-7': every request on DEL-7). Example:
+'429:0.1,search:503:0.05,drop:0.02,@DEL-7:500:1,seed=7'."""
 
 
 @click.group()

@@ -7,7 +7,12 @@ Grammar (comma-separated items, spaces ignored):
                         meet the same faults
     retry-after=N       the Retry-After of a 429 or 503, in seconds (default 1)
     retry-after=date:N  ... as an HTTP date N seconds ahead
+    retry-after=reset:N ... left out, and X-RateLimit-Reset (Jira Cloud's ISO 8601 stamp, to
+                        the minute) the minute N seconds ahead falls in
+    retry-after=beta:N  ... left out, and Beta-Retry-After N (Jira Cloud's header for limits
+                        it is trying out)
     retry-after=none    ... left out
+    reason=TEXT         a 429's RateLimit-Reason (e.g. jira-burst-based); none by default
     delay=S             how long a slow response waits, in seconds (default 0.5)
 
 SCOPE picks endpoints by name ("jira.search_jql", "jira.issue_edit", "airtable.<name>"): a glob
@@ -26,6 +31,7 @@ from __future__ import annotations
 import fnmatch
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -64,6 +70,7 @@ class FaultSpec:
     seed: int = 0
     retry_after: str = "1"  # "N", "date:N" or "none"
     delay: float = 0.5
+    reason: str | None = None
     text: str = ""
 
     @classmethod
@@ -84,6 +91,7 @@ class FaultSpec:
             seed=int(options.get("seed", "0")),
             retry_after=options.get("retry-after", "1"),
             delay=float(options.get("delay", "0.5")),
+            reason=options.get("reason"),
             text=text or "",
         )
 
@@ -113,21 +121,24 @@ def _rule(item: str) -> FaultRule:
 
 
 def _option(key: str, value: str, item: str) -> str:
+    stamped = value.partition(":")
     valid = {
         "seed": value.isdigit(),
         "retry-after": value.isdigit()
         or value == "none"
-        or (value.startswith("date:") and value[5:].isdigit()),
+        or (stamped[0] in ("date", "reset", "beta") and stamped[2].isdigit()),
         "delay": value.replace(".", "", 1).isdigit(),
+        "reason": value.replace("-", "").isalnum(),
     }
     if key not in valid:
         raise FaultSpecError(
-            f"fault option '{item}': unknown option; use seed=, retry-after= or delay="
+            f"fault option '{item}': unknown option; use seed=, retry-after=, delay= or reason="
         )
     if not valid[key]:
         raise FaultSpecError(
             f"fault option '{item}': bad value; e.g. seed=7, retry-after=2, retry-after=date:2, "
-            "retry-after=none, delay=0.5"
+            "retry-after=reset:60, retry-after=beta:2, retry-after=none, delay=0.5, "
+            "reason=jira-burst-based"
         )
     return value
 
@@ -144,9 +155,13 @@ class Fault:
 
 
 class FaultInjector:
-    """Decides, request by request, which fault (if any) to inject; thread-safe."""
+    """Decides, request by request, which fault (if any) to inject; thread-safe. Dates in
+    headers are read from `now`, the sandbox's clock."""
 
-    def __init__(self, spec: FaultSpec | None = None) -> None:
+    def __init__(
+        self, spec: FaultSpec | None = None, now: Callable[[], datetime] | None = None
+    ) -> None:
+        self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self.spec = FaultSpec()
         self._random = random.Random(0)
@@ -175,9 +190,26 @@ class FaultInjector:
     def _fault(self, kind: str, spec: FaultSpec) -> Fault:
         if kind == "slow":
             return Fault(kind, delay=spec.delay)
-        if kind not in ("429", "503") or spec.retry_after == "none":
+        if kind not in ("429", "503"):
             return Fault(kind)
-        if spec.retry_after.startswith("date:"):
-            when = datetime.now(UTC) + timedelta(seconds=int(spec.retry_after[5:]))
-            return Fault(kind, headers=(("Retry-After", format_datetime(when, usegmt=True)),))
-        return Fault(kind, headers=(("Retry-After", spec.retry_after),))
+        reason = (("RateLimit-Reason", spec.reason),) if spec.reason and kind == "429" else ()
+        return Fault(kind, headers=self._wait_headers(spec.retry_after) + reason)
+
+    def _wait_headers(self, given: str) -> tuple[tuple[str, str], ...]:
+        form, _, seconds = given.partition(":")
+        if form == "none":
+            return ()
+        if form == "date":
+            when = self._now() + timedelta(seconds=int(seconds))
+            return (("Retry-After", format_datetime(when, usegmt=True)),)
+        if form == "reset":
+            return (("X-RateLimit-Reset", reset_stamp(self._now(), int(seconds))),)
+        if form == "beta":
+            return (("Beta-Retry-After", seconds),)
+        return (("Retry-After", given),)
+
+
+def reset_stamp(now: datetime, seconds: float) -> str:
+    """X-RateLimit-Reset as Jira Cloud sends it: the request's time plus the wait, in ISO 8601
+    to the minute (yyyy-MM-ddTHH:mmZ)."""
+    return (now.astimezone(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%MZ")

@@ -16,7 +16,9 @@ the admin's password) or a Bearer personal access token (the same token).
 from __future__ import annotations
 
 import json
+import secrets
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,7 +33,8 @@ from connector.sandbox.faults import FaultInjector, FaultSpec
 from connector.sandbox.jira.api import JiraAPI
 from connector.sandbox.jira.bulk import seed_bulk
 from connector.sandbox.jira.demo import demo_summary, seed_demo
-from connector.sandbox.jira.seed import ensure_user, seed_scheme
+from connector.sandbox.jira.permissions import ROLES
+from connector.sandbox.jira.seed import ensure_user, seed_scheme, set_account
 from connector.sandbox.seeds.typical import seed_typical
 from connector.sandbox.stats import Stats, count
 from connector.sandbox.store import Store
@@ -79,12 +82,13 @@ class Sandbox:
         self.clock = clock or utc_now
         self.anchor = anchor or self.clock().date()
         self.store = Store(state)
-        self._faults = FaultInjector(FaultSpec.parse(faults))
+        self._faults = FaultInjector(FaultSpec.parse(faults), now=self.clock)
         self._stats = Stats()
         self.airtable = AirtableAPI(self.store.conn, self.store.lock, self.clock)
         self.airtable.rate_limit_penalty_seconds = airtable_penalty_seconds
         self.jira = JiraAPI(self.store, mode=mode, now=self.clock)
         self.seeded = self._seed(seed)
+        self.cloud_id = self._cloud_id()
         app = SandboxApp(
             self.jira,
             self.airtable,
@@ -92,12 +96,16 @@ class Sandbox:
             email=email,
             faults=self._faults,
             stats=self._stats,
+            cloud_id=self.cloud_id if mode == "cloud" else None,
         )
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_QuietHandler
         )
         shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
         self.url = f"http://{shown}:{self._server.port}"
+        # Scoped API tokens and service accounts reach a Cloud site through Atlassian's gateway,
+        # https://api.atlassian.com/ex/jira/{cloudId}: the sandbox serves the same path prefix.
+        self.gateway_url = f"{self.url}/ex/jira/{self.cloud_id}"
         self._thread: threading.Thread | None = None
 
     def _seed(self, seed: str) -> str:
@@ -109,6 +117,7 @@ class Sandbox:
             else:
                 seed_scheme(self.store, self.mode)
             admin = ensure_user(self.store, self.email, ADMIN_NAME)
+            set_account(self.store, admin, self.token, "admin")
             if seed == "demo":
                 summary = seed_demo(self.store, self.anchor, admin, self.mode)
                 self.store.set_meta("jira.demo", json.dumps(summary))
@@ -118,9 +127,31 @@ class Sandbox:
             self.store.analyze()
             held = seed
         else:
-            ensure_user(self.store, self.email, ADMIN_NAME)
+            admin = ensure_user(self.store, self.email, ADMIN_NAME)
+            set_account(self.store, admin, self.token, "admin")
         self.jira.reload()
         return held
+
+    def _cloud_id(self) -> str:
+        """The site's cloudId, made once and kept with its state, as a site keeps its own."""
+        held = self.store.get_meta("cloud_id")
+        if held is None:
+            held = str(uuid.uuid4())
+            self.store.set_meta("cloud_id", held)
+        return held
+
+    def add_account(self, email: str, name: str, role: str = "user") -> str:
+        """A user who can sign in, in the role given (admin, project-admin or user); returns
+        their API token (on Data Center: their password and personal access token). Again
+        for the same e-mail, it changes their role and keeps their token."""
+        if role not in ROLES:
+            raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        account = ensure_user(self.store, email, name)
+        held = [t for t, a in self.jira.scheme.tokens.items() if a == account]
+        token = held[0] if held else secrets.token_urlsafe(18)
+        set_account(self.store, account, token, role)
+        self.jira.reload()
+        return token
 
     def start(self) -> Sandbox:
         if self._thread is None:

@@ -45,7 +45,7 @@ def build_sources(
                 raise ConfigError(
                     f"{cfg.mapping!r} is not a Jira mapping", where=where, fix='Use "jira".'
                 )
-            retry = RetryPolicy.from_config(config.retry, tool="Jira")
+            retry = RetryPolicy.from_config(config.retry, tool="Jira", clock=clock)
             sources[name] = JiraSource(name, cfg, mapping, retry=retry, writeback=config.writeback)
         elif isinstance(cfg, AirtableSourceConfig):
             if not isinstance(mapping, AirtableMapping):
@@ -54,7 +54,7 @@ def build_sources(
                     where=where,
                     fix='Use "airtable".',
                 )
-            retry = RetryPolicy.from_config(config.retry, tool="Airtable")
+            retry = RetryPolicy.from_config(config.retry, tool="Airtable", clock=clock)
             sources[name] = AirtableSource(
                 name,
                 cfg,

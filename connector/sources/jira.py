@@ -13,7 +13,7 @@ import requests
 from jira import JIRA
 from jira.exceptions import JIRAError
 
-from connector.config import JiraSourceConfig, WritebackConfig
+from connector.config import JiraSourceConfig, WritebackConfig, url_is_gateway
 from connector.sources.base import (
     BATCH,
     ROLES,
@@ -24,9 +24,17 @@ from connector.sources.base import (
     Role,
 )
 from connector.sources.incremental import Cursor, ReadResult, Seen
+from connector.sources.jira_account import Notifications
+from connector.sources.jira_history import fetch_histories, post_json
 from connector.sources.jira_write import JiraWriter, auth_error, comment_token
 from connector.sources.reach import answer, answer_text, not_the_tool, unreachable
-from connector.sources.retry import CONNECT_SECONDS, RetryPolicy, ToolUnavailable, status_of
+from connector.sources.retry import (
+    CONNECT_SECONDS,
+    LimitAdvice,
+    RetryPolicy,
+    ToolUnavailable,
+    status_of,
+)
 from mappings.config import JiraMapping
 from mappings.errors import ConfigError, RdsyncError
 from mappings.jira import map_jira
@@ -36,15 +44,16 @@ from mappings.readers import ReadError, read_datetime
 from mappings.records import MappedRecords
 
 ID_PAGE = {"cloud": 5000, "server": 1000}  # a key-only search may page this many at once
-CHANGELOG_PAGE = 100
 
 
 class JiraSource:
     """One configured Jira site, read and written through `jira.JIRA` under one retry policy.
 
     `connect()` makes three calls (serverInfo, myself for the user's time zone, and the field
-    list); a full read then costs one search call per page of `page_size` issues, plus the
-    changelog pages of indicators whose inline history search cut short.
+    list); a full read then costs one search call per page of `page_size` issues, plus, on
+    Cloud, ⌈indicators / 1,000⌉ bulk changelog fetches and their extra pages (on Server/DC,
+    the changelog of each indicator whose inline history search cut short). The first edit
+    in a project asks once whether the account may skip notifications (`notifications`).
     """
 
     tool = "jira"
@@ -60,7 +69,9 @@ class JiraSource:
     ) -> None:
         self.name = name
         self.config = config
-        self.site = config.url.casefold()  # two sources of one site may read the same issue
+        # Two sources of one site may read the same issue; links go to where people open it.
+        self.site = (config.site_url or config.url).casefold()
+        self.site_url = config.site_url or config.url
         self.mapping = mapping
         self.retry = retry or RetryPolicy(tool="Jira")
         self.writeback = writeback or WritebackConfig()
@@ -72,7 +83,9 @@ class JiraSource:
         self.index = FieldIndex({})  # field references -> ids, for reading and writing alike
         self.field_ids: dict[Role, str] = {}  # write-back role -> field id
         self.notes: list[str] = []
+        self.account_name = ""  # who rdsync signs in as, from GET myself
         self.zone = ZoneInfo("UTC")
+        self.notifications = Notifications(self)
         self._client: JIRA | None = None
 
     # -- connecting -----------------------------------------------------------------------
@@ -97,10 +110,21 @@ class JiraSource:
             else {"token_auth": self.config.token.get_secret_value()}
         )
         options = {"rest_api_version": "3" if self.cloud else "2", "verify": self.config.verify_tls}
+        self.notifications.by_project.clear()  # rights may have changed since
+        timeout = self.config.timeout_seconds
+        self._client = JIRA(
+            server=self.config.url,
+            options=options,
+            max_retries=0,  # retries happen once, in our policy, not stacked under it
+            timeout=(min(CONNECT_SECONDS, timeout), timeout),  # (connect, read)
+            get_server_info=False,  # asked below, under the policy, keeping its baseUrl
+            **auth,
+        )
+        logging.getLogger("jira").setLevel(logging.WARNING)  # JIRA() sets it to INFO
+        self._client._session.hooks["response"].append(LimitAdvice(self.name))
         try:
-            self._client = self._reach(options, auth)
-            logging.getLogger("jira").setLevel(logging.WARNING)  # JIRA() sets it to INFO
-            self._check_deployment(self._client.deploymentType)
+            info = self._reach()
+            self._learn_server(info)
             me = self.call("myself", self._client.myself)
             fields = self.call("field list", self._client.fields)
         except JIRAError as error:
@@ -109,27 +133,19 @@ class JiraSource:
             raise
         self._learn(me, fields)
 
-    def _reach(self, options: dict[str, Any], auth: dict[str, Any]) -> JIRA:
-        """`JIRA()`, whose first call is serverInfo: what answers there must be Jira."""
+    def _reach(self) -> dict[str, Any]:
+        """The first call, serverInfo: what answers there must be Jira."""
         key, url = f"sources.{self.name}.url", self.config.url
-        asked = f"/rest/api/{options['rest_api_version']}/serverInfo"
+        asked = f"/rest/api/{'3' if self.cloud else '2'}/serverInfo"
         fix = (
             f"Set {key} to the address of the site itself, the one whose {asked} answers: "
             "https://<site>.atlassian.net for Jira Cloud; for Data Center, with its context "
             "path if it has one (https://host/jira)."
         )
-        timeout = self.config.timeout_seconds
+        assert self._client is not None
         self.calls["serverInfo"] += 1
         try:
-            return self.retry.reach(
-                f"{self.name}: serverInfo",
-                JIRA,
-                server=url,
-                options=options,
-                max_retries=0,  # retries happen once, in our policy, not stacked under it
-                timeout=(min(CONNECT_SECONDS, timeout), timeout),  # (connect, read)
-                **auth,
-            )
+            info = self.retry.reach(f"{self.name}: serverInfo", self._client.server_info)
         except ToolUnavailable as error:
             raise unreachable("Jira", key, url, error) from None
         except JIRAError as error:
@@ -138,8 +154,19 @@ class JiraSource:
             raise not_the_tool("Jira", key, url, asked, answer(error.response), fix) from None
         except requests.exceptions.JSONDecodeError as error:
             raise not_the_tool("Jira", key, url, asked, answer_text(error.doc), fix) from None
-        except KeyError:  # JSON without versionNumbers: some other API
-            raise not_the_tool("Jira", key, url, asked, "JSON that is not Jira's", fix) from None
+        if not isinstance(info, dict) or "versionNumbers" not in info:  # some other API
+            raise not_the_tool("Jira", key, url, asked, "JSON that is not Jira's", fix)
+        return info
+
+    def _learn_server(self, info: dict[str, Any]) -> None:
+        """What JIRA() reads of serverInfo, and the site's own address: through Atlassian's
+        gateway, links must still open the site (unless `site_url` says where)."""
+        self._client._version = tuple(info.get("versionNumbers") or (0, 0, 0))  # type: ignore[union-attr]
+        self._client.deploymentType = info.get("deploymentType")  # type: ignore[union-attr]
+        self._check_deployment(info.get("deploymentType"))
+        base = str(info.get("baseUrl") or "").rstrip("/")
+        if self.config.site_url is None and url_is_gateway(self.config.url) and base:
+            self.site_url = base
 
     def _check_deployment(self, deployment: str | None) -> None:
         """Cloud and Server differ in paths and in how paragraphs travel: they must agree."""
@@ -152,6 +179,7 @@ class JiraSource:
             )
 
     def _learn(self, me: dict[str, Any], fields: list[dict[str, Any]]) -> None:
+        self.account_name = str(me.get("displayName") or me.get("emailAddress") or "")
         try:
             self.zone = ZoneInfo(me.get("timeZone") or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
@@ -219,15 +247,20 @@ class JiraSource:
         records: dict[str, Any] = {}
         returned: list[Seen] = []
         fields = self.read_fields()
-        for page in self._pages(f"{jql} ORDER BY key ASC", fields, "changelog", counts):
+        expand = None if self.cloud else "changelog"  # Cloud's histories: the bulk fetch
+        for page in self._pages(f"{jql} ORDER BY key ASC", fields, expand, counts):
             for issue in page.get("issues") or ():
                 key, stamp = issue["key"], str((issue.get("fields") or {}).get("updated") or "")
                 returned.append(Seen(key, stamp, _stamp(stamp)))
                 if cursor.is_duplicate(key, stamp):
                     counts["duplicates"] += 1
                     continue
-                self._complete_changelog(issue, counts)
+                if not self.cloud:
+                    self._complete_changelog(issue, counts)
                 records[key] = issue
+        if self.cloud:
+            indicators = [issue for issue in records.values() if self._is_indicator(issue)]
+            fetch_histories(indicators, self._measured(), self._bulk_post(), counts)
         counts["read"] = len(records)
         return ReadResult(records, cursor.advance(returned, self.overlap), since is None, counts)
 
@@ -291,42 +324,37 @@ class JiraSource:
             return self.client.enhanced_search_issues(jql, nextPageToken=token, **common)
         return self.client.search_issues(jql, startAt=start, **common)
 
+    def _measured(self) -> list[str]:
+        """The field ids whose history holds measurements (none when none is mapped)."""
+        measure = self.mapping.measurements
+        fid = self.field_id(measure.field) if measure is not None else None
+        return [fid] if fid else []
+
+    def _bulk_post(self) -> Any:
+        post = post_json(self.client._session, self.client._get_url("changelog/bulkfetch"))
+        return lambda what, body: self.call(what, post, body)
+
     def _complete_changelog(self, issue: dict[str, Any], counts: Counter[str]) -> None:
-        """Replace an indicator's inline changelog by the whole one when search cut it short."""
-        log = issue.get("changelog") or {}
-        histories = log.get("histories") or []
-        if int(log.get("total", len(histories))) <= len(histories) or not self._is_indicator(issue):
+        """Server/DC: replace an indicator's inline changelog by the whole one when search cut
+        it short (its `total` there is the issue's)."""
+        changelog = issue.get("changelog") or {}
+        histories = changelog.get("histories") or []
+        if int(changelog.get("total", len(histories))) <= len(histories):
+            return
+        if not self._is_indicator(issue):
             return
         key = issue["key"]
-        if self.cloud:
-            full = self._changelog_pages(key, counts)
-        else:
-            counts["changelog_calls"] += 1
-            whole = self.call(
-                f"changelog {key}", self.client.issue, key, fields="updated", expand="changelog"
-            )
-            full = whole.raw.get("changelog", {}).get("histories") or []
+        counts["changelog_calls"] += 1
+        whole = self.call(
+            f"changelog {key}", self.client.issue, key, fields="updated", expand="changelog"
+        )
+        full = whole.raw.get("changelog", {}).get("histories") or []
         issue["changelog"] = {
             "startAt": 0,
             "maxResults": len(full),
             "total": len(full),
             "histories": full,
         }
-
-    def _changelog_pages(self, key: str, counts: Counter[str]) -> list[dict[str, Any]]:
-        histories: list[dict[str, Any]] = []
-        while True:
-            counts["changelog_calls"] += 1
-            page = self.call(
-                f"changelog {key}",
-                self.client._get_json,  # no public method for this endpoint in jira 3.10
-                f"issue/{key}/changelog",
-                params={"startAt": len(histories), "maxResults": CHANGELOG_PAGE},
-            )
-            values = page.get("values") or []
-            histories.extend(values)
-            if page.get("isLast", True) or not values:
-                return histories
 
     def _is_indicator(self, issue: dict[str, Any]) -> bool:
         entity = self.mapping.entities.get(EntityKind.INDICATOR)
@@ -349,7 +377,9 @@ class JiraSource:
     def map(self, records: dict[str, Any]) -> MappedRecords:
         """The mapped entities and measurements of these raw issues."""
         page = {"issues": list(records.values())}
-        return map_jira([page], self.mapping, self.name, field_names=self.names)
+        return map_jira(
+            [page], self.mapping, self.name, field_names=self.names, site_url=self.site_url
+        )
 
     # -- writing --------------------------------------------------------------------------
 

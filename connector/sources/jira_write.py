@@ -12,6 +12,7 @@ from jira.exceptions import JIRAError
 
 from connector.config import AuthRefused, JiraSourceConfig, WritebackConfig, refused
 from connector.sources.base import ApplyResult, Outage, Patch, Role, WriteFailure, unavailable
+from connector.sources.jira_account import is_discard_refusal
 from connector.sources.retry import ToolUnavailable, status_of
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ def auth_error(name: str, config: JiraSourceConfig, error: JIRAError) -> AuthRef
 
 
 class JiraWriter:
-    """Edits issues with `notifyUsers=false`, one PUT per patch, and comments on a new rating."""
+    """Edits issues, one PUT per patch (with `notifyUsers=false` where the account may skip
+    the watchers' e-mails, see `notifications`), and comments on a new rating."""
 
     def __init__(self, source: JiraSource, config: JiraSourceConfig, writeback: WritebackConfig):
         self.source = source
@@ -97,15 +99,25 @@ class JiraWriter:
             for role, value in patch.changes.items()
         }
         body = json.dumps({"fields": fields}, default=_json_default)
-        url = f"{self.api}/issue/{patch.key}"
+        quiet = self.source.notifications.quiet(patch.key)
+        try:
+            self._put(patch.key, body, quiet, result)
+        except JIRAError as error:
+            # Rights withdrawn since we asked: in "auto", the edit goes again, e-mails and all.
+            if not (quiet and self.config.notifications == "auto" and is_discard_refusal(error)):
+                raise
+            self.source.notifications.refused(patch.key)
+            self._put(patch.key, body, False, result)
+
+    def _put(self, key: str, body: str, quiet: bool, result: ApplyResult) -> None:
+        """A bare PUT through the client's session: Issue.update() would GET the whole issue
+        back after every edit, doubling the calls for nothing we use."""
         result.calls["write"] += 1
-        # A bare PUT through the client's session: Issue.update() would GET the whole issue
-        # back after every edit, doubling the calls for nothing we use.
         self.source.call(
-            f"edit {patch.key}",
+            f"edit {key}",
             self.source.client._session.put,
-            url,
-            params={"notifyUsers": "false"},
+            f"{self.api}/issue/{key}",
+            params={"notifyUsers": "false"} if quiet else {},
             data=body,
         )
 
@@ -237,8 +249,8 @@ def _fix(status: int | None, key: str, field: str | None) -> str:
     project = key.split("-")[0]
     if status == 403:
         return (
-            f"give rdsync's account the Edit Issues permission in project {project} (and the "
-            "right to skip notifications), or set [writeback] enabled = false"
+            f"give rdsync's account the Edit Issues permission in project {project} (and, for "
+            'notifications = "suppress", Administer Projects), or set [writeback] enabled = false'
         )
     if status == 404:
         return f"{key} was deleted or moved out of reach; the next sync drops it"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import partial
 from http.client import BadStatusLine
 from typing import Any, TypeVar
 
@@ -25,9 +27,14 @@ from tenacity import (
 from tenacity.stop import stop_base
 from urllib3.exceptions import NameResolutionError, NewConnectionError, ProtocolError
 
+from connector.clock import SYSTEM, Clock
 from mappings.errors import RdsyncError
 
 T = TypeVar("T")
+log = logging.getLogger("rdsync.retry")
+# Why Jira Cloud refused (jira-burst-based, jira-per-issue-on-write, jira-quota-...): the header
+# of a limit it enforces, then that of one it is trying out.
+REASON_HEADERS = ("RateLimit-Reason", "X-RateLimit-Reason", "X-Beta-RateLimit-Reason")
 
 # requests raises these for refused, reset and dropped connections and for timeouts;
 # ChunkedEncodingError is a connection that dropped in the middle of a body.
@@ -101,11 +108,32 @@ def is_transient(error: BaseException) -> bool:
     return status is not None and (status == 429 or status >= 500)
 
 
-def retry_after(error: BaseException, now: datetime | None = None) -> float | None:
-    """Seconds the server asked us to wait (`Retry-After` as seconds or an HTTP date), if any."""
+def _headers(error: BaseException) -> Mapping[str, str]:
     response = getattr(error, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    value = headers.get("Retry-After")
+    return getattr(response, "headers", None) or {}
+
+
+def retry_after(error: BaseException, now: datetime | None = None) -> float | None:
+    """Seconds the server asked us to wait, if it said.
+
+    `Retry-After` (seconds or an HTTP date) and Jira Cloud's `Beta-Retry-After` (seconds, for
+    limits it is trying out): the longer of those given. Without either, Jira Cloud's
+    `X-RateLimit-Reset`, an ISO 8601 stamp: to the minute, it means the end of that minute,
+    as the reset (request time plus the wait) may fall anywhere in it."""
+    headers = _headers(error)
+    now = now or SYSTEM.now()
+    asked = [
+        wait
+        for name in ("Retry-After", "Beta-Retry-After")
+        if (wait := _seconds(headers.get(name), now)) is not None
+    ]
+    if asked:
+        return max(asked)
+    return _until_reset(headers.get("X-RateLimit-Reset"), now)
+
+
+def _seconds(value: str | None, now: datetime) -> float | None:
+    """A wait given as seconds or as an HTTP date."""
     if not value:
         return None
     value = str(value).strip()
@@ -119,7 +147,53 @@ def retry_after(error: BaseException, now: datetime | None = None) -> float | No
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - now).total_seconds())
+
+
+def _until_reset(value: str | None, now: datetime) -> float | None:
+    """Seconds until an X-RateLimit-Reset stamp (e.g. 2026-03-26T16:01Z, or with seconds)."""
+    if not value:
+        return None
+    text = str(value).strip().replace("Z", "+00:00")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if re.fullmatch(r"[^T]+T\d{2}:\d{2}(\+00:00)?", text):  # to the minute: its end
+        when += timedelta(minutes=1)
+    return max(0.0, (when - now).total_seconds())
+
+
+def limit_reason(headers: Mapping[str, str]) -> str | None:
+    """Jira Cloud's reason for a 429 (or for a warning), when it gives one."""
+    return next((str(headers[name]) for name in REASON_HEADERS if headers.get(name)), None)
+
+
+class LimitAdvice:
+    """A response hook for Jira Cloud's warnings: `Beta-Retry-After` on an answered call says a
+    limit Atlassian is trying out would have refused it. Logged once a reason; a 429 that
+    carries it is waited out by the policy."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.seen: set[str] = set()
+
+    def __call__(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        wait = response.headers.get("Beta-Retry-After")
+        if wait is None or response.status_code == 429:
+            return
+        reason = limit_reason(response.headers) or "a limit"
+        if reason not in self.seen:
+            self.seen.add(reason)
+            log.warning(
+                "%s: Jira would have rate-limited a call (%s, Beta-Retry-After %s s); "
+                "not enforced yet",
+                self.source,
+                reason,
+                wait,
+            )
 
 
 def describe_failure(error: BaseException) -> str:
@@ -190,8 +264,10 @@ class RetryPolicy:
         tool: str = "the tool",
         stats: RetryStats | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.budget_seconds = budget_seconds
+        self.clock = clock  # what a Retry-After date or a reset stamp is measured from
         self.max_wait_seconds = max_wait_seconds
         self.tool = tool
         self.stats = stats or RetryStats()
@@ -201,7 +277,14 @@ class RetryPolicy:
         )
 
     @classmethod
-    def from_config(cls, config: Any, *, tool: str, stats: RetryStats | None = None) -> RetryPolicy:
+    def from_config(
+        cls,
+        config: Any,
+        *,
+        tool: str,
+        stats: RetryStats | None = None,
+        clock: Clock = SYSTEM,
+    ) -> RetryPolicy:
         """From a `[retry]` table (connector.config.RetryConfig)."""
         return cls(
             budget_seconds=config.budget_seconds,
@@ -209,19 +292,25 @@ class RetryPolicy:
             initial_wait_seconds=config.initial_wait_seconds,
             tool=tool,
             stats=stats,
+            clock=clock,
         )
 
     def wait_seconds(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        asked = retry_after(error) if error is not None else None
+        asked = retry_after(error, self.clock.now()) if error is not None else None
         if asked is not None:
             return min(asked, self.max_wait_seconds)
         return float(self._backoff(state))
 
-    def _before_sleep(self, state: RetryCallState) -> None:
+    def _before_sleep(self, what: str, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
         self.stats.record(describe_failure(error) if error else "unknown", wait)
+        reason = limit_reason(_headers(error)) if error is not None else None
+        if reason is not None:
+            log.warning(
+                "%s: %s rate-limited the call (%s); waiting %.1f s", what, self.tool, reason, wait
+            )
 
     def call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)`, retried on transient errors; `what` names the call in errors.
@@ -243,7 +332,7 @@ class RetryPolicy:
             stop=stop_any(stop, _Unreachable(min(REACH_SECONDS, self.budget_seconds)))
             if first
             else stop,
-            before_sleep=self._before_sleep,
+            before_sleep=partial(self._before_sleep, what),
             sleep=self._sleep,
             reraise=True,
         )

@@ -9,12 +9,15 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from connector.sandbox.jira import changelogs as jira_changelogs
 from connector.sandbox.jira import fields as jira_fields
 from connector.sandbox.jira import issues as jira_issues
 from connector.sandbox.jira import links as jira_links
+from connector.sandbox.jira import permissions as jira_permissions
 from connector.sandbox.jira import search as jira_search
 from connector.sandbox.jira.context import Ctx, json_response
 from connector.sandbox.jira.errors import JiraHTTPError
+from connector.sandbox.jira.limits import Limits
 from connector.sandbox.jira.meta import Scheme, Site
 from connector.sandbox.jira.values import Values
 from connector.sandbox.store import Store
@@ -24,6 +27,7 @@ API = "/rest/api/<any('2','3'):ver>"
 ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("serverInfo", "server_info", ("GET",)),
     ("myself", "myself", ("GET",)),
+    ("mypermissions", "my_permissions", ("GET",)),
     ("field", "fields", ("GET",)),
     ("issuetype", "issue_types", ("GET",)),
     ("issueLinkType", "link_types", ("GET",)),
@@ -39,6 +43,7 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("issue/<issueIdOrKey>", "issue_get", ("GET",)),
     ("issue/<issueIdOrKey>", "issue_edit", ("PUT",)),
     ("issue/<issueIdOrKey>/changelog", "issue_changelog", ("GET",)),
+    ("changelog/bulkfetch", "changelog_bulkfetch", ("POST",)),
     ("issue/<issueIdOrKey>/comment", "comments", ("GET",)),
     ("issue/<issueIdOrKey>/comment", "comment_add", ("POST",)),
     ("issue/<issueIdOrKey>/comment/<id>", "comment_get", ("GET",)),
@@ -67,6 +72,7 @@ class JiraAPI:
         self.mode = mode
         self.now = now
         self.scheme = Scheme()
+        self.limits = Limits()  # Cloud's rate limits: none until a test sets some
         self.reload()
 
     def reload(self) -> None:
@@ -85,7 +91,7 @@ class JiraAPI:
         version = values.pop("ver")
         if self.mode == "server" and version == "3":  # Data Center serves API v2 only
             return json_response(JiraHTTPError(404, f"null for uri: {request.url}").body(), 404)
-        base = request.host_url.rstrip("/")
+        base = request.url_root.rstrip("/")  # through the gateway: its prefix, as Jira's links
         ctx = Ctx(
             store=self.store,
             scheme=self.scheme,
@@ -98,6 +104,7 @@ class JiraAPI:
         )
         name = endpoint.removeprefix("jira.")
         try:
+            self.limits.admit(name, request.method, values.get("issueIdOrKey"), ctx.now)
             response = HANDLERS[name](ctx, **{ARGUMENTS[k]: v for k, v in values.items()})
         except JiraHTTPError as problem:
             response = json_response(problem.body(), problem.status)
@@ -111,14 +118,27 @@ class JiraAPI:
         user = self.scheme.user_by(name=email)
         return user.account_id if user else None
 
+    def signed_in(self, token: str, login: str | None = None) -> str | None:
+        """The account a token belongs to; with `login` (Basic auth), only if it names that
+        account: its e-mail on Cloud, also its username on Data Center."""
+        account = self.scheme.tokens.get(token)
+        if account is None or login is None:
+            return account
+        user = self.scheme.users.get(account)
+        names = {user.email.lower()} if user else set()
+        if user and self.mode == "server":
+            names.add(user.name.lower())
+        return account if login.lower() in names else None
+
 
 def server_info(ctx: Ctx) -> Response:
     cloud = ctx.mode == "cloud"
     version = [1001, 0, 0] if cloud else [9, 12, 0]
+    site = ctx.request.host_url.rstrip("/")  # the site's own address, even via the gateway
     return json_response(
         {
-            "baseUrl": ctx.site.base,
-            "displayUrl": ctx.site.base,
+            "baseUrl": site,
+            "displayUrl": site,
             "version": ".".join(map(str, version)) + ("-SNAPSHOT" if cloud else ""),
             "versionNumbers": version,
             "deploymentType": "Cloud" if cloud else "Server",
@@ -204,6 +224,7 @@ def user_search(ctx: Ctx) -> Response:
 HANDLERS: dict[str, Callable[..., Response]] = {
     "server_info": server_info,
     "myself": myself,
+    "my_permissions": jira_permissions.my_permissions,
     "fields": fields,
     "issue_types": issue_types,
     "link_types": link_types,
@@ -219,6 +240,7 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     "issue_get": jira_issues.get_issue,
     "issue_edit": jira_issues.edit_issue,
     "issue_changelog": jira_issues.changelog,
+    "changelog_bulkfetch": jira_changelogs.bulk_fetch,
     "comments": jira_links.list_comments,
     "comment_add": jira_links.add_comment,
     "comment_get": jira_links.get_comment,

@@ -15,6 +15,12 @@ from werkzeug.wrappers import Response
 from connector.sandbox.jira.context import Ctx, json_response
 from connector.sandbox.jira.errors import JiraHTTPError
 from connector.sandbox.jira.meta import CUSTOM_KINDS, CUSTOM_PREFIX, FieldDef
+from connector.sandbox.jira.permissions import (
+    CONTEXTS_ADMIN_ONLY,
+    FIELDS_ADMIN_ONLY,
+    OPTIONS_ADMIN_ONLY,
+    require_admin,
+)
 
 ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("field", "field_create", ("POST",)),
@@ -33,7 +39,9 @@ NO_OPTIONS = "The custom field doesn't support options."
 
 
 def create_field(ctx: Ctx) -> Response:
-    """POST /field: a custom field of a type the sandbox knows; Jira allows duplicate names."""
+    """POST /field: a custom field of a type the sandbox knows; Jira allows duplicate names.
+    Only administrators may (the spec answers others 400)."""
+    require_admin(ctx, FIELDS_ADMIN_ONLY, status=400)
     body = ctx.body()
     name, custom_type = body.get("name"), body.get("type")
     errors = {}
@@ -89,6 +97,7 @@ def _page(values: list[dict[str, Any]]) -> dict[str, Any]:
 
 def list_contexts(ctx: Ctx, field_ref: str) -> Response:
     """GET /field/{fieldId}/context: the one global context every sandbox custom field has."""
+    require_admin(ctx, CONTEXTS_ADMIN_ONLY)
     fdef = _custom_field(ctx, field_ref)
     context = {
         "id": _context_id(fdef),
@@ -101,6 +110,7 @@ def list_contexts(ctx: Ctx, field_ref: str) -> Response:
 
 
 def _select_in_context(ctx: Ctx, field_ref: str, context_id: str) -> FieldDef:
+    require_admin(ctx, OPTIONS_ADMIN_ONLY)
     fdef = _custom_field(ctx, field_ref)
     if context_id != _context_id(fdef):
         raise JiraHTTPError(404, "The context was not found.")

@@ -19,6 +19,7 @@ from connector.sandbox.jira.context import (
 from connector.sandbox.jira.errors import JiraHTTPError, cannot_set
 from connector.sandbox.jira.links import insert_comment
 from connector.sandbox.jira.meta import APP_KINDS, FieldDef, IssueType, Project, Status
+from connector.sandbox.jira.permissions import DISCARD_NOTIFICATION, may_discard_notifications
 from connector.sandbox.jira.render import IssueRow, select_fields
 from connector.sandbox.jira.values import FieldValueError
 
@@ -92,8 +93,11 @@ def _insert(
 def edit_issue(ctx: Ctx, ref: str) -> Response:
     body = ctx.body()
     update = body.get("update") or {}
+    quiet = ctx.request.args.get("notifyUsers", "true").lower() == "false"
     with ctx.store.write() as conn:
         row = find_issue(conn, ref)
+        if quiet and not may_discard_notifications(ctx):  # the whole edit is refused
+            raise JiraHTTPError(403, DISCARD_NOTIFICATION)
         edit = _Edit(ctx, conn, json.loads(row.doc), ctx.scheme.types[row.type_id], row.id)
         changes = edit.apply(body.get("fields") or {}, update)
         if edit.errors:

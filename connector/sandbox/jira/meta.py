@@ -146,6 +146,8 @@ class Scheme:
     projects: dict[int, Project] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     link_types: dict[int, LinkType] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)  # accountId -> role, of who signs in
+    tokens: dict[str, str] = field(default_factory=dict)  # API token -> accountId
 
     @classmethod
     def load(cls, conn: sqlite3.Connection) -> Scheme:
@@ -174,7 +176,15 @@ class Scheme:
             scheme.users[acc] = User(acc, email, display, bool(active), number)
         for row in conn.execute("SELECT id, name, inward, outward FROM jira_link_types"):
             scheme.link_types[row[0]] = LinkType(*row)
+        for account, token, role in conn.execute(
+            "SELECT account_id, token, role FROM jira_accounts"
+        ):
+            scheme.roles[account], scheme.tokens[token] = role, account
         return scheme
+
+    def role_of(self, account_id: str) -> str:
+        """An account's role on the site; people who never sign in are ordinary users."""
+        return self.roles.get(account_id, "user")
 
     def field_named(self, name: str) -> FieldDef | None:
         """A field by id, or by its name: exactly, else ignoring case; the first of several

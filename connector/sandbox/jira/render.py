@@ -13,8 +13,11 @@ from connector.sandbox.jira.values import Values
 
 ISSUE_COLUMNS = "id, key, project_id, type_id, status_id, created, updated, doc"
 ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
-# Jira inlines at most this many histories (the newest) with expand=changelog.
+# Jira inlines at most this many histories (the newest) with expand=changelog on an issue...
 INLINE_HISTORIES = 100
+# ... and Cloud's search/jql at most 40, its `total` then the histories on the page, as the
+# spec's PageOfChangelogs says: whoever needs them all must ask changelog/bulkfetch.
+SEARCH_HISTORIES = 40
 
 
 class IssueRow(NamedTuple):
@@ -62,14 +65,19 @@ class Renderer:
         self.linked: dict[int, tuple[str, int, int, int, str]] = {}
 
     def issues(
-        self, rows: Sequence[IssueRow], fields: list[FieldDef], expand: set[str]
+        self,
+        rows: Sequence[IssueRow],
+        fields: list[FieldDef],
+        expand: set[str],
+        *,
+        histories_cap: int = INLINE_HISTORIES,
     ) -> list[dict[str, Any]]:
         ids = [row.id for row in rows]
         wanted = {f.id for f in fields}
         parents = self._parents(rows) if "parent" in wanted else {}
         links = self._links(ids) if "issuelinks" in wanted else {}
         comments = self._comments(ids) if "comment" in wanted else {}
-        histories = self._histories(ids) if "changelog" in expand else {}
+        histories = self._histories(ids, histories_cap) if "changelog" in expand else {}
         self.linked = self._linked(rows, [f for f in fields if f.kind in APP_KINDS])
         out = []
         for row in rows:
@@ -266,7 +274,9 @@ class Renderer:
             "jsdPublic": True,
         }
 
-    def _histories(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+    def _histories(self, ids: list[int], cap: int) -> dict[int, dict[str, Any]]:
+        """The newest `cap` histories of each issue; the issue's `total` unless the cap is
+        search's, whose `total` counts only what the page holds."""
         marks = ", ".join("?" * len(ids))
         totals = dict(
             self.conn.execute(
@@ -281,11 +291,13 @@ class Renderer:
             "(PARTITION BY issue_id ORDER BY created DESC, id DESC) AS n "
             f"FROM jira_changelog WHERE issue_id IN ({marks})) WHERE n <= ? "
             "ORDER BY issue_id, created DESC, id DESC",
-            [*ids, INLINE_HISTORIES],
+            [*ids, cap],
         )
         grouped: dict[int, list[dict[str, Any]]] = {}
         for row in rows:
             grouped.setdefault(row[1], []).append(self.history(row))
+        if cap == SEARCH_HISTORIES:
+            totals = {i: len(grouped.get(i, [])) for i in ids}
         return {i: _history_page(grouped.get(i, []), totals.get(i, 0)) for i in ids}
 
     def history(self, row: tuple[int, int, str, str, str]) -> dict[str, Any]:

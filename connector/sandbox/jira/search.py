@@ -14,7 +14,12 @@ from connector.sandbox.jira.context import Ctx, count_arg, json_response
 from connector.sandbox.jira.errors import JiraHTTPError
 from connector.sandbox.jira.jql import JqlError
 from connector.sandbox.jira.jql_sql import SqlQuery, compile_jql
-from connector.sandbox.jira.render import ISSUE_COLUMNS, IssueRow, select_fields
+from connector.sandbox.jira.render import (
+    ISSUE_COLUMNS,
+    SEARCH_HISTORIES,
+    IssueRow,
+    select_fields,
+)
 
 FIELD_PAGE = 100  # at most this many issues a page when fields are asked for
 ID_PAGE = 5000  # ... and this many when only ids or keys are
@@ -110,7 +115,7 @@ def search_jql(ctx: Ctx) -> Response:
         if p["fields"] in ([], ["id"]):
             issues: list[dict[str, Any]] = [{"id": str(r.id)} for r in page]
         else:
-            issues = renderer.issues(page, fields, expand)
+            issues = renderer.issues(page, fields, expand, histories_cap=SEARCH_HISTORIES)
     body: dict[str, Any] = {"issues": issues, "isLast": not more}
     if more:
         body["nextPageToken"] = _token(p["jql"], offset + size)

@@ -107,6 +107,20 @@ def ensure_user(store: Store, email: str, display_name: str, account: str | None
         return account
 
 
+def set_account(store: Store, account: str, token: str, role: str) -> None:
+    """Lets a user sign in with `token` (their API token, or Data Center password and personal
+    access token) in `role`: admin, project-admin or user."""
+    with store.write() as conn:
+        conn.execute(
+            "DELETE FROM jira_accounts WHERE token = ? AND account_id <> ?", (token, account)
+        )
+        conn.execute(
+            "INSERT INTO jira_accounts (account_id, token, role) VALUES (?, ?, ?) "
+            "ON CONFLICT (account_id) DO UPDATE SET token = excluded.token, role = excluded.role",
+            (account, token, role),
+        )
+
+
 class _Writer:
     """Inserts issues, histories and links straight into the tables (seeding, not the API).
 
