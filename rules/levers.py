@@ -98,11 +98,11 @@ class Levers:
                 candidates.append(_deeper(lever, int(below)))
         if rated.kind == "strategy":  # its challenge and evidence are its targets'
             for target in tickets.driven(key):
-                found = tickets.assessments.get(target)
-                if found is not None and found.likelihood < 4:
+                driven = tickets.assessments.get(target)
+                if driven is not None and driven.likelihood < 4:
                     candidates += [
                         lever
-                        for lever in self._own_findings(target, found, deeper=True)
+                        for lever in self._own_findings(target, driven, deeper=True)
                         if _FROM_TARGETS.intersection(WEIGHS.get(lever.rank[4], ()))
                     ]
         unique: dict[tuple[str, str], Lever] = {}

@@ -35,12 +35,14 @@ class RatingChanges:
         self._runs: dict[int, tuple[dict[str, Rating], list[Finding], datetime | None]] = {}
 
     def annotate(self, patches: list[Patch], sources: dict[str, Source], scope: KeyScope) -> None:
-        """Add to each patch's comment the lines that say why its rating changed."""
+        """Add to each comment a source will post the lines that say why its rating changed
+        (before its token is taken from it)."""
         for index, patch in enumerate(patches):
-            if not patch.comment:
-                continue
+            source = sources[patch.source]
+            if not patch.comment or source.planned_comment(patch) is None:
+                continue  # no comment, or a tool that posts none (Airtable)
             key = scope.key(patch.source, patch.key)
-            options = sources[patch.source].mapping.writeback.options
+            options = source.mapping.writeback.options
             shown = options.rating_of(patch.before.get("likelihood") or "")
             why = self.why(patch.source, patch.key, key, shown)
             if why:
