@@ -191,6 +191,20 @@ class WriteBack(Strict):
             EntityKind.STRATEGY,
         ]
     )
+    # Kinds whose tickets carry only their rubric gaps (no rating): the default mappings name
+    # indicators, milestones and risks. A finding on a kind in neither list is written on the
+    # rated ticket it counts against (`rules.tickets`).
+    gap_kinds: list[EntityKind] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _gap_kinds_unrated(self) -> WriteBack:
+        both = [str(kind) for kind in self.gap_kinds if kind in self.kinds]
+        if both:
+            raise ValueError(
+                f"gap_kinds lists {', '.join(both)}, already in kinds (rated tickets carry "
+                "their gaps too): leave them out of gap_kinds"
+            )
+        return self
 
 
 class JiraSite(Strict):

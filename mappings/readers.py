@@ -51,8 +51,27 @@ LARGEST = 1e15
 
 
 def _describe(raw: Any) -> str:
-    text = repr(raw)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shown_value(raw, 60)
+
+
+def shown_value(raw: Any, room: int = 80) -> str:
+    """A raw value as the text a person typed, quoted and cut to `room` characters: the lines
+    of a paragraph joined by " / ", an option or user by its name, never a Python repr of a
+    dict or list (a team reads it on a ticket). A value with no text says what it is."""
+    try:
+        text = _as_text(raw)
+    except (ReadError, RecursionError, OverflowError, ValueError):
+        text = ""
+    text = " / ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    if not text:
+        return "an empty value" if raw in ("", [], {}) else f"a value without text ({_kind(raw)})"
+    if len(text) > room - 2:
+        text = text[: max(1, room - 3)].rstrip() + "…"
+    return f"'{text}'"
+
+
+def _kind(raw: Any) -> str:
+    return {dict: "an object", list: "a list", int: "a number"}.get(type(raw), type(raw).__name__)
 
 
 # -- text ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mappings.model import ENTITY_CLASSES, BaseEntity, DataProblem, EntityKind, Measurement
-from mappings.readers import Reader, ReadError
+from mappings.readers import Reader, ReadError, shown_value
 from mappings.validation import key_path
 
 
@@ -61,7 +61,7 @@ class FieldPlan:
 
 def unreadable(key: str, label: str, raw: Any, error: ReadError, what: str = "") -> DataProblem:
     """RD901: a value that could not be read, naming the record, the field and the raw value."""
-    shown = repr(raw) if len(repr(raw)) <= 80 else repr(raw)[:77] + "..."
+    shown = shown_value(raw)
     return DataProblem(
         code="RD901",
         key=key,

@@ -129,6 +129,9 @@ class Rule:
     # likelihood is judged (they see ctx.assessments and ctx.previous); "writeback" rules run
     # after a sync's writes (they see what the tools refused, as data problems).
     phase: ClassVar[Literal["architecture", "assessment", "writeback"]] = "architecture"
+    # "department": a finding judges a department's portfolio, not the one item it sits on
+    # (RD109); the write-back writes it once for the department (`rules.tickets`).
+    scope: ClassVar[Literal["item", "department"]] = "item"
 
     def check(self, arch: Architecture, ctx: RuleContext) -> Iterable[Finding]:
         raise NotImplementedError

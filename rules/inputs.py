@@ -78,7 +78,7 @@ class Inputs:
     strategy_items: list[Strategy]
     outcome_items: list[Outcome]
     priority_items: list[Priority]
-    # What many items of the run share (a rollup's "mean 2.50 of 2 targets", a cap's reason),
+    # What many items of the run share (a rollup's "2 targets, the weakest", a cap's reason),
     # made once a run: formatting each once is most of what the texts cost.
     cache: RunCache = field(default_factory=RunCache)
 

@@ -17,7 +17,7 @@ from mappings.model import (
 )
 from rules.inputs import Inputs
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import JUDGEMENTS, Judged
+from rules.model import JUDGEMENTS, LABELS, Judged
 from rules.trajectory import (
     direction_of,
     reached,
@@ -32,13 +32,33 @@ _INDEX = {name: index for index, name in enumerate(JUDGEMENTS)}
 
 
 def fmt(value: float) -> str:
-    """A value as a CRDO reads it: 12,400 · 62.5 · 0.25 (no float noise)."""
+    """A value as a team reads it: 12,400 · 62.5 · 4.07 · 0.25 · 0.0062 (thousands separated,
+    no float noise, and a small value to two significant figures, never rounded to 0.01)."""
     number = float(value)
     if number.is_integer():
         return f"{int(number):,}"
     size = abs(number)
-    text = format(number, ",.0f" if size >= 100 else ",.1f" if size >= 10 else ",.2f")
+    if size >= 1:
+        text = format(number, ",.0f" if size >= 100 else ",.1f" if size >= 10 else ",.2f")
+    elif size >= 1e-9:
+        text = format(number, f".{1 - math.floor(math.log10(size))}f")
+    else:
+        return format(number, ".2g")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def quantity(value: float, unit: str | None) -> str:
+    """A value with its indicator's unit: 84.5% · 2,354 incidents/month · 12.5."""
+    if not unit:
+        return fmt(value)
+    return f"{fmt(value)}{unit}" if unit == "%" else f"{fmt(value)} {unit}"
+
+
+def rate_unit(unit: str | None) -> str:
+    """The unit of a change a year: percentage points for a share, else the unit itself."""
+    if not unit:
+        return ""
+    return " points" if unit == "%" else f" {unit}"
 
 
 def plural(n: int, noun: str) -> str:
@@ -73,14 +93,14 @@ def rollup(ratings: Sequence[int], margin: int, rounding: str) -> int:
 
 def rolled_up(parts: Sequence[tuple[str, int]], noun: str, inputs: Inputs) -> tuple[int, str]:
     """The conservative rollup of (key, rating) parts, and the line that explains it:
-    'mean 2.50 of 2 targets, lowest DEL-7: 1' (of one part: 'from its target DEL-7: 1')."""
+    '2 targets, the weakest DEL-7: Red' (of one part: 'its target DEL-7: Red')."""
     if len(parts) == 1:
         key, only = parts[0]
-        return only, f"from its {noun} {key}: {only}"
+        return only, f"its {noun} {key}: {LABELS[only]}"
     low, low_key = min([(rating, key) for key, rating in parts])  # the first key of the lowest
     total = sum([rating for _, rating in parts])
     rating, head = _rolled(total, len(parts), low, noun, inputs)
-    return rating, f"{head}{low_key}: {low}"
+    return rating, f"{head}{low_key}: {LABELS[low]}"
 
 
 def rolled_up_all(
@@ -90,8 +110,8 @@ def rolled_up_all(
     below: `rolled_up` of each judgement's ratings, in one pass."""
     if len(below) == 1:
         key, judged = below[0]
-        head = f"from its {noun} {key}: "
-        return [(name, rating, f"{head}{rating}") for name, rating, _ in judged]
+        head = f"its {noun} {key}: "
+        return [(name, rating, f"{head}{LABELS[rating]}") for name, rating, _ in judged]
     keys = [key for key, _ in below]
     if keys != sorted(keys):  # in key order, the first of the lowest has the first key
         below = sorted(below, key=lambda part: part[0])
@@ -108,14 +128,14 @@ def rolled_up_all(
             column = ratings[index::width]
             low = min(column)
             rating, head = _rolled(sum(column), len(column), low, noun, inputs)
-            known.append((name, rating, head, column.index(low), f": {low}"))
+            known.append((name, rating, head, column.index(low), f": {LABELS[low]}"))
         rollups[memo] = known
     return [(name, rating, head + keys[first] + tail) for name, rating, head, first, tail in known]
 
 
 def _rolled(total: int, count: int, low: int, noun: str, inputs: Inputs) -> tuple[int, str]:
     """The rating of a rollup of `count` ratings summing to `total`, the lowest `low`, and the
-    start of its line, 'mean 2.50 of 2 targets, lowest ' (the run's cache keeps each once)."""
+    start of its line, '2 targets, the weakest ' (the run's cache keeps each once)."""
     rolled = inputs.cache.rolled
     memo = (total, count, low, noun)
     found = rolled.get(memo)
@@ -123,7 +143,7 @@ def _rolled(total: int, count: int, low: int, noun: str, inputs: Inputs) -> tupl
         config = inputs.config
         mean = total / count
         rating = min(mean_rating(mean, config.rounding), low + config.child_margin)
-        found = rolled[memo] = (rating, f"mean {mean:.2f} of {count} {plural_of(noun)}, lowest ")
+        found = rolled[memo] = (rating, f"{count} {plural_of(noun)}, the weakest ")
     return found
 
 
@@ -131,29 +151,55 @@ def _rolled(total: int, count: int, low: int, noun: str, inputs: Inputs) -> tupl
 
 
 def planning(keys: Sequence[str], inputs: Inputs) -> Judged:
-    """Quality of planning: points for the rule findings on the item and its parts."""
+    """Quality of planning: points for the rule findings (gaps) on the item and its parts."""
     planned = inputs.planned
-    if len(keys) > 2:
-        where = f"{keys[0]} and its parts"
-    elif len(keys) == 2 and keys[0] != keys[1]:
-        where = f"{keys[0]} and {keys[1]}"
-    else:
-        where = keys[0] if keys else ""
+    where = _where(keys, inputs)
     if planned.keys().isdisjoint(keys):
-        return (PLANNING, 4, f"no planning findings on {where}")
+        return (PLANNING, 4, f"no gaps found on {where}")
     found = tuple([entry for key in keys for entry in planned.get(key, ())])
     points_of = inputs.cache.planning
     known = points_of.get(found)
     if known is None:  # the same findings on many items: their points and list once
         known = points_of[found] = _planning_points(found, inputs.config)
-    rating, points, shown = known
-    return (PLANNING, rating, f"{points} on {where}: {shown}")
+    rating, count, shown = known
+    return (PLANNING, rating, f"{count} on {where}: {shown}")
+
+
+def _where(keys: Sequence[str], inputs: Inputs) -> str:
+    """'DEL-4 and its indicator DEL-3', 'DEL-13 and its milestones and risks', 'DEL-2'."""
+    if not keys:
+        return ""
+    first, rest = keys[0], [key for key in keys[1:] if key != keys[0]]
+    if not rest:
+        return first
+    entities = inputs.arch.entities
+    kinds = sorted({str(entities[key].kind) for key in rest if key in entities})
+    if len(rest) == 1 and len(kinds) == 1:
+        return f"{first} and its {kinds[0]} {rest[0]}"
+    return f"{first} and its {' and '.join(plural_of(kind) for kind in kinds) or 'parts'}"
+
+
+def rule_words(code: str, name: str) -> str:
+    """A rule as a team reads it: RD309 target-without-trajectory is 'target without
+    trajectory'."""
+    return _RULE_WORDS.get(code) or name.replace("-", " ")
+
+
+# Rule names that do not read as words once their hyphens go.
+_RULE_WORDS = {
+    "RD107": "no accountable owner",
+    "RD108": "several accountable owners",
+    "RD109": "too many priorities in the department",
+    "RD207": "target date passed, value not reached",
+    "RD403": "rating fell",
+}
 
 
 def _planning_points(
     found: Sequence[tuple[int, str, str, str]], config: LikelihoodConfig
 ) -> tuple[int, str, str]:
-    """The rating some findings earn, '2 points from 2 findings', and their list."""
+    """The rating some findings earn, '2 gaps', and their list in words ('serious' for an
+    error, which counts double by default)."""
     points_of = config.planning_points
     points = 0
     counts: dict[tuple[int, str, str, str], int] = {}
@@ -161,16 +207,24 @@ def _planning_points(
         points += points_of.get(entry[3], 0)
         counts[entry] = counts.get(entry, 0) + 1
     shown = [
-        f"{code} {name} ({severity})" + (f" ×{n}" if n > 1 else "")
+        rule_words(code, name)
+        + (" (serious)" if severity == "error" else "")
+        + (f" ×{n}" if n > 1 else "")
         for (_, code, name, severity), n in sorted(counts.items())
     ]
     if len(shown) > 4:
         shown = [*shown[:4], f"{len(shown) - 4} more"]
-    said = f"{plural(points, 'point')} from {plural(len(found), 'finding')}"
-    return config.planning.rate(points), said, ", ".join(shown)
+    return config.planning.rate(points), plural(len(found), "gap"), ", ".join(shown)
 
 
 # -- targets: the judgements their own data supports ----------------------------------------
+
+
+def unit_of(target: Target, inputs: Inputs) -> str | None:
+    """The unit of the target's indicator, when it has one."""
+    parts = inputs.parts.get(target.key, ())
+    indicator = inputs.arch.entities.get(parts[1]) if len(parts) > 1 else None
+    return getattr(indicator, "unit", None) or None
 
 
 def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Judged:
@@ -178,40 +232,46 @@ def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Ju
     unknown = config.no_data_rating
     goal_value, due = target.target_value, target.target_date
     if goal_value is None or due is None:
-        return judge(CHALLENGE, unknown, "no target value or date: the challenge cannot be sized")
+        return judge(CHALLENGE, unknown, "no target value or date, so the challenge is unknown")
+    unit = unit_of(target, inputs)
     value = latest.value if latest is not None else target.baseline_value
-    goal = f"{fmt(goal_value)} by {inputs.cache.days[due]}"
+    goal = f"{quantity(goal_value, unit)} by {inputs.cache.days[due]}"
     if value is not None and reached(target, value):
-        return judge(CHALLENGE, 4, f"{fmt(value)} already meets the target {goal}")
+        return judge(CHALLENGE, 4, f"{quantity(value, unit)} already meets the target {goal}")
     if due <= inputs.today:
         return judge(CHALLENGE, 1, f"the target date has passed short of {goal}")
     if latest is None:
-        return judge(CHALLENGE, unknown, "no measurement yet to start from or benchmark against")
+        return judge(CHALLENGE, unknown, "no measurement yet to start from or compare with")
     # Measured from the latest value on its own date, not from today: the text then changes
     # only when a measurement does (a stale value is Evidence of progress's concern).
     required = inputs.ctx.required(target, latest) or 0.0
     direction = direction_of(target)
-    needs = f"needs {_pace(required, inputs)} from the latest value to reach {goal}"
+    needs = f"needs a {_pace(required, unit, inputs)} to reach {goal}"
     count, since, history = inputs.trend(target)
     if history is None or since is None:
         years = inputs.ctx.thresholds.history_years
-        return judge(CHALLENGE, unknown, f"{needs}; no history in the {years:g} years before it")
-    shown = f"{count} measurements since {inputs.cache.days[since]} show {_pace(history, inputs)}"
+        return judge(CHALLENGE, unknown, f"{needs}; no history in the {years:g} years before")
+    shown = f"the {count} measurements since {inputs.cache.days[since]}"
     if toward(direction, history) <= 0:
-        return judge(CHALLENGE, 1, f"{needs}; {shown}, no progress")
+        moved = _pace(history, unit, inputs)
+        return judge(CHALLENGE, 1, f"{needs}, but {shown} show a {moved}: no progress")
     ratio = toward(direction, required) / toward(direction, history)
-    rationale = f"{needs}; {shown}: {ratio:.1f}× history"
+    history_pace = _pace(history, unit, inputs)
+    rationale = f"{needs}, {ratio:.1f} times the pace of {shown} ({history_pace})"
     return (CHALLENGE, config.challenge.rate(ratio), rationale)
 
 
-def _pace(rate: float, inputs: Inputs) -> str:
-    """A rate to three significant figures: the precision a CRDO reads, without float noise."""
+def _pace(rate: float, unit: str | None, inputs: Inputs) -> str:
+    """A rate to three significant figures, in the indicator's unit: 'rise of 4.07 points a
+    year' (the precision a team reads, without float noise)."""
     rounded = f"{rate:.3g}"
     paces = inputs.cache.paces
-    text = paces.get(rounded)  # rates repeat at three figures
+    memo = (rounded, unit)
+    text = paces.get(memo)  # rates repeat at three figures
     if text is None:
         size = fmt(abs(float(rounded)))
-        text = paces[rounded] = f"a {'fall' if rate < 0 else 'rise'} of {size} a year"
+        said = f"{'fall' if rate < 0 else 'rise'} of {size}{rate_unit(unit)} a year"
+        text = paces[memo] = said
     return text
 
 
@@ -237,31 +297,32 @@ def _evidence(target: Target, latest: Measurement | None, inputs: Inputs) -> Jud
 
 def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[int, str]:
     config = inputs.config
+    unit = unit_of(target, inputs)
     value, at = latest.value, latest.at
-    seen = f"latest {fmt(value)} on {inputs.cache.days[at]}"
+    seen = f"latest {quantity(value, unit)} on {inputs.cache.days[at]}"
     goal_value, due = target.target_value, target.target_date
     if goal_value is not None and reached(target, value):
-        return 4, f"{seen} meets the target {fmt(goal_value)}"
+        return 4, f"{seen} meets the target {quantity(goal_value, unit)}"
     if due is not None and due < inputs.today:
-        goal = "" if goal_value is None else f" {fmt(goal_value)}"
+        goal = "" if goal_value is None else f" {quantity(goal_value, unit)}"
         return 1, f"{seen}: the target{goal} was due {inputs.cache.days[due]}"
     planned, share = inputs.ctx.progress(target, latest)  # as RD402 reads them
     if planned is None:
         return config.no_data_rating, f"{seen}; no baseline, trajectory or target to compare with"
-    against = f"{seen} against {fmt(planned)} planned"
+    against = f"{seen} against {quantity(planned, unit)} planned"
     if share is not None:
         green = 1 - inputs.ctx.thresholds.off_trajectory_tolerance
         rating = config.evidence.rate(share, green)
+        if share < 0:
+            return rating, f"{against}: further from the target than the baseline"
         return rating, f"{against}: {share:.0%} of the planned gain"
     if target.baseline_value is None:
         return config.no_data_rating, f"{against}; no baseline to measure the gain from"
     moved = toward(direction_of(target), value - target.baseline_value)
     status = "no worse than" if moved >= 0 else "behind"
     rating = 3 if moved >= 0 else 2
-    return (
-        rating,
-        f"{against}, no gain planned yet; {status} the baseline {fmt(target.baseline_value)}",
-    )
+    baseline = quantity(target.baseline_value, unit)
+    return rating, f"{against}, no gain planned yet; {status} the baseline {baseline}"
 
 
 # A target's own judgements: (challenge, planning, evidence).

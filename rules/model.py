@@ -16,8 +16,8 @@ from pydantic import (
 )
 
 _RANKS = {"error": 0, "warning": 1, "info": 2}
-_LABELS = {1: "Red", 2: "Amber/Red", 3: "Amber/Green", 4: "Green"}
-OPTIONS = {value: f"{value} - {label}" for value, label in _LABELS.items()}  # "2 - Amber/Red"
+LABELS = {1: "Red", 2: "Amber/Red", 3: "Amber/Green", 4: "Green"}  # a rating's words
+OPTIONS = {value: f"{value} - {label}" for value, label in LABELS.items()}  # "2 - Amber/Red"
 
 
 class Severity(StrEnum):
@@ -40,7 +40,7 @@ class Rating(IntEnum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self]
+        return LABELS[self]
 
     @property
     def option(self) -> str:

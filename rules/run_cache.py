@@ -1,8 +1,8 @@
 """The run cache of the likelihood (`RunCache`): what many items of one assessment run share,
 made once a run and kept by what it is made from.
 
-Most of what the judgements cost is formatting: a rollup's "mean 2.50 of 2 targets", a cap's
-reason, a rate's "a rise of 1.5 a year" repeat across thousands of items. Each field keeps one
+Most of what the judgements cost is formatting: a rollup's "2 targets, the weakest", a cap's
+reason, a rate's "rise of 1.5 a year" repeat across thousands of items. Each field keeps one
 kind of value, by a key of the values it is made from, so an item whose inputs are the same
 gets the same text, word for word. `RunCache.cold()` keeps nothing: every look-up misses and
 every value is made afresh, which shows that the cache changes no rating and no text.
@@ -64,8 +64,9 @@ class RunCache:
     """What one assessment run makes once and reads many times, a field per kind of value."""
 
     days: Days = field(default_factory=Days)  # a day's ISO text, by the day
-    # A rate as "a rise of 1.52 a year", by the rate at three significant figures ("1.52").
-    paces: dict[str, str] = field(default_factory=dict)
+    # A rate as "rise of 1.52 points a year", by the rate at three significant figures ("1.52")
+    # and the indicator's unit.
+    paces: dict[tuple[str, str | None], str] = field(default_factory=dict)
     # A rollup's rating and the start of its line, by (sum of the ratings, their count, the
     # lowest, the noun of the items below).
     rolled: dict[tuple[int, int, int, str], tuple[int, str]] = field(default_factory=dict)

@@ -49,7 +49,7 @@ def _strategy_challenge(
         rating, rationale = rolled_up(parts, "driven target", inputs)
     else:
         rating = inputs.config.no_data_rating
-        rationale = "drives no target: nothing to size the challenge against"
+        rationale = "drives no target: nothing to size the challenge by"
     difficulty = strategy.difficulty
     if difficulty is not None and 1 <= difficulty <= 4:
         rating = min(rating, 5 - difficulty)
@@ -66,7 +66,8 @@ def _capacity(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
         leads = cache.leads.get(load)
         if leads is None:
             limit = inputs.ctx.thresholds.max_active_strategies_per_owner
-            said = f" leads {plural(load, 'active strategy')} (limit {limit})"
+            over = f", more than the {limit} one person should lead" if load > limit else ""
+            said = f" leads {plural(load, 'active strategy')}{over}"
             leads = cache.leads[load] = (said, load > limit)
         said, overloaded = leads
         owned = f"{owner.label}{said}"
@@ -79,13 +80,13 @@ def _capacity(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
     if known is None:  # a few dozen combinations a run
         lost = (not chain) + (not resources) + overloaded
         head = (
-            f"delivery chain {'set' if chain else 'missing'}; "
-            f"resources {'set' if resources else 'missing'}; "
+            f"{'delivery chain described' if chain else 'no delivery chain'}; "
+            f"{'resources stated' if resources else 'no resources stated'}; "
         )
         tail = ""
         if schedule.due:
             overdue = schedule.overdue
-            tail = f"; {overdue} of {schedule.due} milestones due by today overdue"
+            tail = f"; {plural(schedule.due, 'milestone')} due so far, {overdue or 'none'} overdue"
             severe = overdue / schedule.due >= inputs.config.overdue_severe_share
             lost += bool(overdue) + severe
         known = cache.capacity[memo] = (max(1, 4 - lost), head, tail)
@@ -109,9 +110,10 @@ def _stage(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
         done, due = schedule.done, schedule.due
         lag = (due - done) / schedule.total
         rating = min(ceiling, config.schedule_lag.rate(lag))
-        rationale = f"{phase}: {done} of {schedule.total} milestones done, {due} due by today"
+        total = plural(schedule.total, "milestone")
+        rationale = f"{phase}: {done} of {total} done, {due} due so far"
         if rating < ceiling:
-            rationale += f" (behind by {lag:.0%} of the plan)"
+            rationale += f" (behind schedule by {lag:.0%} of its milestones)"
         found = judge(STAGE, rating, rationale)
     stages[memo] = found
     return found
@@ -143,7 +145,7 @@ def _evidence(
         parts = [(key, targets[key][2][1]) for key in driven]  # evidence, its rating
         driving, rationale = rolled_up(parts, "driven target", inputs)
     elif not due:
-        rationale = "no milestone due yet and no driven target: missing evidence is not progress"
+        rationale = "no milestone due yet and no target it drives: missing evidence is not progress"
         return (EVIDENCE, config.no_data_rating, rationale)
     noted = inputs.cache.strategy_evidence
     memo = (met, due, driving)
@@ -153,7 +155,7 @@ def _evidence(
         said = ""
         if due:
             ratings.insert(0, config.milestones.rate(met / due))
-            said = f"{met} of {due} milestones due by today met"
+            said = f"{plural(due, 'milestone')} due so far, {met or 'none'} met"
         known = noted[memo] = (rollup(ratings, config.child_margin, config.rounding), said)
     rating, said = known
     if driving is None:
@@ -161,5 +163,5 @@ def _evidence(
     return (
         EVIDENCE,
         rating,
-        f"{said}; target evidence {rationale}" if said else f"target evidence {rationale}",
+        f"{said}; evidence of {rationale}" if said else f"evidence of {rationale}",
     )

@@ -6,7 +6,7 @@ The manual's table, read from the data (docs/likelihood.md, "Problem solving"):
   it reaches `salient_reach` targets); else level 2.
 - Amber/Red: level 3 when it was already Red or Amber/Red and milestones slip; level 2 when any
   of those, or its evidence of progress is 2 or lower ("significantly affecting delivery");
-  else level 1, a timely nudge: on trajectory, and the cause is named by its caps.
+  else level 1, a timely nudge: on trajectory, and the cause and the fix are known.
 - Level 4, crisis management: only the top `crisis_max` (1-2) of the whole portfolio among Red
   items that are both persistent and salient, ranked by kind (priority first), then reach, then
   evidence of progress, then key.
@@ -23,7 +23,7 @@ from rules.base import RuleContext
 from rules.inputs import Inputs
 from rules.judgements import EVIDENCE
 from rules.likelihood_config import LikelihoodConfig
-from rules.model import Assessment, Judged, Rating
+from rules.model import LABELS, Assessment, Judged, Rating
 
 LEVELS = {
     1: "timely nudge",
@@ -46,7 +46,7 @@ class Signals(NamedTuple):
     overdue: int  # milestones overdue across the strategies that drive it
 
     def facts_of(self, likelihood: Rating, previous: Rating | None, kind: str) -> list[str]:
-        found = [likelihood.label, f"evidence of progress {self.evidence}"]
+        found = [likelihood.label, f"evidence of progress {LABELS.get(self.evidence, '')}"]
         if self.persistent and previous is not None:
             found.append(
                 f"already {previous.option} at the last assessment, so the usual "
@@ -121,7 +121,7 @@ def reason_of(
     if level == 4:
         facts.insert(0, f"one of the top {config.crisis_max} challenges of the portfolio")
     elif level == 1:
-        facts.append("the cause is named by its caps and findings")
+        facts.append("the cause and the fix are known")
     return f"Level {level}, {LEVELS[level]}: {'; '.join(facts)}"
 
 

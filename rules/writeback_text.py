@@ -7,21 +7,46 @@ line "… and N more" rather than a cut in mid-word.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rules.model import RUBRIC_CRITERIA, Assessment, Finding, Rating, RubricRating
+from rules.engine import natural_key
+from rules.judgements import rule_words
+from rules.model import LABELS, RUBRIC_CRITERIA, Assessment, Finding, Rating, RubricRating
+from rules.registry import get_rule
+from rules.rubric import CRITERIA
+
+if TYPE_CHECKING:
+    from rules.tickets import Tickets
 
 JIRA_LIMIT = 32_767  # a Jira paragraph (textarea) field
 AIRTABLE_LIMIT = 100_000  # an Airtable long text field
+BULLET = "- "  # a list item: Jira Cloud gets a bullet list (ADF), Data Center's wiki one too
 
 
-def rationale_text(assessment: Assessment, limit: int = JIRA_LIMIT) -> str:
-    """A line per judgement, a line per cap, then the problem-solving level and the team's rating.
+def rationale_text(
+    assessment: Assessment, levers: Sequence[str] = (), limit: int = JIRA_LIMIT
+) -> str:
+    """The rating and what would most raise it, then a line per judgement with the evidence
+    it quotes, then the problem-solving level and the team's own rating.
 
     No dates of the run and no 'previous' rating: those change at every run and would make
     every sync write.
     """
-    lines = list(assessment.rationale_lines)
+    option = assessment.likelihood.option
+    if assessment.likelihood is Rating.GREEN:
+        lines = [f"Rated {option}: on track; keep it there."]
+    elif levers:
+        lines = [f"Rated {option}. What would most raise it:"]
+        lines += [BULLET + _one_line(lever) for lever in levers]
+    else:
+        lines = [f"Rated {option}: see the judgements below."]
+    lines.append("The five judgements behind it:")
+    lines += [
+        f"{BULLET}{name}: {LABELS.get(int(rating), rating)} — {_one_line(text)}"
+        for name, rating, text in assessment.judged
+    ]
     if assessment.problem_reason:
         lines.append(f"Problem solving: {assessment.problem_reason}")
     if assessment.team_rating is not None:
@@ -29,37 +54,119 @@ def rationale_text(assessment: Assessment, limit: int = JIRA_LIMIT) -> str:
     return fit(lines, limit)
 
 
-def gaps_text(
-    findings: Iterable[Finding],
-    rubric_ratings: Iterable[RubricRating] = (),
-    limit: int = JIRA_LIMIT,
-) -> str:
-    """The rubric criteria below Green (for a priority), then the findings on the ticket.
-
-    Findings come most severe first, then by code, key, field and message; each reads
-    `RD108 owner-multiple: <message> — Fix: <fix>`. Empty when there is nothing to say.
-    """
-    rubric = sorted(
-        (r for r in rubric_ratings if r.rating < Rating.GREEN),
-        key=lambda r: (r.priority_key, _criterion_order(r.criterion), r.criterion),
-    )
-    lines = [_rubric_line(r) for r in rubric]
+def gaps_text(ticket: str, tickets: Tickets, limit: int = JIRA_LIMIT) -> str:
+    """What a ticket lacks, each line naming the ticket it is about: for a priority, the
+    planning rubric's criteria below Green with the gaps behind each; then the findings
+    written on this ticket (its own, and those of the indicators, milestones or risks that
+    have no gaps field of their own), most severe first; then pointers to a department-wide
+    finding written on another priority. Empty when there is nothing to say."""
+    said = (tickets.written, tickets.pointers, tickets.rubric)
+    if all(ticket not in found for found in said):  # most tickets: nothing to say, said fast
+        return ""
+    lines = rubric_lines(ticket, tickets)
     ordered = sorted(
-        findings, key=lambda f: (f.severity.rank, f.code, f.key, f.field or "", f.message)
+        tickets.written.get(ticket, ()),
+        key=lambda f: (f.severity.rank, f.code, f.key, f.field or "", f.message),
     )
-    lines += [_one_line(f"{f.code} {f.name}: {f.message} — Fix: {f.fix}") for f in ordered]
+    lines += [finding_line(f, ticket, tickets) for f in ordered]
+    for finding, chosen in tickets.pointers.get(ticket, ()):
+        what = _words(finding)
+        lines.append(
+            f"{what[0].upper()}{what[1:]}: written once for the department, on "
+            f"{tickets.label(chosen, ticket)} ({finding.code})."
+        )
     return fit(list(dict.fromkeys(lines)), limit)
+
+
+def finding_line(finding: Finding, ticket: str, tickets: Tickets) -> str:
+    """'DEL-37 "Minutes of activity…" has no data source. Fix: Fill in … (RD204)': the message
+    naming its ticket (with its summary when it is another ticket's), the fix, the code."""
+    what, key = _one_line(finding.message).rstrip("."), finding.key
+    if key != ticket:
+        label = tickets.label(key, ticket)
+        if what.startswith(f"{key}: "):
+            what = f"{label}: {what[len(key) + 2 :]}"
+        elif what.startswith(f"{key} "):
+            what = f"{label} {what[len(key) + 1 :]}"
+        else:
+            what = f"{label}: {what}"
+    elif key not in what:
+        what = f"{key}: {what}"
+    if not what.startswith(key):  # a sentence, not a record id ("rec…"), opens in capitals
+        what = what[:1].upper() + what[1:]
+    return _one_line(f"{what}. Fix: {finding.fix} ({finding.code})")
+
+
+def rubric_lines(ticket: str, tickets: Tickets) -> list[str]:
+    """A priority's rubric criteria below Green, those with the same rating and the same gaps
+    behind them on one line: 'Planning rubric, Aspiration: Red — outcome without indicator on
+    DEL-66 "Every hospital publishes…"; target not time bound on DEL-64 "90% of…"'."""
+    below = sorted(
+        (r for r in tickets.rubric.get(ticket, ()) if r.rating < Rating.GREEN),
+        key=lambda r: (_criterion_order(r.criterion), r.criterion),
+    )
+    if not below:
+        return []
+    in_plan = _plan_findings(ticket, tickets)
+    merged: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for rating in below:
+        merged[int(rating.rating), _behind(rating, in_plan, ticket, tickets)].append(
+            rating.criterion
+        )
+    return [
+        f"Planning rubric, {', '.join(criteria)}: {LABELS[value]} — {behind}"
+        for (value, behind), criteria in sorted(
+            merged.items(), key=lambda item: _criterion_order(item[1][0])
+        )
+    ]
+
+
+def _plan_findings(priority: str, tickets: Tickets) -> dict[str, list[Finding]]:
+    """The findings on a priority's plan, by rule code."""
+    found: dict[str, list[Finding]] = defaultdict(list)
+    if priority not in tickets.arch:
+        return found
+    for entity in tickets.arch.plan(priority):
+        for finding in tickets.on.get(entity.key, ()):
+            found[finding.code].append(finding)
+    return found
+
+
+def _behind(
+    rating: RubricRating, in_plan: dict[str, list[Finding]], ticket: str, tickets: Tickets
+) -> str:
+    """The gaps behind a criterion's rating, by rule, each naming its tickets."""
+    parts = []
+    for code in sorted(set(rating.codes)):
+        keys = sorted({f.key for f in in_plan.get(code, ())}, key=natural_key)
+        if not keys:
+            continue
+        words = _words(in_plan[code][0])
+        if len(keys) == 1:
+            parts.append(f"{words} on {tickets.label(keys[0], ticket)}")
+        else:
+            shown = ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
+            parts.append(f"{words} on {shown}")
+    if parts:
+        return "; ".join(parts)
+    looked_at = _looked_at(rating.criterion)
+    return f"nothing in the plan of {ticket} to rate it by: no open {looked_at}"
+
+
+def _looked_at(criterion: str) -> str:
+    codes = CRITERIA.get(criterion, ())
+    kinds = sorted({str(kind) for code in codes for kind in get_rule(code).kinds})
+    return " or ".join(kinds) or "item"
+
+
+def _words(finding: Finding) -> str:
+    return rule_words(finding.code, finding.name)
 
 
 def _criterion_order(criterion: str) -> int:
     return (
         RUBRIC_CRITERIA.index(criterion) if criterion in RUBRIC_CRITERIA else len(RUBRIC_CRITERIA)
     )
-
-
-def _rubric_line(rating: RubricRating) -> str:
-    codes = f" ({', '.join(sorted(set(rating.codes)))})" if rating.codes else ""
-    return f"Rubric {rating.criterion}: {rating.rating.option}{codes}"
 
 
 def _one_line(text: str) -> str:

@@ -9,7 +9,9 @@ A snapshot reads the tool over plain HTTP (not through rdsync), with the faults 
 - `owned`: per record, our write-back values as rdsync compares them (option, rationale and
   gaps as text, whether `Last assessed` is set: its time differs from run to run).
 - `comments`: per Jira issue, the comment texts in order, ours without the idempotency token,
-  and `tokens`, ours by token, so that a duplicate shows as a token seen twice.
+  and `tokens`, ours by token, so that a duplicate shows as a token seen twice. Ours carry the
+  token in their `rdsync` property (Jira Cloud, read through POST /comment/list) or, from
+  rdsync before that, as a last line of text.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from connector.config import Config, load_config
 from connector.sandbox.airtable.seed import BASE_ID, MEASUREMENTS, TABLES
 from connector.sandbox.airtable.store import stable_id
 from connector.sandbox.server import Sandbox
-from connector.sources.jira_write import TOKEN_PREFIX
+from connector.sources.jira_write import TOKEN_PREFIX, TOKEN_PROPERTY
 from connector.sync.plan import normalise_option, normalise_text
 from connector.sync.run import SETTLE_AFTER, Outcome, SyncRun
 from connector.sync.state import StateStore
@@ -223,9 +225,12 @@ def _jira_snapshot(sandbox: Sandbox) -> Snapshot:
         texts, theirs = [], []
         url = f"{sandbox.url}/rest/api/3/issue/{key}/comment"
         page = session.get(url, params={"maxResults": 1000}, timeout=30).json()
-        for comment in page.get("comments") or ():
+        comments = page.get("comments") or []
+        tokens = _property_tokens(sandbox, session, comments)
+        for comment in comments:
             text = read_paragraph(comment["body"]) or ""
             body, _, token = text.partition("\n" + TOKEN_PREFIX)
+            token = token or tokens.get(comment["id"], "")
             if token:
                 found.tokens[key + ":" + token] += 1
             else:
@@ -235,6 +240,23 @@ def _jira_snapshot(sandbox: Sandbox) -> Snapshot:
         found.team[key] = json.dumps(team, sort_keys=True)
         found.comments[key] = tuple(texts)
     return found
+
+
+def _property_tokens(
+    sandbox: Sandbox, session: requests.Session, comments: list[dict[str, Any]]
+) -> dict[str, str]:
+    """The token in each comment's `rdsync` property, by comment id."""
+    if not comments:
+        return {}
+    url = f"{sandbox.url}/rest/api/3/comment/list"
+    ids = {"ids": [int(c["id"]) for c in comments]}
+    listed = session.post(url, params={"expand": "properties"}, json=ids, timeout=30).json()
+    return {
+        str(c["id"]): str(p["value"]["token"])
+        for c in listed["values"]
+        for p in c.get("properties") or ()
+        if p.get("key") == TOKEN_PROPERTY
+    }
 
 
 def _jira_issues(sandbox: Sandbox, session: requests.Session) -> Iterator[dict[str, Any]]:

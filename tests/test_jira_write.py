@@ -13,7 +13,7 @@ from jira.exceptions import JIRAError
 
 from connector.config import JiraSourceConfig, WritebackConfig
 from connector.sources.base import ApplyResult, Outage, Patch
-from connector.sources.jira_write import JiraWriter
+from connector.sources.jira_write import JiraWriter, comment_token
 from connector.sources.retry import RetryPolicy
 
 FIELD_IDS = {
@@ -114,21 +114,41 @@ def test_permission_and_missing_issues_get_their_own_advice(status: int, says: s
 
 
 class LossyClient:
-    """Takes each comment, but the first answer is lost on the way back (a dropped line)."""
+    """Takes each comment, but the first answer is lost on the way back (a dropped line).
+
+    As Jira Cloud: the issue's comment list shows no properties; POST /comment/list with
+    expand=properties does."""
 
     def __init__(self) -> None:
-        self.comments: list[Any] = []
+        self.comments: list[dict[str, Any]] = []
+        self._session = self
 
-    def add_comment(self, key: str, body: Any) -> None:
-        self.comments.append(body)
+    def _get_url(self, path: str) -> str:
+        return f"https://dept.atlassian.net/rest/api/3/{path}"
+
+    def post(self, url: str, data: str, params: Any = None) -> Any:
+        if url.endswith("/comment/list"):
+            wanted = set(json.loads(data)["ids"])
+            values = [
+                {"id": str(n), "body": c["body"], "properties": c.get("properties", [])}
+                for n, c in enumerate(self.comments)
+                if n in wanted and "properties" in (params or {}).get("expand", "")
+            ]
+            return SimpleNamespace(json=lambda: {"values": values})
+        self.comments.append(json.loads(data))
         if len(self.comments) == 1:
             raise requests.ConnectionError("connection reset after the request was sent")
+        return SimpleNamespace(json=lambda: {})
 
     def _get_json(self, path: str, params: Any = None) -> dict[str, Any]:
-        return {"comments": [{"body": body} for body in self.comments]}
+        return {
+            "comments": [{"id": str(n), "body": c["body"]} for n, c in enumerate(self.comments)]
+        }
 
 
 def test_a_comment_whose_answer_was_lost_is_not_posted_twice() -> None:
+    """The retry finds the first comment by the token in its property, and the token is
+    nowhere in what the comment shows."""
     client = LossyClient()
     policy = RetryPolicy(tool="Jira", sleep=lambda seconds: None)
     source: Any = SimpleNamespace(
@@ -144,4 +164,6 @@ def test_a_comment_whose_answer_was_lost_is_not_posted_twice() -> None:
     JiraWriter(source, config, WritebackConfig())._comment(patch, result, Outage("jira"))
     assert len(client.comments) == 1 and result.comments == 1
     assert policy.stats.retries == 1
-    assert "rdsync:" in json.dumps(client.comments[0])
+    posted = client.comments[0]
+    assert posted["properties"] == [{"key": "rdsync", "value": {"token": comment_token(patch)}}]
+    assert "rdsync:" not in json.dumps(posted["body"])

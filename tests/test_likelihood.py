@@ -34,9 +34,11 @@ from rules.base import RuleContext
 from rules.config import RulesConfig
 from rules.engine import run_rules
 from rules.judgements import EVIDENCE, judge
+from rules.levers import Levers
 from rules.likelihood import assess, combine, settle
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import JUDGEMENTS, Assessment, Finding, Judgement, Rating, Severity
+from rules.tickets import Tickets
 from rules.writeback_text import gaps_text, rationale_text
 from tests.likelihood_cases import Case, ae_summer_2002, demo, kentucky_2014, punjab_2016
 
@@ -60,7 +62,7 @@ def test_uk_ae_in_summer_2002_is_red_or_amber_red_with_evidence_of_progress_1() 
     assert _rating(target, EVIDENCE) == 1
     evidence = next(j for j in target.judgements if j.name == EVIDENCE)
     assert evidence.rationale == (
-        "latest 20 on 2002-07-28 against 14.2 planned: 15% of the planned gain"
+        "latest 20% on 2002-07-28 against 14.2% planned: 15% of the planned gain"
     )
     # One Red target cannot vanish on the way up: the whole A&E priority is Red or Amber/Red.
     assert judged["AE-2"].likelihood <= Rating.AMBER_RED
@@ -81,8 +83,8 @@ def test_kentucky_steady_gains_is_at_least_amber_green() -> None:
     assert judged["KY-1"].likelihood >= Rating.AMBER_GREEN
     challenge = judged["KY-4"].judgements[0]
     assert challenge.rationale == (
-        "needs a rise of 6.02 a year from the latest value to reach 67 by 2015-06-30; "
-        "4 measurements since 2011-09-30 show a rise of 8.05 a year: 0.7× history"
+        "needs a rise of 6.02 points a year to reach 67% by 2015-06-30, 0.7 times the pace of "
+        "the 4 measurements since 2011-09-30 (rise of 8.05 points a year)"
     )
 
 
@@ -405,10 +407,14 @@ def test_the_same_inputs_always_give_the_same_rating_and_text(
     shuffled = (rnd.sample(entities, len(entities)), rnd.sample(measurements, len(measurements)))
     again = _assess((*shuffled, rnd.sample(findings, len(findings))))
     assert first == again
+    arch = Architecture(entities, measurements)
+    tickets = Tickets(arch, findings, first)
+    shuffled_tickets = Tickets(arch, list(reversed(findings)), again)
+    levers, shuffled_levers = Levers(tickets), Levers(shuffled_tickets)
     for key, assessment in first.items():
-        assert rationale_text(assessment) == rationale_text(again[key])
-        mine = [f for f in findings if f.key == key]
-        assert gaps_text(mine) == gaps_text(list(reversed(mine)))
+        text = rationale_text(assessment, levers.lines(key))
+        assert text == rationale_text(again[key], shuffled_levers.lines(key))
+        assert gaps_text(key, tickets) == gaps_text(key, shuffled_tickets)
 
 
 # -- the worked example of docs/likelihood.md --------------------------------------------------
@@ -421,9 +427,12 @@ def test_the_worked_example_in_the_docs_is_what_the_demo_portfolio_gives() -> No
     blocks = dict(_BLOCK.findall(DOCS.read_text(encoding="utf-8")))
     assert set(blocks) == {"P1-O1-I1-T1", "S2", "P1-O1", "P1"}
     case = demo()
-    judged = assess(case.arch, run_rules(case.arch, RulesConfig(), case.ctx), case.ctx)
+    findings = run_rules(case.arch, RulesConfig(), case.ctx)
+    judged = assess(case.arch, findings, case.ctx)
+    levers = Levers(Tickets(case.arch, findings, judged))
     for key, text in blocks.items():
-        assert rationale_text(judged[key]) == text, (
+        written = rationale_text(judged[key], levers.lines(key))  # as the ticket says it
+        assert written == text, (
             f"docs/likelihood.md is out of date for {key}: paste this block and redo the "
-            f"arithmetic beside it:\n{rationale_text(judged[key])}"
+            f"arithmetic beside it:\n{written}"
         )

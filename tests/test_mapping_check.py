@@ -235,6 +235,42 @@ def test_airtable_fix_creates_fields_in_every_rated_table_and_options_by_typecas
     assert _likelihoods(site, tables) == held  # the records written through hold what they held
 
 
+@pytest.mark.e2e
+def test_airtable_fix_creates_the_gaps_field_in_the_tables_of_gap_kinds_too(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """Indicators, milestones and risks carry their own rubric gaps (`gap_kinds`): check wants
+    the gaps field in their tables as well, and --fix creates it there; no other write-back
+    field goes to them."""
+    site = make_sandbox(seed="demo")
+    text = default_with("airtable", ('gaps = "Rubric gaps"', 'gaps = "What is missing (rdsync)"'))
+    assert 'gap_kinds = ["indicator", "milestone", "risk"]' in text
+    (tmp_path / "mapping.toml").write_text(text)
+    config = airtable_config(tmp_path, site)
+    result = run("mapping", "check", "--config", str(config))
+    assert result.exit_code == 1
+    for table in ("Indicators", "Milestones", "Risks", "Targets"):
+        assert (
+            f"writeback.gaps: no field 'What is missing (rdsync)' in table '{table}'"
+            in result.output
+        )
+    fixed = run("mapping", "check", "--config", str(config), "--fix", "--yes")
+    assert fixed.exit_code == 0, fixed.output
+    schema = _base(site).api.get(_base(site).urls.tables)["tables"]
+    with_gaps = {
+        t["name"] for t in schema if "What is missing (rdsync)" in {f["name"] for f in t["fields"]}
+    }
+    assert with_gaps == {
+        "Priorities",
+        "Outcomes",
+        "Indicators",
+        "Targets",
+        "Strategies",
+        "Milestones",
+        "Risks",
+    }
+
+
 def _base(site: Sandbox) -> Any:
     """pyairtable with its own 429 retries: the sandbox keeps Airtable's 5 requests a second."""
     from pyairtable import Api
@@ -434,6 +470,13 @@ def test_the_guide_s_airtable_base_needs_only_its_write_back_fields_after_the_gu
         "Goals",
         "KPI targets",
         "Projects",
+        "KPIs",  # the tables of indicators, milestones and risks get their gaps field
+        "Deliverables",
+        "RAID log",
+    }
+    gaps_only = {"KPIs", "Deliverables", "RAID log"}
+    assert {p.creation.role for p in problems if p.creation and p.creation.table in gaps_only} == {
+        "gaps"
     }
     budget = text.replace(
         "[entities.strategy.attributes]\n", '[entities.strategy.attributes]\nresources = "Budget"\n'

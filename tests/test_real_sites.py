@@ -89,7 +89,8 @@ def test_a_data_center_site_rates_the_portfolio_as_cloud_does(
     ratings = {key: a.likelihood for key, a in on_dc.assessments.items()}
     assert ratings == {key: a.likelihood for key, a in on_cloud.assessments.items()}
     client = _data_center_client(center)
-    _assert_written_as_plain_text(client, center, on_dc.counts["written"], len(ratings))
+    rated = sum("likelihood" in p.changes for p in on_dc.patches)  # the others: gaps only
+    _assert_written_as_plain_text(client, center, rated, len(ratings))
     center.reset_stats()
     again = sync(config, center.clock)
     assert again.patches == [] and center.count("PUT", EDIT) == 0
@@ -163,7 +164,8 @@ def test_a_trajectory_typed_with_the_date_picker_is_judged_with_its_points(
     share = (latest.at - before[0]).days / (after[0] - before[0]).days
     planned = before[1] + (after[1] - before[1]) * share
     evidence = {name: text for name, _rating, text in outcome.assessments[key].judged}
-    assert f"against {planned:,.0f} planned" in evidence["Evidence of progress"]
+    unit = getattr(indicator, "unit", "")  # "children": the planned value in its unit
+    assert f"against {planned:,.0f} {unit} planned" in evidence["Evidence of progress"]
 
 
 # Years after the baseline, and the value planned then: a front-loaded fall, so that the

@@ -152,6 +152,37 @@ def test_comments_and_links_match_the_spec(call: Any, demo_sandbox: Sandbox) -> 
     call("GET", f"/issueLink/{link_id}", 404)
 
 
+def test_comment_properties_match_the_spec(call: Any, demo_sandbox: Sandbox) -> None:
+    """A property given on create, read back with POST /comment/list?expand=properties (the
+    issue's own comment list documents no such expansion) and one by one."""
+    strategy = demo_sandbox.demo()["keys"]["S5"]
+    token = [{"key": "rdsync", "value": {"token": "rdsync:0123456789ab"}}]
+    created = call(
+        "POST", f"/issue/{strategy}/comment", 201, json={"body": ADF, "properties": token}
+    ).json()
+    comment = int(created["id"])
+    listed = call(
+        "POST", "/comment/list", 200, params={"expand": "properties"}, json={"ids": [comment]}
+    )
+    assert listed.json()["values"][0]["properties"] == token
+    bare = call("POST", "/comment/list", 200, json={"ids": [comment, 1]}).json()
+    assert [v["id"] for v in bare["values"]] == [str(comment)] and "properties" not in bare[
+        "values"
+    ][0]
+    page = call("GET", f"/issue/{strategy}/comment", 200, params={"expand": "properties"}).json()
+    assert all("properties" not in c for c in page["comments"])
+    call("POST", "/comment/list", 400, json={"ids": list(range(1001))})
+    call("GET", f"/comment/{comment}/properties", 200)
+    call("GET", f"/comment/{comment}/properties/rdsync", 200)
+    call("GET", f"/comment/{comment}/properties/other", 404)
+    call("PUT", f"/comment/{comment}/properties/other", 201, json={"seen": True})
+    call("PUT", f"/comment/{comment}/properties/other", 200, json={"seen": False})
+    call("DELETE", f"/comment/{comment}/properties/other", 204)
+    call("GET", "/comment/99999999/properties", 404)
+    long_key = [{"key": "k" * 256, "value": 1}]
+    call("POST", f"/issue/{strategy}/comment", 400, json={"body": ADF, "properties": long_key})
+
+
 def test_wrong_credentials_get_401_on_every_path(demo_sandbox: Sandbox) -> None:
     for method, path in (("GET", "/myself"), ("GET", "/search/jql"), ("PUT", "/issue/DEL-1")):
         response = requests.request(

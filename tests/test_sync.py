@@ -66,7 +66,15 @@ def test_first_sync_rates_every_assessed_ticket_in_the_tool(demo: Sandbox, tmp_p
         assert rationale.count("\n") >= 4, key  # a line per judgement
         assert bool(gaps) == (key in keys_with_findings or outcome.arch.get(key).kind == "priority")
         assert comments == ()  # a first rating is no change: no comment
-    assert outcome.counts["written"] == len(state)
+    # Indicators, milestones and risks with findings get their gaps, and nothing else.
+    gaps_only = [p for p in outcome.patches if p.key not in state]
+    assert {outcome.arch.entities[p.key].kind for p in gaps_only} == {
+        "indicator",
+        "milestone",
+        "risk",
+    }
+    assert all(set(p.changes) == {"gaps"} for p in gaps_only)
+    assert outcome.counts["written"] == len(state) + len(gaps_only)
 
 
 def test_second_sync_with_nothing_changed_writes_nothing(demo: Sandbox, tmp_path: Path) -> None:

@@ -66,8 +66,8 @@ def test_amber_red_on_trajectory_gets_a_timely_nudge() -> None:
     found = _triage(arch, _assessment("T-0", "target", 2, evidence=3))["T-0"]
     assert found.problem_level == 1
     assert found.problem_reason == (
-        "Level 1, timely nudge: Amber/Red; evidence of progress 3; the cause is named by its "
-        "caps and findings"
+        "Level 1, timely nudge: Amber/Red; evidence of progress Amber/Green; the cause and the "
+        "fix are known"
     )
 
 

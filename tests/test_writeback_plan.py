@@ -78,11 +78,45 @@ def test_last_assessed_travels_only_with_a_real_change() -> None:
     assert patch is not None
     assert set(patch.changes) == {"likelihood", "assessed"}
     assert patch.before == {"likelihood": "3 - Amber/Green"}
-    assert patch.comment is not None
-    assert patch.comment.startswith(
-        "Delivery likelihood changed from 3 - Amber/Green to 2 - Amber/Red"
-    )
-    assert RATIONALE in patch.comment
+    # The change, never the whole rationale again (the run adds why: tests/test_rating_comments).
+    assert patch.comment == "Delivery likelihood changed from 3 - Amber/Green to 2 - Amber/Red."
+
+
+def test_a_ticket_of_a_gap_kind_gets_its_gaps_and_nothing_else() -> None:
+    only = DesiredValues(gaps=GAPS, assessed=NOW, only_gaps=True)
+    patch = plan_record("jira", "DEL-37", only, CurrentValues(), FIELDS)
+    assert patch is not None
+    assert patch.fields == {"Rubric gaps": GAPS} and patch.comment is None
+    current = CurrentValues(gaps=adf(GAPS))
+    assert plan_record("jira", "DEL-37", only, current, FIELDS) is None
+
+
+def test_a_list_item_read_back_from_adf_is_the_line_written() -> None:
+    written = "Rated 2 - Amber/Red. What would most raise it:\n- DEL-13: add a delivery chain."
+    as_read = {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": written.splitlines()[0]}]},
+            {
+                "type": "bulletList",
+                "content": [
+                    {
+                        "type": "listItem",
+                        "content": [
+                            {
+                                "type": "paragraph",
+                                "content": [
+                                    {"type": "text", "text": "DEL-13: add a delivery chain."}
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            },
+        ],
+    }
+    assert normalise_text(as_read) == normalise_text(written)
 
 
 def test_fixed_gaps_are_cleared_and_comments_can_be_off() -> None:

@@ -7,8 +7,11 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mappings.graph import Architecture
+from mappings.model import BaseEntity, Indicator, Milestone, Outcome, Priority, Strategy, Target
 from rules.judgements import judge
 from rules.model import JUDGEMENTS, Assessment, Finding, Rating, RubricRating, Severity
+from rules.tickets import Tickets
 from rules.writeback_text import (
     AIRTABLE_LIMIT,
     JIRA_LIMIT,
@@ -67,32 +70,54 @@ def test_the_likelihood_field_takes_the_select_option() -> None:
     assert _assessment(likelihood=Rating.GREEN).likelihood.option == "4 - Green"
 
 
-def test_rationale_has_a_line_per_judgement_then_caps_level_and_team_rating() -> None:
+def test_rationale_opens_with_the_rating_and_what_would_raise_it_then_one_line_a_judgement() -> (
+    None
+):
     text = rationale_text(
         _assessment(
             problem_level=2,
             problem_reason="Level 2, standard problem solving: Amber/Red; evidence of progress 2",
             team_rating=Rating.GREEN,
             previous=Rating.AMBER_GREEN,
-        )
+        ),
+        ['DEL-20 "Payroll tax rebate": strategy without risks. Add a Risk under DEL-20.'],
     )
     assert text.splitlines() == [
-        "Degree of the challenge: 3 - needs a rise of 13,800 a year from the latest value to "
-        "reach 150,000 by 2028-12-31",
-        "Quality of planning: 4 - no planning findings on DEL-4 and DEL-3",
-        "Capacity to drive progress: 3 - from its driving strategy DEL-20: 3",
-        "Stage of delivery: 3 - from its driving strategy DEL-20: 3",
-        "Evidence of progress: 2 - latest 12,400 on 2026-09-30 against 14,000 planned: 78% of "
-        "the planned gain",
-        "Capped: at 2 - Amber/Red: rounding down the weighted mean 2.67",
+        "Rated 2 - Amber/Red. What would most raise it:",
+        '- DEL-20 "Payroll tax rebate": strategy without risks. Add a Risk under DEL-20.',
+        "The five judgements behind it:",
+        "- Degree of the challenge: Amber/Green — needs a rise of 13,800 a year from the latest "
+        "value to reach 150,000 by 2028-12-31",
+        "- Quality of planning: Green — no planning findings on DEL-4 and DEL-3",
+        "- Capacity to drive progress: Amber/Green — from its driving strategy DEL-20: 3",
+        "- Stage of delivery: Amber/Green — from its driving strategy DEL-20: 3",
+        "- Evidence of progress: Amber/Red — latest 12,400 on 2026-09-30 against 14,000 planned: "
+        "78% of the planned gain",
         "Problem solving: Level 2, standard problem solving: Amber/Red; evidence of progress 2",
         "Team's own rating: 4 - Green",
     ]
-    # Neither the run's date nor the previous rating: they would change the text every run.
-    assert "2026-11-22" not in text and "Amber/Green" not in text
+    # Neither the run's date, the previous rating nor the caps (the report's, not the team's).
+    assert "2026-11-22" not in text and "weighted mean" not in text
+    green = rationale_text(_assessment(likelihood=Rating.GREEN), ["ignored"])
+    assert green.splitlines()[0] == "Rated 4 - Green: on track; keep it there."
+    assert "ignored" not in green
 
 
-def test_gaps_put_rubric_criteria_first_then_findings_most_severe_first() -> None:
+def _plan(*extra: BaseEntity) -> Architecture:
+    """DEL-1 priority > DEL-2 outcome > DEL-3 indicator > DEL-4 target, driven by DEL-5."""
+    return Architecture(
+        [
+            Priority(key="DEL-1", name="Faster emergency care"),
+            Outcome(key="DEL-2", name="Patients seen within four hours", parent_key="DEL-1"),
+            Indicator(key="DEL-3", name="Share seen within four hours", parent_key="DEL-2"),
+            Target(key="DEL-4", name="95% by 2029", parent_key="DEL-3"),
+            Strategy(key="DEL-5", name="Star ratings", drives=["DEL-4"]),
+            *extra,
+        ]
+    )
+
+
+def test_gaps_put_rubric_criteria_first_each_naming_its_tickets_then_findings() -> None:
     rubric = [
         RubricRating(
             priority_key="DEL-1", criterion="Risks", rating=Rating.AMBER_RED, codes=["RD307"]
@@ -104,37 +129,46 @@ def test_gaps_put_rubric_criteria_first_then_findings_most_severe_first() -> Non
             rating=Rating.RED,
             codes=["RD108", "RD107"],
         ),
+        RubricRating(priority_key="DEL-1", criterion="Delivery chain", rating=Rating.RED),
     ]
-    text = gaps_text([RISKS, OWNERS, OWNERS], rubric)
-    assert text.splitlines() == [
-        "Rubric Leadership and accountability: 1 - Red (RD107, RD108)",
-        "Rubric Risks: 2 - Amber/Red (RD307)",
-        "RD108 owner-multiple: DEL-5 has 2 accountable owners: Amara Okafor, Tom Reid — Fix: Keep "
-        "one person in 'Accountable owner'.",
-        "RD307 strategy-without-risks: DEL-5 has no risks — Fix: Add a Risk under DEL-5 with its "
-        "mitigation.",
+    tickets = Tickets(_plan(), [RISKS, OWNERS, OWNERS], {}, {"DEL-1": rubric})
+    assert gaps_text("DEL-1", tickets).splitlines() == [
+        "Planning rubric, Delivery chain: Red — nothing in the plan of DEL-1 to rate it by: no "
+        "open strategy",
+        "Planning rubric, Leadership and accountability: Red — several accountable owners on "
+        'DEL-5 "Star ratings"',
+        'Planning rubric, Risks: Amber/Red — strategy without risks on DEL-5 "Star ratings"',
     ]
-    assert gaps_text([]) == ""
+    assert gaps_text("DEL-5", tickets).splitlines() == [
+        "DEL-5 has 2 accountable owners: Amara Okafor, Tom Reid. Fix: Keep one person in "
+        "'Accountable owner'. (RD108)",
+        "DEL-5 has no risks. Fix: Add a Risk under DEL-5 with its mitigation. (RD307)",
+    ]
+    assert gaps_text("DEL-4", tickets) == ""
 
 
 def test_what_does_not_fit_becomes_and_n_more_on_a_line_of_its_own() -> None:
+    milestones = [Milestone(key=f"DEL-{n}", parent_key="DEL-5") for n in range(10, 1010)]
     findings = [
-        _finding(
-            "RD401",
-            "milestone-overdue",
-            Severity.WARNING,
-            f"DEL-{n} was due 2026-0{n % 9 + 1}-01",
-            "Mark it done or re-plan it.",
+        Finding(
+            code="RD401",
+            name="milestone-overdue",
+            severity=Severity.WARNING,
+            key=m.key,
+            message=f"{m.key} was due 2026-0{int(m.key[4:]) % 9 + 1}-01",
+            fix="Mark it done or re-plan it.",
         )
-        for n in range(1000)
+        for m in milestones
     ]
-    text = gaps_text(findings, limit=JIRA_LIMIT)
+    tickets = Tickets(_plan(*milestones), findings, {})  # no gaps field on milestones
+    text = gaps_text("DEL-5", tickets, limit=JIRA_LIMIT)
     lines = text.splitlines()
     assert len(text) <= JIRA_LIMIT
     assert lines[-1] == f"… and {1000 - (len(lines) - 1)} more"
-    assert all(line.endswith("re-plan it.") for line in lines[:-1])
-    assert len(gaps_text(findings, limit=AIRTABLE_LIMIT)) <= AIRTABLE_LIMIT
-    assert "… and" not in gaps_text(findings[:10], limit=AIRTABLE_LIMIT)
+    assert all(line.endswith("re-plan it. (RD401)") for line in lines[:-1])
+    assert len(gaps_text("DEL-5", tickets, limit=AIRTABLE_LIMIT)) <= AIRTABLE_LIMIT
+    few = Tickets(_plan(*milestones[:10]), findings[:10], {})
+    assert "… and" not in gaps_text("DEL-5", few, limit=AIRTABLE_LIMIT)
 
 
 def test_a_single_line_too_long_is_cut_at_a_word_with_an_ellipsis() -> None:

@@ -155,11 +155,13 @@ def _measurements(checker: _Checker, indicators: Table | None) -> None:
 def _writeback(checker: _Checker, tables: dict[EntityKind, Table]) -> None:
     wanted = checker.mapping.writeback
     rated = [tables[k] for k in wanted.kinds if k in tables]
+    gaps_only = [tables[k] for k in wanted.gap_kinds if k in tables]  # their gaps field only
     for role, (word, _jira, _airtable) in WRITEBACK_TYPES.items():
         ref = getattr(wanted, role)
         if ref is None:
             continue
-        for table in {t.id: t for t in rated}.values():
+        written = rated + gaps_only if role == "gaps" else rated
+        for table in {t.id: t for t in written}.values():
             _writeback_field(checker, f"writeback.{role}", role, word, table, ref)
 
 

@@ -279,6 +279,8 @@ def writeback(skeleton: Skeleton, fields: Sequence[SiteField], *, kinds: list[st
             section.add(role, name, "not on the site yet: `rdsync mapping check --fix` creates it")
     written = [k for k in ("priority", "outcome", "target", "strategy") if k in kinds]
     section.add("kinds", written, "the kinds whose tickets receive ratings")
+    gaps_only = [k for k in ("indicator", "milestone", "risk") if k in kinds]
+    section.add("gap_kinds", gaps_only, "the kinds whose tickets receive only their rubric gaps")
     options = skeleton.section("writeback.options")
     defaults = RatingOptions()
     for name in ("red", "amber_red", "amber_green", "green"):

@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS jira_comments (
     id INTEGER PRIMARY KEY, issue_id INTEGER NOT NULL, author TEXT NOT NULL,
     body TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS jira_comments_by_issue ON jira_comments (issue_id, id);
+CREATE TABLE IF NOT EXISTS jira_comment_properties (
+    comment_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (comment_id, key));
 CREATE TABLE IF NOT EXISTS jira_links (
     id INTEGER PRIMARY KEY, type_id INTEGER NOT NULL, source_id INTEGER NOT NULL,
     target_id INTEGER NOT NULL, UNIQUE (type_id, source_id, target_id));

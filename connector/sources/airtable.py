@@ -186,6 +186,8 @@ class AirtableSource:
             wanted.update(rel.field for rel in self.mapping.relations_for(kind).values())
             if kind in self.mapping.writeback.kinds:
                 wanted.update(owned)
+            elif kind in self.mapping.writeback.gap_kinds and self.mapping.writeback.gaps:
+                wanted.add(self.mapping.writeback.gaps)
         spec = self.mapping.measurements
         if spec is not None:
             wanted = tables.setdefault(spec.table, set())

@@ -19,18 +19,31 @@ if TYPE_CHECKING:
     from connector.sources.jira import JiraSource
 
 TOKEN_PREFIX = "rdsync:"
+# The comment property that carries a comment's idempotency token on Jira Cloud, where the
+# comment's text then shows none: {"key": "rdsync", "value": {"token": "rdsync:..."}}.
+TOKEN_PROPERTY = "rdsync"
+BULLET = "- "  # a list item of the write-back texts (rules.writeback_text.BULLET)
 
 
 def adf(text: str) -> dict[str, Any]:
-    """Plain text as an Atlassian Document Format document: one paragraph per non-blank line."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return {
-        "type": "doc",
-        "version": 1,
-        "content": [
-            {"type": "paragraph", "content": [{"type": "text", "text": line}]} for line in lines
-        ],
-    }
+    """Plain text as an Atlassian Document Format document: a paragraph per non-blank line, and
+    lines that start with "- " as the items of a bullet list (as Jira shows a list)."""
+    content: list[dict[str, Any]] = []
+    for line in (line.strip() for line in text.splitlines()):
+        if not line:
+            continue
+        if line.startswith(BULLET) and line[len(BULLET) :].strip():
+            item = _paragraph(line[len(BULLET) :].strip())
+            if not content or content[-1]["type"] != "bulletList":
+                content.append({"type": "bulletList", "content": []})
+            content[-1]["content"].append({"type": "listItem", "content": [item]})
+        else:
+            content.append(_paragraph(line))
+    return {"type": "doc", "version": 1, "content": content}
+
+
+def _paragraph(text: str) -> dict[str, Any]:
+    return {"type": "paragraph", "content": [{"type": "text", "text": text}]}
 
 
 def auth_error(name: str, config: JiraSourceConfig, error: JIRAError) -> AuthRefused:
@@ -145,12 +158,20 @@ class JiraWriter:
     def post_comment(self, key: str, comment: str, token: str, result: ApplyResult) -> bool:
         """Add the comment once, even when a dropped connection makes us send it again.
 
-        The comment ends with a token; a retry first looks for it among the issue's comments.
+        The comment carries a token: on Jira Cloud in a comment property, unseen; on Data
+        Center as a short last line. A retry first looks for it among the issue's comments.
         A timed-out POST is not retried: Jira may still be adding that comment, and a retry
         would race it. It returns False, and the next run looks for the token (`settle`).
         """
-        text = f"{comment}\n{token}"
-        body: Any = adf(text) if self.source.cloud else text
+        if self.source.cloud:
+            payload: dict[str, Any] = {
+                "body": adf(comment),
+                "properties": [{"key": TOKEN_PROPERTY, "value": {"token": token}}],
+            }
+        else:
+            payload = {"body": f"{comment}\n{token}"}
+        data = json.dumps(payload)
+        url = f"{self.api}/issue/{key}/comment"
         attempts = 0
 
         def post() -> None:
@@ -159,8 +180,8 @@ class JiraWriter:
             if attempts > 1 and self._has_comment(key, token):
                 return
             result.calls["comment"] += 1
-            try:
-                self.source.client.add_comment(key, body)
+            try:  # a bare POST: the client's add_comment sends no properties
+                self.source.client._session.post(url, data=data)
             except requests.ReadTimeout as error:
                 raise _InFlight(key) from error
 
@@ -186,10 +207,27 @@ class JiraWriter:
             return "pending"
 
     def _has_comment(self, key: str, token: str) -> bool:
-        page = self.source.client._get_json(
+        """Whether one of the issue's last 100 comments carries the token: in its text (Data
+        Center, and comments of rdsync before the token moved out of sight) or, on Jira Cloud,
+        in its `rdsync` property, read through POST /comment/list?expand=properties (the
+        issue's comment list documents no properties expansion)."""
+        client = self.source.client
+        page = client._get_json(
             f"issue/{key}/comment", params={"maxResults": 100, "orderBy": "-created"}
         )
-        return token in json.dumps(page.get("comments") or [])
+        comments = page.get("comments") or []
+        if token in json.dumps(comments):
+            return True
+        ids = [int(c["id"]) for c in comments if str(c.get("id", "")).isdigit()]
+        if not self.source.cloud or not ids:
+            return False
+        response = client._session.post(
+            client._get_url("comment/list"),
+            params={"expand": "properties"},
+            data=json.dumps({"ids": ids}),
+        )
+        listed = response.json().get("values") or []
+        return any(_token_of(comment) == token for comment in listed)
 
     # -- refusals ---------------------------------------------------------------------------
 
@@ -237,6 +275,15 @@ class JiraWriter:
 
 class _InFlight(Exception):
     """A comment POST whose answer timed out: not transient, so never retried in the run."""
+
+
+def _token_of(comment: dict[str, Any]) -> str | None:
+    """The token in a comment's `rdsync` property, if it has one."""
+    for prop in comment.get("properties") or ():
+        if isinstance(prop, dict) and prop.get("key") == TOKEN_PROPERTY:
+            value = prop.get("value")
+            return str(value.get("token")) if isinstance(value, dict) else None
+    return None
 
 
 def comment_token(patch: Patch) -> str:

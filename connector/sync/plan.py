@@ -12,8 +12,10 @@ from mappings.config import WriteBack
 from mappings.graph import Architecture
 from mappings.model import Strict
 from mappings.readers import ReadError, read_paragraph, read_select
+from rules.levers import Levers
 from rules.model import Assessment, Finding, RubricRating
-from rules.writeback_text import gaps_text, rationale_text
+from rules.tickets import Tickets
+from rules.writeback_text import BULLET, gaps_text, rationale_text
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
@@ -25,6 +27,7 @@ class DesiredValues(Strict):
     rationale: str | None = None
     gaps: str | None = None
     assessed: datetime
+    only_gaps: bool = False  # a ticket of `writeback.gap_kinds`: its gaps, never a rating
 
 
 def desired_values(
@@ -37,30 +40,50 @@ def desired_values(
     now: datetime,
     rubric: Mapping[str, list[RubricRating]] | None = None,
 ) -> dict[str, DesiredValues]:
-    """What each record of the write-back kinds should say: its likelihood, the rationale,
-    and its rubric gaps (the findings on it, and for a priority its rubric below Green)."""
-    by_key: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_key.setdefault(finding.key, []).append(finding)
+    """What each record of the write-back kinds should say: its likelihood, the rationale
+    (what would most raise it, then the judgements), and its rubric gaps (the findings written
+    on it, and for a priority its rubric below Green); a record of `gap_kinds` only its gaps."""
+    tickets = Tickets(
+        arch,
+        findings,
+        assessments,
+        rubric,
+        rated=writeback.kinds,
+        gap_kinds=writeback.gap_kinds,
+    )
+    levers = Levers(tickets)
     desired = {}
+    # Most tickets without a rating have no gaps either: they share one value (never changed
+    # in place; `model_copy` makes a new one), not one model each.
+    shared = {only: DesiredValues(assessed=now, only_gaps=only) for only in (False, True)}
     for key, entity in arch.entities.items():
-        if entity.kind not in writeback.kinds:
+        only_gaps = entity.kind in writeback.gap_kinds
+        if entity.kind not in writeback.kinds and not only_gaps:
             continue
-        assessment = assessments.get(key)
-        gaps = gaps_text(by_key.get(key, ()), (rubric or {}).get(key, ()), limit)
+        assessment = None if only_gaps else assessments.get(key)
+        gaps = gaps_text(key, tickets, limit) or None
+        if assessment is None:
+            desired[key] = (
+                DesiredValues(gaps=gaps, assessed=now, only_gaps=only_gaps)
+                if gaps
+                else shared[only_gaps]
+            )
+            continue
         desired[key] = DesiredValues(
-            likelihood=writeback.options.option(int(assessment.likelihood)) if assessment else None,
-            rationale=rationale_text(assessment, limit) if assessment else None,
-            gaps=gaps or None,
+            likelihood=writeback.options.option(int(assessment.likelihood)),
+            rationale=rationale_text(assessment, levers.lines(key), limit),
+            gaps=gaps,
             assessed=now,
         )
     return desired
 
 
 def normalise_text(raw: Any) -> str:
-    """Text as compared: ADF read as text, runs of spaces as one, blank lines and ends dropped.
+    """Text as compared: ADF read as text, runs of spaces as one, blank lines and ends dropped,
+    a list item's "- " dropped.
 
-    Jira stores paragraphs as ADF and Airtable may trim; neither difference is a change.
+    Jira stores paragraphs as ADF (a list item reads back without its marker) and Airtable may
+    trim; neither difference is a change.
     """
     if raw is None:
         return ""
@@ -69,7 +92,7 @@ def normalise_text(raw: Any) -> str:
     except ReadError:
         return repr(raw)  # unreadable: never equal to what we want, so it gets rewritten
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    return "\n".join(line.removeprefix(BULLET) for line in lines if line)
 
 
 def normalise_option(raw: Any) -> str:
@@ -98,6 +121,8 @@ def plan_record(
     """The patch for one record, or None when the tool already says what we would write."""
     changes: dict[Role, str | datetime | None] = {}
     before: dict[Role, str | None] = {}
+    if desired.only_gaps:  # never a rating, a rationale or a time of assessment
+        field_names = {role: name for role, name in field_names.items() if role == "gaps"}
     for role in TEXT_ROLES:
         if role not in field_names:
             continue
@@ -122,13 +147,12 @@ def plan_record(
 
 
 def _comment(previous: str | None, desired: DesiredValues) -> str | None:
-    """A comment for a change from one rating to another (the first rating needs none)."""
+    """A comment for a change from one rating to another (the first rating needs none). The
+    run adds why it changed, in a few lines (`connector.sync.history`); never the whole
+    rationale again."""
     if previous is None or desired.likelihood is None or previous == desired.likelihood:
         return None
-    lines = [f"Delivery likelihood changed from {previous} to {desired.likelihood} (rdsync)."]
-    if desired.rationale:
-        lines.extend(["", desired.rationale])
-    return "\n".join(lines)
+    return f"Delivery likelihood changed from {previous} to {desired.likelihood}."
 
 
 def plan_writeback(

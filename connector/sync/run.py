@@ -18,6 +18,7 @@ from connector.mapping_tools import guard
 from connector.sources.base import ApplyResult, Outage, Patch, Source, WriteFailure
 from connector.sources.build import build_sources
 from connector.sources.incremental import Cursor, ReadResult
+from connector.sync.history import RatingChanges
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
 from connector.sync.plan import normalise_option
 from connector.sync.state import RunOutputs, StateStore, StoredRecord
@@ -157,6 +158,8 @@ class SyncRun:
         )
         log.info("run=%s phase=judged entities=%s findings=%s", run_id, len(arch), len(findings))
         patches = self._plan(snapshots, arch, findings, assessments, rubric)
+        changes = RatingChanges(self.store, arch, findings, assessments, self.today)
+        changes.annotate(patches, self.sources, self.scope)
         outcome = Outcome(run_id, dry_run, full, arch, findings, assessments, rubric, patches)
         outcome.reads, outcome.deleted, outcome.counts = reads, deleted, counts
         if dry_run:

@@ -537,6 +537,32 @@ class StateStore:
         )
         return {(source, key): Rating(value) for source, key, value in rows}
 
+    def assessment_history(
+        self, source: str, key: str, limit: int = 20
+    ) -> list[tuple[int, Assessment]]:
+        """The last `limit` stored assessments of a (source, key), newest first, each with its
+        run (a row stored before keys were scoped, source '', counts for any source)."""
+        rows = self.db.execute(
+            "SELECT run_id, body FROM assessments WHERE source IN (?, '') AND key=? "
+            "ORDER BY run_id DESC LIMIT ?",
+            (source, key, limit),
+        )
+        return [(int(run), Assessment.model_validate_json(body)) for run, body in rows]
+
+    def run_ratings(self, run_id: int) -> dict[tuple[str, str], Rating]:
+        """Every rating one run stored, by (source, key)."""
+        rows = self.db.execute(
+            "SELECT source, key, likelihood FROM assessments WHERE run_id=?", (run_id,)
+        )
+        return {(source, key): Rating(value) for source, key, value in rows}
+
+    def run_findings(self, run_id: int) -> list[Finding]:
+        """The findings one run concluded (none for a run that kept no conclusions)."""
+        row = self.db.execute(
+            "SELECT findings FROM run_outputs WHERE run_id=?", (run_id,)
+        ).fetchone()
+        return [] if row is None else _FINDINGS.validate_json(row[0])
+
     def rating_history(self, key: str) -> list[tuple[str, Rating]]:
         rows = self.db.execute(
             "SELECT assessed_on, likelihood FROM assessments WHERE key=? ORDER BY run_id", (key,)

@@ -334,6 +334,7 @@ class TooManyPriorities(EntityRule):
     name = "too-many-priorities"
     severity = Severity.WARNING
     kinds = (EntityKind.PRIORITY,)
+    scope = "department"
     manual = "Rule 1 — Prioritize (really prioritize)"
     options = ("max_priorities",)
 

@@ -9,13 +9,14 @@ from mappings.graph import Architecture
 from mappings.model import BaseEntity, EntityKind, Milestone, Strategy, Target
 from rules.base import RuleContext
 from rules.engine import EntityRule, natural_key
+from rules.judgements import fmt
 from rules.model import Finding, Severity
 from rules.registry import register
 from rules.trajectory import latest_on, reached
 
 
 def _number(value: float) -> str:
-    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return fmt(value)  # as the judgements write numbers: 86.4, 1,200, 0.0062
 
 
 @register

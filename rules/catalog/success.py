@@ -8,6 +8,7 @@ from mappings.graph import Architecture
 from mappings.model import BaseEntity, Direction, EntityKind, Measurement, Target
 from rules.base import RuleContext
 from rules.engine import EntityRule, MissingValueRule
+from rules.judgements import fmt
 from rules.model import Finding, Severity
 from rules.registry import register
 from rules.trajectory import (
@@ -28,7 +29,7 @@ def _series(arch: Architecture, target: Target) -> list[Measurement]:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return fmt(value)  # as the judgements write numbers: 86.4, 1,200, 0.0062
 
 
 @register

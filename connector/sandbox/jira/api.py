@@ -14,6 +14,7 @@ from connector.sandbox.jira import fields as jira_fields
 from connector.sandbox.jira import issues as jira_issues
 from connector.sandbox.jira import links as jira_links
 from connector.sandbox.jira import permissions as jira_permissions
+from connector.sandbox.jira import properties as jira_properties
 from connector.sandbox.jira import search as jira_search
 from connector.sandbox.jira.context import Ctx, json_response
 from connector.sandbox.jira.errors import JiraHTTPError
@@ -53,6 +54,7 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("issueLink/<linkId>", "link_get", ("GET",)),
     ("issueLink/<linkId>", "link_delete", ("DELETE",)),
     *jira_fields.ROUTES,
+    *jira_properties.ROUTES,
 ]
 ARGUMENTS = {
     "issueIdOrKey": "ref",
@@ -60,6 +62,7 @@ ARGUMENTS = {
     "id": "comment_id",
     "linkId": "link_id",
     **jira_fields.ARGUMENTS,
+    **jira_properties.ARGUMENTS,
 }
 NOT_AUTHENTICATED = "Client must be authenticated to access this resource."
 
@@ -250,4 +253,5 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     "link_get": jira_links.get_link,
     "link_delete": jira_links.delete_link,
     **jira_fields.HANDLERS,
+    **jira_properties.HANDLERS,
 }

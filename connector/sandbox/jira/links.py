@@ -8,6 +8,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from connector.sandbox.jira import properties
 from connector.sandbox.jira.adf import is_adf, to_adf, to_text
 from connector.sandbox.jira.context import (
     Ctx,
@@ -18,10 +19,9 @@ from connector.sandbox.jira.context import (
     touch,
 )
 from connector.sandbox.jira.errors import JiraHTTPError
+from connector.sandbox.jira.properties import COMMENT_COLUMNS
 from connector.sandbox.jira.render import IssueRow
 from connector.sandbox.jira.values import ADF_REQUIRED
-
-COMMENT_COLUMNS = "id, issue_id, author, body, created, updated"
 
 
 def list_comments(ctx: Ctx, ref: str) -> Response:
@@ -57,10 +57,13 @@ def get_comment(ctx: Ctx, ref: str, comment_id: str) -> Response:
 
 
 def add_comment(ctx: Ctx, ref: str) -> Response:
+    """POST /issue/{key}/comment: the body, and the comment's `properties` if given."""
     body = ctx.body()
+    pairs = properties.checked(body.get("properties"))
     with ctx.store.write() as conn:
         issue = find_issue(conn, ref)
         comment_id = insert_comment(ctx, conn, issue.id, body.get("body"))
+        properties.store(conn, comment_id, pairs)
         row = conn.execute(
             f"SELECT {COMMENT_COLUMNS} FROM jira_comments WHERE id = ?", (comment_id,)
         ).fetchone()

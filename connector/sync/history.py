@@ -1,0 +1,72 @@
+"""Why a rating changed, for the comment that announces it: the assessment the ticket showed
+(the latest stored one with the rating the ticket holds, so that a run whose write did not land
+changes nothing), that run's findings and ratings, put beside this run's; `rules.changes`
+words it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from connector.sources.base import Patch, Source
+from connector.sync.keys import KeyScope, by_architecture
+from connector.sync.state import StateStore
+from mappings.graph import Architecture
+from rules.changes import Before, explain
+from rules.model import Assessment, Finding, Rating
+from rules.tickets import Tickets
+
+
+class RatingChanges:
+    """Explains the rating changes of one run's patches; reads the store only for those."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        arch: Architecture,
+        findings: list[Finding],
+        assessments: dict[str, Assessment],
+        today: date,
+    ) -> None:
+        self.store = store
+        self.arch = arch
+        self.today = today
+        self.tickets = Tickets(arch, findings, assessments)
+        self.keys = {key: entity.source for key, entity in arch.entities.items()}
+        self._runs: dict[int, tuple[dict[str, Rating], list[Finding], datetime | None]] = {}
+
+    def annotate(self, patches: list[Patch], sources: dict[str, Source], scope: KeyScope) -> None:
+        """Add to each comment a source will post the lines that say why its rating changed
+        (before its token is taken from it)."""
+        for index, patch in enumerate(patches):
+            source = sources[patch.source]
+            if not patch.comment or source.planned_comment(patch) is None:
+                continue  # no comment, or a tool that posts none (Airtable)
+            key = scope.key(patch.source, patch.key)
+            options = source.mapping.writeback.options
+            shown = options.rating_of(patch.before.get("likelihood") or "")
+            why = self.why(patch.source, patch.key, key, shown)
+            if why:
+                why = scope.local(patch.source, why)
+                patches[index] = patch.model_copy(update={"comment": f"{patch.comment}\n{why}"})
+
+    def why(self, source: str, plain: str, key: str, shown: int | None) -> str | None:
+        """Why `key`'s rating moved from the one its ticket shows (`shown`), or None when no
+        earlier assessment of it is stored."""
+        history = self.store.assessment_history(source, plain)
+        if not history:
+            return None
+        run_id, before = next(
+            ((run, a) for run, a in history if int(a.likelihood) == shown), history[0]
+        )
+        ratings, findings, started = self._run(run_id)
+        known = Before({key: before}, ratings, findings, started)
+        return explain(key, self.tickets, known, self.today)
+
+    def _run(self, run_id: int) -> tuple[dict[str, Rating], list[Finding], datetime | None]:
+        found = self._runs.get(run_id)
+        if found is None:
+            ratings = by_architecture(self.store.run_ratings(run_id), self.keys)
+            info = self.store.run_info(run_id)
+            started = datetime.fromisoformat(info.started_at) if info else None
+            found = self._runs[run_id] = (ratings, self.store.run_findings(run_id), started)
+        return found
