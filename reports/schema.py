@@ -35,7 +35,11 @@ def maybe(schema: dict[str, Any]) -> dict[str, Any]:
 
 # column -> (schema, description); per-table meanings in TABLE_OVERRIDES win.
 COLUMNS: dict[str, tuple[dict[str, Any], str]] = {
-    "key": (STR, "The ticket key (DEL-12) or record id (rec...) to open in the team's tool."),
+    "key": (
+        STR,
+        "The ticket key (DEL-12) or record id (rec...) to open in the team's tool; the HTML, "
+        "PDF and XLSX link it to its ticket or record.",
+    ),
     "name": (STR, "The summary of the ticket or the name of the record."),
     "kind": (maybe(KIND), "The entity kind of the key; null for a key that is no entity."),
     "priority": (STR, 'The priority whose plan holds the item, as "KEY name".'),
