@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from reports import frames, review
+from reports import frames, review, targets
 from reports.model import ReportData
 from reports.scope import Scope
 
@@ -39,7 +39,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "findings_by_rule": review.BY_RULE_COLUMNS,
     "findings_by_leader": review.BY_LEADER_COLUMNS,
     "rubric_gaps": review.RUBRIC_COLUMNS,
-    "targets": frames.TARGET_COLUMNS,
+    "targets": targets.TARGET_COLUMNS,
     "problem_solving": frames.PROBLEM_COLUMNS,
     "data_quality": frames.QUALITY_COLUMNS,
     "findings": review.FINDING_COLUMNS,
@@ -75,7 +75,7 @@ def build_document(data: ReportData, *, charts: bool = True) -> ReportDocument:
         "findings_by_rule": review.findings_by_rule(findings),
         "findings_by_leader": review.findings_by_leader(scope, findings),
         "rubric_gaps": review.rubric_gaps(scope),
-        "targets": frames.targets(scope),
+        "targets": targets.targets(scope),
         "problem_solving": frames.problem_solving(scope),
         "data_quality": frames.data_quality(scope),
         "findings": findings,

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 
-from mappings.model import Milestone, Strategy, Target
-from reports.scope import APPROACHES, ASSESSED_KINDS, UNLINKED, Scope
+from mappings.model import Milestone, Strategy
+from reports import reasons
+from reports.scope import APPROACHES, ASSESSED_KINDS, Scope
+from reports.words import JUDGEMENT_COLUMNS
 from rules.engine import natural_key
-from rules.model import JUDGEMENTS, Assessment, Rating
-from rules.trajectory import gain_share, planned_value, reached
+from rules.model import Assessment, Rating
 
 RATING_COLUMNS = {1: "red", 2: "amber_red", 3: "amber_green", 4: "green"}
-JUDGEMENT_COLUMNS = {name: name.lower().replace(" ", "_") for name in JUDGEMENTS}
 DECISION_LIMIT = 6  # "the few items that need a decision": the summary shows this many
 
 
@@ -81,7 +80,17 @@ def changes(scope: Scope) -> pd.DataFrame:
     return frame(rows, CHANGE_COLUMNS)
 
 
-DECISION_COLUMNS = ("key", "name", "kind", "priority", "leader", "likelihood", "why", "ask")
+DECISION_COLUMNS = (
+    "key",
+    "name",
+    "kind",
+    "priority",
+    "leader",
+    "likelihood",
+    "why",
+    "reasons",
+    "ask",
+)
 
 
 def decisions(scope: Scope) -> pd.DataFrame:
@@ -106,6 +115,7 @@ def decisions(scope: Scope) -> pd.DataFrame:
                 "leader": scope.leader(a.key),
                 "likelihood": int(a.likelihood),
                 "why": "; ".join(why),
+                "reasons": reasons.decision_reasons(scope, a),
                 "ask": " ".join(ask),
                 "_order": (int(a.likelihood), -(a.problem_level or 0), -fall),
             }
@@ -155,6 +165,7 @@ HEAT_COLUMNS = (
     "change",
     "team",
     "disagreement",
+    "evidence",
 )
 
 
@@ -198,6 +209,7 @@ def _heat_row(scope: Scope, priority_key: str | None, key: str) -> dict[str, Any
         "disagreement": bool(
             team is not None and now is not None and abs(int(team) - int(now)) >= 2
         ),
+        "evidence": reasons.evidence(a),
     }
 
 
@@ -296,85 +308,3 @@ def milestones_due(scope: Scope, keys: set[str] | None = None) -> pd.DataFrame:
         )
     rows.sort(key=lambda r: (r["due"], natural_key(r["key"])))
     return frame(rows, MILESTONE_COLUMNS)
-
-
-TARGET_COLUMNS = (
-    "key",
-    "name",
-    "priority",
-    "indicator",
-    "unit",
-    "direction",
-    "baseline_value",
-    "baseline_date",
-    "target_value",
-    "target_date",
-    "latest_value",
-    "latest_date",
-    "planned_now",
-    "progress",
-    "status",
-    "likelihood",
-    "leader",
-)
-
-
-def targets(scope: Scope) -> pd.DataFrame:
-    """Every target of the report: where it started, where it is, where its plan says it is."""
-    rows: list[dict[str, Any]] = []
-    for priority in scope.priorities:
-        for entity in scope.plans[priority.key]:
-            if isinstance(entity, Target) and scope.home(entity.key) == priority.key:
-                rows.append(_target_row(scope, entity))
-    homed = {r["key"] for r in rows}
-    for key in scope.keys_of_kind("target"):
-        found = scope.entity(key)
-        if key not in homed and isinstance(found, Target):
-            rows.append(_target_row(scope, found))
-    return frame(rows, TARGET_COLUMNS)
-
-
-def _target_row(scope: Scope, target: Target) -> dict[str, Any]:
-    indicator = scope.arch.indicator_of(target)
-    series = scope.arch.series(indicator.key) if indicator is not None else []
-    latest = series[-1] if series else None
-    planned = planned_value(target, latest.at) if latest is not None else None
-    share = (
-        gain_share(target, latest.value, planned)
-        if latest is not None and planned is not None
-        else None
-    )
-    likelihood = scope.likelihood(target.key)
-    return {
-        "key": target.key,
-        "name": target.name,
-        "priority": scope.priority_name(target.key) if scope.home(target.key) else UNLINKED,
-        "indicator": indicator.name if indicator is not None else "",
-        "unit": indicator.unit if indicator is not None else None,
-        "direction": target.direction.value if target.direction is not None else None,
-        "baseline_value": target.baseline_value,
-        "baseline_date": target.baseline_date,
-        "target_value": target.target_value,
-        "target_date": target.target_date,
-        "latest_value": latest.value if latest is not None else None,
-        "latest_date": latest.at if latest is not None else None,
-        "planned_now": None if planned is None else round(planned, 2),
-        # a plan asking a sliver of gain (1e-300) by now makes the share overflow to infinity
-        "progress": None if share is None or not math.isfinite(share) else round(share * 100),
-        "status": _target_status(scope, target, latest.value if latest else None, share),
-        "likelihood": None if likelihood is None else int(likelihood),
-        "leader": scope.leader(target.key),
-    }
-
-
-def _target_status(scope: Scope, target: Target, latest: float | None, share: float | None) -> str:
-    if latest is None:
-        return "No measurement"
-    if reached(target, latest):
-        return "Reached"
-    if target.target_date is not None and target.target_date < scope.today:
-        return "Missed"
-    if share is None:
-        return "No planned gain yet"
-    tolerance = scope.data.thresholds.off_trajectory_tolerance
-    return "Behind trajectory" if share < 1 - tolerance else "On trajectory"

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from reports.document import ReportDocument, freshness
-from reports.frames import DECISION_LIMIT, JUDGEMENT_COLUMNS, RATING_COLUMNS
+from reports.frames import DECISION_LIMIT, RATING_COLUMNS
 from reports.model import ReportData
-from reports.review import CRITERION_COLUMNS, REVIEW_ROWS
+from reports.review import REVIEW_ROWS
 from reports.scope import APPROACHES, UNLINKED
 from reports.stocktake import SHARED_TARGETS, StocktakePack
+from reports.targets import badge
 from reports.text import printable
+from reports.words import CRITERION_COLUMNS, JUDGEMENT_COLUMNS, TITLES
 from rules.model import JUDGEMENTS, Rating
 
 SHORT = {1: "R", 2: "A/R", 3: "A/G", 4: "G"}
-JUDGEMENT_SHORT = ("Challenge", "Planning", "Capacity", "Stage", "Evidence")
 
 
 @cache
@@ -36,10 +39,11 @@ def environment() -> Environment:
         finalize=_visible,
     )
     env.filters.update(day=day, month=month, number=number, label=label, short=short)
+    env.filters.update(keyref=keyref, keylinks=keylinks, badge=badge, sentence=sentence)
     env.globals.update(
+        T=TITLES,
         APPROACHES=APPROACHES,
         JUDGEMENTS=JUDGEMENTS,
-        JUDGEMENT_SHORT=JUDGEMENT_SHORT,
         RATINGS=[(r.value, r.label) for r in Rating],
         change_text=change_text,
         plural=plural,
@@ -53,6 +57,43 @@ def _visible(value: Any) -> Any:
     if isinstance(value, str) and not isinstance(value, Markup):
         return printable(value)
     return value
+
+
+# A run of characters that may be a key: DEL-12, jira:DEL-12, recXc5wQ1rZi8Kd2Hfl.
+_KEYISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9_#:-]*[A-Za-z0-9]")
+
+
+def _link(key: str, url: str) -> str:
+    return f'<a class="keyref" href="{escape(url)}">{escape(printable(key))}</a>'
+
+
+@pass_context
+def keyref(context: Context, key: str) -> Markup:
+    """A key as a link to its ticket or record (`urls` of the page), else as plain text."""
+    url = (context.get("urls") or {}).get(key)
+    if url is None:
+        return Markup(f'<span class="keyref">{escape(printable(key))}</span>')
+    return Markup(_link(key, url))
+
+
+@pass_context
+def keylinks(context: Context, text: str) -> Markup:
+    """Text with every key of the page in it linked to its ticket or record."""
+    text = printable(text)
+    urls = context.get("urls") or {}
+    parts: list[str] = []
+    last = 0
+    for match in _KEYISH.finditer(text):
+        url = urls.get(match[0])
+        if url is not None:
+            parts += [str(escape(text[last : match.start()])), _link(match[0], url)]
+            last = match.end()
+    return Markup("".join(parts) + str(escape(text[last:])))
+
+
+def sentence(text: str) -> str:
+    """The first letter in capitals, the rest as it is ("fell from Amber/Green to Red")."""
+    return text[:1].upper() + text[1:]
 
 
 def render(template: str, **context: Any) -> str:
@@ -116,6 +157,8 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 CHANGE_LIMIT = 15  # rows per table of changes in the summary; the rest are in the heat map
+PAGE_CHANGES = 3  # falls, and rises, page 1 names
+DECISION_TABLE_LIMIT = 20  # decisions the summary lists with their reasons; XLSX and JSON: all
 STALE_HOURS = 24  # the daemon syncs at least daily; older data means a sync has been failing
 
 
@@ -127,8 +170,14 @@ def render_report(document: ReportDocument) -> str:
 def report_context(document: ReportDocument) -> dict[str, Any]:
     data = document.data
     changes = document.records("changes")
+    fresh = data.thresholds.freshness_days
     return {
         "data": data,
+        "urls": document.scope.urls(),
+        "first": first_assessment(document),
+        "page_changes": PAGE_CHANGES,
+        "fresh_days": fresh,
+        "missing_days": round(fresh * data.likelihood.stale_as_missing),
         "dept": data.department or "All departments",
         "totals": {r["kind"]: r["total"] for r in document.records("likelihood_counts")},
         "freshness": [_fresh(row) for row in document.records("freshness")],
@@ -136,6 +185,7 @@ def report_context(document: ReportDocument) -> dict[str, Any]:
         "counts": document.records("likelihood_counts"),
         "decisions": document.records("decisions"),
         "decision_limit": DECISION_LIMIT,
+        "decision_table_limit": DECISION_TABLE_LIMIT,
         "change_limit": CHANGE_LIMIT,
         "since": _since(data),
         "fell": [c for c in changes if c["change"] < 0],
@@ -176,6 +226,12 @@ def _since(data: ReportData) -> str:
     return "the last assessment"
 
 
+def first_assessment(document: ReportDocument) -> bool:
+    """Whether no item of the report has a rating to compare with yet."""
+    scope = document.scope
+    return all(scope.previous(a.key) is None for a in scope.assessments())
+
+
 def headline(document: ReportDocument) -> list[str]:
     """Two sentences a CRDO reads first: where the priorities stand and what moved."""
     counts = {r["kind"]: r for r in document.records("likelihood_counts")}
@@ -189,8 +245,7 @@ def headline(document: ReportDocument) -> list[str]:
     rose = len(changes) - fell
     decide = len(document.records("decisions"))
     needs = f"{plural(decide, 'item')} {'needs' if decide == 1 else 'need'} a decision."
-    scope = document.scope
-    if all(scope.previous(a.key) is None for a in scope.assessments()):
+    if first_assessment(document):
         return [first, f"This is the first assessment, so no change is shown yet; {needs}"]
     moved = f"{plural(fell, 'item')} fell and {rose} rose"
     return [first, f"Since {_since(document.data)}, {moved}; {needs}"]
@@ -251,6 +306,7 @@ def stocktake_context(pack: StocktakePack) -> dict[str, Any]:
     likelihood, previous = scope.likelihood(key), scope.previous(key)
     return {
         "data": data,
+        "urls": scope.urls(),
         "dept": data.department or "All departments",
         "p": pack.priority,
         "leader": scope.leader(key),

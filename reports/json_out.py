@@ -16,7 +16,7 @@ from mappings.model import Measurement, Target, TrajectoryPoint
 from reports.document import ReportDocument
 from rules.trajectory import planned_path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: planned_now became planned_at_latest; status words; new columns
 SCHEMA_FILE = Path(__file__).with_name("report.schema.json")
 
 

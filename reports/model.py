@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, field_validator
 from mappings.graph import Architecture
 from mappings.model import Strict
 from rules.base import Thresholds
+from rules.likelihood_config import LikelihoodConfig
 from rules.model import Assessment, Finding, Rating, RubricRating
 
 
@@ -30,10 +31,13 @@ class ReportData(Strict):
     findings: list[Finding] = Field(default_factory=list)
     assessments: dict[str, Assessment] = Field(default_factory=dict)
     previous: dict[str, Rating] = Field(default_factory=dict)
-    previous_generated_at: datetime | None = None  # when the previous report was made
+    previous_generated_at: datetime | None = None  # the previous report of the same scope
     rubric: list[RubricRating] = Field(default_factory=list)
     team_ratings: dict[str, Rating] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    # The method's numbers, so that a target's status reads its latest measurement as the
+    # Evidence of progress judgement did (stale, or so old that it counts as missing).
+    likelihood: LikelihoodConfig = Field(default_factory=LikelihoodConfig)
     horizon_days: int = Field(56, ge=1, description="next steps: milestones due this many days on")
 
     @field_validator("generated_at", "previous_generated_at")

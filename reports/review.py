@@ -28,6 +28,7 @@ import pandas as pd
 from mappings.model import BaseEntity
 from reports.frames import frame
 from reports.scope import NO_OWNER, UNLINKED, Scope
+from reports.words import CRITERION_COLUMNS
 from rules.engine import natural_key
 from rules.model import RUBRIC_CRITERIA, Finding, Rating, Severity
 from rules.registry import UnknownRuleError, get_rule
@@ -134,7 +135,6 @@ def _notes(found: list[Finding]) -> str:
     return "; ".join(parts)
 
 
-CRITERION_COLUMNS = {c: c.lower().replace(" ", "_") for c in RUBRIC_CRITERIA}
 RUBRIC_COLUMNS = ("priority_key", "priority", *CRITERION_COLUMNS.values(), "gaps")
 
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from reports import words
 from reports.document import TABLE_COLUMNS, TABLE_TITLES
 from reports.json_out import SCHEMA_FILE, SCHEMA_VERSION
 from rules.model import JUDGEMENTS, RUBRIC_CRITERIA
@@ -23,6 +24,7 @@ NUM = {"type": "number"}
 RATING = {"type": "integer", "minimum": 1, "maximum": 4}
 DATE = {"type": "string", "format": "date"}
 STAMP = {"type": "string", "format": "date-time"}
+LINES = {"type": "array", "items": {"type": "string"}}
 KIND = {"enum": ["priority", "outcome", "indicator", "target", "strategy", "milestone", "risk"]}
 SEVERITY = {"enum": ["error", "warning", "info"]}
 
@@ -33,7 +35,11 @@ def maybe(schema: dict[str, Any]) -> dict[str, Any]:
 
 # column -> (schema, description); per-table meanings in TABLE_OVERRIDES win.
 COLUMNS: dict[str, tuple[dict[str, Any], str]] = {
-    "key": (STR, "The ticket key (DEL-12) or record id (rec...) to open in the team's tool."),
+    "key": (
+        STR,
+        "The ticket key (DEL-12) or record id (rec...) to open in the team's tool; the HTML, "
+        "PDF and XLSX link it to its ticket or record.",
+    ),
     "name": (STR, "The summary of the ticket or the name of the record."),
     "kind": (maybe(KIND), "The entity kind of the key; null for a key that is no entity."),
     "priority": (STR, 'The priority whose plan holds the item, as "KEY name".'),
@@ -48,7 +54,10 @@ COLUMNS: dict[str, tuple[dict[str, Any], str]] = {
         "Likelihood of delivery: 1 Red, 2 Amber/Red, 3 Amber/Green, "
         "4 Green; null when not assessed.",
     ),
-    "previous": (maybe(RATING), "The likelihood at the previous report."),
+    "previous": (
+        maybe(RATING),
+        "The likelihood at the previous report of the same scope (its department, or all).",
+    ),
     "change": (maybe(INT), "likelihood minus previous: negative fell, positive rose."),
     "team": (maybe(RATING), "The team's own rating, where its tool records one."),
     "disagreement": ({"type": "boolean"}, "The team's rating is two levels or more away."),
@@ -65,6 +74,17 @@ COLUMNS: dict[str, tuple[dict[str, Any], str]] = {
         STR,
         "Why it needs a decision: Red, a fall of two levels, problem level 3 or 4, "
         "or a team rating two levels away.",
+    ),
+    "reasons": (
+        LINES,
+        "What the rating rests on, in words, read from the assessment and the findings: the "
+        "findings on the item, its caps, its weakest judgements, and for a priority or an "
+        "outcome the reddest item below it (three at most).",
+    ),
+    "evidence": (
+        LINES,
+        'Each judgement as "name (rating): its evidence", in the order of the five '
+        'judgements, then each cap as "Capped at ...: why"; empty when not assessed.',
     ),
     "ask": (STR, "The decision asked of the CRDO."),
     "element": (
@@ -93,15 +113,36 @@ COLUMNS: dict[str, tuple[dict[str, Any], str]] = {
     "target_value": (maybe(NUM), "The target value."),
     "target_date": (maybe(DATE), "The target date."),
     "latest_value": (maybe(NUM), "The latest measurement."),
-    "latest_date": (maybe(DATE), "Its date."),
-    "planned_now": (maybe(NUM), "The value the trajectory planned for the latest date."),
+    "latest_date": (maybe(DATE), "Its date (the newest measurement dated on or before today)."),
+    "latest_age_days": (maybe(INT), "Days between the latest measurement and the report."),
+    "stale": (
+        {"type": "boolean"},
+        "The latest measurement is older than the freshness limit ([rules.thresholds] "
+        "freshness_days): Evidence of progress is lowered for it.",
+    ),
+    "before_baseline": (
+        INT,
+        "Measurements dated before the baseline date; the gain counts from the baseline.",
+    ),
+    "planned_at_latest": (
+        maybe(NUM),
+        "The value the trajectory planned for the date of the latest measurement.",
+    ),
     "progress": (
         maybe(INT),
-        "The measured gain since baseline as a percentage of the gain planned by then.",
+        "The gain measured since the baseline as a percentage of the gain planned by the "
+        "latest date; null when it cannot be said or the latest counts as missing.",
     ),
     "status": (
+        {"enum": list(words.STATUSES)},
+        "Where the latest measurement stands, read as Evidence of progress reads it; "
+        f'"{words.COUNTED_MISSING}" when it is older than [likelihood] stale_as_missing '
+        "times the freshness limit.",
+    ),
+    "held_back_by": (
         STR,
-        "No measurement, Reached, Missed, No planned gain yet, On trajectory or Behind trajectory.",
+        "For a target on trajectory or reached but rated below Green: the weakest judgements "
+        "(or caps) that hold its likelihood down; else empty.",
     ),
     "level": (
         maybe({"type": "integer", "minimum": 1, "maximum": 4}),
@@ -134,7 +175,11 @@ def _row(table: str, columns: tuple[str, ...]) -> dict[str, Any]:
     properties = {}
     for column in columns:
         schema, text = COLUMNS[column]
-        properties[column] = {**schema, "description": TABLE_OVERRIDES.get((table, column), text)}
+        properties[column] = {
+            **schema,
+            "title": words.title(column),
+            "description": TABLE_OVERRIDES.get((table, column), text),
+        }
     return {
         "type": "object",
         "description": TABLE_TITLES[table],
@@ -201,25 +246,27 @@ def docs_text() -> str:
         "|---|---|",
         f"| `schema_version` | `{SCHEMA_VERSION}`; changes when a column is renamed or removed |",
         "| `title`, `department` | the report's title; its department, null for all |",
-        "| `generated_at`, `previous_generated_at` | ISO 8601 date-times with their offset |",
+        "| `generated_at`, `previous_generated_at` | ISO 8601 date-times with their offset; the "
+        "previous report is the last one of the same scope (department, or all) |",
         "| `data_as_of` | source name to the date-time it was last read |",
         "| `tables` | every table below, each an array of row objects |",
         "| `trajectories` | per target: `key`, `planned` and `measurements` as `{date, value}` |",
         "",
         "Every row object has exactly the columns listed; a missing value is `null`. Dates are",
-        "`YYYY-MM-DD`. Ratings are 1 Red, 2 Amber/Red, 3 Amber/Green, 4 Green.",
+        "`YYYY-MM-DD`. Ratings are 1 Red, 2 Amber/Red, 3 Amber/Green, 4 Green. A column's",
+        "title is the heading the HTML, PDF and XLSX editions give it (`reports/words.py`).",
     ]
     for table, columns in TABLE_COLUMNS.items():
         lines += [
             "",
             f"## `{table}`: {TABLE_TITLES[table]}",
             "",
-            "| column | meaning |",
-            "|---|---|",
+            "| column | title | meaning |",
+            "|---|---|---|",
         ]
         for column in columns:
             text = TABLE_OVERRIDES.get((table, column), COLUMNS[column][1])
-            lines.append(f"| `{column}` | {text} |")
+            lines.append(f"| `{column}` | {words.title(column)} | {text} |")
     return "\n".join(lines) + "\n"
 
 

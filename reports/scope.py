@@ -11,6 +11,7 @@ from rules.model import Assessment, Finding, Rating
 ASSESSED_KINDS = ("priority", "outcome", "target", "strategy")  # in the order reports show them
 NO_OWNER = "No accountable owner"
 UNLINKED = "Not linked to a priority"
+WEB = ("https://", "http://")  # the only addresses a key links to
 APPROACHES = {  # Rule 8, the manual's four levels of problem solving
     1: "Timely nudge",
     2: "Standard problem-solving",
@@ -52,6 +53,7 @@ class Scope:
         }
         self.findings: list[Finding] = [f for f in data.findings if self.covers(f.key)]
         self.problems: list[DataProblem] = self._unreported_problems()
+        self._urls: dict[str, str] | None = None
 
     def covers(self, key: str) -> bool:
         """Whether a key belongs to this report; with no department, everything does."""
@@ -102,6 +104,20 @@ class Scope:
     def leader(self, key: str) -> str:
         """The leaders of a key as one label, or NO_OWNER."""
         return ", ".join(p.label for p in self.leaders(key)) or NO_OWNER
+
+    def url(self, key: str) -> str | None:
+        """The web address of a key's ticket or record; None unless it is http(s), so that no
+        address a state store holds can run script or reach a file when a reader clicks it."""
+        entity = self.arch.get(key)
+        url = entity.url if entity is not None else None
+        return url if url is not None and url.startswith(WEB) else None
+
+    def urls(self) -> dict[str, str]:
+        """Every key of the report that links to its ticket or record, with its address."""
+        if self._urls is None:
+            found = ((e.key, self.url(e.key)) for e in self.arch.entities.values())
+            self._urls = {key: url for key, url in found if url is not None and self.covers(key)}
+        return self._urls
 
     def priority_name(self, key: str) -> str:
         home = self.home(key)

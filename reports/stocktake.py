@@ -14,22 +14,16 @@ import pandas as pd
 
 from mappings.errors import InputError
 from mappings.model import Priority, Target
-from reports import frames
+from reports import frames, words
 from reports.model import ReportData
 from reports.review import findings as finding_table
 from reports.scope import APPROACHES, Scope
+from reports.targets import targets as target_table
 from rules.model import Rating, Severity
 
 DEEP_DIVES = 5  # "dive deep on specific issues": a few, not a list
 SHARED_TARGETS = 10  # targets that fit the one-page shared view; the annex has them all
-STATUS_ORDER = (
-    "Missed",
-    "Behind trajectory",
-    "No measurement",
-    "No planned gain yet",
-    "On trajectory",
-    "Reached",
-)
+STATUS_ORDER = words.STATUSES
 
 
 @dataclass
@@ -62,7 +56,7 @@ def build_pack(data: ReportData, priority_key: str, *, charts: bool = True) -> S
             fix=f"Pass the key of one of its priorities: {known}.",
         )
     keys = {e.key for e in scope.plans[priority.key]}
-    targets = frames.targets(scope)
+    targets = target_table(scope)
     heat = frames.heat_map(scope)
     pack = StocktakePack(
         data=data,

@@ -9,11 +9,17 @@ from typing import Any
 
 from reports.document import TABLE_TITLES, ReportDocument
 from reports.text import printable
+from reports.words import RATED_COLUMNS, title
 
 # A text cell starting with one of these is a formula to Excel, LibreOffice and Sheets
 # (OWASP "CSV injection"); ticket summaries are typed by anyone, so they are never trusted.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_WIDTH = 60
+# The rating colours of the HTML and PDF, and the text colour that reads on each.
+FILLS = {1: ("D4351C", "FFFFFF"), 2: ("F47738", "0B0C0C"), 3: ("FFDD00", "0B0C0C"),
+         4: ("00703C", "FFFFFF")}  # fmt: skip
+KEY_COLUMNS = ("key", "priority_key", "strategy_key")  # cells that link to a ticket or record
+LINES_COLUMNS = ("reasons", "evidence")  # a line per reason or judgement, wrapped
 
 
 def write_xlsx(document: ReportDocument, path: Path) -> Path:
@@ -28,6 +34,7 @@ def write_xlsx(document: ReportDocument, path: Path) -> Path:
         about.append([_plain(v) for v in row])
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 70
+    urls = document.scope.urls()
     for name, table in document.tables.items():
         sheet = book.create_sheet(title=name[:31])
         sheet.append([_header(column, table[column]) for column in table.columns])
@@ -37,6 +44,7 @@ def write_xlsx(document: ReportDocument, path: Path) -> Path:
             sheet.append([_plain(v) for v in values])
         neutralise(sheet)
         _widths(sheet)
+        _dress(sheet, list(table.columns), urls)
         sheet.freeze_panes = "A2"
         if sheet.max_row > 1:
             sheet.auto_filter.ref = sheet.dimensions
@@ -59,6 +67,33 @@ def neutralise(sheet: Any) -> None:
                 cell.quotePrefix = True
 
 
+def _dress(sheet: Any, columns: list[str], urls: dict[str, str]) -> None:
+    """Rating cells filled in their rating's colour (the number stays: colour is never the
+    only sign), and key cells linked to their ticket or record."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    fills = {
+        value: (PatternFill("solid", fgColor=fill), Font(color=ink, bold=True))
+        for value, (fill, ink) in FILLS.items()
+    }
+    link = Font(color="1D70B8", underline="single")
+    for index, column in enumerate(columns, start=1):
+        if column in RATED_COLUMNS:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                if isinstance(cell.value, int) and cell.value in fills:
+                    cell.fill, cell.font = fills[cell.value]
+        elif column in LINES_COLUMNS:
+            wrap = Alignment(wrap_text=True, vertical="top")
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.alignment = wrap
+        elif column in KEY_COLUMNS:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                url = urls.get(cell.value) if isinstance(cell.value, str) else None
+                if url is not None:
+                    cell.hyperlink = url
+                    cell.font = link
+
+
 def _plain(value: Any) -> Any:
     """A value Excel can hold: aware datetimes in UTC without a zone, NaN and infinities as
     empty, text with its control characters shown as escapes (openpyxl refuses them raw)."""
@@ -68,14 +103,15 @@ def _plain(value: Any) -> Any:
         return value.astimezone(UTC).replace(tzinfo=None)
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, list | tuple):
-        return printable(", ".join(str(v) for v in value))
+    if isinstance(value, list | tuple):  # reasons and evidence: a line each
+        return printable("\n".join(str(v) for v in value))
     return value
 
 
 def _header(column: str, values: Any) -> str:
-    """`as_of` -> "As of (UTC)": a datetime column says the zone its naive cells are in."""
-    text = column.replace("_", " ").capitalize()
+    """`as_of` -> "As of (UTC)": the column's title (reports.words), and for a datetime column
+    the zone its naive cells are in."""
+    text = title(column)
     aware = any(isinstance(v, datetime) and v.tzinfo is not None for v in values)
     return f"{text} (UTC)" if aware else text
 
@@ -94,6 +130,8 @@ def _about(document: ReportDocument) -> list[list[Any]]:
         ["Previous report (UTC)", data.previous_generated_at],
     ]
     rows += [[f"{source} data as of (UTC)", at] for source, at in sorted(data.data_as_of.items())]
+    rows.append(["Ratings", "1 Red, 2 Amber/Red, 3 Amber/Green, 4 Green: each rating cell is "
+                 "filled in its colour. Every key links to its ticket or record."])  # fmt: skip
     rows.append([])
     rows.append(["Sheet", "What it holds"])
     rows += [[name[:31], title] for name, title in TABLE_TITLES.items()]

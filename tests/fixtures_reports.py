@@ -99,7 +99,25 @@ def _target(key: str, parent: str, name: str, base: tuple[float, str], goal: tup
                   trajectory=path, **extra)  # fmt: skip
 
 
+# Where a reader opens each key, as the mappers fill `url`: Jira's browse page, Airtable's
+# record page (base, table, record).
+JIRA_SITE = "https://health-gov.atlassian.net"
+JOBS_TABLE = "https://airtable.com/appJobs7kQ2mX9vLd/tblPortfolio4Wq8Zn"
+
+
+def with_urls(entities: list[BaseEntity], at: str) -> list[BaseEntity]:
+    return [e.model_copy(update={"url": f"{at}/{e.key}"}) for e in entities]
+
+
 def health_entities() -> list[BaseEntity]:
+    return with_urls(_health_entities(), f"{JIRA_SITE}/browse")
+
+
+def jobs_entities() -> list[BaseEntity]:
+    return with_urls(_jobs_entities(), JOBS_TABLE)
+
+
+def _health_entities() -> list[BaseEntity]:
     h: dict[str, Any] = {"department": HEALTH, "source": "jira"}
     inc, dec = {"direction": Direction.INCREASE}, {"direction": Direction.DECREASE}
     plan = {"rationale": "Treat minor injuries at triage, freeing cubicles (UK A&E 2002-05).",
@@ -164,7 +182,7 @@ def health_entities() -> list[BaseEntity]:
     ]  # fmt: skip
 
 
-def jobs_entities() -> list[BaseEntity]:
+def _jobs_entities() -> list[BaseEntity]:
     j: dict[str, Any] = {"department": JOBS, "source": "airtable"}
     inc = {"direction": Direction.INCREASE}
     return [

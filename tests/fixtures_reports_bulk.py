@@ -219,7 +219,9 @@ def portfolio(priorities: int = SHAPE[0], seed: int = 7) -> ReportData:
     build = _Builder(seed)
     for number in range(priorities):
         build.priority(number)
-    arch = Architecture(build.entities, build.measurements)
+    site = "https://bulk-gov.atlassian.net/browse"
+    entities = [e.model_copy(update={"url": f"{site}/{e.key}"}) for e in build.entities]
+    arch = Architecture(entities, build.measurements)
     assessed = [e for e in arch.entities.values() if str(e.kind) in ASSESSED]  # type: ignore[attr-defined]
     assessments = {e.key: build.assess(e) for e in assessed}
     previous = {

@@ -68,12 +68,18 @@ class Page(HTMLParser):
 
 
 def off_page_references(html: str) -> list[str]:
-    """Each tag, attribute or CSS url() that would make a browser fetch anything."""
+    """Each tag, attribute or CSS url() that would make a browser fetch anything, and each link
+    that is not to a web page (a key links to its ticket: that is fetched on a click only)."""
     page = Page(html)
     found = [f"<{tag}>" for tag, _ in page.tags if tag in FETCHING_TAGS]
     for tag, attrs in page.tags:
         for name, value in attrs.items():
-            if name in URL_ATTRIBUTES and not value.strip().startswith(("#", "data:")):
+            if tag == "a" and name == "href":
+                # A link to a ticket is fetched only when a reader clicks it; any other scheme
+                # (javascript:, file:) is flagged.
+                if not value.strip().startswith(("#", "https://", "http://")):
+                    found.append(f"<a href={value!r}>")
+            elif name in URL_ATTRIBUTES and not value.strip().startswith(("#", "data:")):
                 found.append(f"<{tag} {name}={value!r}>")
         if tag == "meta" and attrs.get("http-equiv", "").lower() == "refresh":
             found.append("<meta refresh>")

@@ -37,7 +37,7 @@ def test_build_report_writes_every_format_and_leaves_no_partial_file(tmp_path: P
     assert paths["html"].name == "crdo-report-all-departments-2025-11-03.html"
     assert paths["pdf"].read_bytes().startswith(b"%PDF")
     assert paths["xlsx"].read_bytes().startswith(b"PK")
-    assert json.loads(paths["json"].read_text())["schema_version"] == 1
+    assert json.loads(paths["json"].read_text())["schema_version"] == 2
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         p.name for p in paths.values()
     )

@@ -10,7 +10,7 @@ import pytest
 
 from mappings.graph import Architecture
 from mappings.model import Direction, Measurement, Outcome, Priority, Strategy, Target
-from reports import frames, review
+from reports import frames, review, targets
 from reports.document import TABLE_COLUMNS, build_document
 from reports.scope import NO_OWNER, Scope
 from rules.model import Finding, Severity
@@ -153,12 +153,12 @@ def test_data_quality_reports_each_problem_once(scope: Scope) -> None:
 
 
 def test_target_status_against_trajectory(scope: Scope) -> None:
-    status = {r["key"]: r["status"] for r in rows(frames.targets(scope))}
+    status = {r["key"]: r["status"] for r in rows(targets.targets(scope))}
     assert status["DEL-4"] == "Behind trajectory"
     assert status["DEL-6"] == "On trajectory"
     assert status["DEL-9"] == "No measurement"
     assert status[J["T1"]] == "On trajectory"
-    progress = {r["key"]: r["progress"] for r in rows(frames.targets(scope))}
+    progress = {r["key"]: r["progress"] for r in rows(targets.targets(scope))}
     assert progress["DEL-4"] == 46  # 4.6 of the 10.1 points planned by 31 Oct 2025
 
 
@@ -209,6 +209,6 @@ def test_a_plan_asking_a_sliver_of_gain_shows_no_progress_figure() -> None:
     entities = [sliver if e.key == "DEL-9" else e for e in arch.entities.values()]
     five = Measurement(indicator_key="DEL-8", at=date(2025, 6, 1), value=5.0)
     found = Architecture(entities, [*measurements(), five], [])
-    table = frames.targets(Scope(data.model_copy(update={"architecture": found})))
+    table = targets.targets(Scope(data.model_copy(update={"architecture": found})))
     row = next(r for r in rows(table) if r["key"] == "DEL-9")
     assert (row["latest_value"], row["progress"], row["status"]) == (5.0, None, "Reached")

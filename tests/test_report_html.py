@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from html.parser import HTMLParser
 
 import pytest
 
-from reports.html import change_text, day, number
-from tests.fixtures_reports import XSS, demo_html, demo_stocktake_html
+from mappings.graph import Architecture
+from reports.document import build_document
+from reports.html import change_text, day, number, render_report
+from reports.scope import Scope
+from tests.fixtures_reports import (
+    JIRA_SITE,
+    JOBS_TABLE,
+    XSS,
+    J,
+    demo_data,
+    demo_html,
+    demo_stocktake_html,
+    measurements,
+)
 from tests.report_checks import (
     REPORT_SECTIONS,
     REPORT_SUBSECTIONS,
@@ -63,6 +76,11 @@ def test_the_checker_catches_what_would_fetch() -> None:
         "url(http://x.example/a)",
     ]
     assert off_page_references('<a href="#summary">x</a><img src="data:image/png;base64,AA">') == []
+    ticket = '<a class="keyref" href="https://x.atlassian.net/browse/DEL-1">DEL-1</a>'
+    assert off_page_references(ticket) == []  # followed on a click, never fetched
+    assert off_page_references('<a href="javascript:alert(1)">x</a>') == [
+        "<a href='javascript:alert(1)'>"
+    ]
 
 
 def test_every_chart_is_inline_svg(page: Page) -> None:
@@ -94,3 +112,111 @@ def test_dates_and_changes_in_words() -> None:
     assert change_text(1, 3) == ("▼", "down from Amber/Green")
     assert change_text(4, 3) == ("▲", "up from Amber/Green")
     assert change_text(3, None) == ("•", "new")
+
+
+class Cells(HTMLParser):
+    """The text of each `<td data-key>` (the heat map's evidence rows), and each link and
+    plain key with its text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.evidence: dict[str, str] = {}
+        self.details: set[str] = set()
+        self.links: list[tuple[str, str]] = []  # (text, href)
+        self.plain: list[str] = []  # keys shown without a link
+        self._key: str | None = None
+        self._depth = 0
+        self._anchor: tuple[str, str] | None = None
+        self._span = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if tag == "td" and "data-key" in found:
+            self._key, self._depth = found["data-key"], 1
+            self.evidence[self._key] = ""
+        elif tag == "td" and self._key is not None:
+            self._depth += 1
+        if tag == "details" and self._key is not None:
+            self.details.add(self._key)
+        if tag == "a" and "keyref" in found.get("class", ""):
+            self._anchor = ("", found["href"])
+        self._span = tag == "span" and found.get("class") == "keyref"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._key is not None:
+            self._depth -= 1
+            if self._depth == 0:
+                self._key = None
+        if tag == "a" and self._anchor is not None:
+            self.links.append(self._anchor)
+            self._anchor = None
+        self._span = False
+
+    def handle_data(self, data: str) -> None:
+        if self._key is not None:
+            self.evidence[self._key] += data
+        if self._anchor is not None:
+            self._anchor = (self._anchor[0] + data, self._anchor[1])
+        if self._span:
+            self.plain.append(data)
+
+
+@pytest.fixture(scope="module")
+def cells() -> Cells:
+    return Cells(demo_html())
+
+
+def test_every_heat_map_judgement_shows_its_evidence(cells: Cells) -> None:
+    """Each row of the heat map opens (a <details> on screen) onto each judgement's rating
+    and evidence and the caps: the words the numbers were made from."""
+    data = demo_data()
+    heat = build_document(data, charts=False).records("heat_map")
+    assert [r["key"] for r in heat] == list(cells.evidence)
+    assessed = [r["key"] for r in heat if r["key"] in data.assessments]
+    assert assessed and set(assessed) <= cells.details
+    for key in assessed:
+        text = " ".join(cells.evidence[key].split())
+        assessment = data.assessments[key]
+        for j in assessment.judgements:
+            assert f"{j.name} ({j.rating} {j.rating.label}): {j.rationale}" in text, (key, j.name)
+        for cap in assessment.caps:
+            assert cap in text
+    assert "Capped: a Red strategy drives it" in cells.evidence["DEL-30"]
+
+
+def test_every_key_links_to_its_ticket_or_record(cells: Cells) -> None:
+    """A key with an address opens it (Jira's browse page, Airtable's record); a key the
+    report cannot place (a measurement record with a bad value) is plain text."""
+    urls = Scope(demo_data()).urls()
+    assert len(urls) == len(demo_data().architecture)  # the fixture gives every entity one
+    document = build_document(demo_data(), charts=False)
+    shown = {
+        key
+        for table in document.tables.values()
+        for column in ("key", "priority_key")
+        if column in table.columns
+        for key in table[column]
+        if key in urls
+    }
+    assert len(shown) > 25 and shown <= {text for text, _ in cells.links}
+    for text, href in cells.links:
+        assert href == urls[text], text
+    assert cells.links and not [key for key in cells.plain if key in urls]
+    assert cells.plain == ["recMs7Lr2Qd9Xw4Ta"]  # RD901 on a Measurements record, no entity
+    assert urls["DEL-4"] == f"{JIRA_SITE}/browse/DEL-4"
+    assert urls[J["S1"]] == f"{JOBS_TABLE}/{J['S1']}"
+
+
+def test_a_key_links_only_to_a_web_address() -> None:
+    """An address a state store holds that is not http(s) (javascript:, file:) is no link."""
+    data = demo_data()
+    entities = [
+        e.model_copy(update={"url": "javascript:alert(1)"}) if e.key == "DEL-4" else e
+        for e in data.architecture.entities.values()
+    ]
+    arch = Architecture(entities, measurements(), [])
+    html = render_report(build_document(data.model_copy(update={"architecture": arch})))
+    assert "javascript:" not in html
+    assert off_page_references(html) == []
+    assert "DEL-4" not in Scope(data.model_copy(update={"architecture": arch})).urls()

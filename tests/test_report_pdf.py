@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import threading
@@ -12,9 +13,12 @@ from typing import ClassVar
 
 import pytest
 
+from reports.document import build_document
+from reports.frames import DECISION_LIMIT
 from reports.pdf import as_images, write_pdf
-from tests.fixtures_reports import XSS, demo_html, demo_stocktake_html
-from tests.report_checks import REPORT_SECTIONS, REPORT_SUBSECTIONS, STOCKTAKE_SECTIONS
+from reports.scope import Scope
+from tests.fixtures_reports import XSS, J, demo_data, demo_html, demo_stocktake_html
+from tests.report_checks import REPORT_SECTIONS, REPORT_SUBSECTIONS, STOCKTAKE_SECTIONS, Page
 
 PDFTOTEXT = shutil.which("pdftotext")
 needs_pdftotext = pytest.mark.skipif(
@@ -45,12 +49,56 @@ def test_every_section_is_in_the_pdf_text(report_pdf: Path) -> None:
     assert XSS.replace(" ", "") in text.replace(" ", "")
 
 
+def squash(text: str) -> str:
+    """Text as compared with a PDF's: pdftotext breaks lines at spaces, slashes and hyphens
+    (and drops a hyphen at a line's end), so spaces and hyphens are left out of both."""
+    return re.sub(r"[\s-]", "", text)
+
+
 @needs_pdftotext
-def test_the_cover_stands_alone_and_each_section_starts_a_page(report_pdf: Path) -> None:
-    cover = pdf_text(report_pdf, 1, 1)
-    assert "CRDO compliance report" in cover and "3 Nov 2025" in cover
-    assert "Executive summary Of 4 priorities" in pdf_text(report_pdf, 2, 2)
-    assert "Page 2 of" in pdf_text(report_pdf, 2, 2)
+def test_page_one_carries_the_verdict(report_pdf: Path) -> None:
+    """Counts by rating, what changed since the previous report of the same scope, and every
+    decision of page 1 with the reasons for its rating in words."""
+    page = pdf_text(report_pdf, 1, 1)
+    document = build_document(demo_data(), charts=False)
+    assert "CRDO compliance report 3 Nov 2025" in page
+    assert "Of 4 priorities: 1 Red, 1 Amber/Red, 1 Amber/Green, 1 Green." in page
+    for row in document.records("likelihood_counts"):
+        counts = [row[c] for c in ("red", "amber_red", "amber_green", "green", "not_assessed")]
+        assert f"{row['kind'].capitalize()} {' '.join(map(str, counts))} {row['total']}" in page
+    assert "Previous report" in page and "8 Sep 2025, 08:30 UTC, All departments" in page
+    assert "What changed since the previous report of 8 Sep 2025" in page
+    assert squash(
+        "▼ 2 DEL-34 Integrated youth service hubs in 12 communities: Amber/Green to Red"
+    ) in squash(page)
+    decisions = document.records("decisions")
+    assert len(decisions) > DECISION_LIMIT  # so that page 1 shows its few, and says so
+    assert f"the first {DECISION_LIMIT} of {len(decisions)}" in page
+    for d in decisions[:DECISION_LIMIT]:
+        assert squash(f"{d['key']} {d['name']}") in squash(page)
+        assert len(d["reasons"]) >= 2, d["key"]
+        for reason in d["reasons"]:
+            assert squash(reason) in squash(page), (d["key"], reason)
+    assert "Why: Red." not in page
+    assert "because: DEL-9 has no strategy that drives it (RD105 target-without-strategy)" in page
+    assert "Page 2 of" in pdf_text(report_pdf, 2, 2)  # the executive summary starts page 2
+
+
+@needs_pdftotext
+def test_every_key_of_the_pdf_links_to_its_ticket(report_pdf: Path) -> None:
+    """The PDF keeps the links of the HTML it is printed from: one per key shown."""
+    done = subprocess.run(["pdfinfo", "-url", str(report_pdf)], capture_output=True, check=True)
+    printed = {line.split()[-1] for line in done.stdout.decode().splitlines()[1:] if line.strip()}
+    shown = {
+        href
+        for tag, attrs in Page(demo_html()).tags
+        if (href := attrs.get("href", "")) and tag == "a" and href.startswith("https://")
+    }
+    urls = Scope(demo_data()).urls()
+    assert shown and printed == shown
+    assert shown <= set(urls.values())
+    for key in ("DEL-33", "DEL-34", J["S3"]):  # a decision, a change, an Airtable record
+        assert urls[key] in printed
 
 
 @needs_pdftotext

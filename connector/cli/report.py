@@ -39,11 +39,12 @@ def report_data(config: Config, store: StateStore, department: str | None = None
         )
     run_id, outputs = found
     arch = Architecture(outputs.entities, store.measurements(), outputs.problems)
-    last = store.last_report("report")
-    # Compare with the previous report when it was made from an earlier run; else with the
-    # run before this one (and then there is no previous report date to quote).
-    from_report = last is not None and last[0] != run_id
-    previous_run = last[0] if last is not None and from_report else None
+    department = department or config.reports.department
+    # Compare with the previous report of the same scope (this department, or all: a
+    # department's report is never compared with another's) made from an earlier run; else
+    # with the run before this one (and then there is no previous report date to quote).
+    last = store.last_report("report", subject=department or "", before_run=run_id)
+    previous_run = last[0] if last is not None else None
     if previous_run is None:
         earlier = [r for r in store.assessment_runs() if r < run_id]
         previous_run = earlier[0] if earlier else None
@@ -55,16 +56,17 @@ def report_data(config: Config, store: StateStore, department: str | None = None
     info = store.run_info(run_id)
     read_at = _stamp(info.ended_at or info.started_at) if info else None
     return ReportData(
-        department=department or config.reports.department,
+        department=department,
         generated_at=store.clock.now(),  # the one clock of the store: tests and demo set it
         data_as_of=dict.fromkeys(config.sources, read_at) if read_at else {},
         architecture=arch,
         findings=outputs.findings,
         assessments=store.assessments(run_id),
         previous=previous,
-        previous_generated_at=_stamp(last[1]) if last is not None and from_report else None,
+        previous_generated_at=_stamp(last[1]) if last is not None else None,
         rubric=outputs.rubric,
         thresholds=config.rules.thresholds,
+        likelihood=config.likelihood,
     )
 
 

@@ -592,12 +592,21 @@ class StateStore:
                 (run_id, kind, subject, self._now(), str(path)),
             )
 
-    def last_report(self, kind: str = "report") -> tuple[int, str] | None:
-        """(run id, generated at) of the newest report of a kind."""
-        row = self.db.execute(
-            "SELECT run_id, generated_at FROM reports WHERE kind=? ORDER BY id DESC LIMIT 1",
-            (kind,),
-        ).fetchone()
+    def last_report(
+        self, kind: str = "report", subject: str | None = None, before_run: int | None = None
+    ) -> tuple[int, str] | None:
+        """(run id, generated at) of the newest report of a kind; of one subject (a
+        department, '' for all; a stock take's priority) when given, and made from a run
+        before `before_run` when given."""
+        sql = "SELECT run_id, generated_at FROM reports WHERE kind=?"
+        args: list[object] = [kind]
+        if subject is not None:
+            sql += " AND subject=?"
+            args.append(subject)
+        if before_run is not None:
+            sql += " AND run_id<?"
+            args.append(before_run)
+        row = self.db.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
         return None if row is None else (int(row[0]), str(row[1]))
 
     # -- the write ledger -----------------------------------------------------------------
