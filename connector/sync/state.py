@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -182,6 +183,20 @@ class RunInfo:
     status: str
     counts: dict[str, Any]
     errors: list[str]
+    full: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a store's lock, as `StateStore.lock()` wrote it (`text`), and its parts."""
+
+    text: str
+    pid: int | None = None
+    since: str | None = None
+
+
+_HOLDER = re.compile(r"pid (\d+) since (\S+)")
 
 
 @dataclass(frozen=True)
@@ -277,6 +292,21 @@ class StateStore:
         handle.flush()
         self._lock_file = handle
 
+    def lock_holder(self) -> LockHolder | None:
+        """Who holds the lock of this store, read from the file `lock()` writes; None when no
+        process holds it. Read only: on Linux it never takes the lock, even for a moment."""
+        try:
+            with open(self.path.with_name(self.path.name + ".lock")) as handle:
+                held, text = _locked(handle), handle.read().strip()
+        except FileNotFoundError:
+            return None
+        if not held:
+            return None
+        found = _HOLDER.search(text)
+        if found is None:
+            return LockHolder(text or "another process")
+        return LockHolder(text, int(found[1]), found[2])
+
     def unlock(self) -> None:
         if self._lock_file is not None:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
@@ -302,13 +332,19 @@ class StateStore:
                 (self._now(), status, json.dumps(counts), json.dumps(list(errors)), run_id),
             )
 
-    def runs(self, limit: int = 20) -> list[RunInfo]:
+    def runs(self, limit: int = 20, *, since: str = "") -> list[RunInfo]:
+        """The newest runs first; `since`: only those started at or after it (ISO time)."""
         rows = self.db.execute(
-            "SELECT id, started_at, ended_at, status, counts, errors FROM runs "
-            "ORDER BY id DESC LIMIT ?",
-            (limit,),
+            "SELECT id, started_at, ended_at, status, counts, errors, full, dry_run FROM runs "
+            "WHERE started_at >= ? ORDER BY id DESC LIMIT ?",
+            (since, limit),
         ).fetchall()
-        return [RunInfo(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5])) for r in rows]
+        return [
+            RunInfo(
+                r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), bool(r[6]), bool(r[7])
+            )
+            for r in rows
+        ]
 
     def last_ok_run(self) -> RunInfo | None:
         return next((r for r in self.runs(1000) if r.status == "ok"), None)
@@ -454,6 +490,16 @@ class StateStore:
         )
         return [(on, Rating(value)) for on, value in rows]
 
+    def assessment_history(self, source: str, key: str) -> list[tuple[int, str, Rating]]:
+        """(run id, assessed on, rating) of every stored assessment of a record's key in its
+        source, oldest first; rows stored before keys were scoped (source '') count too."""
+        rows = self.db.execute(
+            "SELECT run_id, assessed_on, likelihood FROM assessments "
+            "WHERE key=? AND source IN (?, '') ORDER BY run_id",
+            (key, source),
+        )
+        return [(int(run), on, Rating(value)) for run, on, value in rows]
+
     def outputs(self, run_id: int | None = None) -> tuple[int, RunOutputs] | None:
         """The conclusions of one run (default: the newest run that stored any)."""
         query = "SELECT run_id, entities, problems, findings, rubric FROM run_outputs "
@@ -528,6 +574,27 @@ class StateStore:
             else self.db.execute(query + " ORDER BY id")
         )
         return [_entry(r) for r in rows]
+
+
+def _locked(handle: Any) -> bool:
+    """Whether a process holds a lock on the open file. Linux lists every lock in /proc/locks
+    ("1: FLOCK ADVISORY WRITE <pid> <major>:<minor>:<inode> 0 EOF"); matched by the inode
+    alone, since on overlayfs stat() and /proc/locks name different devices. Where there is
+    no /proc, a shared lock is tried and let go at once."""
+    inode = str(os.fstat(handle.fileno()).st_ino)
+    try:
+        with open("/proc/locks") as table:
+            lines = table.read().splitlines()
+    except OSError:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+    # "->" marks a process waiting for the lock, not holding it.
+    holders = (line.split() for line in lines if "->" not in line)
+    return any(len(part) > 5 and part[5].rsplit(":", 1)[-1] == inode for part in holders)
 
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:
