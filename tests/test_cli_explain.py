@@ -209,3 +209,23 @@ def test_an_unknown_key_exits_2_naming_the_closest_keys(site: tuple[Path, Sandbo
     assert "Did you mean DEL-100" in result.output
     assert "Traceback" not in result.output
     assert _run(site, "del-4").output.startswith("DEL-4 · target · ")
+
+
+def test_says_so_when_the_likelihood_settings_changed_since_the_run(
+    site: tuple[Path, Sandbox], stored: tuple[StateStore, Any]
+) -> None:
+    """Read back under other [likelihood] settings, the caps give another rating: explain
+    says which, rather than explain the stored one by rules it was not made by."""
+    store, _ = stored
+    a = _one_of(store, Rating.AMBER_RED, with_findings=True)
+    config_path, _ = site
+    stricter = config_path.with_name("rdsync-stricter.toml")
+    stricter.write_text(
+        config_path.read_text(encoding="utf-8") + "\n[likelihood]\nerror_cap = 1\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["explain", a.key, "--config", str(stricter)])
+    assert result.exit_code == 0, result.output
+    said = "Note: under the [likelihood] settings of the config now, these judgements and caps"
+    assert f"{said} give 1, not the stored 2" in " ".join(result.output.split())
+    assert "Note:" not in _run(site, a.key).output

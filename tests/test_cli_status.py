@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,12 +16,13 @@ from click.testing import CliRunner
 from connector.cli import main
 from connector.cli.status import gather, render
 from connector.clock import Clock
-from connector.config import Config
+from connector.config import Config, load_config
 from connector.sandbox.server import Sandbox, start_sandbox
 from connector.sync.daemon import Daemon, stocktake_due
 from connector.sync.run import Outcome
 from connector.sync.state import StateStore
-from tests.campaign import configure_sources, team_edits
+from mappings.errors import RdsyncError
+from tests.campaign import configure, configure_sources, sync, team_edits
 from tests.conftest import ANCHOR, site_clock
 
 pytestmark = pytest.mark.e2e
@@ -166,3 +167,37 @@ def test_a_missing_state_store_is_an_error_not_a_new_file(tmp_path: Path) -> Non
 
 def _config_path(synced: Synced) -> Path:
     return synced.config.state_path.parent / "rdsync.toml"
+
+
+def test_a_failed_run_keeps_the_calls_it_made_by_source(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """A run Jira stops (here a scope it refuses) spent calls all the same: they count today."""
+    sandbox = make_sandbox(seed="demo")
+    config = configure(tmp_path, sandbox)
+    sync(config, sandbox.clock, full=True)
+    path = tmp_path / "rdsync.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('projects = ["DEL"]', 'jql = "project = NOPE"'),
+        encoding="utf-8",
+    )
+    sandbox.reset_stats()
+    with pytest.raises(RdsyncError, match=r"sources\.jira\.jql"):
+        sync(load_config(path), sandbox.clock)
+    spent = sandbox.count()
+    assert spent > 0
+    store = StateStore(config.state_path, sandbox.clock)
+    try:
+        body = gather(config, store, sandbox.clock, tz=UTC)
+    finally:
+        store.close()
+    failed, full = body["runs"]
+    assert failed["status"] == "failed" and failed["counts"] == {
+        "api_calls": spent,
+        "api_calls.jira": spent,
+    }
+    assert body["api_calls_today"]["by_source"] == {"jira": full["counts"]["api_calls"] + spent}
+    assert any(
+        line.startswith(f"  run {failed['id']} error: ConfigError: sources.jira.jql")
+        for line in render(body)
+    )

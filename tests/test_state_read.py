@@ -90,6 +90,13 @@ def test_a_keys_history_is_its_source_s_run_by_run(tmp_path: Path) -> None:
         (runs[1], "2026-11-02", Rating.AMBER_RED),
     ]
     assert [r for _, _, r in store.assessment_history("hr", "DEL-4")] == [Rating.RED] * 2
+    few = store.assessments_of(runs[0], {"DEL-4": "jira", "hr:DEL-4": "hr", "DEL-9": "jira"})
+    assert {k: a.likelihood for k, a in few.items()} == {
+        "DEL-4": Rating.AMBER_GREEN,
+        "hr:DEL-4": Rating.RED,
+    }
+    assert store.assessed_keys("target") == ["DEL-4", "hr:DEL-4"]  # of the newest run
+    assert store.assessed_keys("priority") == []
     listed = store.runs(10)
     assert [(r.id, r.full, r.dry_run) for r in listed] == [
         (runs[1], False, False),

@@ -86,8 +86,9 @@ def _rating(body: dict[str, Any], rating: dict[str, Any]) -> list[str]:
     lines = [
         "",
         f"Rating: {rating['option']} (assessed {rating['assessed_on']}, run {body['run']['id']})",
-        f"  at the assessment before: {rating['previous'] or 'none'}; "
-        f"the team's own rating: {rating['team_rating'] or 'none'}",
+        f"  last rated {rating['period_days']} days or more before (the assessment period): "
+        f"{rating['previous'] or 'none stored'}; the team's own rating: "
+        f"{rating['team_rating'] or 'none'}",
     ]
     if rating["problem_reason"]:
         lines.append(f"  {rating['problem_reason']}")

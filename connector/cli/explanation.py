@@ -40,8 +40,7 @@ def explain(config: Config, store: StateStore, key: str) -> dict[str, Any]:
     arch = Architecture(outputs.entities, (), outputs.problems)
     key = resolve_key(key, arch.entities, run_id)
     entity = arch.entities[key]
-    assessments = store.assessments(run_id)
-    assessment = assessments.get(key)
+    assessment = store.assessments_of(run_id, {key: entity.source}).get(key)
     info = store.run_info(run_id)
     started = info.started_at[:10] if info else ""
     today = assessment.assessed_on if assessment else date.fromisoformat(started)
@@ -66,7 +65,8 @@ def explain(config: Config, store: StateStore, key: str) -> dict[str, Any]:
         "recomputed": None,
     }
     if assessment is not None:
-        body.update(_assessed(assessment, inputs, assessments, config.likelihood))
+        body.update(_assessed(assessment, inputs, store, run_id, config.likelihood))
+        body["rating"]["period_days"] = config.schedule.assessment_days
     return body
 
 
@@ -157,13 +157,15 @@ def children_of(key: str, kind: str, inputs: Inputs) -> list[str]:
 
 
 def _assessed(
-    a: Assessment, inputs: Inputs, found: dict[str, Assessment], lc: LikelihoodConfig
+    a: Assessment, inputs: Inputs, store: StateStore, run_id: int, lc: LikelihoodConfig
 ) -> dict[str, Any]:
     """The parts of the explanation that only a rated item has."""
     weight = weights_by_name(lc)
     arch = inputs.arch
     below = children_of(a.key, a.kind, inputs)
     drivers = inputs.drivers.get(a.key, ()) if a.kind == "target" else ()
+    sources = {k: arch.entities[k].source for k in (*below, *drivers) if k in arch.entities}
+    found = store.assessments_of(run_id, sources)  # those below it alone: a run has 100,000
     held = limits(a, inputs, found, lc, below)
     alone = unsupported(a, found, below)
     recomputed = max(1, min([4, *(limit.at for limit in held)]))
@@ -187,7 +189,7 @@ def _assessed(
         "caps": list(a.caps),
         "rolled_up_from": [_rated(k, found, arch.get(k)) for k in below],
         "driven_by": [_rated(k, found, arch.get(k)) for k in drivers],
-        "to_raise": to_raise(a, held, _planning_findings(a, inputs, alone), lc),
+        "to_raise": to_raise(a, held, _planning_findings(a, inputs, alone)),
         "recomputed": {
             "rating": recomputed,
             "same": recomputed == int(a.likelihood),

@@ -75,9 +75,9 @@ def _need(goal: int, rounding: str) -> tuple[float, str]:
     return (float(goal), "at least") if rounding == "down" else (goal - 0.5, "above")
 
 
-def _judgement_limits(a: Assessment, lc: LikelihoodConfig, goal: int, alone: bool) -> list[Limit]:
-    """The mean as a rating, Evidence of progress + its margin, the lowest + its margin
-    (`alone`: a rollup with nothing rated below it)."""
+def _mean_limit(a: Assessment, lc: LikelihoodConfig, goal: int, alone: bool) -> Limit:
+    """The weighted mean as a rating, and what one step up of each judgement adds to it
+    (`alone`: a rollup with nothing rated below it, whose judgements cannot rise alone)."""
     weight = weights_by_name(lc)
     total = sum(weight[name] for name, _, _ in a.judged) or 1.0
     mean = weighted_mean(a, lc)
@@ -87,10 +87,13 @@ def _judgement_limits(a: Assessment, lc: LikelihoodConfig, goal: int, alone: boo
         key=lambda g: (-g[0], g[1]),
     )
     steps = ", ".join(f"{name} ({rating}) +{gain:.2f}" for gain, rating, name in gains)
+    enough = [name for gain, _, name in gains if mean_rating(mean + gain, lc.rounding) >= goal]
     needs = (
         f"the weighted mean {how} {need:.2f} (now {mean:.2f}); a judgement one step up "
         f"adds {steps or 'nothing: all are Green'}"
     )
+    if enough and mean_rating(mean, lc.rounding) < goal:
+        needs += f"; one step of {' or '.join(enough)} alone is enough for the mean"
     if alone:
         below = "a target or strategy" if a.kind == "outcome" else "an outcome"
         needs = (
@@ -100,7 +103,12 @@ def _judgement_limits(a: Assessment, lc: LikelihoodConfig, goal: int, alone: boo
     elif a.kind in ("outcome", "priority"):
         needs += "; its judgements roll up those of the items below it"
     said = f"the weighted mean of the judgements is {mean:.2f}, rounded {lc.rounding}"
-    held = [Limit("mean", mean_rating(mean, lc.rounding), said, needs)]
+    return Limit("mean", mean_rating(mean, lc.rounding), said, needs)
+
+
+def _judgement_limits(a: Assessment, lc: LikelihoodConfig, goal: int, alone: bool) -> list[Limit]:
+    """The mean as a rating, Evidence of progress + its margin, the lowest + its margin."""
+    held = [_mean_limit(a, lc, goal, alone)]
     ratings = {name: rating for name, rating, _ in a.judged}
     if EVIDENCE in ratings:
         evidence = ratings[EVIDENCE]
@@ -206,10 +214,7 @@ def _child_limits(rated: list[Assessment], lc: LikelihoodConfig, goal: int) -> l
 
 
 def to_raise(
-    a: Assessment,
-    held: list[Limit],
-    planning: list[tuple[str, str, str]],
-    lc: LikelihoodConfig,
+    a: Assessment, held: list[Limit], planning: list[tuple[str, str, str]]
 ) -> dict[str, Any] | None:
     """What the next rating up needs: every limit at or below the rating now must lift (each
     is needed; together they suffice, all else staying as it is). None for a Green item."""

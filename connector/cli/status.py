@@ -125,7 +125,7 @@ def _health(config: Config, now: datetime) -> dict[str, Any]:
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
         last = datetime.fromisoformat(body["last_success"])
-    except (ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError) as error:
         return found | {"error": f"unreadable: {type(error).__name__}: {error}"}
     age = (now - last).total_seconds()
     return found | {
@@ -204,10 +204,8 @@ def _next_stocktake(store: StateStore, now: datetime, hhmm: str, weeks: int) -> 
     """The next day a priority's stock take pack is due (`daemon.stocktake_due`: staggered
     over the cycle), and which priorities, from the last sync's priorities."""
     from connector.sync.daemon import stocktake_due
-    from mappings.model import Priority
 
-    found = store.outputs()
-    keys = sorted(e.key for e in found[1].entities if isinstance(e, Priority)) if found else []
+    keys = store.assessed_keys("priority")  # every priority is assessed, by its key
     first = _next_at(now, hhmm)
     for offset in range(7 * weeks + 1):
         at = first + timedelta(days=offset)
@@ -245,6 +243,8 @@ def render(body: dict[str, Any]) -> list[str]:
 
 def _age(seconds: int) -> str:
     minutes = seconds // 60
+    if minutes < 1:
+        return "under a minute"
     if minutes < 60:
         return f"{minutes} min"
     if minutes < 48 * 60:
@@ -287,7 +287,10 @@ def _run_lines(runs: list[dict[str, Any]]) -> list[str]:
             r["mode"],
             r["status"],
             "" if r["seconds"] is None else f"{r['seconds']:g}",
-            *(str(r["counts"].get(k, "")) for k in ("read", "changed", "written", "api_calls")),
+            *(
+                str(r["counts"].get(k, _none(r)))
+                for k in ("read", "changed", "written", "api_calls")
+            ),
         )
         for r in runs
     ]
@@ -300,6 +303,11 @@ def _run_lines(runs: list[dict[str, Any]]) -> list[str]:
     for r in runs:
         lines += [f"  run {r['id']} error: {error}" for error in r["errors"]]
     return lines
+
+
+def _none(run: dict[str, Any]) -> str:
+    """A count a run did not keep: none done when it finished ok, unknown when it failed."""
+    return "0" if run["status"] == "ok" else ""
 
 
 def _calls_lines(calls: dict[str, Any]) -> list[str]:

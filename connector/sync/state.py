@@ -468,6 +468,29 @@ class StateStore:
         found = (Assessment.model_validate_json(body) for (body,) in rows)
         return {a.key: a for a in found}
 
+    def assessments_of(self, run_id: int, sources: Mapping[str, str]) -> dict[str, Assessment]:
+        """The assessments of a few items of one run, by their keys in the architecture
+        (`sources`: each key's source), read by the index rather than the whole run."""
+        found: dict[str, Assessment] = {}
+        for key, source in sources.items():
+            row = self.db.execute(
+                "SELECT body FROM assessments WHERE source IN (?, '') AND key=? AND run_id=? "
+                "ORDER BY source DESC LIMIT 1",
+                (source, unqualified(source, key), run_id),
+            ).fetchone()
+            if row is not None:
+                found[key] = Assessment.model_validate_json(row[0])
+        return found
+
+    def assessed_keys(self, kind: str) -> list[str]:
+        """The architecture's keys of one kind's assessments in the newest run, sorted."""
+        rows = self.db.execute(
+            "SELECT json_extract(body, '$.key') FROM assessments "
+            "WHERE run_id = (SELECT MAX(run_id) FROM assessments) AND kind=?",
+            (kind,),
+        )
+        return sorted(str(key) for (key,) in rows)
+
     def previous_ratings(self, on_or_before: date | None = None) -> dict[tuple[str, str], Rating]:
         """The latest stored rating of every (source, key), or the latest made on or before
         a date (`keys.by_architecture` gives them by the keys of a run's architecture).
