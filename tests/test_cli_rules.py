@@ -51,3 +51,21 @@ def test_markdown_is_the_reference() -> None:
     assert result.exit_code == 0
     assert result.output == render_rules_reference()
     assert CliRunner().invoke(main, ["rules", "RD101", "--markdown"]).exit_code == 2
+
+
+def test_prints_a_rules_docs_by_its_name_as_the_table_shows_it() -> None:
+    runner = CliRunner()
+    for rule in all_rules():
+        by_name = runner.invoke(main, ["rules", rule.name])
+        assert by_name.exit_code == 0, rule.name
+        assert by_name.output == runner.invoke(main, ["rules", rule.code]).output
+    assert runner.invoke(main, ["rules", "Owner-Missing"]).output.startswith(
+        "# RD107 owner-missing\n"
+    )
+
+
+def test_an_unknown_name_exits_2_and_names_the_closest_rules() -> None:
+    result = CliRunner().invoke(main, ["rules", "owner-mising"])
+    assert result.exit_code == 2
+    assert "no rule owner-mising; `rdsync rules` lists them" in result.output
+    assert "Did you mean owner-missing (RD107)" in result.output

@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "report": "connector.cli.report:report",
     "stocktake": "connector.cli.report:stocktake",
     "mapping": "connector.cli.mapping:mapping",
+    "explain": "connector.cli.explain:explain",
+    "status": "connector.cli.status:status",
 }
 
 
@@ -66,8 +68,29 @@ def _redact(text: str) -> str:
     return redact(text)
 
 
+def _version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    """`rdsync --version`: the installed package's version (its metadata, not a constant)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("rdsync")
+    except PackageNotFoundError:  # run from a clone without `pip install -e .`
+        found = "unknown: not installed as a package (pip install -e .)"
+    echo(f"rdsync {found}")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="rdsync")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="Print rdsync's version and exit.",
+)
 def main() -> None:
     """rdsync: Results and Delivery for teams that live in Jira and Airtable.
 

@@ -38,6 +38,7 @@ def report_data(config: Config, store: StateStore, department: str | None = None
             fix="Run `rdsync sync --config FILE` first (or `rdsync demo`).",
         )
     run_id, outputs = found
+    _known_department(outputs.entities, department, config.reports.department)
     arch = Architecture(outputs.entities, store.measurements(), outputs.problems)
     department = department or config.reports.department
     # Compare with the previous report of the same scope (this department, or all: a
@@ -70,6 +71,35 @@ def report_data(config: Config, store: StateStore, department: str | None = None
     )
 
 
+def _known_department(
+    entities: Sequence[object], given: str | None, configured: str | None
+) -> None:
+    """A report for a department no priority of the last sync has would be empty: an error,
+    naming the departments there are."""
+    import difflib
+
+    from mappings.model import Priority
+
+    wanted = given or configured
+    if wanted is None:
+        return
+    names = sorted({e.department for e in entities if isinstance(e, Priority) and e.department})
+    if wanted in names:
+        return
+    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
+    hint = f"Did you mean {' or '.join(repr(n) for n in close)}? " if close else ""
+    raise RdsyncError(
+        f"no priority of the last sync is in department {wanted!r}",
+        where="--department" if given else "reports.department",
+        fix=f"{hint}The departments are: {_some(names, '; ') or 'none (no priority names one)'}.",
+    )
+
+
+def _some(names: Sequence[str], sep: str = ", ", shown: int = 20) -> str:
+    more = f"{sep}and {len(names) - shown} more" if len(names) > shown else ""
+    return sep.join(names[:shown]) + more
+
+
 def build_reports(
     config: Config,
     store: StateStore,
@@ -93,18 +123,24 @@ def build_reports(
 def build_stocktakes(
     config: Config, store: StateStore, priority_keys: Sequence[str], out: Path
 ) -> dict[str, dict[str, Path]]:
+    from mappings.model import Priority
     from reports import build_stocktake
     from reports.model import ReportData
 
     data = report_data(config, store)
     assert isinstance(data, ReportData)
     made: dict[str, dict[str, Path]] = {}
+    priorities = sorted(p.key for p in data.architecture.of_kind(Priority))
     for key in priority_keys:
-        if key not in data.architecture:
+        if key not in priorities:
+            what = data.architecture.get(key)
+            kind = what.kind.value if what else ""
+            article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+            said = f"{key} is {article} {kind}, not a priority" if what else f"no {key}"
             raise RdsyncError(
-                f"no priority {key} in the last sync",
+                f"in the last sync, {said}",
                 where="--priority",
-                fix="Give the key of a priority ticket or record (the report lists them).",
+                fix=f"Give the key of a priority: {_some(priorities) or 'there is none'}.",
             )
         made[key] = build_stocktake(data, key, out)
         found = store.outputs()

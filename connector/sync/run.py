@@ -124,7 +124,8 @@ class SyncRun:
         try:
             outcome = self._execute(run_id, full=full, dry_run=dry_run)
         except BaseException as error:
-            self.store.finish_run(run_id, "failed", {}, [f"{type(error).__name__}: {error}"])
+            why = [f"{type(error).__name__}: {error}"]
+            self.store.finish_run(run_id, "failed", self._calls(), why)  # spent all the same
             raise
         outcome.seconds = time.monotonic() - started
         outcome.counts["seconds"] = round(outcome.seconds, 2)  # type: ignore[assignment]
@@ -169,9 +170,8 @@ class SyncRun:
             self._settle_comments(run_id, snapshots, patches, outcome)
             self._apply(run_id, patches, outcome)
             findings += refusals(arch, outcome.refusals, self.config, self.today)
-        counts["api_calls"] = sum(sum(s.calls.values()) for s in self.sources.values())
-        for name, source in self.sources.items():  # kept with the run: what each source cost
-            counts[f"api_calls.{name}"] = sum(source.calls.values())
+        counts.update(self._calls())
+        for name, source in self.sources.items():
             outcome.notes += [f"{name}: {note}" for note in source.notes]
         if not dry_run:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
@@ -184,6 +184,12 @@ class SyncRun:
         problems = guard.preflight(source, writes=self.preflighted == "writes")
         if problems:
             raise guard.refusal({name: (source, problems)})
+
+    def _calls(self) -> dict[str, int]:
+        """The API calls of this run: in all (`api_calls`) and by source (`api_calls.jira`),
+        for the summary and for `rdsync status`'s calls per source today."""
+        by_source = {f"api_calls.{n}": sum(s.calls.values()) for n, s in self.sources.items()}
+        return {"api_calls": sum(by_source.values()), **by_source}
 
     def _preflight(self, *, writes: bool) -> None:
         """Each source's mapping against its site, before anything is read or written: an

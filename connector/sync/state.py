@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
@@ -212,6 +213,20 @@ class RunInfo:
     status: str
     counts: dict[str, Any]
     errors: list[str]
+    full: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a store's lock, as `StateStore.lock()` wrote it (`text`), and its parts."""
+
+    text: str
+    pid: int | None = None
+    since: str | None = None
+
+
+_HOLDER = re.compile(r"pid (\d+) since (\S+)")
 
 
 @dataclass(frozen=True)
@@ -332,6 +347,19 @@ class StateStore:
         pid, since, command = row
         return f"rdsync pid {pid} since {since} ({command})"
 
+    def lock_holder(self) -> LockHolder | None:
+        """Who holds the writer's lock on this store: the note `lock()` keeps in the store,
+        while the file is locked (a note a killed process left is no holder). Read only: it
+        never takes the lock, even for a moment."""
+        row = self.db.execute("SELECT pid, since, command FROM holder").fetchone()
+        if row is None:
+            return None
+        pid, since, command = int(row[0]), str(row[1]), str(row[2])
+        locked = True if self.file.held_here else _flocked(self.path)
+        if locked is False or (locked is None and not alive(pid)):
+            return None
+        return LockHolder(f"rdsync pid {pid} since {since} ({command})", pid, since)
+
     def unlock(self) -> None:
         if self.file.held:
             # The lock goes with the file; the row is only a note of who held it.
@@ -358,13 +386,19 @@ class StateStore:
                 (self._now(), status, json.dumps(counts), json.dumps(_redacted(errors)), run_id),
             )
 
-    def runs(self, limit: int = 20) -> list[RunInfo]:
+    def runs(self, limit: int = 20, *, since: str = "") -> list[RunInfo]:
+        """The newest runs first; `since`: only those started at or after it (ISO time)."""
         rows = self.db.execute(
-            "SELECT id, started_at, ended_at, status, counts, errors FROM runs "
-            "ORDER BY id DESC LIMIT ?",
-            (limit,),
+            "SELECT id, started_at, ended_at, status, counts, errors, full, dry_run FROM runs "
+            "WHERE started_at >= ? ORDER BY id DESC LIMIT ?",
+            (since, limit),
         ).fetchall()
-        return [RunInfo(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5])) for r in rows]
+        return [
+            RunInfo(
+                r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), bool(r[6]), bool(r[7])
+            )
+            for r in rows
+        ]
 
     def last_ok_run(self) -> RunInfo | None:
         return next((r for r in self.runs(1000) if r.status == "ok"), None)
@@ -521,6 +555,29 @@ class StateStore:
         found = (Assessment.model_validate_json(body) for (body,) in rows)
         return {a.key: a for a in found}
 
+    def assessments_of(self, run_id: int, sources: Mapping[str, str]) -> dict[str, Assessment]:
+        """The assessments of a few items of one run, by their keys in the architecture
+        (`sources`: each key's source), read by the index rather than the whole run."""
+        found: dict[str, Assessment] = {}
+        for key, source in sources.items():
+            row = self.db.execute(
+                "SELECT body FROM assessments WHERE source IN (?, '') AND key=? AND run_id=? "
+                "ORDER BY source DESC LIMIT 1",
+                (source, unqualified(source, key), run_id),
+            ).fetchone()
+            if row is not None:
+                found[key] = Assessment.model_validate_json(row[0])
+        return found
+
+    def assessed_keys(self, kind: str) -> list[str]:
+        """The architecture's keys of one kind's assessments in the newest run, sorted."""
+        rows = self.db.execute(
+            "SELECT json_extract(body, '$.key') FROM assessments "
+            "WHERE run_id = (SELECT MAX(run_id) FROM assessments) AND kind=?",
+            (kind,),
+        )
+        return sorted(str(key) for (key,) in rows)
+
     def previous_ratings(self, on_or_before: date | None = None) -> dict[tuple[str, str], Rating]:
         """The latest stored rating of every (source, key), or the latest made on or before
         a date (`keys.by_architecture` gives them by the keys of a run's architecture).
@@ -568,6 +625,16 @@ class StateStore:
             "SELECT assessed_on, likelihood FROM assessments WHERE key=? ORDER BY run_id", (key,)
         )
         return [(on, Rating(value)) for on, value in rows]
+
+    def rating_runs(self, source: str, key: str) -> list[tuple[int, str, Rating]]:
+        """(run id, assessed on, rating) of every stored assessment of a record's key in its
+        source, oldest first; rows stored before keys were scoped (source '') count too."""
+        rows = self.db.execute(
+            "SELECT run_id, assessed_on, likelihood FROM assessments "
+            "WHERE key=? AND source IN (?, '') ORDER BY run_id",
+            (key, source),
+        )
+        return [(int(run), on, Rating(value)) for run, on, value in rows]
 
     def outputs(self, run_id: int | None = None) -> tuple[int, RunOutputs] | None:
         """The conclusions of one run (default: the newest run that stored any)."""
@@ -657,6 +724,25 @@ class StateStore:
 def _redacted(errors: Iterable[str]) -> list[str]:
     """Error texts with any token in them replaced: an error may quote a request's header."""
     return [redact(text) for text in errors]
+
+
+def _flocked(path: Path) -> bool | None:
+    """Whether a process holds an flock on the file, from Linux's /proc/locks ("1: FLOCK
+    ADVISORY WRITE <pid> <major>:<minor>:<inode> 0 EOF"), matched by the inode alone (on
+    overlayfs stat() and /proc/locks name different devices); None without /proc. Never
+    opens the file: closing a descriptor of it would drop this process's SQLite locks."""
+    inode = str(os.stat(path).st_ino)
+    try:
+        with open("/proc/locks") as table:
+            lines = table.read().splitlines()
+    except OSError:
+        return None
+    # "->" marks a process waiting for the lock, not holding it.
+    holders = (line.split() for line in lines if "->" not in line)
+    return any(
+        len(part) > 5 and part[1] == "FLOCK" and part[5].rsplit(":", 1)[-1] == inode
+        for part in holders
+    )
 
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:
