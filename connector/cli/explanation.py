@@ -29,14 +29,7 @@ EXPLAIN_VERSION = 1  # raised only when a field of the JSON changes meaning or g
 
 def explain(config: Config, store: StateStore, key: str) -> dict[str, Any]:
     """The explanation of one item of the newest run that stored its conclusions."""
-    found = store.outputs()
-    if found is None:
-        raise RdsyncError(
-            "the state store holds no completed sync yet",
-            where=str(store.path),
-            fix="Run `rdsync sync --config FILE` first (or `rdsync demo`).",
-        )
-    run_id, outputs = found
+    run_id, outputs = store.newest_outputs()
     arch = Architecture(outputs.entities, (), outputs.problems)
     key = resolve_key(key, arch.entities, run_id)
     entity = arch.entities[key]

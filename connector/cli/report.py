@@ -30,14 +30,7 @@ def report_data(config: Config, store: StateStore, department: str | None = None
     from mappings.graph import Architecture
     from reports.model import ReportData
 
-    found = store.outputs()
-    if found is None:
-        raise RdsyncError(
-            "the state store holds no completed sync yet",
-            where=str(store.path),
-            fix="Run `rdsync sync --config FILE` first (or `rdsync demo`).",
-        )
-    run_id, outputs = found
+    run_id, outputs = store.newest_outputs()
     _known_department(outputs.entities, department, config.reports.department)
     arch = Architecture(outputs.entities, store.measurements(), outputs.problems)
     department = department or config.reports.department

@@ -636,6 +636,18 @@ class StateStore:
         )
         return [(int(run), on, Rating(value)) for run, on, value in rows]
 
+    def newest_outputs(self) -> tuple[int, RunOutputs]:
+        """The conclusions of the newest run that stored any; an error saying what to run when
+        no sync has completed yet (reports and `explain` read nothing else)."""
+        found = self.outputs()
+        if found is None:
+            raise RdsyncError(
+                "the state store holds no completed sync yet",
+                where=str(self.path),
+                fix="Run `rdsync sync --config FILE` first (or `rdsync demo`).",
+            )
+        return found
+
     def outputs(self, run_id: int | None = None) -> tuple[int, RunOutputs] | None:
         """The conclusions of one run (default: the newest run that stored any)."""
         query = "SELECT run_id, entities, problems, findings, rubric FROM run_outputs "
