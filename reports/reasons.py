@@ -24,10 +24,13 @@ def rated(value: int) -> str:
 
 
 def evidence(assessment: Assessment | None) -> list[str]:
-    """Each judgement with its rating and the evidence behind it, then the caps."""
+    """Each judgement with its rating and the evidence behind it, the row of the decision
+    table they met, then the caps."""
     if assessment is None:
         return []
     lines = [f"{name} ({rated(rating)}): {text}" for name, rating, text in assessment.judged]
+    if assessment.row:
+        lines.append(f"Row {assessment.row}: {assessment.row_words}")
     return lines + [capped(cap) for cap in assessment.caps]
 
 

@@ -134,6 +134,7 @@ def _dive(scope: Scope, key: str) -> dict[str, Any]:
             {"name": j.name, "rating": int(j.rating), "rationale": j.rationale}
             for j in a.judgements
         ],
+        "row": {"id": a.row, "words": a.row_words} if a.row else None,
         "caps": list(a.caps),
         "level": a.problem_level,
         "approach": APPROACHES.get(a.problem_level or 0, "Not triaged"),

@@ -19,7 +19,10 @@ from rules.inputs import Inputs
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import JUDGEMENTS, LABELS, Judged
 from rules.trajectory import (
+    DAYS_PER_YEAR,
     direction_of,
+    gain_share,
+    planned_value,
     reached,
     toward,
 )
@@ -254,11 +257,56 @@ def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Ju
     shown = f"the {count} measurements since {inputs.cache.days[since]}"
     if toward(direction, history) <= 0:
         moved = _pace(history, unit, inputs)
-        return judge(CHALLENGE, 1, f"{needs}, but {shown} show a {moved}: no progress")
-    ratio = toward(direction, required) / toward(direction, history)
-    history_pace = _pace(history, unit, inputs)
-    rationale = f"{needs}, {ratio:.1f} times the pace of {shown} ({history_pace})"
-    return (CHALLENGE, config.challenge.rate(ratio), rationale)
+        rating, rationale = 1, f"{needs}, but {shown} show a {moved}: no progress"
+    else:
+        ratio = toward(direction, required) / toward(direction, history)
+        history_pace = _pace(history, unit, inputs)
+        rating = config.challenge.rate(ratio)
+        rationale = f"{needs}, {ratio:.1f} times the pace of {shown} ({history_pace})"
+    return _against_the_plan(target, latest, required, rating, rationale, inputs)
+
+
+def _against_the_plan(
+    target: Target,
+    latest: Measurement,
+    required: float,
+    rating: int,
+    rationale: str,
+    inputs: Inputs,
+) -> Judged:
+    """The challenge against history, then against the plan's own trajectory (the manual's
+    'against your plan'). When the trajectory steps up, planning a faster pace from the latest
+    measurement on than over the history's window, the pace needed over history is divided by
+    that step-up: where the quotient rates better by the same bands, the plan foresees the
+    departure from history and the rating is one level up, never more (a plan is not evidence)."""
+    goal, due = target.target_value, target.target_date
+    _, since, history = inputs.trend(target)
+    if goal is None or due is None or since is None or history is None or due <= latest.at:
+        return judge(CHALLENGE, rating, rationale)
+    direction = direction_of(target)
+    planned = inputs.ctx.progress(target, latest)[0]
+    before = planned_value(target, since)
+    past_years = (latest.at - since).days / DAYS_PER_YEAR
+    if planned is None or before is None or past_years <= 0:
+        return judge(CHALLENGE, rating, rationale)
+    ahead = (goal - planned) / ((due - latest.at).days / DAYS_PER_YEAR)
+    past = (planned - before) / past_years
+    if toward(direction, past) <= 0:
+        return judge(CHALLENGE, rating, rationale)
+    step_up = toward(direction, ahead) / toward(direction, past)
+    if step_up <= 1 + inputs.ctx.thresholds.off_trajectory_tolerance:
+        return judge(CHALLENGE, rating, rationale)  # no step-up planned: history says it all
+    needed = toward(direction, required) / max(toward(direction, history), 1e-12)
+    adjusted = needed / step_up
+    unit = unit_of(target, inputs)
+    said = (
+        f"{rationale}; its trajectory steps up {step_up:.1f} times, from a "
+        f"{_pace(past, unit, inputs)} to a {_pace(ahead, unit, inputs)} after "
+        f"{inputs.cache.days[latest.at]}: against the plan, {adjusted:.1f} times"
+    )
+    if rating < 4 and inputs.config.challenge.rate(adjusted) > rating:
+        return (CHALLENGE, rating + 1, f"{said}, so the step-up is the plan's: one level up")
+    return (CHALLENGE, rating, said)
 
 
 def _pace(rate: float, unit: str | None, inputs: Inputs) -> str:
@@ -305,7 +353,12 @@ def _against_plan(target: Target, latest: Measurement, inputs: Inputs) -> tuple[
         return 4, f"{seen} meets the target {quantity(goal_value, unit)}"
     if due is not None and due < inputs.today:
         goal = "" if goal_value is None else f" {quantity(goal_value, unit)}"
-        return 1, f"{seen}: the target{goal} was due {inputs.cache.days[due]}"
+        said = f"{seen}: the target{goal} was due {inputs.cache.days[due]}"
+        tolerance = inputs.ctx.thresholds.off_trajectory_tolerance
+        share = None if goal_value is None else gain_share(target, value, goal_value)
+        if share is not None and share >= 1 - tolerance:  # as rules.decision_table reads it
+            return 2, f"{said}, missed within the tolerance: {share:.0%} of the gain planned"
+        return 1, said
     planned, share = inputs.ctx.progress(target, latest)  # as RD402 reads them
     if planned is None:
         return config.no_data_rating, f"{seen}; no baseline, trajectory or target to compare with"

@@ -1,13 +1,14 @@
-"""The likelihood of delivery: five judgements combined with caps, and conservative rollups.
+"""The likelihood of delivery: the decision table over five judgements, caps, and rollups.
 
-The combination rule (docs/likelihood.md states it for a CRDO):
-1. the weighted mean of the five judgements, rounded down (config `rounding`);
-2. at most Evidence of progress + `evidence_margin`, and the lowest judgement + `worst_margin`;
-3. at most `error_cap` when an error finding sits on the item or its parts;
-4. a target: at most its reddest driving strategy + `driver_margin`;
-5. an outcome or priority: at most the rounded-down mean of its children's likelihoods and its
+The combination (docs/likelihood.md states it for a CRDO):
+1. the first row of the decision table (`rules.decision_table`) that the five judgements, the
+   item's time (first or second half) and, for a target, a passed date meet gives the rating;
+2. at most `error_cap` when an error finding sits on the item or its parts;
+3. a target: at most its reddest driving strategy + `driver_margin`;
+4. an outcome or priority: at most the rounded-down mean of its children's likelihoods and its
    reddest child + `child_margin`, so one Red cannot vanish in an average.
-Every cap that lowered the rating is written into `Assessment.caps`.
+The row is kept with the assessment (`Assessment.row`, `.row_words`); every cap that lowered
+the rating below the row's is written into `Assessment.caps`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mappings.graph import Architecture
 from mappings.model import BaseEntity, Outcome, Priority, Strategy, Target
 from rules.base import RuleContext
 from rules.inputs import Inputs
+from rules.decision_table import NOT_MISSED, Row, decide, strategy_late, target_time
 from rules.judgements import (
     EVIDENCE,
     PLANNING,
@@ -35,18 +37,14 @@ from rules.strategy_judgements import strategy_judgements
 from rules.triage import Reach, Signals, level_of, problem_reason, reason_of, top_crises
 
 DEFAULT_CONFIG = LikelihoodConfig()
-_WEIGHT_OF = dict(
-    zip(JUDGEMENTS, ("challenge", "planning", "capacity", "stage", "evidence"), strict=True)
-)
-_PLANNING = JUDGEMENTS.index(PLANNING)
+_PLANNING, _EVIDENCE = JUDGEMENTS.index(PLANNING), JUDGEMENTS.index(EVIDENCE)
 _AMBER_RED = Rating.AMBER_RED
 _RATING, _LIMIT = itemgetter(1), itemgetter(0)  # of a judgement; of a cap
-_EVIDENCE_IS = {int(r): f"{EVIDENCE} is {r.option}" for r in Rating}
 # The fields `_Run.add` gives, before and after triage: one set each, shared by all its
 # assessments (`Assessment.trusted`).
 _FIELDS = {
     *("key", "kind", "name", "assessed_on", "judged", "likelihood", "caps", "previous"),
-    "team_rating",
+    *("team_rating", "row", "row_words"),
 }
 _TRIAGED_FIELDS = _FIELDS | {"problem_level", "problem_reason"}
 _KIND: dict[type[BaseEntity], str] = {
@@ -54,64 +52,29 @@ _KIND: dict[type[BaseEntity], str] = {
 }
 
 
-def combine(judgements: Sequence[Judged], config: LikelihoodConfig) -> tuple[float, list[Cap]]:
-    """The weighted mean of the judgements, and the caps they impose: the mean as a rating,
-    Evidence of progress + `evidence_margin`, and the lowest judgement + `worst_margin`."""
-    mean, caps, _ = _combine(judgements, config, weights_by_name(config))
-    return mean, caps
-
-
-def weights_by_name(config: LikelihoodConfig) -> dict[str, float]:
-    """The weight of each judgement, by its name."""
-    return {name: getattr(config.weights, attr) for name, attr in _WEIGHT_OF.items()}
-
-
-def _combine(
-    judgements: Sequence[Judged], config: LikelihoodConfig, weight_of: dict[str, float]
-) -> tuple[float, list[Cap], int]:
-    """`combine`, and the Evidence of progress rating (4 when it is missing, as triage reads)."""
-    total = weight_sum = 0.0
-    lowest = ""
-    low = 5
-    evidence = None
-    for name, rating, _ in judgements:
-        weight = weight_of[name]
-        total += weight * rating
-        weight_sum += weight
-        if rating < low:
-            lowest, low = name, rating  # the first of equals, in the order of JUDGEMENTS
-        if name == EVIDENCE:
-            evidence = rating
-    assert lowest, "five judgements are always given"
-    mean = total / weight_sum
-    rounding = config.rounding
-    caps: list[Cap] = [
-        (mean_rating(mean, rounding), ("rounding {} the weighted mean {:.2f}", rounding, mean))
-    ]
-    if evidence is not None:
-        caps.append((evidence + config.evidence_margin, _EVIDENCE_IS[evidence]))
-        if evidence == low and config.evidence_margin <= config.worst_margin:
-            return mean, caps, evidence  # the lowest is the evidence: its cap says it already
-    caps.append(
-        (low + config.worst_margin, ("{}, the lowest judgement, is {}", lowest, OPTIONS[low]))
-    )
-    return mean, caps, 4 if evidence is None else evidence
+def combine(
+    judgements: Sequence[Judged], late: bool = False, missed: int = NOT_MISSED
+) -> Row:
+    """The row of the decision table that five judgements (in the order of JUDGEMENTS) meet,
+    for an item in the first or second (`late`) half of its time; `missed`: a target whose
+    date has passed short of it (`rules.decision_table.target_time`)."""
+    return decide(tuple(map(_RATING, judgements)), late, missed)
 
 
 def settle(
-    mean: float, caps: Sequence[Cap], texts: dict[tuple[int, CapReason], str] | None = None
+    base: int, caps: Sequence[Cap], texts: dict[tuple[int, CapReason], str] | None = None
 ) -> Settled:
-    """The rating all caps allow (1-4); when it is below the judgements' weighted mean, the
+    """The rating the row's `base` and all caps allow (1-4); when it is below `base`, the
     reasons of the caps that set it (several when they agree), in order.
 
     `texts` keeps each reason's text, by the rating and the cap's reason, for the next item
     whose cap says the same (a run's `RunCache.cap_texts`); optional."""
-    rating = 4
+    rating = base
     for limit, _ in caps:
         if limit < rating:
             rating = limit
     rating = max(1, rating)
-    if rating >= mean - 1e-9:
+    if rating >= base:
         return RATINGS[rating], []
     if texts is None:
         texts = {}
@@ -157,15 +120,17 @@ def assess(
     targets, strategies = inputs.target_items, inputs.strategy_items
     outcomes, priorities = inputs.outcome_items, inputs.priority_items
     own = {t.key: target_own(t, inputs) for t in targets}  # (challenge, planning, evidence)
+    today, late_share = inputs.today, inputs.config.late_share
     for strategy in strategies:
         caps = error_caps(inputs.parts[strategy.key], inputs)
-        run.add(strategy, strategy_judgements(strategy, own, inputs), caps)
+        late = strategy_late(strategy, inputs.schedules[strategy.key], today, late_share)
+        run.add(strategy, strategy_judgements(strategy, own, inputs), caps, late)
     strategy_js = {key: a.judged for key, a in found.items()}
     shared = inputs.cache.driven_by  # capacity and stage, by the strategies driving a target
     for target in targets:
         judgements = target_judgements(target, own[target.key], strategy_js, inputs, shared)
         caps = error_caps(inputs.parts[target.key], inputs) + _driver_caps(target, found, inputs)
-        run.add(target, judgements, caps)
+        run.add(target, judgements, caps, *target_time(target, inputs.latest(target), inputs))
     for outcome in outcomes:
         run.rollup(outcome, _outcome_children(outcome, inputs))
     for priority in priorities:
@@ -189,23 +154,29 @@ class _Run:
         self.today = inputs.today
         self.reach = Reach(inputs)
         self.candidates: list[tuple[str, str, Signals]] = []  # for crisis management
-        self.weight_of = weights_by_name(self.config)
         self.cap_texts = inputs.cache.cap_texts
-        self.combined = inputs.cache.combined  # by the five ratings: what they combine to
+        self.combined = inputs.cache.combined  # by the five ratings and the item's time: its row
 
-    def add(self, entity: BaseEntity, judgements: Sequence[Judged], caps: list[Cap]) -> None:
-        """Settle and triage an item's five judgements (in the order of JUDGEMENTS) and caps."""
+    def add(
+        self,
+        entity: BaseEntity,
+        judgements: Sequence[Judged],
+        caps: list[Cap],
+        late: bool = False,
+        missed: int = NOT_MISSED,
+    ) -> None:
+        """Settle and triage an item's five judgements (in the order of JUDGEMENTS) and caps:
+        the decision table's row for them, its time (`late`) and a passed date (`missed`)."""
         ratings = tuple(map(_RATING, judgements))
-        combined = self.combined.get(ratings)  # a few hundred combinations of five ratings
-        if combined is None:
-            mean, caps_of_mean, evidence = _combine(judgements, self.config, self.weight_of)
-            settled = settle(mean, caps_of_mean, self.cap_texts)
-            combined = self.combined[ratings] = (mean, caps_of_mean, evidence, settled)
-        mean, own_caps, evidence, settled = combined
-        if caps and min(map(_LIMIT, caps)) <= settled[0]:  # one binds
-            rating, reasons = settle(mean, own_caps + caps, self.cap_texts)
+        memo = (ratings, late, missed)
+        row = self.combined.get(memo)  # a few hundred combinations of five ratings
+        if row is None:
+            row = self.combined[memo] = decide(ratings, late, missed)
+        if caps and min(map(_LIMIT, caps)) < row.rating:  # one binds
+            rating, reasons = settle(row.rating, caps, self.cap_texts)
         else:
-            rating, reasons = settled
+            rating, reasons = RATINGS[row.rating], []
+        evidence = ratings[_EVIDENCE]
         key = entity.key
         kind = _KIND[type(entity)]
         previous = self.previous.get(key)
@@ -227,6 +198,8 @@ class _Run:
             "judged": judged,
             "likelihood": rating,
             "caps": tuple(reasons),
+            "row": row.id,
+            "row_words": row.words,
             "previous": previous,
             "team_rating": team,
             "problem_level": level,
@@ -321,5 +294,4 @@ __all__ = [
     "combine",
     "error_caps",
     "settle",
-    "weights_by_name",
 ]

@@ -14,25 +14,9 @@ from pydantic import Field, model_validator
 
 from mappings.model import Strict
 
+# The keys of the weighted mean that the decision table replaced (issue 18).
+RETIRED = frozenset({"weights", "evidence_margin", "worst_margin"})
 STAGES = ("policy and planning", "early implementation", "late implementation", "conclusion")
-
-
-class Weights(Strict):
-    """How much each judgement counts in the weighted mean (only the ratio between them matters)."""
-
-    challenge: float = Field(1.0, ge=0, description="Degree of the challenge")
-    planning: float = Field(1.0, ge=0, description="Quality of planning")
-    capacity: float = Field(1.0, ge=0, description="Capacity to drive progress")
-    stage: float = Field(1.0, ge=0, description="Stage of delivery")
-    evidence: float = Field(
-        2.0, ge=0, description="Evidence of progress: the one judgement that observes results"
-    )
-
-    @model_validator(mode="after")
-    def _some_weight(self) -> Weights:
-        if self.challenge + self.planning + self.capacity + self.stage + self.evidence <= 0:
-            raise ValueError("at least one weight must be above 0")
-        return self
 
 
 class ShareBands(Strict):
@@ -106,17 +90,17 @@ class StageCeilings(Strict):
 class LikelihoodConfig(Strict):
     """The likelihood method's numbers. Every default is documented in docs/likelihood.md."""
 
-    weights: Weights = Field(default_factory=Weights)
     rounding: Literal["down", "nearest"] = Field(
         "down",
-        description="How the weighted mean becomes a rating: 'down' never rounds up "
+        description="How a rollup's mean becomes a rating: 'down' never rounds up "
         "(the manual: don't give the benefit of the doubt); 'nearest' rounds halves down",
     )
-    evidence_margin: int = Field(
-        1, ge=0, le=3, description="The likelihood is at most Evidence of progress + this"
-    )
-    worst_margin: int = Field(
-        1, ge=0, le=3, description="The likelihood is at most the lowest judgement + this"
+    late_share: float = Field(
+        0.5,
+        gt=0,
+        lt=1,
+        description="The decision table: an item is in the second half of its time (late) "
+        "once this share of the time from its start to its end date has passed",
     )
     error_cap: int = Field(
         2, ge=1, le=4, description="The most an item with an error finding on it can be rated"
@@ -182,6 +166,19 @@ class LikelihoodConfig(Strict):
     crisis_max: int = Field(
         2, ge=0, le=2, description="Triage: how many items may be in crisis management (top 1-2)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_retired_keys(cls, data: object) -> object:
+        """The keys of the weighted mean the decision table replaced: a clear error, not 'extra'."""
+        if isinstance(data, dict):
+            retired = sorted(set(data) & RETIRED)
+            if retired:
+                raise ValueError(
+                    f"{', '.join(retired)}: no longer used; the five judgements combine by the "
+                    "decision table of docs/likelihood.md. Remove them from [likelihood]"
+                )
+        return data
 
     @model_validator(mode="after")
     def _known_severities(self) -> LikelihoodConfig:

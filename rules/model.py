@@ -119,7 +119,11 @@ class Assessment(BaseModel):
     assessed_on: date
     judged: tuple[Judged, ...] = ()  # (name, rating, rationale), in the order of JUDGEMENTS
     likelihood: Rating
-    caps: tuple[str, ...] = ()  # why the rating is lower than the judgements
+    caps: tuple[str, ...] = ()  # why the rating is lower than the decision table's row gives
+    # The row of the decision table (rules/decision_table.py) the five judgements met: its
+    # stable id ("G1") and its words; empty in assessments stored before the table.
+    row: str = ""
+    row_words: str = ""
     previous: Rating | None = None  # the rating at the last assessment, when known
     team_rating: Rating | None = None
     problem_level: int | None = None  # Rule 8: 1 nudge .. 4 crisis management (Red, Amber/Red)
@@ -166,6 +170,8 @@ class Assessment(BaseModel):
     @property
     def rationale_lines(self) -> list[str]:
         lines = [f"{name}: {rating} - {text}" for name, rating, text in self.judged]
+        if self.row:
+            lines.append(f"Row {self.row}: {self.row_words}")
         lines.extend(f"Capped: {c}" for c in self.caps)
         return lines
 

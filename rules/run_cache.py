@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from rules.model import Judged, Rating
+
+if TYPE_CHECKING:  # rules.decision_table reads Inputs, which holds a RunCache
+    from rules.decision_table import Row
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -97,11 +100,9 @@ class RunCache:
     )
     # A target's Capacity and Stage rolled up from the strategies driving it, by their keys.
     driven_by: dict[tuple[str, ...], tuple[Judged, Judged]] = field(default_factory=dict)
-    # By an item's five ratings: their weighted mean, its caps, the Evidence of progress rating,
-    # and what they settle to without other caps.
-    combined: dict[tuple[int, ...], tuple[float, list[Cap], int, Settled]] = field(
-        default_factory=dict
-    )
+    # The decision table's row, by an item's five ratings, whether it is in the second half of
+    # its time, and whether its date passed short of it (rules/decision_table.py).
+    combined: dict[tuple[tuple[int, ...], bool, int], Row] = field(default_factory=dict)
     # A binding cap's text, "at 2 - Amber/Red: ...", by (the rating, the cap's reason).
     cap_texts: dict[tuple[int, CapReason], str] = field(default_factory=dict)
     # An outcome's or priority's two caps from the items below, the average's and the lowest's

@@ -29,7 +29,8 @@ def rationale_text(
     assessment: Assessment, levers: Sequence[str] = (), limit: int = JIRA_LIMIT
 ) -> str:
     """The rating and what would most raise it, then a line per judgement with the evidence
-    it quotes, then the problem-solving level and the team's own rating.
+    it quotes, the row of the decision table they met, then the problem-solving level and the
+    team's own rating.
 
     No dates of the run and no 'previous' rating: those change at every run and would make
     every sync write.
@@ -47,6 +48,8 @@ def rationale_text(
         f"{BULLET}{name}: {LABELS.get(int(rating), rating)} — {_one_line(text)}"
         for name, rating, text in assessment.judged
     ]
+    if assessment.row:
+        lines.append(f"How they combine (row {assessment.row}): {assessment.row_words}")
     if assessment.problem_reason:
         lines.append(f"Problem solving: {assessment.problem_reason}")
     if assessment.team_rating is not None:

@@ -58,7 +58,7 @@ def _rating(assessment: Assessment, name: str) -> int:
 def test_uk_ae_in_summer_2002_is_red_or_amber_red_with_evidence_of_progress_1() -> None:
     judged = _judged(ae_summer_2002())
     target = judged["AE-4"]
-    assert target.likelihood <= Rating.AMBER_RED
+    assert (target.likelihood, target.row) == (Rating.RED, "R1")  # as before the table
     assert _rating(target, EVIDENCE) == 1
     evidence = next(j for j in target.judgements if j.name == EVIDENCE)
     assert evidence.rationale == (
@@ -71,16 +71,16 @@ def test_uk_ae_in_summer_2002_is_red_or_amber_red_with_evidence_of_progress_1() 
 
 def test_punjab_on_trajectory_is_amber_green_or_green() -> None:
     judged = _judged(punjab_2016())
-    assert judged["PB-4"].likelihood >= Rating.AMBER_GREEN
-    assert judged["PB-5"].likelihood >= Rating.AMBER_GREEN
+    assert (judged["PB-4"].likelihood, judged["PB-4"].row) == (Rating.GREEN, "G1")
+    assert (judged["PB-5"].likelihood, judged["PB-5"].row) == (Rating.GREEN, "G1")
     assert _rating(judged["PB-4"], EVIDENCE) == 4
     assert judged["PB-4"].problem_level is None
 
 
 def test_kentucky_steady_gains_is_at_least_amber_green() -> None:
     judged = _judged(kentucky_2014())
-    assert judged["KY-4"].likelihood >= Rating.AMBER_GREEN
-    assert judged["KY-1"].likelihood >= Rating.AMBER_GREEN
+    assert (judged["KY-4"].likelihood, judged["KY-4"].row) == (Rating.GREEN, "G1")
+    assert judged["KY-1"].likelihood == Rating.GREEN
     challenge = judged["KY-4"].judgements[0]
     assert challenge.rationale == (
         "needs a rise of 6.02 points a year to reach 67% by 2015-06-30, 0.7 times the pace of "
@@ -95,25 +95,22 @@ def _five(*ratings: int) -> list[Judgement]:
     return [judge(name, r, "quoted evidence") for name, r in zip(JUDGEMENTS, ratings, strict=True)]
 
 
-def test_the_weighted_mean_is_rounded_down_and_the_rounding_is_explained() -> None:
-    mean, caps = combine(_five(4, 3, 4, 3, 4), LikelihoodConfig())
-    assert mean == pytest.approx(22 / 6)
-    rating, reasons = settle(mean, caps)
-    assert rating == Rating.AMBER_GREEN
-    assert reasons == ["at 3 - Amber/Green: rounding down the weighted mean 3.67"]
-    nearest = LikelihoodConfig(rounding="nearest")
-    assert settle(*combine(_five(4, 3, 4, 3, 4), nearest))[0] == Rating.GREEN
+def test_one_amber_green_among_greens_is_green_by_a_row_that_says_so() -> None:
+    row = combine(_five(4, 3, 4, 3, 4))  # the weighted mean 3.67 rounded down gave 3
+    assert (row.id, row.rating) == ("G1", Rating.GREEN)
+    assert row.words.endswith("good, requires refinement and systematic implementation")
+    two = combine(_five(3, 3, 4, 4, 4))  # two of challenge, planning, capacity below Green
+    assert (two.id, two.rating) == ("B1", Rating.AMBER_GREEN)
+    assert settle(row.rating, []) == (Rating.GREEN, [])
 
 
 def test_the_likelihood_never_exceeds_what_the_worst_evidence_supports() -> None:
-    rating, reasons = settle(*combine(_five(4, 4, 4, 4, 1), LikelihoodConfig()))
-    assert rating == Rating.AMBER_RED  # the mean is 3.0; Evidence of progress 1 allows 2
-    assert reasons == ["at 2 - Amber/Red: Evidence of progress is 1 - Red"]
-    rating, reasons = settle(*combine(_five(4, 4, 1, 4, 4), LikelihoodConfig()))
-    assert rating == Rating.AMBER_RED  # no watermelon: one Red judgement allows Amber/Red
-    assert reasons == [
-        "at 2 - Amber/Red: Capacity to drive progress, the lowest judgement, is 1 - Red"
-    ]
+    row = combine(_five(4, 4, 4, 4, 1))
+    assert (row.id, row.rating) == ("R2", Rating.AMBER_RED)  # early: time to turn it round
+    assert combine(_five(4, 4, 4, 4, 1), late=True)[:2] == ("L1", Rating.RED)
+    row = combine(_five(4, 4, 1, 4, 4))
+    assert (row.id, row.rating) == ("A1", Rating.AMBER_RED)  # no watermelon
+    assert "some aspects need urgent attention" in row.words
 
 
 def test_an_error_finding_caps_the_item_and_its_strategy_caps_the_target() -> None:
@@ -162,8 +159,9 @@ def test_one_red_target_cannot_vanish_in_the_average_of_an_outcome() -> None:
     assert judged["PB-4"].likelihood >= Rating.AMBER_GREEN
     outcome = judged["PB-2"]
     assert outcome.likelihood == Rating.AMBER_RED
-    assert "at 2 - Amber/Red: PB-9 below it is rated 1 - Red" in outcome.caps
-    assert "at 2 - Amber/Red: the 2 rated below it average 2.50" in outcome.caps
+    # The rolled-up evidence is Amber/Red (at most the lowest + 1) and so is the challenge:
+    # the table's row gives 2 itself, and the caps of the items below allow no more.
+    assert outcome.row == "A3" and outcome.caps == ()
     assert judged["PB-1"].likelihood <= Rating.AMBER_RED
 
 
@@ -238,14 +236,10 @@ def test_the_config_forbids_unknown_keys_and_disordered_bands() -> None:
         LikelihoodConfig.model_validate({"stage_ceilings": {"late_implementation": 2}})
     with pytest.raises(ValidationError, match="less than or equal to 2"):
         LikelihoodConfig.model_validate({"no_data_rating": 3})  # missing evidence is never good
-    with pytest.raises(ValidationError, match="at least one weight"):
-        LikelihoodConfig.model_validate(
-            {
-                "weights": dict.fromkeys(
-                    ("challenge", "planning", "capacity", "stage", "evidence"), 0
-                )
-            }
-        )
+    with pytest.raises(ValidationError, match="weights, worst_margin: no longer used"):
+        LikelihoodConfig.model_validate({"weights": {"evidence": 2.0}, "worst_margin": 1})
+    with pytest.raises(ValidationError, match="less than 1"):
+        LikelihoodConfig.model_validate({"late_share": 1})
 
 
 # -- properties --------------------------------------------------------------------------------

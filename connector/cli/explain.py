@@ -111,11 +111,14 @@ def _history(spans: list[dict[str, Any]]) -> list[str]:
 
 
 def _judgements(body: dict[str, Any]) -> list[str]:
-    lines = ["", "The five judgements (rating, weight: the evidence)"]
+    lines = ["", "The five judgements (rating: the evidence)"]
     for j in body["judgements"]:
         rated = f"{j['rating']} - {j['label']}"
-        lines.append(f"  {j['name']:<27} {rated:<16} ×{j['weight']:g}  {j['rationale']}")
-    lines.append(f"  weighted mean {body['weighted_mean']:.2f}")
+        lines.append(f"  {j['name']:<27} {rated:<16} {j['rationale']}")
+    row = body["row"]
+    lines += ["", f"Decision table row {row['id']} (docs/likelihood.md)", f"  {row['words']}"]
+    if row["now"] != row["id"]:
+        lines.append(f"  (the table now gives row {row['now']} for these judgements)")
     lines += ["", "Capped"] + [f"  {cap}" for cap in body["caps"] or ["not capped"]]
     for title, rated in (
         ("Rolled up from", body["rolled_up_from"]),

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from connector.cli.raising import limits, to_raise, unsupported, weighted_mean
+from connector.cli.raising import limits, row_of, to_raise, unsupported
 from connector.sync.keys import SEPARATOR, unqualified
 from mappings.errors import RdsyncError
 from mappings.graph import Architecture
@@ -16,7 +16,6 @@ from mappings.model import BaseEntity
 from rules.base import RuleContext
 from rules.inputs import Inputs
 from rules.judgements import PLANNING
-from rules.likelihood import weights_by_name
 from rules.model import OPTIONS, Assessment, Finding, Rating
 
 if TYPE_CHECKING:
@@ -24,7 +23,9 @@ if TYPE_CHECKING:
     from connector.sync.state import StateStore
     from rules.likelihood_config import LikelihoodConfig
 
-EXPLAIN_VERSION = 1  # raised only when a field of the JSON changes meaning or goes away
+# Raised only when a field of the JSON changes meaning or goes away. 2: the decision table
+# (`row`) replaced the weighted mean (`weighted_mean` and each judgement's `weight` went).
+EXPLAIN_VERSION = 2
 
 
 def explain(config: Config, store: StateStore, key: str) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def explain(config: Config, store: StateStore, key: str) -> dict[str, Any]:
         "rating": None,
         "history": _history(store, entity),
         "judgements": [],
-        "weighted_mean": None,
+        "row": None,
         "caps": [],
         "rolled_up_from": [],
         "driven_by": [],
@@ -153,7 +154,6 @@ def _assessed(
     a: Assessment, inputs: Inputs, store: StateStore, run_id: int, lc: LikelihoodConfig
 ) -> dict[str, Any]:
     """The parts of the explanation that only a rated item has."""
-    weight = weights_by_name(lc)
     arch = inputs.arch
     below = children_of(a.key, a.kind, inputs)
     drivers = inputs.drivers.get(a.key, ()) if a.kind == "target" else ()
@@ -174,11 +174,10 @@ def _assessed(
             "problem_reason": a.problem_reason,
         },
         "judgements": [
-            {"name": name, "rating": rating, "label": Rating(rating).label}
-            | {"weight": weight[name], "rationale": rationale}
+            {"name": name, "rating": rating, "label": Rating(rating).label, "rationale": rationale}
             for name, rating, rationale in a.judged
         ],
-        "weighted_mean": round(weighted_mean(a, lc), 2),
+        "row": _row(a, inputs),
         "caps": list(a.caps),
         "rolled_up_from": [_rated(k, found, arch.get(k)) for k in below],
         "driven_by": [_rated(k, found, arch.get(k)) for k in drivers],
@@ -189,6 +188,15 @@ def _assessed(
             "limits": [limit.as_json() for limit in held],
         },
     }
+
+
+def _row(a: Assessment, inputs: Inputs) -> dict[str, Any]:
+    """The decision table's row the judgements met: as stored, else (an assessment stored
+    before the table) as the table reads the stored judgements now."""
+    row = row_of(a, inputs)
+    if a.row:
+        return {"id": a.row, "words": a.row_words, "stored": True, "now": row.id}
+    return {"id": row.id, "words": row.words, "stored": False, "now": row.id}
 
 
 def _planning_findings(a: Assessment, inputs: Inputs, alone: bool) -> list[tuple[str, str, str]]:

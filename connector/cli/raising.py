@@ -1,5 +1,5 @@
-"""What holds a rating where it is, and what would raise it: the likelihood's combination rule
-(docs/likelihood.md) read back from one stored assessment, one limit per cap."""
+"""What holds a rating where it is, and what would raise it: the likelihood's decision table and
+caps (docs/likelihood.md) read back from one stored assessment, one limit each."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from rules.decision_table import MISSED, MISSED_WITHIN, NOT_MISSED, Row, decide, late_of
 from rules.inputs import Inputs
-from rules.judgements import EVIDENCE, mean_rating
-from rules.likelihood import weights_by_name
+from rules.judgements import mean_rating
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import OPTIONS, Assessment
 
@@ -19,7 +19,7 @@ class Limit:
     """One cap of the combination rule: the most it lets the item be rated (`at`), the fact
     behind it, what lifting it past the next rating up needs, and the items it names."""
 
-    cap: str  # mean | evidence | lowest | errors | driver | child | children | reddest child
+    cap: str  # row | errors | driver | child | children | reddest child
     at: int
     said: str
     needs: str
@@ -37,12 +37,6 @@ class Limit:
         }
 
 
-def weighted_mean(a: Assessment, lc: LikelihoodConfig) -> float:
-    weight = weights_by_name(lc)
-    total = sum(weight[name] for name, _, _ in a.judged) or 1.0
-    return sum(weight[name] * rating for name, rating, _ in a.judged) / total
-
-
 def limits(
     a: Assessment,
     inputs: Inputs,
@@ -54,7 +48,7 @@ def limits(
     needs of it. The rating is the lowest `at` of them (at least 1): `recomputed` in the JSON,
     which a test holds equal to the stored rating for every item of the demo."""
     goal = min(4, int(a.likelihood) + 1)
-    held = _judgement_limits(a, lc, goal, unsupported(a, found, below))
+    held = [_row_limit(a, inputs, lc, goal, unsupported(a, found, below))]
     held += _error_limits(a, inputs, lc)
     if a.kind == "target":
         held += _driver_limits(inputs.drivers.get(a.key, ()), found, lc, goal)
@@ -70,70 +64,60 @@ def unsupported(a: Assessment, found: dict[str, Assessment], below: Sequence[str
 
 
 def _need(goal: int, rounding: str) -> tuple[float, str]:
-    """The weighted mean a rating of `goal` needs: 'down' floors, 'nearest' rounds halves
+    """The mean a rollup's rating of `goal` needs: 'down' floors, 'nearest' rounds halves
     down (so a half is not enough)."""
     return (float(goal), "at least") if rounding == "down" else (goal - 0.5, "above")
 
 
-def _mean_limit(a: Assessment, lc: LikelihoodConfig, goal: int, alone: bool) -> Limit:
-    """The weighted mean as a rating, and what one step up of each judgement adds to it
-    (`alone`: a rollup with nothing rated below it, whose judgements cannot rise alone)."""
-    weight = weights_by_name(lc)
-    total = sum(weight[name] for name, _, _ in a.judged) or 1.0
-    mean = weighted_mean(a, lc)
-    need, how = _need(goal, lc.rounding)
-    gains = sorted(
-        ((weight[name] / total, rating, name) for name, rating, _ in a.judged if rating < 4),
-        key=lambda g: (-g[0], g[1]),
-    )
-    steps = ", ".join(f"{name} ({rating}) +{gain:.2f}" for gain, rating, name in gains)
-    enough = [name for gain, _, name in gains if mean_rating(mean + gain, lc.rounding) >= goal]
-    needs = (
-        f"the weighted mean {how} {need:.2f} (now {mean:.2f}); a judgement one step up "
-        f"adds {steps or 'nothing: all are Green'}"
-    )
-    if enough and mean_rating(mean, lc.rounding) < goal:
-        needs += f"; one step of {' or '.join(enough)} alone is enough for the mean"
+def row_of(a: Assessment, inputs: Inputs) -> Row:
+    """The decision table's row for the stored judgements, as `assess` found it: the item's
+    time from its dates, a passed target date from the row stored (it read a measurement)."""
+    entity = inputs.arch.get(a.key)
+    late = False if entity is None else late_of(entity, inputs)
+    missed = {"M1": MISSED, "M2": MISSED_WITHIN}.get(a.row, NOT_MISSED)
+    return decide(tuple(rating for _, rating, _ in a.judged), late, missed)
+
+
+def _row_limit(a: Assessment, inputs: Inputs, lc: LikelihoodConfig, goal: int, alone: bool) -> Limit:
+    """The row of the decision table, and what the next rating up needs of the judgements."""
+    row = row_of(a, inputs)
+    said = f"row {row.id} of the decision table: {row.words}"
     if alone:
         below = "a target or strategy" if a.kind == "outcome" else "an outcome"
         needs = (
             f"{below} under it, rated: with nothing below it to judge by, every judgement is "
             f"{lc.unsupported_rating} ([likelihood] unsupported_rating)"
         )
-    elif a.kind in ("outcome", "priority"):
-        needs += "; its judgements roll up those of the items below it"
-    said = f"the weighted mean of the judgements is {mean:.2f}, rounded {lc.rounding}"
-    return Limit("mean", mean_rating(mean, lc.rounding), said, needs)
+    elif row.id in ("M1", "M2"):
+        needs = "the target met" if row.id == "M2" or goal > 2 else "the target within tolerance"
+        needs += " (its date has passed: the table reads nothing else)"
+    else:
+        needs = _judgements_needed(a, inputs, goal)
+        if a.kind in ("outcome", "priority"):
+            needs += "; its judgements roll up those of the items below it"
+    return Limit("row", row.rating, said, needs)
 
 
-def _judgement_limits(a: Assessment, lc: LikelihoodConfig, goal: int, alone: bool) -> list[Limit]:
-    """The mean as a rating, Evidence of progress + its margin, the lowest + its margin."""
-    held = [_mean_limit(a, lc, goal, alone)]
-    ratings = {name: rating for name, rating, _ in a.judged}
-    if EVIDENCE in ratings:
-        evidence = ratings[EVIDENCE]
-        held.append(
-            Limit(
-                "evidence",
-                evidence + lc.evidence_margin,
-                f"{EVIDENCE} is {evidence}: the rating is at most it + {lc.evidence_margin} "
-                "([likelihood] evidence_margin)",
-                f"{EVIDENCE} at least {goal - lc.evidence_margin}",
-            )
-        )
-    low = min(ratings.values())
-    lowest = next(name for name, rating in ratings.items() if rating == low)
-    short = [name for name, rating in ratings.items() if rating + lc.worst_margin < goal]
-    held.append(
-        Limit(
-            "lowest",
-            low + lc.worst_margin,
-            f"{lowest}, the lowest judgement, is {low}: the rating is at most it + "
-            f"{lc.worst_margin} ([likelihood] worst_margin)",
-            f"{', '.join(short) or lowest} at least {goal - lc.worst_margin}",
-        )
-    )
-    return held
+def _judgements_needed(a: Assessment, inputs: Inputs, goal: int) -> str:
+    """The one-judgement steps that reach a row of `goal` or better, else the least level
+    every judgement needs."""
+    entity = inputs.arch.get(a.key)
+    late = False if entity is None else late_of(entity, inputs)
+    names = [name for name, _, _ in a.judged]
+    ratings = [rating for _, rating, _ in a.judged]
+    steps = []
+    for index, rating in enumerate(ratings):
+        for better in range(rating + 1, 5):
+            trial = (*ratings[:index], better, *ratings[index + 1 :])
+            if decide(trial, late).rating >= goal:
+                steps.append(f"{names[index]} at least {better}")
+                break
+    if steps:
+        return " or ".join(steps)
+    for level in range(2, 5):
+        if decide(tuple(max(r, level) for r in ratings), late).rating >= goal:
+            return f"every judgement at least {level}"
+    return "every judgement at 4"
 
 
 def _error_limits(a: Assessment, inputs: Inputs, lc: LikelihoodConfig) -> list[Limit]:
