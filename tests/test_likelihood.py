@@ -55,7 +55,7 @@ def _rating(assessment: Assessment, name: str) -> int:
 # -- the manual's worked cases ---------------------------------------------------------------
 
 
-def test_uk_ae_in_summer_2002_is_red_or_amber_red_with_evidence_of_progress_1() -> None:
+def test_uk_ae_in_summer_2002_is_red_with_evidence_of_progress_1() -> None:
     judged = _judged(ae_summer_2002())
     target = judged["AE-4"]
     assert (target.likelihood, target.row) == (Rating.RED, "R1")  # as before the table
