@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from mappings.model import (
+    Direction,
     Measurement,
     Target,
 )
@@ -255,53 +257,50 @@ def _challenge(target: Target, latest: Measurement | None, inputs: Inputs) -> Ju
         years = inputs.ctx.thresholds.history_years
         return judge(CHALLENGE, unknown, f"{needs}; no history in the {years:g} years before")
     shown = f"the {count} measurements since {inputs.cache.days[since]}"
-    if toward(direction, history) <= 0:
+    if toward(direction, history) <= 0:  # no progress: no plan makes up for it
         moved = _pace(history, unit, inputs)
-        rating, rationale = 1, f"{needs}, but {shown} show a {moved}: no progress"
-    else:
-        ratio = toward(direction, required) / toward(direction, history)
-        history_pace = _pace(history, unit, inputs)
-        rating = config.challenge.rate(ratio)
-        rationale = f"{needs}, {ratio:.1f} times the pace of {shown} ({history_pace})"
-    return _against_the_plan(target, latest, required, rating, rationale, inputs)
+        return judge(CHALLENGE, 1, f"{needs}, but {shown} show a {moved}: no progress")
+    ratio = toward(direction, required) / toward(direction, history)
+    history_pace = _pace(history, unit, inputs)
+    rating = config.challenge.rate(ratio)
+    rationale = f"{needs}, {ratio:.1f} times the pace of {shown} ({history_pace})"
+    if rating == 4 or not target.trajectory:  # Green already; a straight path plans no step-up
+        return (CHALLENGE, rating, rationale)
+    return _against_the_plan(target, latest, (ratio, since, unit), rating, rationale, inputs)
 
 
 def _against_the_plan(
     target: Target,
     latest: Measurement,
-    required: float,
+    history: tuple[float, date, str | None],
     rating: int,
     rationale: str,
     inputs: Inputs,
 ) -> Judged:
-    """The challenge against history, then against the plan's own trajectory (the manual's
+    """The challenge against history (`history`: the ratio of the pace needed to history's,
+    the window's first day, the unit), then against the plan's own trajectory (the manual's
     'against your plan'). When the trajectory steps up, planning a faster pace from the latest
-    measurement on than over the history's window, the pace needed over history is divided by
-    that step-up: where the quotient rates better by the same bands, the plan foresees the
-    departure from history and the rating is one level up, never more (a plan is not evidence)."""
-    goal, due = target.target_value, target.target_date
-    _, since, history = inputs.trend(target)
-    if goal is None or due is None or since is None or history is None or due <= latest.at:
-        return judge(CHALLENGE, rating, rationale)
-    direction = direction_of(target)
+    measurement on than over the history's window, the ratio is divided by that step-up:
+    where the quotient rates better by the same bands, the plan foresees the departure from
+    history and the rating is one level up, never more (a plan is not evidence)."""
+    ratio, since, unit = history
+    goal, due, base_day = target.target_value, target.target_date, target.baseline_date
+    start = since if base_day is None or base_day < since else base_day  # planned from there
     planned = inputs.ctx.progress(target, latest)[0]
-    before = planned_value(target, since)
-    past_years = (latest.at - since).days / DAYS_PER_YEAR
-    if planned is None or before is None or past_years <= 0:
-        return judge(CHALLENGE, rating, rationale)
-    ahead = (goal - planned) / ((due - latest.at).days / DAYS_PER_YEAR)
-    past = (planned - before) / past_years
-    if toward(direction, past) <= 0:
-        return judge(CHALLENGE, rating, rationale)
-    step_up = toward(direction, ahead) / toward(direction, past)
-    if step_up <= 1 + inputs.ctx.thresholds.off_trajectory_tolerance:
-        return judge(CHALLENGE, rating, rationale)  # no step-up planned: history says it all
-    needed = toward(direction, required) / max(toward(direction, history), 1e-12)
-    adjusted = needed / step_up
-    unit = unit_of(target, inputs)
+    if goal is None or due is None or planned is None or start >= latest.at:
+        return (CHALLENGE, rating, rationale)
+    before = planned_value(target, start)
+    direction = direction_of(target)
+    past = toward(direction, planned - before) / ((latest.at - start).days / DAYS_PER_YEAR)
+    ahead = toward(direction, goal - planned) / ((due - latest.at).days / DAYS_PER_YEAR)
+    if past <= 0 or ahead <= past * (1 + inputs.ctx.thresholds.off_trajectory_tolerance):
+        return (CHALLENGE, rating, rationale)  # no step-up planned: history says it all
+    step_up = ahead / past
+    adjusted = ratio / step_up
+    sign = -1 if direction == Direction.DECREASE else 1
     said = (
         f"{rationale}; its trajectory steps up {step_up:.1f} times, from a "
-        f"{_pace(past, unit, inputs)} to a {_pace(ahead, unit, inputs)} after "
+        f"{_pace(sign * past, unit, inputs)} to a {_pace(sign * ahead, unit, inputs)} after "
         f"{inputs.cache.days[latest.at]}: against the plan, {adjusted:.1f} times"
     )
     if rating < 4 and inputs.config.challenge.rate(adjusted) > rating:

@@ -93,6 +93,7 @@ def test_explains_a_red_an_amber_red_and_a_green_item_in_text(
             assert f"{name:<27} {Rating(rating).option:<16}" in out and rationale in out
         for cap in a.caps:
             assert f"  {cap}\n" in out
+        assert f"Decision table row {a.row} (docs/likelihood.md)\n  {a.row_words}\n" in out
         for f in found[1].findings:
             if f.key == a.key:
                 assert f"{f.code} {f.name} ({f.severity.value}) on {f.key}" in out
@@ -114,13 +115,13 @@ def test_json_has_the_numbers_the_findings_and_what_would_raise_it(
         result = _run(site, a.key, "--format", "json")
         assert result.exit_code == 0, result.output
         body = json.loads(result.output)
-        assert body["explain_version"] == 1 and body["run"]["id"] == run_id == 2
+        assert body["explain_version"] == 2 and body["run"]["id"] == run_id == 2
         assert body["item"]["key"] == a.key and body["item"]["kind"] == a.kind
         assert body["rating"]["rating"] == int(a.likelihood)
         judged = [(j["name"], j["rating"], j["rationale"]) for j in body["judgements"]]
         assert judged == list(a.judged)
-        assert all(j["weight"] > 0 for j in body["judgements"])
-        assert 1 <= body["weighted_mean"] <= 4 and body["caps"] == list(a.caps)
+        assert body["caps"] == list(a.caps)
+        assert body["row"] == {"id": a.row, "words": a.row_words, "stored": True, "now": a.row}
         on_parts = [f for f in outputs.findings if f.key in body["parts"]]
         assert sorted((f["code"], f["key"], f["fix"]) for f in body["findings"]) == sorted(
             (f.code, f.key, f.fix) for f in on_parts
