@@ -36,8 +36,12 @@ _GREEN = "good, requires refinement and systematic implementation"
 ROWS: dict[str, Row] = {
     row.id: row
     for row in (
-        Row("M1", 1, f"the target date has passed short of the target, beyond the tolerance: {_RED}"),
-        Row("M2", 2, f"the target date has passed within the tolerance of the target: {_AMBER_RED}"),
+        Row(
+            "M1", 1, f"the target date has passed short of the target, beyond the tolerance: {_RED}"
+        ),
+        Row(
+            "M2", 2, f"the target date has passed within the tolerance of the target: {_AMBER_RED}"
+        ),
         Row(
             "L1",
             1,

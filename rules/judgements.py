@@ -290,6 +290,8 @@ def _against_the_plan(
     if goal is None or due is None or planned is None or start >= latest.at:
         return (CHALLENGE, rating, rationale)
     before = planned_value(target, start)
+    if before is None:  # unreachable once there is a planned value; the type allows it
+        return (CHALLENGE, rating, rationale)
     direction = direction_of(target)
     past = toward(direction, planned - before) / ((latest.at - start).days / DAYS_PER_YEAR)
     ahead = toward(direction, goal - planned) / ((due - latest.at).days / DAYS_PER_YEAR)

@@ -19,8 +19,8 @@ from operator import itemgetter
 from mappings.graph import Architecture
 from mappings.model import BaseEntity, Outcome, Priority, Strategy, Target
 from rules.base import RuleContext
-from rules.inputs import Inputs
 from rules.decision_table import NOT_MISSED, Row, decide, strategy_late, target_time
+from rules.inputs import Inputs
 from rules.judgements import (
     EVIDENCE,
     PLANNING,
@@ -52,9 +52,7 @@ _KIND: dict[type[BaseEntity], str] = {
 }
 
 
-def combine(
-    judgements: Sequence[Judged], late: bool = False, missed: int = NOT_MISSED
-) -> Row:
+def combine(judgements: Sequence[Judged], late: bool = False, missed: int = NOT_MISSED) -> Row:
     """The row of the decision table that five judgements (in the order of JUDGEMENTS) meet,
     for an item in the first or second (`late`) half of its time; `missed`: a target whose
     date has passed short of it (`rules.decision_table.target_time`)."""

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mappings.graph import Architecture
-from mappings.model import Measurement, Milestone, Person, Strategy, Target, TrajectoryPoint
+from mappings.model import Measurement, Milestone, Person, Target, TrajectoryPoint
 from rules.base import RuleContext
 from rules.config import RulesConfig
 from rules.decision_table import MISSED, MISSED_WITHIN, ROWS, decide

@@ -78,7 +78,9 @@ def row_of(a: Assessment, inputs: Inputs) -> Row:
     return decide(tuple(rating for _, rating, _ in a.judged), late, missed)
 
 
-def _row_limit(a: Assessment, inputs: Inputs, lc: LikelihoodConfig, goal: int, alone: bool) -> Limit:
+def _row_limit(
+    a: Assessment, inputs: Inputs, lc: LikelihoodConfig, goal: int, alone: bool
+) -> Limit:
     """The row of the decision table, and what the next rating up needs of the judgements."""
     row = row_of(a, inputs)
     said = f"row {row.id} of the decision table: {row.words}"
