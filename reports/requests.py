@@ -12,10 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import Field
-
-from mappings.model import Indicator, Milestone, Person, Strict, Target
-from reports.model import ReportData
+from mappings.model import Indicator, Milestone, Person, Target
+from reports.model import MissedUpdate, ReportData
 from reports.scope import Scope
 from rules.model import Rating, Severity
 from rules.trajectory import latest_on
@@ -63,19 +61,6 @@ class Request:
             for kind in KINDS
             if any(n.kind == kind for n in self.needs)
         ]
-
-
-class MissedUpdate(Strict):
-    """A line of an update request still not done at the stock take."""
-
-    person: str  # the person's name (or e-mail, or id)
-    priority_key: str
-    stocktake_on: date
-    key: str
-    kind: str
-    what: str
-    fix: str
-    requested_on: date | None = Field(None, description="when the request went out")
 
 
 def update_requests(data: ReportData, priority_key: str, stocktake_on: date) -> list[Request]:
@@ -228,6 +213,7 @@ def missed_updates(
                     priority_key=priority,
                     stocktake_on=on,
                     key=need.key,
+                    name=need.name,
                     kind=need.kind,
                     what=need.what,
                     fix=need.fix,

@@ -259,11 +259,7 @@ class Routines:
 
 def requested(store: StateStore) -> list[dict[str, Any]]:
     """What every update request carried (the ledger's details), oldest first."""
-    return [
-        e.detail
-        for e in store.ledger("done")
-        if e.source == LEDGER_SOURCE and e.action == REQUEST and e.detail
-    ]
+    return [e.detail for e in store.ledger_of(LEDGER_SOURCE, REQUEST) if e.detail]
 
 
 __all__ = ["Delivery", "MailRefused", "Outgoing", "PackOut", "Routines", "requested"]
