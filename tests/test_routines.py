@@ -238,3 +238,53 @@ def test_the_daemon_sends_them_on_its_schedule(
         assert len(inbox.got) == count
     finally:
         daemon.store.close()
+
+
+def test_what_was_asked_and_not_done_is_missed_at_the_stock_take(
+    make_sandbox: Callable[..., Sandbox],
+    smtp: tuple[Inbox, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    inbox, port = smtp
+    site = make_sandbox(seed="demo")
+    config = routines_config(tmp_path, site, port)
+    clock = two_syncs(config, site)
+    run_command(config, clock, monkeypatch)  # the requests of DEL-21 ... DEL-61 go out
+
+    # Before DEL-33's stock take Priya enters the activity measure DEL-37 asked for; nobody
+    # touches the stale re-offending count DEL-23 that Sofia was asked for.
+    session = requests.Session()
+    session.auth = (site.email, site.token)
+    url = f"{site.url}/rest/api/3/issue/DEL-37"
+    value = {"fields": {site.field_id("Current value"): 41.0}}
+    session.put(url, json=value, timeout=10).raise_for_status()
+    folder = config.resolve(config.reports.out) / "stocktakes"
+    for day, priority in ((date(2026, 11, 28), "DEL-21"), (date(2026, 12, 3), "DEL-33")):
+        clock.advance(timedelta(days=(day - clock.today()).days))
+        sync(config, clock)
+        output = run_command(config, clock, monkeypatch)
+        assert f"stock take pack stocktake-{priority.lower()}-{day}.pdf attached" in output
+        assert len(attachments(site, priority)) == 1
+
+    sofia = (folder / "stocktake-del-21-2026-11-28.html").read_text(encoding="utf-8")
+    missed = sofia.split("<h3>Missed updates</h3>")[1].split("</table>")[0]
+    assert "Sofia Rossi" in missed and "DEL-23" in missed
+    priya = (folder / "stocktake-del-33-2026-12-03.html").read_text(encoding="utf-8")
+    missed = priya.split("<h3>Missed updates</h3>")[1].split("<h3>")[0]
+    assert "Enter the latest value" not in missed  # DEL-37 was measured in time
+
+    result = CliRunner().invoke(
+        main,
+        ["report", "--config", str(config.resolve(Path("rdsync.toml"))), "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(next(config.resolve(config.reports.out).glob("*.json")).read_text())
+    rows = report["tables"]["missed_updates"]
+    assert {(r["person"], r["priority_key"], r["key"], r["need"]) for r in rows} >= {
+        ("Sofia Rossi", "DEL-21", "DEL-23", "measurement")
+    }
+    assert not any(r["key"] == "DEL-37" and r["need"] == "measurement" for r in rows)
+    assert all(r["requested_on"] == "2026-11-23" for r in rows)
