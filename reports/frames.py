@@ -319,7 +319,7 @@ def missed_updates(scope: Scope, keys: set[str] | None = None) -> pd.DataFrame:
     """What update requests asked before each priority's stock take and is still not done,
     by person (Rule 7: accountable leaders drive the follow-ups); `keys` narrows the items."""
     rows = [
-        {**m.model_dump(exclude={"kind"}), "need": m.kind}
+        {**m.model_dump(exclude={"kind", "person_id"}), "need": m.kind}
         for m in scope.data.missed_updates
         if (keys is None or m.key in keys) and scope.covers(m.key)
     ]

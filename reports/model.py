@@ -17,6 +17,7 @@ class MissedUpdate(Strict):
     """A line of an update request still not done at the stock take (reports/requests.py)."""
 
     person: str  # the person's name (or e-mail, or id)
+    person_id: str = ""  # as the tool knows them: Capacity counts their missed updates
     priority_key: str
     stocktake_on: date
     key: str

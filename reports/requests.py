@@ -210,6 +210,7 @@ def missed_updates(
             missed.append(
                 MissedUpdate(
                     person=str(sent["person"]),
+                    person_id=str(sent["person_id"]),
                     priority_key=priority,
                     stocktake_on=on,
                     key=need.key,

@@ -288,3 +288,51 @@ def test_what_was_asked_and_not_done_is_missed_at_the_stock_take(
     }
     assert not any(r["key"] == "DEL-37" and r["need"] == "measurement" for r in rows)
     assert all(r["requested_on"] == "2026-11-23" for r in rows)
+
+
+def capacity_of(assessment: Any) -> tuple[int, str]:
+    found = [j for j in assessment.judgements if j.name == "Capacity to drive progress"]
+    return int(found[0].rating), found[0].rationale
+
+
+def test_missed_updates_count_against_capacity_in_the_next_sync(
+    make_sandbox: Callable[..., Sandbox],
+    smtp: tuple[Inbox, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from connector.sync.state import StateStore
+    from connector.sync.steps import judge_portfolio
+    from mappings.graph import Architecture
+
+    _, port = smtp
+    site = make_sandbox(seed="demo")
+    config = routines_config(tmp_path, site, port)
+    clock = two_syncs(config, site)
+    run_command(config, clock, monkeypatch)
+    clock.advance(timedelta(days=5))  # DEL-21's stock take: Sofia never entered DEL-23
+    run_command(config, clock, monkeypatch)
+    sync(config, clock)
+
+    store = StateStore(config.state_path, clock)
+    try:
+        _, outputs = store.newest_outputs()
+        stored = store.assessments()
+        arch = Architecture(outputs.entities, store.measurements(), outputs.problems)
+    finally:
+        store.close()
+    sofia = next(p.jira_account_id for p in PEOPLE if p.name == "Sofia Rossi")
+    led = [e.key for e in arch.entities.values() if e.kind == "strategy" and
+           [o.id for o in e.owners] == [sofia]]
+    assert led, "Sofia leads a strategy in the demo"
+    _, without = judge_portfolio(arch, config, clock.today(), {}, {})
+    lowered = []
+    for key in led:
+        rating, rationale = capacity_of(stored[key])
+        assert "1 requested update missed at the last stock take" in rationale
+        before, _ = capacity_of(without[key])
+        assert rating == max(1, before - 1)
+        lowered.append(rating < before)
+    assert any(lowered), "a strategy of hers had capacity to lose"
+    others = [a for k, a in stored.items() if a.kind == "strategy" and k not in led]
+    assert not any("missed at the last stock take" in capacity_of(a)[1] for a in others)

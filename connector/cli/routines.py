@@ -73,6 +73,7 @@ def run_routines(
             if dry_run:
                 echo(f"would deliver: the stock take pack of {key} ({', '.join(config.routines.pack)})")
                 continue
+            _count_missed(store, data, key, on)
             pack = _pack(config, store, data, key, on)
             if pack is not None:
                 routines.deliver_pack(pack)
@@ -127,6 +128,18 @@ def _airtable_table(source: Any) -> str | None:
     if not isinstance(source, AirtableSource):
         return None
     return source.mapping.entities[EntityKind.PRIORITY].table
+
+
+def _count_missed(store: StateStore, data: ReportData, key: str, on: date) -> None:
+    """Who left what undone at this stock take, kept for Capacity to drive progress."""
+    from connector.sync.routines import record_missed
+
+    people: dict[str, int] = {}
+    for m in data.missed_updates:
+        if m.priority_key == key and m.stocktake_on == on and m.person_id:
+            people[m.person_id] = people.get(m.person_id, 0) + 1
+    found = store.outputs()
+    record_missed(store, found[0] if found is not None else 0, key, on, people)
 
 
 def _pack_delivered(config: Config, store: StateStore, key: str, on: date) -> bool:

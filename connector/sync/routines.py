@@ -34,7 +34,7 @@ from mappings.errors import RdsyncError
 
 log = logging.getLogger("rdsync.routines")
 LEDGER_SOURCE = "routines"  # the ledger rows of routines; a source is never named so
-REQUEST, PACK = "update-request", "pack"
+REQUEST, PACK, MISSED = "update-request", "pack", "missed"
 
 
 @dataclass(frozen=True)
@@ -257,9 +257,42 @@ class Routines:
             )
 
 
+def record_missed(
+    store: StateStore, run_id: int, priority_key: str, on: date, people: dict[str, int]
+) -> None:
+    """The update requests each person left undone at a stock take (once: the first count
+    stands), for Capacity to drive progress in the syncs that follow."""
+    token = on.isoformat()
+    detail = {"stocktake_on": token, "people": people}
+    entry = store.plan_write(run_id, LEDGER_SOURCE, priority_key, MISSED, token, detail)
+    store.mark_write(entry.id, "done")
+
+
+def missed_by_person(store: StateStore) -> dict[str, int]:
+    """Person id -> the requests they left undone at the last stock take of each priority."""
+    last: dict[str, dict[str, Any]] = {}
+    for entry in store.ledger_of(LEDGER_SOURCE, MISSED):
+        last[entry.key] = entry.detail  # oldest first: the last one of a priority stays
+    counts: dict[str, int] = {}
+    for detail in last.values():
+        people = detail.get("people")
+        for person, count in people.items() if isinstance(people, dict) else ():
+            counts[str(person)] = counts.get(str(person), 0) + int(count)
+    return counts
+
+
 def requested(store: StateStore) -> list[dict[str, Any]]:
     """What every update request carried (the ledger's details), oldest first."""
     return [e.detail for e in store.ledger_of(LEDGER_SOURCE, REQUEST) if e.detail]
 
 
-__all__ = ["Delivery", "MailRefused", "Outgoing", "PackOut", "Routines", "requested"]
+__all__ = [
+    "Delivery",
+    "MailRefused",
+    "Outgoing",
+    "PackOut",
+    "Routines",
+    "missed_by_person",
+    "record_missed",
+    "requested",
+]
