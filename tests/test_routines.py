@@ -336,3 +336,81 @@ def test_missed_updates_count_against_capacity_in_the_next_sync(
     assert any(lowered), "a strategy of hers had capacity to lose"
     others = [a for k, a in stored.items() if a.kind == "strategy" and k not in led]
     assert not any("missed at the last stock take" in capacity_of(a)[1] for a in others)
+
+
+BASE = """
+[sources.jira]
+type = "jira"
+url = "https://example.atlassian.net"
+email = "a@example.gov"
+token_env = "T"
+projects = ["DEL"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("table", "env", "where", "said"),
+    [
+        (
+            '[routines]\nchannels = ["email"]\n',
+            {},
+            "routines",
+            'add a [routines.smtp] table',
+        ),
+        (
+            '[routines]\nlead_days = 56\n[routines.smtp]\nhost = "h"\nsender = "r@x.gov"\n',
+            {},
+            "lead_days",
+            "shorter than the stock take cycle",
+        ),
+        (
+            '[routines]\n[routines.smtp]\nhost = "h"\nsender = "r@x.gov"\npassword_env = "PW"\n',
+            {},
+            "routines.smtp.password_env",
+            "environment variable PW is unset",
+        ),
+        (
+            '[routines]\n[routines.smtp]\nhost = "h"\nsender = "r@x.gov"\npassword = "hunter22"\n',
+            {},
+            "routines.smtp.password",
+            "never read from the config file",
+        ),
+        (
+            '[routines]\n[routines.smtp]\nhost = "h"\nsender = "r@x.gov"\ntls = "yes"\n',
+            {},
+            "routines.smtp.tls",
+            "",
+        ),
+        (
+            '[routines]\nchannels = ["sms"]\n[routines.smtp]\nhost = "h"\nsender = "r@x.gov"\n',
+            {},
+            "routines.channels",
+            "",
+        ),
+    ],
+)
+def test_a_bad_routines_table_is_refused_naming_its_key(
+    tmp_path: Path, table: str, env: dict[str, str], where: str, said: str
+) -> None:
+    from mappings.errors import ConfigError
+
+    path = tmp_path / "rdsync.toml"
+    path.write_text(BASE + table, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, env={"T": "token", **env})
+    text = str(raised.value)
+    assert where in text and said in text
+    assert "hunter22" not in text
+
+
+def test_the_smtp_password_comes_from_the_environment_only(tmp_path: Path) -> None:
+    path = tmp_path / "rdsync.toml"
+    table = '[routines]\n[routines.smtp]\nhost = "h"\nsender = "r@x.gov"\nusername = "r"\n'
+    path.write_text(BASE + table + 'password_env = "PW"\n', encoding="utf-8")
+    config = load_config(path, env={"T": "token", "PW": "s3cret-pass"})
+    assert config.routines is not None and config.routines.smtp is not None
+    assert config.routines.smtp.password == "s3cret-pass"
+    assert "s3cret-pass" not in repr(config) and "s3cret-pass" not in config.model_dump_json()
+    from connector.config import redact
+
+    assert redact("login s3cret-pass refused") == "login [token] refused"
