@@ -117,7 +117,8 @@ def requests_received(inbox: Inbox) -> dict[tuple[str, str], EmailMessage]:
         if not str(message["Subject"]).startswith("Before the "):
             continue
         priority = str(message["Subject"]).split()[2]
-        assert recipients[-1] == CC and str(message["Cc"]) == CC
+        if message["Cc"] is not None:
+            assert recipients[-1] == CC and str(message["Cc"]) == CC
         key = (priority, str(message["To"]))
         assert key not in found, f"{key} got two requests"
         found[key] = message

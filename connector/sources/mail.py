@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -72,7 +73,9 @@ class Mailer:
             ) from None
 
     def message(self, mail: Mail) -> EmailMessage:
-        message = EmailMessage()
+        # Folded at RFC 5322's hard limit, not at 78: Python folds a long subject before its
+        # first word, and a client then shows it with a leading space.
+        message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
         message["From"] = self.config.sender
         message["To"] = ", ".join(mail.to)
         if mail.cc:

@@ -67,8 +67,13 @@ def jira_attach(source: JiraSource, key: str, filename: str, content: bytes) -> 
 
 
 def airtable_comment(source: AirtableSource, table: str, record_id: str, text: str) -> None:
-    """POST /v0/{base}/{table}/{record}/comments; `text` mentions people as @[usrXXX]."""
+    """POST /v0/{base}/{table}/{record}/comments; `text` mentions people as @[usrXXX]. The
+    same text among the record's newest comments (a retry whose answer was lost) is not
+    posted again."""
     url = source.base.table(table).urls.record_comments(record_id)
+    page = source.call(f"comments {record_id}", source.api.get, url)
+    if any(c.get("text") == text for c in page.get("comments") or []):
+        return
     source.call(f"comment {record_id}", source.api.post, url, json={"text": text})
 
 
