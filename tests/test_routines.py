@@ -415,3 +415,52 @@ def test_the_smtp_password_comes_from_the_environment_only(tmp_path: Path) -> No
     from connector.config import redact
 
     assert redact("login s3cret-pass refused") == "login [token] refused"
+
+
+def test_on_data_center_a_mention_names_the_username_and_a_hidden_address_is_reported(
+    make_sandbox: Callable[..., Sandbox],
+    smtp: tuple[Inbox, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Data Center hides users' e-mail addresses (the site's visibility setting): a person
+    with none is reported, and [routines.people] gives one; the comment mentions the
+    username in wiki markup."""
+    from tests.test_real_sites import data_center_config
+
+    inbox, port = smtp
+    center = make_sandbox(seed="demo", mode="server")
+    config = data_center_config(tmp_path, center)
+    path = tmp_path / "rdsync.toml"
+    path.write_text(
+        path.read_text()
+        + f"""
+[routines]
+lead_days = 21
+pack = []
+[routines.people]
+"Priya Natarajan" = "priya.natarajan@dhss.example.gov"
+[routines.smtp]
+host = "127.0.0.1"
+port = {port}
+tls = "none"
+sender = "delivery@example.gov"
+""",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    clock = center.clock
+    assert isinstance(clock, Clock)
+    sync(config, clock)
+    clock.advance(timedelta(days=1))
+    sync(config, clock)
+
+    output = run_command(config, clock, monkeypatch)
+    assert "no e-mail address: Sofia Rossi (DEL-21)" in output
+    got = requests_received(inbox)
+    assert set(got) == {("DEL-33", "priya.natarajan@dhss.example.gov")}
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {center.token}"
+    url = f"{center.url}/rest/api/2/issue/DEL-21/comment"
+    texts = [c["body"] for c in session.get(url, timeout=10).json()["comments"]]
+    assert [t.split()[0] for t in texts] == ["[~sofia.rossi]"]

@@ -42,8 +42,11 @@ def jira_mention(
             "body": mention_adf(person_id, name, text),
             "properties": [{"key": TOKEN_PROPERTY, "value": {"token": token}}],
         }
-    else:
-        payload = {"body": f"[~{person_id}] {text}\n{token}"}
+    else:  # wiki markup names the username; the mapping knows people by their user key
+        user = source.call(
+            f"user {person_id}", source.client._get_json, "user", params={"key": person_id}
+        )
+        payload = {"body": f"[~{user.get('name') or person_id}] {text}\n{token}"}
     url = f"{writer.api}/issue/{key}/comment"
     source.call(f"comment {key}", source.client._session.post, url, data=json.dumps(payload))
     return True
