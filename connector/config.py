@@ -297,19 +297,25 @@ class SmtpConfig(Strict):
         return None if self._password is None else self._password.get_secret_value()
 
 
+Channel = Literal["email", "comment"]
+CHANNELS: tuple[Channel, ...] = ("email", "comment")
+PackWay = Literal["attach", "email"]
+PACK_WAYS: tuple[PackWay, ...] = ("attach", "email")
+
+
 class RoutinesConfig(Strict):
     """`[routines]`: update requests before each stock take, and the pack delivered (Rule 7)."""
 
     lead_days: int = Field(
         5, ge=1, le=56, description="update requests go out this many days before a stock take"
     )
-    channels: list[Literal["email", "comment"]] = Field(
-        default_factory=lambda: ["email", "comment"],
+    channels: list[Channel] = Field(
+        default_factory=lambda: list(CHANNELS),
         description="update requests: e-mail, and/or a comment mentioning the person on the "
         "priority's ticket or record",
     )
-    pack: list[Literal["attach", "email"]] = Field(
-        default_factory=lambda: ["attach"],
+    pack: list[PackWay] = Field(
+        default_factory=lambda: [PACK_WAYS[0]],
         description="the stock take pack: attached to the priority's ticket or record, and/or "
         "e-mailed to the attendees",
     )

@@ -185,9 +185,7 @@ def _fell(scope: Scope, key: str) -> list[tuple[Person, Need]]:
     return [(p, need) for p in scope.leaders(key)]
 
 
-def missed_updates(
-    data: ReportData, requested: list[dict[str, object]]
-) -> list[MissedUpdate]:
+def missed_updates(data: ReportData, requested: list[dict[str, object]]) -> list[MissedUpdate]:
     """The requested lines still needed now: `requested` holds what each request carried
     (priority, stocktake_on, person_id, person, items: [ident], sent_on), as the write ledger
     kept it. Listed by person, then priority and key."""

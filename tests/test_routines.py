@@ -75,8 +75,8 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def routines_config(folder: Path, site: Sandbox, port: int, table: str = "") -> Config:
-    config = configure(folder, site, "jira")
+def routines_config(folder: Path, site: Sandbox, port: int) -> Config:
+    configure(folder, site, "jira")
     path = folder / "rdsync.toml"
     path.write_text(
         path.read_text()
@@ -86,7 +86,7 @@ lead_days = 21
 channels = ["email", "comment"]
 pack = ["attach", "email"]
 cc = ["{CC}"]
-{table}
+
 [routines.smtp]
 host = "127.0.0.1"
 port = {port}
@@ -249,7 +249,7 @@ def test_what_was_asked_and_not_done_is_missed_at_the_stock_take(
 ) -> None:
     import json
 
-    inbox, port = smtp
+    _, port = smtp
     site = make_sandbox(seed="demo")
     config = routines_config(tmp_path, site, port)
     clock = two_syncs(config, site)
@@ -323,8 +323,11 @@ def test_missed_updates_count_against_capacity_in_the_next_sync(
     finally:
         store.close()
     sofia = next(p.jira_account_id for p in PEOPLE if p.name == "Sofia Rossi")
-    led = [e.key for e in arch.entities.values() if e.kind == "strategy" and
-           [o.id for o in e.owners] == [sofia]]
+    led = [
+        e.key
+        for e in arch.entities.values()
+        if e.kind == "strategy" and [o.id for o in e.owners] == [sofia]
+    ]
     assert led, "Sofia leads a strategy in the demo"
     _, without = judge_portfolio(arch, config, clock.today(), {}, {})
     lowered = []
@@ -356,7 +359,7 @@ projects = ["DEL"]
             '[routines]\nchannels = ["email"]\n',
             {},
             "routines",
-            'add a [routines.smtp] table',
+            "add a [routines.smtp] table",
         ),
         (
             '[routines]\nlead_days = 56\n[routines.smtp]\nhost = "h"\nsender = "r@x.gov"\n',

@@ -40,7 +40,9 @@ def test_jira_attachments_take_multipart_with_the_xsrf_header_only(sandbox: Sand
     refused = jira.post(url, files=files, timeout=10)
     assert refused.status_code == 403 and "XSRF check failed" in refused.text
 
-    plain = jira.post(url, json={"file": "x"}, headers={"X-Atlassian-Token": "no-check"}, timeout=10)
+    plain = jira.post(
+        url, json={"file": "x"}, headers={"X-Atlassian-Token": "no-check"}, timeout=10
+    )
     assert plain.status_code == 415
 
     files = {"file": ("pack.pdf", io.BytesIO(b"%PDF-1.7 pack"), "application/pdf")}
@@ -84,7 +86,7 @@ def test_airtable_comments_list_the_people_they_mention(
     person = next(iter(demo_sandbox.airtable.store.collaborators(BASE_ID).values()))
     comment = table.add_comment(record["id"], f"@[{person.id}] please update DEL-3")
     assert comment.mentioned[person.id].email == person.email
-    assert [c.id for c in table.comments(record["id"])][0] == comment.id
+    assert next(c.id for c in table.comments(record["id"])) == comment.id
     url = table.urls.record_comments(record["id"])
     with pytest.raises(requests.HTTPError) as empty:
         api.post(url, json={"text": " "})
@@ -99,7 +101,9 @@ def test_airtable_upload_attachment_takes_base64_into_an_attachment_field(
 ) -> None:
     api, table = priorities
     if "Pack" not in [f.name for f in table.schema().fields]:  # the session's sandbox keeps it
-        demo_sandbox.airtable.add_field("Priorities", {"name": "Pack", "type": "multipleAttachments"})
+        demo_sandbox.airtable.add_field(
+            "Priorities", {"name": "Pack", "type": "multipleAttachments"}
+        )
     record = table.first()
     url = f"{demo_sandbox.url}/v0/{BASE_ID}/{record['id']}/Pack/uploadAttachment"
     body = {"contentType": "application/pdf", "file": base64.b64encode(b"%PDF").decode(),

@@ -71,7 +71,8 @@ def run_routines(
             routines.send_requests([m for m in made if m.items])
         elif on == today and not _pack_delivered(config, store, key, on):
             if dry_run:
-                echo(f"would deliver: the stock take pack of {key} ({', '.join(config.routines.pack)})")
+                ways = ", ".join(config.routines.pack)
+                echo(f"would deliver: the stock take pack of {key} ({ways})")
                 continue
             _count_missed(store, data, key, on)
             pack = _pack(config, store, data, key, on)

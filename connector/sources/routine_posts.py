@@ -97,4 +97,3 @@ def airtable_upload(
         "filename": filename,
     }
     source.call(f"attach {record_id}", source.api.post, url, json=body)
-
