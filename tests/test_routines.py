@@ -467,3 +467,37 @@ sender = "delivery@example.gov"
     url = f"{center.url}/rest/api/2/issue/DEL-21/comment"
     texts = [c["body"] for c in session.get(url, timeout=10).json()["comments"]]
     assert [t.split()[0] for t in texts] == ["[~sofia.rossi]"]
+
+
+def test_a_refused_attachment_is_reported_and_tried_again_next_run(
+    make_sandbox: Callable[..., Sandbox],
+    smtp: tuple[Inbox, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    inbox, port = smtp
+    site = make_sandbox(seed="demo")
+    config = routines_config(tmp_path, site, port)
+    path = tmp_path / "rdsync.toml"  # give up on a failing call within a second
+    path.write_text(
+        path.read_text()
+        + "\n[retry]\nbudget_seconds = 1\nmax_wait_seconds = 0.2\ninitial_wait_seconds = 0.05\n",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    clock = two_syncs(config, site)
+    site.set_faults("attachment_add:500:1")
+    monkeypatch.setattr("connector.clock.SYSTEM", clock)
+    result = CliRunner().invoke(main, ["routines", "--config", str(path)])
+    assert result.exit_code == 1
+    assert "failed: stock take pack stocktake-del-132-2026-11-23.pdf attached to DEL-132" in (
+        result.output
+    )
+    assert set(requests_received(inbox)) == set(EXPECTED)  # the rest went out
+    assert attachments(site, "DEL-132") == []
+
+    site.set_faults(None)
+    again = run_command(config, clock, monkeypatch)
+    assert "sent: stock take pack stocktake-del-132-2026-11-23.pdf attached to DEL-132" in again
+    assert len(attachments(site, "DEL-132")) == 1
+    assert set(requests_received(inbox)) == set(EXPECTED)  # nothing else a second time

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import requests
+from jira.exceptions import JIRAError
+
 from connector.clock import Clock
-from connector.config import Config, RoutinesConfig
+from connector.config import Config, RoutinesConfig, redact
 from connector.sources.airtable import AirtableSource
 from connector.sources.base import Source
 from connector.sources.jira import JiraSource
@@ -129,10 +132,11 @@ class Routines:
         entry = self.store.plan_write(self.run_id, LEDGER_SOURCE, key, action, token, {})
         try:
             send()
-        except RdsyncError as error:
+        except (RdsyncError, JIRAError, requests.RequestException) as error:
             self.store.mark_write(entry.id, "failed")
-            self.done.failed.append(f"{what}: {error}")
-            log.error("routines: %s: %s", what, error)
+            said = redact(str(error) if isinstance(error, RdsyncError) else _refusal(error))
+            self.done.failed.append(f"{what}: {said}")
+            log.error("routines: %s: %s", what, said)
             return
         self.store.mark_write(entry.id, "done")
         self.done.sent.append(what)
@@ -255,6 +259,15 @@ class Routines:
                 where="routines.pack",
                 fix='Sync once more, or drop "attach" from routines.pack.',
             )
+
+
+def _refusal(error: Exception) -> str:
+    """A tool's refusal in a line: its status and its words (Jira's errorMessages)."""
+    status = getattr(error, "status_code", None) or getattr(
+        getattr(error, "response", None), "status_code", None
+    )
+    text = getattr(error, "text", None) or str(error)
+    return f"refused (HTTP {status}): {text}" if status else str(error)
 
 
 def record_missed(
