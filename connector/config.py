@@ -275,6 +275,73 @@ class ReportsConfig(Strict):
     department: str | None = Field(None, description="only this department's priorities")
 
 
+class SmtpConfig(Strict):
+    """`[routines.smtp]`: the mail server update requests and packs go out through."""
+
+    host: str = Field(min_length=1, description="the SMTP server, e.g. smtp.example.gov")
+    port: int = Field(587, ge=1, le=65_535)
+    tls: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="starttls (port 587), ssl (implicit TLS, port 465), none"
+    )
+    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="the From address")
+    username: str | None = Field(None, description="sign in as this user (with password_env)")
+    password_env: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="environment variable: password"
+    )
+    timeout_seconds: float = Field(30.0, gt=0, le=600)
+
+    _password: SecretStr | None = PrivateAttr(None)
+
+    @property
+    def password(self) -> str | None:
+        return None if self._password is None else self._password.get_secret_value()
+
+
+Channel = Literal["email", "comment"]
+CHANNELS: tuple[Channel, ...] = ("email", "comment")
+PackWay = Literal["attach", "email"]
+PACK_WAYS: tuple[PackWay, ...] = ("attach", "email")
+
+
+class RoutinesConfig(Strict):
+    """`[routines]`: update requests before each stock take, and the pack delivered (Rule 7)."""
+
+    lead_days: int = Field(
+        5, ge=1, le=56, description="update requests go out this many days before a stock take"
+    )
+    channels: list[Channel] = Field(
+        default_factory=lambda: list(CHANNELS),
+        description="update requests: e-mail, and/or a comment mentioning the person on the "
+        "priority's ticket or record",
+    )
+    pack: list[PackWay] = Field(
+        default_factory=lambda: [PACK_WAYS[0]],
+        description="the stock take pack: attached to the priority's ticket or record, and/or "
+        "e-mailed to the attendees",
+    )
+    attachment_field: str = Field(
+        "Stock take pack", min_length=1, description="Airtable: the priority's attachment field"
+    )
+    cc: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(
+        default_factory=list, description="copied on every e-mail (e.g. the delivery unit)"
+    )
+    people: dict[str, Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(
+        default_factory=dict,
+        description="person (accountId, collaborator id, username or name) -> e-mail address, "
+        "for people whose address the tool does not show",
+    )
+    smtp: SmtpConfig | None = None
+
+    @model_validator(mode="after")
+    def _mail_needs_smtp(self) -> Self:
+        if self.smtp is None and ("email" in self.channels or "email" in self.pack):
+            raise ValueError(
+                "e-mail is among channels or pack: add a [routines.smtp] table (host, sender), "
+                'or drop "email"'
+            )
+        return self
+
+
 class Config(Strict):
     """The whole rdsync config file."""
 
@@ -289,6 +356,7 @@ class Config(Strict):
     state: StateConfig = Field(default_factory=StateConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
+    routines: RoutinesConfig | None = None  # no [routines] table: no update requests sent
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
@@ -308,6 +376,18 @@ class Config(Strict):
                         f"{source.url}: each ticket must be in one source's scope; drop it "
                         "from one of them"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _lead_within_cycle(self) -> Self:
+        """Requests sent further ahead than the cycle would land before the last stock take."""
+        cycle = 7 * self.schedule.stocktake_weeks
+        if self.routines is not None and self.routines.lead_days >= cycle:
+            raise ValueError(
+                f"routines.lead_days ({self.routines.lead_days}) must be shorter than the stock "
+                f"take cycle ([schedule] stocktake_weeks = {self.schedule.stocktake_weeks}: "
+                f"{cycle} days)"
+            )
         return self
 
     def resolve(self, path: Path) -> Path:
@@ -398,6 +478,7 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Confi
         raise config_error(error, Config, str(path), what="the config file", fix=_fix) from None
     config._base_dir = path.resolve().parent
     env = os.environ if env is None else env
+    _resolve_smtp_password(path, config, env)
     for name, source in config.sources.items():
         _resolve_secret(path, name, source, env)
         if isinstance(source, JiraSourceConfig) and not source.verify_tls:
@@ -410,7 +491,35 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Confi
     return config
 
 
+def _resolve_smtp_password(path: Path, config: Config, env: Mapping[str, str]) -> None:
+    """The SMTP password from the environment variable `password_env` names; a miss stops the
+    load before anything is sent (never a half-configured mailer)."""
+    smtp = config.routines.smtp if config.routines is not None else None
+    if smtp is None or smtp.password_env is None:
+        return
+    value = env.get(smtp.password_env, "")
+    if not value:
+        state = "empty" if smtp.password_env in env else "unset"
+        raise ConfigError(
+            f"no SMTP password: environment variable {smtp.password_env} is {state}",
+            where=f"{path}: routines.smtp.password_env",
+            fix=f"Export {smtp.password_env} with the mail account's password, or remove "
+            "password_env for a server that takes mail without signing in.",
+        )
+    smtp._password = SecretStr(value)
+    remember_secret(value, smtp.username)
+
+
 def _refuse_inline_secrets(path: Path, data: dict[str, Any]) -> None:
+    routines = data.get("routines")
+    smtp = routines.get("smtp") if isinstance(routines, dict) else None
+    for key in SECRET_KEYS if isinstance(smtp, dict) else ():
+        if key in smtp:  # type: ignore[operator]
+            raise ConfigError(
+                "secrets are never read from the config file",
+                where=f"{path}: routines.smtp.{key}",
+                fix=f"Remove {key}; name the environment variable holding it in password_env.",
+            )
     sources = data.get("sources")
     if not isinstance(sources, dict):
         return

@@ -26,6 +26,7 @@ TABLE_TITLES: dict[str, str] = {
     "targets": "Targets against trajectory",
     "problem_solving": "Problem solving",
     "data_quality": "Data quality",
+    "missed_updates": "Missed updates",
     "findings": "All findings",
 }
 FRESHNESS_COLUMNS = ("source", "as_of", "age_hours")
@@ -42,6 +43,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "targets": targets.TARGET_COLUMNS,
     "problem_solving": frames.PROBLEM_COLUMNS,
     "data_quality": frames.QUALITY_COLUMNS,
+    "missed_updates": frames.MISSED_COLUMNS,
     "findings": review.FINDING_COLUMNS,
 }
 
@@ -78,6 +80,7 @@ def build_document(data: ReportData, *, charts: bool = True) -> ReportDocument:
         "targets": targets.targets(scope),
         "problem_solving": frames.problem_solving(scope),
         "data_quality": frames.data_quality(scope),
+        "missed_updates": frames.missed_updates(scope),
         "findings": findings,
     }
     document = ReportDocument(data=data, scope=scope, tables=tables)

@@ -308,3 +308,19 @@ def milestones_due(scope: Scope, keys: set[str] | None = None) -> pd.DataFrame:
         )
     rows.sort(key=lambda r: (r["due"], natural_key(r["key"])))
     return frame(rows, MILESTONE_COLUMNS)
+
+
+MISSED_COLUMNS = (
+    "person", "priority_key", "stocktake_on", "key", "name", "need", "what", "fix", "requested_on"
+)  # fmt: skip
+
+
+def missed_updates(scope: Scope, keys: set[str] | None = None) -> pd.DataFrame:
+    """What update requests asked before each priority's stock take and is still not done,
+    by person (Rule 7: accountable leaders drive the follow-ups); `keys` narrows the items."""
+    rows = [
+        {**m.model_dump(exclude={"kind", "person_id"}), "need": m.kind}
+        for m in scope.data.missed_updates
+        if (keys is None or m.key in keys) and scope.covers(m.key)
+    ]
+    return frame(rows, MISSED_COLUMNS)

@@ -204,6 +204,7 @@ def report_context(document: ReportDocument) -> dict[str, Any]:
         "legend": document.legend,
         "problems": document.records("problem_solving"),
         "quality": document.records("data_quality"),
+        "missed": document.records("missed_updates"),
         "findings": document.records("findings"),
         "method": METHOD,
     }
@@ -330,6 +331,7 @@ def stocktake_context(pack: StocktakePack) -> dict[str, Any]:
         "upcoming": [m for m in milestones if m["days"] >= 0],
         "weeks": data.horizon_days // 7,
         "findings": pack.findings.to_dict("records"),
+        "missed": pack.missed.to_dict("records"),
         "charts": pack.charts,
         "legend": pack.legend,
     }

@@ -13,6 +13,21 @@ from rules.likelihood_config import LikelihoodConfig
 from rules.model import Assessment, Finding, Rating, RubricRating
 
 
+class MissedUpdate(Strict):
+    """A line of an update request still not done at the stock take (reports/requests.py)."""
+
+    person: str  # the person's name (or e-mail, or id)
+    person_id: str = ""  # as the tool knows them: Capacity counts their missed updates
+    priority_key: str
+    stocktake_on: date
+    key: str
+    name: str = ""
+    kind: str  # measurement | milestone | finding | rating
+    what: str
+    fix: str
+    requested_on: date | None = None
+
+
 class ReportData(Strict):
     """Everything a CRDO report or stock take pack shows; the renderers read nothing else.
 
@@ -39,6 +54,8 @@ class ReportData(Strict):
     # Evidence of progress judgement did (stale, or so old that it counts as missing).
     likelihood: LikelihoodConfig = Field(default_factory=LikelihoodConfig)
     horizon_days: int = Field(56, ge=1, description="next steps: milestones due this many days on")
+    # What update requests asked before each priority's last stock take and is still not done.
+    missed_updates: list[MissedUpdate] = Field(default_factory=list)
 
     @field_validator("generated_at", "previous_generated_at")
     @classmethod

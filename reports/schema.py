@@ -155,6 +155,15 @@ COLUMNS: dict[str, tuple[dict[str, Any], str]] = {
     "message": (STR, "What is wrong."),
     "fix": (STR, "What fixes it."),
     "entity": (STR, "The name of the item the finding is on."),
+    "person": (STR, "The person an update request went to (name, else e-mail, else id)."),
+    "stocktake_on": (DATE, "The day of the stock take the request was for."),
+    "need": (
+        {"enum": ["measurement", "milestone", "finding", "rating"]},
+        "What was asked: a measurement due or stale, a milestone overdue or due, an error "
+        "finding fixed, a fallen rating explained.",
+    ),
+    "what": (STR, "What the request said was wrong."),
+    "requested_on": (maybe(DATE), "The day the request was sent."),
 }
 for judgement in JUDGEMENTS:
     COLUMNS[judgement.lower().replace(" ", "_")] = (maybe(RATING), f"{judgement}, 1 to 4.")
@@ -168,6 +177,7 @@ TABLE_OVERRIDES: dict[tuple[str, str], str] = {
     ("architecture_review", "priority"): "The priority's name.",
     ("rubric_gaps", "priority"): "The priority's name.",
     ("likelihood_counts", "kind"): "priority, outcome, target or strategy.",
+    ("missed_updates", "name"): "The name of the item to update.",
 }
 
 

@@ -40,6 +40,7 @@ class StocktakePack:
     decisions: pd.DataFrame
     milestones: pd.DataFrame
     findings: pd.DataFrame
+    missed: pd.DataFrame  # update requests of this stock take still not done, by person
     charts: dict[str, str] = field(default_factory=dict)
     legend: str = ""
 
@@ -69,6 +70,7 @@ def build_pack(data: ReportData, priority_key: str, *, charts: bool = True) -> S
         decisions=_within(frames.decisions(scope), keys),
         milestones=frames.milestones_due(scope, keys),
         findings=_open(finding_table(scope), keys),
+        missed=_of_priority(frames.missed_updates(scope), priority.key),
     )
     if charts:
         _draw(pack)
@@ -84,6 +86,10 @@ def _worst_first(table: pd.DataFrame) -> pd.DataFrame:
 
 def _within(table: pd.DataFrame, keys: set[str]) -> pd.DataFrame:
     return table[table["key"].isin(keys)].reset_index(drop=True)
+
+
+def _of_priority(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    return table[table["priority_key"] == key].reset_index(drop=True)
 
 
 def _open(table: pd.DataFrame, keys: set[str]) -> pd.DataFrame:

@@ -75,6 +75,11 @@ TITLES: dict[str, str] = {
     "strategy": "Strategy",
     "due": "Due",
     "days": "Days",
+    "person": "Person",
+    "stocktake_on": "Stock take",
+    "need": "Update",
+    "what": "Asked for",
+    "requested_on": "Requested on",
 }
 JUDGEMENT_COLUMNS = {name: name.lower().replace(" ", "_") for name in JUDGEMENTS}
 CRITERION_COLUMNS = {c: c.lower().replace(" ", "_") for c in RUBRIC_CRITERIA}

@@ -50,6 +50,9 @@ class RuleContext(BaseModel):
     # Filled only for rules of the "assessment" phase (after likelihood is judged):
     assessments: dict[str, Assessment] = Field(default_factory=dict)
     previous: dict[str, Rating] = Field(default_factory=dict)  # rating at the last assessment
+    # Person id -> update requests they left undone at the last stock take of each priority
+    # (routines): Capacity to drive progress counts them against the strategies they lead.
+    missed_updates: dict[str, int] = Field(default_factory=dict)
     # Each indicator's trend, fitted once a run (`trend`): by indicator key, the series, day
     # and window it was fitted on (a new graph's list is a new object) and the fit.
     trends: dict[str, tuple[Sequence[Measurement], date, float, Trend]] = Field(

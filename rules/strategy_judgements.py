@@ -91,6 +91,10 @@ def _capacity(strategy: Strategy, schedule: Schedule, inputs: Inputs) -> Judged:
             lost += bool(overdue) + severe
         known = cache.capacity[memo] = (max(1, 4 - lost), head, tail)
     rating, head, tail = known
+    missed = sum(inputs.ctx.missed_updates.get(o.id, 0) for o in owners)
+    if missed:  # Rule 7: follow-ups left undone between routines are capacity not there
+        rating = max(1, rating - 1)
+        owned += f", with {plural(missed, 'requested update')} missed at the last stock take"
     return (CAPACITY, rating, f"{head}{owned}{tail}")
 
 

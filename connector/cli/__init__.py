@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "demo": "connector.cli.demo:demo",
     "report": "connector.cli.report:report",
     "stocktake": "connector.cli.report:stocktake",
+    "routines": "connector.cli.routines:routines",
     "mapping": "connector.cli.mapping:mapping",
     "explain": "connector.cli.explain:explain",
     "status": "connector.cli.status:status",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,7 @@ from mappings.errors import RdsyncError
 if TYPE_CHECKING:  # heavy (pydantic, sqlite3): imported inside the commands that need them
     from connector.config import Config
     from connector.sync.state import StateStore
+    from reports.model import ReportData
 
 
 def _stamp(text: str | None) -> datetime | None:
@@ -25,7 +26,7 @@ def _stamp(text: str | None) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def report_data(config: Config, store: StateStore, department: str | None = None) -> object:
+def report_data(config: Config, store: StateStore, department: str | None = None) -> ReportData:
     """The report model of the newest run, with the ratings of the previous report beside it."""
     from mappings.graph import Architecture
     from reports.model import ReportData
@@ -49,7 +50,7 @@ def report_data(config: Config, store: StateStore, department: str | None = None
     )
     info = store.run_info(run_id)
     read_at = _stamp(info.ended_at or info.started_at) if info else None
-    return ReportData(
+    data = ReportData(
         department=department,
         generated_at=store.clock.now(),  # the one clock of the store: tests and demo set it
         data_as_of=dict.fromkeys(config.sources, read_at) if read_at else {},
@@ -62,6 +63,21 @@ def report_data(config: Config, store: StateStore, department: str | None = None
         thresholds=config.rules.thresholds,
         likelihood=config.likelihood,
     )
+    return data.model_copy(update={"missed_updates": missed(data, store)})
+
+
+def missed(data: ReportData, store: StateStore) -> list[Any]:
+    """The update requests of each priority's last stock take (today's included) still not
+    done: the write ledger says what each asked for, the data whether it is done."""
+    from connector.sync.routines import requested
+    from reports.requests import missed_updates
+
+    last: dict[str, str] = {}
+    asked = [r for r in requested(store) if str(r.get("stocktake_on")) <= data.today.isoformat()]
+    for request in asked:
+        key, on = str(request["priority"]), str(request["stocktake_on"])
+        last[key] = max(last.get(key, on), on)
+    return missed_updates(data, [r for r in asked if last[str(r["priority"])] == r["stocktake_on"]])
 
 
 def _known_department(

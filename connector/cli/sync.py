@@ -137,6 +137,7 @@ def run(config_path: Path, accept_scope_change: bool, verbose: bool) -> None:
       rdsync run --config rdsync.toml
     """
     from connector.cli.report import scheduled_report, scheduled_stocktakes
+    from connector.cli.routines import scheduled_routines
     from connector.config import load_config
     from connector.sync.daemon import Daemon
     from connector.sync.state import state_errors
@@ -148,6 +149,11 @@ def run(config_path: Path, accept_scope_change: bool, verbose: bool) -> None:
             config,
             reporter=lambda store, why: scheduled_report(config, store),
             stocktaker=lambda store, on: scheduled_stocktakes(config, store, on),
+            routiner=(
+                (lambda store, on: scheduled_routines(config, store, on))
+                if config.routines is not None
+                else None
+            ),
             accept_scope_change=accept_scope_change,
         )
         status = daemon.run()

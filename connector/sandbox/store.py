@@ -56,6 +56,11 @@ CREATE INDEX IF NOT EXISTS jira_comments_by_issue ON jira_comments (issue_id, id
 CREATE TABLE IF NOT EXISTS jira_comment_properties (
     comment_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (comment_id, key));
+CREATE TABLE IF NOT EXISTS jira_attachments (
+    id INTEGER PRIMARY KEY, issue_id INTEGER NOT NULL, author TEXT NOT NULL,
+    filename TEXT NOT NULL, mime TEXT NOT NULL, size INTEGER NOT NULL, created TEXT NOT NULL,
+    content BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS jira_attachments_by_issue ON jira_attachments (issue_id, id);
 CREATE TABLE IF NOT EXISTS jira_links (
     id INTEGER PRIMARY KEY, type_id INTEGER NOT NULL, source_id INTEGER NOT NULL,
     target_id INTEGER NOT NULL, UNIQUE (type_id, source_id, target_id));

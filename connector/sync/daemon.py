@@ -1,4 +1,5 @@
-"""The daemon: syncs on a schedule, a daily full reconciliation, reports and stock takes."""
+"""The daemon: syncs on a schedule, a daily full reconciliation, reports, stock takes and
+routines (update requests, packs delivered)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ class Daemon:
         *,
         reporter: Callable[[StateStore, str], None] | None = None,
         stocktaker: Callable[[StateStore, date], None] | None = None,
+        routiner: Callable[[StateStore, date], None] | None = None,
         scheduler: schedule.Scheduler | None = None,
         clock: Clock = SYSTEM,
         accept_scope_change: bool = False,
@@ -89,6 +91,7 @@ class Daemon:
         self.scheduler = scheduler or schedule.Scheduler()
         self.reporter = reporter
         self.stocktaker = stocktaker
+        self.routiner = routiner  # update requests and packs delivered ([routines])
         self.failures: dict[str, int] = {}
         self.fatal: StateUnusable | None = None  # a state file no later job could use either
 
@@ -103,6 +106,10 @@ class Daemon:
         if self.stocktaker is not None:
             self.scheduler.every().day.at(cadence.report_at).do(
                 self._job, "stocktake", self.stocktake
+            )
+        if self.routiner is not None:  # after the stock take job of the same minute
+            self.scheduler.every().day.at(cadence.report_at).do(
+                self._job, "routines", self.routines
             )
 
     def _job(self, name: str, job: Callable[[], Any]) -> None:
@@ -155,6 +162,10 @@ class Daemon:
     def stocktake(self) -> None:
         assert self.stocktaker is not None
         self.stocktaker(self.store, self.clock.today())
+
+    def routines(self) -> None:
+        assert self.routiner is not None
+        self.routiner(self.store, self.clock.today())
 
     def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         log.info("signal=%s: finishing the request in flight, then stopping", signum)

@@ -21,6 +21,7 @@ from connector.sources.incremental import Cursor, ReadResult
 from connector.sync.history import RatingChanges
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
 from connector.sync.plan import normalise_option
+from connector.sync.routines import missed_by_person
 from connector.sync.state import RunOutputs, StateStore, StoredRecord
 from connector.sync.steps import (
     ScopeChanged,
@@ -152,7 +153,8 @@ class SyncRun:
         keys = {key: entity.source for key, entity in arch.entities.items()}
         previous = by_architecture(self.store.previous_ratings(self.today - period), keys)
         latest = by_architecture(self.store.previous_ratings(), keys)
-        findings, assessments = judge_portfolio(arch, self.config, self.today, previous)
+        missed = missed_by_person(self.store)  # routines: requests left undone
+        findings, assessments = judge_portfolio(arch, self.config, self.today, previous, missed)
         rubric = rate_rubric(arch, findings)
         counts["ratings_changed"] = sum(
             1 for k, a in assessments.items() if latest.get(k) != a.likelihood

@@ -720,6 +720,16 @@ class StateStore:
         ).fetchone()
         return None if row is None else _entry(row)
 
+    def ledger_of(self, source: str, action: str, status: str = "done") -> list[LedgerEntry]:
+        """The entries of one source and action (e.g. the routines' update requests), oldest
+        first: read by its index, not by a scan of every write the ledger holds."""
+        rows = self.db.execute(
+            "SELECT id, run_id, source, key, action, token, detail, status, planned_at, done_at "
+            "FROM ledger WHERE source=? AND action=? AND status=? ORDER BY id",
+            (source, action, status),
+        )
+        return [_entry(r) for r in rows]
+
     def ledger(self, status: str | None = None) -> list[LedgerEntry]:
         query = (
             "SELECT id, run_id, source, key, action, token, detail, status, planned_at, done_at "

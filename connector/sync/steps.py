@@ -117,10 +117,20 @@ def guard_scope(source: Source, stored: int, gone: list[str], left: int, share: 
 
 
 def judge_portfolio(
-    arch: Architecture, config: Config, today: date, previous: dict[str, Rating]
+    arch: Architecture,
+    config: Config,
+    today: date,
+    previous: dict[str, Rating],
+    missed: dict[str, int] | None = None,
 ) -> tuple[list[Finding], dict[str, Assessment]]:
-    """The findings of both rule phases and the likelihood of every assessed record."""
-    ctx = RuleContext(today=today, thresholds=config.rules.thresholds, previous=previous)
+    """The findings of both rule phases and the likelihood of every assessed record;
+    `missed`: person id -> update requests left undone at the last stock take."""
+    ctx = RuleContext(
+        today=today,
+        thresholds=config.rules.thresholds,
+        previous=previous,
+        missed_updates=missed or {},
+    )
     findings = run_rules(arch, config.rules, ctx)
     assessments = assess(arch, findings, ctx, config.likelihood)
     judged = ctx.model_copy(update={"assessments": assessments})

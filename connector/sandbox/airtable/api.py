@@ -28,6 +28,7 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from connector.sandbox.airtable import extras
 from connector.sandbox.airtable import seed as airtable_seed
 from connector.sandbox.airtable.listing import Lister, ListQuery, invalid_request
 from connector.sandbox.airtable.meta import (
@@ -58,6 +59,8 @@ WHOAMI = {
         "data.records:write",
         "schema.bases:read",
         "schema.bases:write",
+        "data.recordComments:read",
+        "data.recordComments:write",
     ],
 }
 WRITE_KEYS = {
@@ -109,6 +112,7 @@ class AirtableAPI:
         self.clock: Callable[[], float] = time.monotonic
         with lock, self._transaction():
             self.store = Store(conn)
+            extras.ensure(conn)
         self.lister = Lister(self.store, now)
         self.writer = Writer(self.store, now)
         self._windows: dict[str, deque[float]] = {}
@@ -133,6 +137,9 @@ class AirtableAPI:
             (record, "get_record", ["GET"]),
             (record, "update_record", ["PATCH", "PUT"]),
             (record, "delete_record", ["DELETE"]),
+            (f"{record}/comments", "list_comments", ["GET"]),
+            (f"{record}/comments", "add_comment", ["POST"]),
+            ("/v0/<base_id>/<record_id>/<field>/uploadAttachment", "upload_attachment", ["POST"]),
         ]
         return [Rule(path, endpoint=f"airtable.{name}", methods=m) for path, name, m in routes]
 
@@ -262,8 +269,14 @@ class AirtableAPI:
         if name == "base_schema":
             include = request.args.getlist("include") + request.args.getlist("include[]")
             return base_schema(base, include)
-        table = self._table(base, str(values["table"]))
         body = _body(request) if request.method in {"POST", "PATCH", "PUT"} else {}
+        if name == "upload_attachment":
+            return extras.upload(
+                self.conn, base, str(values["record_id"]), str(values["field"]), body, self.now()
+            )
+        table = self._table(base, str(values["table"]))
+        if name in {"list_comments", "add_comment"}:
+            return self._comments(name, request, base, table, str(values["record_id"]), body)
         if name in WRITE_KEYS and set(body) - WRITE_KEYS[name]:
             raise invalid_request()
         cells = Cells(self.store, base, self.now(), typecast=bool(body.get("typecast")))
@@ -289,6 +302,21 @@ class AirtableAPI:
             "delete_record": lambda: self._delete(cells, table, [record_id])["records"][0],
         }
         return handlers[name]()
+
+    def _comments(
+        self,
+        name: str,
+        request: Request,
+        base: BaseDef,
+        table: TableDef,
+        record_id: str,
+        body: dict[str, Any],
+    ) -> Any:
+        people = self.store.collaborators(base.id)
+        if name == "add_comment":
+            return extras.add_comment(self.conn, base, table, record_id, body, people, self.now())
+        offset = request.args.get("offset")
+        return extras.list_comments(self.conn, table, record_id, offset, people)
 
     def _delete(self, cells: Cells, table: TableDef, ids: list[str]) -> dict[str, Any]:
         answer = self.writer.delete(table, ids)

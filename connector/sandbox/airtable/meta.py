@@ -37,6 +37,7 @@ CREATABLE = (
         "multipleRecordLinks",
         "multipleCollaborators",
         "singleCollaborator",
+        "multipleAttachments",
     }
 )
 _ZONES = zoneinfo.available_timezones()

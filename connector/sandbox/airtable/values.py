@@ -83,6 +83,21 @@ def _as_checkbox(column: FieldDef, value: Any, typecast: bool) -> bool:
     raise _cannot_parse(column, value)
 
 
+def _write_attachments(column: FieldDef, value: Any) -> list[dict[str, Any]]:
+    """Attachments written by public URL (Airtable fetches the file; the sandbox keeps the
+    address), or kept by the id of one the cell holds."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise _cannot_parse(column, value)
+    kept = []
+    for item in value:
+        url = item.get("url")
+        if not isinstance(url, str) and not isinstance(item.get("id"), str):
+            raise _cannot_parse(column, value)
+        name = item.get("filename") or (url.rsplit("/", 1)[-1] if isinstance(url, str) else "")
+        kept.append({"id": item.get("id") or new_id("att"), "url": url, "filename": name})
+    return kept
+
+
 def _as_text(column: FieldDef, value: Any, typecast: bool) -> str:
     if isinstance(value, str):
         return value
@@ -148,6 +163,8 @@ class Cells:
             return self._write_links(column, value)
         if kind in {"multipleCollaborators", "singleCollaborator"}:
             return self._write_people(column, value)
+        if kind == "multipleAttachments":
+            return _write_attachments(column, value)
         raise _cannot_parse(column, value)
 
     def _write_select(self, column: FieldDef, value: Any) -> Any:

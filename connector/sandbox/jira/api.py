@@ -9,6 +9,7 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from connector.sandbox.jira import attachments as jira_attachments
 from connector.sandbox.jira import changelogs as jira_changelogs
 from connector.sandbox.jira import fields as jira_fields
 from connector.sandbox.jira import issues as jira_issues
@@ -55,6 +56,7 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("issueLink/<linkId>", "link_delete", ("DELETE",)),
     *jira_fields.ROUTES,
     *jira_properties.ROUTES,
+    *jira_attachments.ROUTES,
 ]
 ARGUMENTS = {
     "issueIdOrKey": "ref",
@@ -63,6 +65,7 @@ ARGUMENTS = {
     "linkId": "link_id",
     **jira_fields.ARGUMENTS,
     **jira_properties.ARGUMENTS,
+    **jira_attachments.ARGUMENTS,
 }
 NOT_AUTHENTICATED = "Client must be authenticated to access this resource."
 
@@ -254,4 +257,5 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     "link_delete": jira_links.delete_link,
     **jira_fields.HANDLERS,
     **jira_properties.HANDLERS,
+    **jira_attachments.HANDLERS,
 }

@@ -46,6 +46,7 @@ SYSTEM_FIELDS: dict[str, tuple[str, str, str | None, str | None, tuple[str, ...]
     "parent": ("Parent", "parent", None, None, ()),
     "issuelinks": ("Linked Issues", "issuelinks", "array", "issuelinks", ()),
     "comment": ("Comment", "comment", "comments-page", None, ()),
+    "attachment": ("Attachment", "attachment", "array", "attachment", ()),
 }
 
 # Fields a client may set on create or edit; the rest are computed by the site.

@@ -77,6 +77,7 @@ class Renderer:
         parents = self._parents(rows) if "parent" in wanted else {}
         links = self._links(ids) if "issuelinks" in wanted else {}
         comments = self._comments(ids) if "comment" in wanted else {}
+        files = self._attachments(ids) if "attachment" in wanted else {}
         histories = self._histories(ids, histories_cap) if "changelog" in expand else {}
         self.linked = self._linked(rows, [f for f in fields if f.kind in APP_KINDS])
         out = []
@@ -88,7 +89,10 @@ class Renderer:
                 "self": f"{self.site.api}/issue/{row.id}",
                 "key": row.key,
                 "fields": {
-                    f.id: self._value(f, row, doc, parents, links, comments) for f in fields
+                    f.id: self._value(f, row, doc, parents, links, comments)
+                    if f.kind != "attachment"
+                    else files.get(row.id, [])
+                    for f in fields
                 },
             }
             if "changelog" in expand:
@@ -246,6 +250,11 @@ class Renderer:
             if target in page:
                 out.setdefault(target, []).append({**base, "inwardIssue": briefs[source]})
         return out
+
+    def _attachments(self, ids: list[int]) -> dict[int, list[Any]]:
+        from connector.sandbox.jira.attachments import of_issues  # it renders through Site
+
+        return of_issues(self.conn, self.site, ids)
 
     def _comments(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         rows = self.conn.execute(
