@@ -10,12 +10,16 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from connector.sandbox.jira import changelogs as jira_changelogs
+from connector.sandbox.jira import dashboards as jira_dashboards
 from connector.sandbox.jira import fields as jira_fields
+from connector.sandbox.jira import filters as jira_filters
+from connector.sandbox.jira import gadgets as jira_gadgets
 from connector.sandbox.jira import issues as jira_issues
 from connector.sandbox.jira import links as jira_links
 from connector.sandbox.jira import permissions as jira_permissions
 from connector.sandbox.jira import properties as jira_properties
 from connector.sandbox.jira import search as jira_search
+from connector.sandbox.jira import shares as jira_shares
 from connector.sandbox.jira.context import Ctx, json_response
 from connector.sandbox.jira.errors import JiraHTTPError
 from connector.sandbox.jira.limits import Limits
@@ -55,6 +59,9 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("issueLink/<linkId>", "link_delete", ("DELETE",)),
     *jira_fields.ROUTES,
     *jira_properties.ROUTES,
+    *jira_filters.ROUTES,
+    *jira_dashboards.ROUTES,
+    *jira_gadgets.ROUTES,
 ]
 ARGUMENTS = {
     "issueIdOrKey": "ref",
@@ -63,7 +70,14 @@ ARGUMENTS = {
     "linkId": "link_id",
     **jira_fields.ARGUMENTS,
     **jira_properties.ARGUMENTS,
+    **jira_gadgets.ARGUMENTS,
 }
+# Cloud-only resources: Data Center has no REST API to find filters by name, or to create,
+# search or edit dashboards and their gadgets (its /dashboard is read-only).
+CLOUD_ONLY = frozenset(
+    {"filter_search", "dashboard_create", "dashboard_update", "dashboard_search"}
+    | set(jira_gadgets.HANDLERS)
+)
 NOT_AUTHENTICATED = "Client must be authenticated to access this resource."
 
 
@@ -76,6 +90,7 @@ class JiraAPI:
         self.now = now
         self.scheme = Scheme()
         self.limits = Limits()  # Cloud's rate limits: none until a test sets some
+        jira_shares.install(store)
         self.reload()
 
     def reload(self) -> None:
@@ -106,6 +121,8 @@ class JiraAPI:
             mode=self.mode,
         )
         name = endpoint.removeprefix("jira.")
+        if self.mode == "server" and name in CLOUD_ONLY:
+            return json_response(JiraHTTPError(404, f"null for uri: {request.url}").body(), 404)
         try:
             self.limits.admit(name, request.method, values.get("issueIdOrKey"), ctx.now)
             response = HANDLERS[name](ctx, **{ARGUMENTS[k]: v for k, v in values.items()})
@@ -254,4 +271,7 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     "link_delete": jira_links.delete_link,
     **jira_fields.HANDLERS,
     **jira_properties.HANDLERS,
+    **jira_filters.HANDLERS,
+    **jira_dashboards.HANDLERS,
+    **jira_gadgets.HANDLERS,
 }
