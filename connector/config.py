@@ -275,6 +275,29 @@ class ReportsConfig(Strict):
     department: str | None = Field(None, description="only this department's priorities")
 
 
+class JiraDashboardConfig(Strict):
+    """`[jira_dashboard]`: the saved filters and the dashboard `rdsync jira dashboard` keeps."""
+
+    source: str | None = Field(
+        None, description="the [sources.<name>] of the Jira site; default: the one Jira source"
+    )
+    name: str = Field(
+        "rdsync: Results and Delivery", min_length=1, max_length=255, description="dashboard name"
+    )
+    filter_prefix: str = Field(
+        "rdsync: ", max_length=100, description="the start of every saved filter's name"
+    )
+    share_group: str = Field(
+        min_length=1, description="the Jira group the filters and the dashboard are shared with"
+    )
+    rows: str = Field(
+        "issuetype",
+        pattern=r"^(issuetype|priorities|statuses|assignees|project|customfield_[0-9]+)$",
+        description="the rows of the two-dimensional statistic against the Delivery likelihood: "
+        "issuetype (the level: its Priority row is the priorities), or a field (customfield_N)",
+    )
+
+
 class Config(Strict):
     """The whole rdsync config file."""
 
@@ -289,6 +312,7 @@ class Config(Strict):
     state: StateConfig = Field(default_factory=StateConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
+    jira_dashboard: JiraDashboardConfig | None = None
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
@@ -308,6 +332,18 @@ class Config(Strict):
                         f"{source.url}: each ticket must be in one source's scope; drop it "
                         "from one of them"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _dashboard_source(self) -> Self:
+        """`[jira_dashboard]` names a Jira source, or there is exactly one to take."""
+        wanted = self.jira_dashboard.source if self.jira_dashboard else None
+        if wanted is not None and not isinstance(self.sources.get(wanted), JiraSourceConfig):
+            jira = [n for n, s in self.sources.items() if isinstance(s, JiraSourceConfig)]
+            raise ValueError(
+                f"jira_dashboard.source = {wanted!r} is not a Jira source; Jira sources: "
+                f"{', '.join(jira) or 'none'}"
+            )
         return self
 
     def resolve(self, path: Path) -> Path:
