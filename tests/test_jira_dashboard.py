@@ -180,13 +180,13 @@ def test_the_config_section_is_checked_naming_its_keys(
 ) -> None:
     site = make_sandbox(seed="empty")
     path = _config(tmp_path / "a", site, 'share_group = ""\n')
-    with pytest.raises(ConfigError, match="jira_dashboard.share_group"):
+    with pytest.raises(ConfigError, match=r"jira_dashboard\.share_group"):
         load_config(path)
     path = _config(tmp_path / "b", site, 'share_group = "x"\nsource = "airtable"\n')
     with pytest.raises(ConfigError, match="jira_dashboard"):
         load_config(path)
     path = _config(tmp_path / "c", site, 'share_group = "x"\nrows = "summary"\n')
-    with pytest.raises(ConfigError, match="jira_dashboard.rows"):
+    with pytest.raises(ConfigError, match=r"jira_dashboard\.rows"):
         load_config(path)
     configure(tmp_path / "d", site)
     result = _run(tmp_path / "d" / "rdsync.toml")
