@@ -73,7 +73,7 @@ def test_the_dashboard_is_created_then_a_second_run_writes_nothing(
     likelihood = site.field_id("Delivery likelihood").removeprefix("customfield_")
     low = filters["rdsync: Red and Amber/Red"]["jql"]
     assert f'cf[{likelihood}] in ("1 - Red", "2 - Amber/Red")' in low
-    assert low.startswith("(project in (DEL) AND issuetype in (\"Priority\", ")
+    assert low.startswith('(project in (DEL) AND issuetype in ("Priority", ')
     fell = filters["rdsync: Fell since the last assessment"]["jql"]
     assert 'comment ~ "\\"Delivery likelihood changed from 4 - Green to 1 - Red\\""' in fell
     for found in (*filters.values(), board):
