@@ -160,19 +160,49 @@ def test_a_site_without_the_likelihood_field_stops_before_any_write(
     assert _writes(bare) == []
 
 
-def test_data_center_is_refused_with_the_reason_before_any_call(
+def test_on_data_center_only_the_filters_are_kept_and_it_exits_2_saying_why(
     make_sandbox: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
-    server = make_sandbox(seed="empty", mode="server")
+    server = make_sandbox(seed="demo", mode="server")
     path = _config(tmp_path, server, 'share_group = "jira-software-users"\n')
-    path.write_text(
-        path.read_text().replace('type = "jira"', 'type = "jira"\ndeployment = "server"')
+    text = path.read_text().replace('type = "jira"', 'type = "jira"\ndeployment = "server"')
+    path.write_text(text)
+    first = _run(path)
+    assert first.exit_code == 2, first.output
+    assert "Data Center has no REST API to create a dashboard" in first.output
+    assert "sources.jira.deployment" in first.output and "Traceback" not in first.output
+    assert (
+        sorted(_writes(server))
+        == [("POST", "/rest/api/2/filter")] * 4
+        + [("POST", "/rest/api/2/filter/{id}/permission")] * 4
     )
-    result = _run(path)
-    assert result.exit_code == 2
-    assert "Data Center has no REST API to create a dashboard" in result.output
-    assert "sources.jira.deployment" in result.output
-    assert server.stats()["log"] == []
+    assert not [e for e in server.stats()["log"] if "dashboard" in e["path"]]
+    client = jira_client(server, rest_api_version="2")
+    mine = {f["name"]: f for f in client._get_json("filter/favourite")}
+    assert set(mine) == FILTERS
+    assert all(
+        [s["group"]["name"] for s in f["sharePermissions"]] == ["jira-software-users"]
+        for f in mine.values()
+    )
+    server.reset_stats()
+    second = _run(path)
+    assert second.exit_code == 2 and _writes(server) == []
+    assert "0 write(s), 8 already as wanted" in second.output
+    server.add_group("delivery-leads")
+    path.write_text(path.read_text().replace("jira-software-users", "delivery-leads"))
+    server.reset_stats()
+    assert _run(path).exit_code == 2
+    assert (
+        sorted(_writes(server))
+        == [("DELETE", "/rest/api/2/filter/{id}/permission/{permissionId}")] * 4
+        + [("POST", "/rest/api/2/filter/{id}/permission")] * 4
+    )
+    again = {f["name"]: f for f in client._get_json("filter/favourite")}
+    assert {f["id"] for f in again.values()} == {f["id"] for f in mine.values()}
+    assert all(
+        [s["group"]["name"] for s in f["sharePermissions"]] == ["delivery-leads"]
+        for f in again.values()
+    )
 
 
 def test_the_config_section_is_checked_naming_its_keys(

@@ -96,6 +96,27 @@ def test_another_account_neither_sees_nor_edits_a_group_shared_filter(
     other("POST", "/filter", 200, json={"name": "Mine", "jql": ""})
 
 
+def test_a_filters_share_permissions_match_the_spec(call: Any, site: Sandbox) -> None:
+    made = call("POST", "/filter", 200, json={"name": "Shared", "jql": "", "favourite": True})
+    base = f"/filter/{made.json()['id']}/permission"
+    assert call("GET", base, 200).json() == []
+    added = call("POST", base, 201, json={"type": "group", "groupname": "site-admins"}).json()
+    call("POST", base, 400, json={"type": "group", "groupname": "site-admins"})  # already
+    call("POST", base, 400, json={"type": "group", "groupname": "nobody"})
+    call("POST", base, 400, json={"type": "planet"})
+    call("POST", base, 400, json={"type": "project", "projectId": "DEL"})  # an id, not a key
+    del_id = call("GET", "/project/DEL", 200).json()["id"]
+    project = call("POST", base, 201, json={"type": "project", "projectId": del_id}).json()
+    assert [p["type"] for p in project] == ["group", "project"]
+    first = added[0]["id"]
+    call("GET", f"{base}/{first}", 200)
+    call("DELETE", f"{base}/{first}", 204)
+    call("GET", f"{base}/{first}", 404)
+    call("DELETE", f"{base}/{first}", 404)
+    call("GET", "/filter/99999/permission", 404)
+    assert [f["name"] for f in call("GET", "/filter/favourite", 200).json()] == ["Shared"]
+
+
 def test_dashboards_match_the_spec(call: Any) -> None:
     body = {"name": "Delivery", "sharePermissions": GROUP, "editPermissions": []}
     made = call("POST", "/dashboard", 200, json=body).json()
@@ -159,5 +180,12 @@ def test_data_center_has_no_dashboard_or_gadget_api(make_sandbox: Callable[..., 
     assert session.post(f"{api}/dashboard", json=body, timeout=10).status_code == 404
     assert session.get(f"{api}/dashboard/search", timeout=10).status_code == 404
     assert session.get(f"{api}/dashboard", timeout=10).status_code == 200
+    assert session.get(f"{api}/filter/search", timeout=10).status_code == 404
     made = session.post(f"{api}/filter", json={"name": "F", "jql": "project = DEL"}, timeout=10)
     assert made.status_code == 200
+    shared = session.post(
+        f"{api}/filter/{made.json()['id']}/permission",
+        json={"type": "group", "groupname": "jira-software-users"},
+        timeout=10,
+    )
+    assert shared.status_code == 201

@@ -39,7 +39,8 @@ def dashboard(config_path: Path, dry_run: bool) -> None:
     data, items by accountable owner, what fell since the last assessment) and a dashboard of
     Jira's own gadgets over them, shared with [jira_dashboard] share_group.
 
-    Jira Cloud only: Data Center has no REST API to create a dashboard.
+    On Jira Data Center, which has no REST API to create a dashboard, only the filters are
+    kept, and the command exits 2 saying so.
 
     \b
     Examples:
@@ -68,6 +69,7 @@ def keep_dashboard(
     the filters, the dashboard and its gadgets."""
     from connector.sources.jira_boards import wanted_filters, wanted_gadgets
     from connector.sources.jira_dashboard import DashboardKeeper
+    from connector.sources.jira_dc_filters import DataCenterFilters
     from rules.registry import all_rules
 
     section = _section(config, config_path)
@@ -77,7 +79,11 @@ def keep_dashboard(
     stale = next(rule.code for rule in all_rules() if rule.name == "indicator-stale")
     days = config.schedule.assessment_days
     filters = wanted_filters(section, fields, source.scope_jql, stale_code=stale, days=days)
-    keeper = DashboardKeeper(source, section, dry_run=dry_run, echo=echo or (lambda _: None))
+    say = echo or (lambda _: None)
+    if not source.cloud:
+        dc = DataCenterFilters(source, section, dry_run=dry_run, echo=say)
+        raise no_dashboard(config_path, name, dc.keep_only_filters(filters))
+    keeper = DashboardKeeper(source, section, dry_run=dry_run, echo=say)
     return keeper.keep(filters, wanted_gadgets(section, fields), DESCRIPTION)
 
 
@@ -95,7 +101,7 @@ def _section(config: Config, config_path: Path) -> JiraDashboardConfig:
 def _source(
     config: Config, section: JiraDashboardConfig, config_path: Path
 ) -> tuple[str, JiraSourceConfig]:
-    """The Jira source the dashboard is for; a Data Center one is refused before any call."""
+    """The Jira source the dashboard is for."""
     from connector.config import JiraSourceConfig
 
     jira = {n: s for n, s in config.sources.items() if isinstance(s, JiraSourceConfig)}
@@ -107,15 +113,21 @@ def _source(
         )
     name = section.source or next(iter(jira))
     cfg = jira[name]
-    if cfg.deployment == "server":
-        raise RdsyncError(
-            "Jira Data Center has no REST API to create a dashboard or add gadgets to one "
-            "(its /rest/api/2/dashboard only reads), so rdsync cannot keep a dashboard there",
-            where=f"{config_path}: sources.{name}.deployment",
-            fix="Make the dashboard by hand from the filters docs/jira-dashboard.md lists, or "
-            "point [jira_dashboard] source at a Jira Cloud source.",
-        )
     return name, cfg
+
+
+def no_dashboard(config_path: Path, name: str, outcome: Outcome) -> RdsyncError:
+    """Data Center's refusal, after its filters are kept: exit status 2 with the reason."""
+    kept = "would be kept" if not outcome.writes and outcome.lines else "are kept"
+    return RdsyncError(
+        f"Jira Data Center has no REST API to create a dashboard or add gadgets to one (its "
+        f"/rest/api/2/dashboard only reads), so rdsync keeps no dashboard there; the saved "
+        f"filters {kept} ({outcome.writes} write(s), {outcome.unchanged} already as wanted)",
+        where=f"{config_path}: sources.{name}.deployment",
+        fix="Add the gadgets docs/jira-dashboard.md lists to a dashboard by hand, over the "
+        "filters rdsync keeps (your favourites), or point [jira_dashboard] source at a Jira "
+        "Cloud source.",
+    )
 
 
 def _connected(config: Config, name: str, cfg: JiraSourceConfig) -> JiraSource:

@@ -65,15 +65,18 @@ class DashboardKeeper:
         return self.source.call(what, client._get_json, path, params=params)
 
     def _write(self, what: str, method: str, path: str, body: Any) -> Any:
-        """One POST or PUT (none when dry); the answer's JSON, or None when it has none."""
+        """One POST, PUT or DELETE (none when dry); the answer's JSON, or None without one."""
         self.outcome.lines.append(what)
         self.echo(("would " if self.dry_run else "") + what)
         if self.dry_run:
             return None
         client = self.source.client
-        send = client._session.post if method == "POST" else client._session.put
+        send = {"POST": client._session.post, "PUT": client._session.put}.get(
+            method, client._session.delete
+        )
+        data = None if body is None else json.dumps(body)
         try:
-            response = self.source.call(what, send, client._get_url(path), data=json.dumps(body))
+            response = self.source.call(what, send, client._get_url(path), data=data)
         except JIRAError as error:
             raise self._refused(what, error) from None
         self.outcome.writes += 1
@@ -112,23 +115,34 @@ class DashboardKeeper:
         ids = {}
         for want in wanted:
             found = self._find_filter(want.name)
-            body = {
-                "name": want.name,
-                "description": want.description,
-                "jql": want.jql,
-                "sharePermissions": share(self.config.share_group),
-                "editPermissions": [],
-            }
             if found is None:
-                made = self._write(f"create filter '{want.name}'", "POST", "filter", body)
-                ids[want.key] = str(made["id"]) if made else ""
-                continue
-            ids[want.key] = str(found["id"])
-            if self._filter_differs(found, want):
-                self._write(f"update filter '{want.name}'", "PUT", f"filter/{found['id']}", body)
+                ids[want.key] = self._create_filter(want)
             else:
-                self.outcome.unchanged += 1
+                ids[want.key] = str(found["id"])
+                self._update_filter(found, want)
         return ids
+
+    def _filter_body(self, want: WantedFilter) -> dict[str, Any]:
+        return {
+            "name": want.name,
+            "description": want.description,
+            "jql": want.jql,
+            "sharePermissions": share(self.config.share_group),
+            "editPermissions": [],
+        }
+
+    def _create_filter(self, want: WantedFilter) -> str:
+        made = self._write(
+            f"create filter '{want.name}'", "POST", "filter", self._filter_body(want)
+        )
+        return str(made["id"]) if made else ""
+
+    def _update_filter(self, found: dict[str, Any], want: WantedFilter) -> None:
+        if self._filter_differs(found, want):
+            what, path = f"update filter '{want.name}'", f"filter/{found['id']}"
+            self._write(what, "PUT", path, self._filter_body(want))
+        else:
+            self.outcome.unchanged += 1
 
     def _find_filter(self, name: str) -> dict[str, Any] | None:
         params = {

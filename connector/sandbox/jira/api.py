@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request, Response
 from connector.sandbox.jira import changelogs as jira_changelogs
 from connector.sandbox.jira import dashboards as jira_dashboards
 from connector.sandbox.jira import fields as jira_fields
+from connector.sandbox.jira import filter_permissions as jira_filter_permissions
 from connector.sandbox.jira import filters as jira_filters
 from connector.sandbox.jira import gadgets as jira_gadgets
 from connector.sandbox.jira import issues as jira_issues
@@ -60,6 +61,7 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     *jira_fields.ROUTES,
     *jira_properties.ROUTES,
     *jira_filters.ROUTES,
+    *jira_filter_permissions.ROUTES,
     *jira_dashboards.ROUTES,
     *jira_gadgets.ROUTES,
 ]
@@ -71,11 +73,12 @@ ARGUMENTS = {
     **jira_fields.ARGUMENTS,
     **jira_properties.ARGUMENTS,
     **jira_gadgets.ARGUMENTS,
+    **jira_filter_permissions.ARGUMENTS,
 }
 # Cloud-only resources: Data Center has no REST API to find filters by name, or to create,
 # search or edit dashboards and their gadgets (its /dashboard is read-only).
 CLOUD_ONLY = frozenset(
-    {"filter_search", "dashboard_create", "dashboard_update", "dashboard_search"}
+    {"filter_search", "filter_my", "dashboard_create", "dashboard_update", "dashboard_search"}
     | set(jira_gadgets.HANDLERS)
 )
 NOT_AUTHENTICATED = "Client must be authenticated to access this resource."
@@ -272,6 +275,7 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     **jira_fields.HANDLERS,
     **jira_properties.HANDLERS,
     **jira_filters.HANDLERS,
+    **jira_filter_permissions.HANDLERS,
     **jira_dashboards.HANDLERS,
     **jira_gadgets.HANDLERS,
 }

@@ -26,6 +26,7 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     ("filter", "filter_create", ("POST",)),
     ("filter/search", "filter_search", ("GET",)),
     ("filter/my", "filter_my", ("GET",)),
+    ("filter/favourite", "filter_favourite", ("GET",)),
     ("filter/<id>", "filter_get", ("GET",)),
     ("filter/<id>", "filter_update", ("PUT",)),
 ]
@@ -46,7 +47,7 @@ EXPANDS = frozenset(
 ORDERS = ("id", "name", "description", "owner", "favourite_count", "is_favourite", "is_shared")
 
 
-def _render(ctx: Ctx, row: tuple[Any, ...], expand: set[str] | None = None) -> dict[str, Any]:
+def render(ctx: Ctx, row: tuple[Any, ...], expand: set[str] | None = None) -> dict[str, Any]:
     """A filter as Filter (expand None: everything) or as FilterDetails (those expanded)."""
     fid, owner, name, description, jql, favourite, share_json, edit_json = row
     full: dict[str, Any] = {
@@ -80,7 +81,7 @@ def _visible(ctx: Ctx, row: tuple[Any, ...]) -> bool:
     return bool(kinds & {"authenticated", "loggedin", "project"})
 
 
-def _find(ctx: Ctx, conn: sqlite3.Connection, ref: str) -> tuple[Any, ...]:
+def find(ctx: Ctx, conn: sqlite3.Connection, ref: str) -> tuple[Any, ...]:
     row = conn.execute(
         f"SELECT {COLUMNS} FROM jira_filters WHERE id = ?", (int(ref) if ref.isdigit() else -1,)
     ).fetchone()
@@ -89,8 +90,8 @@ def _find(ctx: Ctx, conn: sqlite3.Connection, ref: str) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def _checked(ctx: Ctx, conn: sqlite3.Connection, body: dict[str, Any], own: int | None) -> dict:
-    """The body's filter, as stored; Jira's 400 for a missing or taken name or bad JQL."""
+def _checked(ctx: Ctx, conn: sqlite3.Connection, body: dict[str, Any], own: int) -> dict[str, Any]:
+    """The body's filter `own`, as stored; Jira's 400 for a missing or taken name or bad JQL."""
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise JiraHTTPError(400, errors={"filterName": "You must specify a name for the filter."})
@@ -118,10 +119,16 @@ def _checked(ctx: Ctx, conn: sqlite3.Connection, body: dict[str, Any], own: int 
         "jql": jql,
         "favourite": int(bool(body.get("favourite"))),
         "shares": json.dumps(
-            shares.parse(ctx, conn, body.get("sharePermissions"), "sharePermissions")
+            shares.numbered(
+                shares.parse(ctx, conn, body.get("sharePermissions"), "sharePermissions"),
+                own * 100,
+            )
         ),
         "edits": json.dumps(
-            shares.parse(ctx, conn, body.get("editPermissions"), "editPermissions")
+            shares.numbered(
+                shares.parse(ctx, conn, body.get("editPermissions"), "editPermissions"),
+                own * 100 + 50,
+            )
         ),
     }
 
@@ -129,20 +136,20 @@ def _checked(ctx: Ctx, conn: sqlite3.Connection, body: dict[str, Any], own: int 
 def create_filter(ctx: Ctx) -> Response:
     body = ctx.body()
     with ctx.store.write() as conn:
-        fields = _checked(ctx, conn, body, None)
         fid = ctx.store.next_id(conn, "jira_filters")
+        fields = _checked(ctx, conn, body, fid)
         conn.execute(
             f"INSERT INTO jira_filters ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (fid, ctx.user, *fields.values()),
         )
-        row = _find(ctx, conn, str(fid))
-    return json_response(_render(ctx, row))
+        row = find(ctx, conn, str(fid))
+    return json_response(render(ctx, row))
 
 
 def get_filter(ctx: Ctx, comment_id: str) -> Response:
     with ctx.store.read() as conn:
-        row = _find(ctx, conn, comment_id)
-    return json_response(_render(ctx, row))
+        row = find(ctx, conn, comment_id)
+    return json_response(render(ctx, row))
 
 
 def update_filter(ctx: Ctx, comment_id: str) -> Response:
@@ -150,7 +157,7 @@ def update_filter(ctx: Ctx, comment_id: str) -> Response:
     share permissions, which the body replaces when it gives them."""
     body = ctx.body()
     with ctx.store.write() as conn:
-        row = _find(ctx, conn, comment_id)
+        row = find(ctx, conn, comment_id)
         if row[1] != ctx.user:
             raise JiraHTTPError(400, "You do not have permission to edit this filter.")
         kept = {
@@ -169,8 +176,8 @@ def update_filter(ctx: Ctx, comment_id: str) -> Response:
             "shares = ?, edits = ? WHERE id = ?",
             (*fields.values(), row[0]),
         )
-        row = _find(ctx, conn, comment_id)
-    return json_response(_render(ctx, row))
+        row = find(ctx, conn, comment_id)
+    return json_response(render(ctx, row))
 
 
 def _as_request(kept: dict[str, Any], stored: dict[str, str]) -> dict[str, Any]:
@@ -216,7 +223,7 @@ def search_filters(ctx: Ctx) -> Response:
             "startAt": start,
             "total": len(matched),
             "isLast": start + limit >= len(matched),
-            "values": [_render(ctx, tuple(r), expand) for r in page],
+            "values": [render(ctx, tuple(r), expand) for r in page],
         }
     )
 
@@ -250,10 +257,22 @@ def my_filters(ctx: Ctx) -> Response:
         rows = conn.execute(
             f"SELECT {COLUMNS} FROM jira_filters WHERE owner = ? ORDER BY id", (ctx.user,)
         ).fetchall()
-    return json_response([_render(ctx, tuple(r)) for r in rows])
+    return json_response([render(ctx, tuple(r)) for r in rows])
+
+
+def favourite_filters(ctx: Ctx) -> Response:
+    """GET /filter/favourite: the caller's favourites (the sandbox's favourites are the owner's
+    own filters saved with `favourite`)."""
+    with ctx.store.read() as conn:
+        rows = conn.execute(
+            f"SELECT {COLUMNS} FROM jira_filters WHERE owner = ? AND favourite = 1 ORDER BY id",
+            (ctx.user,),
+        ).fetchall()
+    return json_response([render(ctx, tuple(r)) for r in rows])
 
 
 HANDLERS: dict[str, Callable[..., Response]] = {
+    "filter_favourite": favourite_filters,
     "filter_create": create_filter,
     "filter_search": search_filters,
     "filter_my": my_filters,

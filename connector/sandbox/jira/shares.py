@@ -86,7 +86,7 @@ def _target(
     if kind == "project":
         project = _object(share, "project")
         ref = str(project.get("id") or share.get("projectId") or "")
-        found = ctx.scheme.project_named(ref)
+        found = next((p for p in ctx.scheme.projects.values() if str(p.id) == ref), None)
         if found is None:
             raise JiraHTTPError(400, errors={key: f"Project: '{ref}' does not exist."})
         return {"project": found.id}
@@ -108,7 +108,7 @@ def render(ctx: Ctx, shares: list[dict[str, Any]], first_id: int) -> list[dict[s
     """Stored shares as Jira answers them (SharePermission), each with an id."""
     shown = []
     for number, share in enumerate(shares):
-        item: dict[str, Any] = {"id": first_id + number, "type": share["type"]}
+        item: dict[str, Any] = {"id": share.get("id", first_id + number), "type": share["type"]}
         if "group" in share:
             item["group"] = {
                 "name": share["group"],
@@ -140,6 +140,11 @@ def user_bean(ctx: Ctx, account_id: str) -> dict[str, Any]:
     user = ctx.site.user(account_id) or {}
     keys = ("self", "accountId", "displayName", "active", "avatarUrls")
     return {key: user[key] for key in keys if key in user}
+
+
+def numbered(shares: list[dict[str, Any]], first_id: int) -> list[dict[str, Any]]:
+    """Shares with the ids they keep from now on (a filter's: deleted one by one by id)."""
+    return [{**share, "id": first_id + n} for n, share in enumerate(shares)]
 
 
 def groups_of(shares: list[dict[str, Any]]) -> set[str]:
