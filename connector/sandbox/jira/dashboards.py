@@ -48,7 +48,7 @@ def render(ctx: Ctx, row: tuple[Any, ...], expand: set[str] | None = None) -> di
         "self": f"{ctx.site.api}/dashboard/{did}",
         "sharePermissions": shares.render(ctx, json.loads(share_json), did * 100),
         "editPermissions": shares.render(ctx, json.loads(edit_json), did * 100 + 50),
-        "view": f"{ctx.site.base}/jira/dashboards/{did}",
+        "view": f"{ctx.site.base}/secure/Dashboard.jspa?selectPageId={did}",
         "isWritable": owner == ctx.user,
         "systemDashboard": False,
     }
