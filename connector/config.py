@@ -342,6 +342,29 @@ class RoutinesConfig(Strict):
         return self
 
 
+class JiraDashboardConfig(Strict):
+    """`[jira_dashboard]`: the saved filters and the dashboard `rdsync jira dashboard` keeps."""
+
+    source: str | None = Field(
+        None, description="the [sources.<name>] of the Jira site; default: the one Jira source"
+    )
+    name: str = Field(
+        "rdsync: Results and Delivery", min_length=1, max_length=255, description="dashboard name"
+    )
+    filter_prefix: str = Field(
+        "rdsync: ", max_length=100, description="the start of every saved filter's name"
+    )
+    share_group: str = Field(
+        min_length=1, description="the Jira group the filters and the dashboard are shared with"
+    )
+    rows: str = Field(
+        "issuetype",
+        pattern=r"^(issuetype|priorities|statuses|assignees|project|customfield_[0-9]+)$",
+        description="the rows of the two-dimensional statistic against the Delivery likelihood: "
+        "issuetype (the level: its Priority row is the priorities), or a field (customfield_N)",
+    )
+
+
 class Config(Strict):
     """The whole rdsync config file."""
 
@@ -357,6 +380,7 @@ class Config(Strict):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
     routines: RoutinesConfig | None = None  # no [routines] table: no update requests sent
+    jira_dashboard: JiraDashboardConfig | None = None
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
@@ -387,6 +411,18 @@ class Config(Strict):
                 f"routines.lead_days ({self.routines.lead_days}) must be shorter than the stock "
                 f"take cycle ([schedule] stocktake_weeks = {self.schedule.stocktake_weeks}: "
                 f"{cycle} days)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _dashboard_source(self) -> Self:
+        """`[jira_dashboard]` names a Jira source, or there is exactly one to take."""
+        wanted = self.jira_dashboard.source if self.jira_dashboard else None
+        if wanted is not None and not isinstance(self.sources.get(wanted), JiraSourceConfig):
+            jira = [n for n, s in self.sources.items() if isinstance(s, JiraSourceConfig)]
+            raise ValueError(
+                f"jira_dashboard.source = {wanted!r} is not a Jira source; Jira sources: "
+                f"{', '.join(jira) or 'none'}"
             )
         return self
 

@@ -59,6 +59,18 @@ ANY_OPERATION = frozenset({429})
 # Where the spec is stricter than Jira itself: changelog items carry null `from`/`to` (a number
 # field records only strings), which the spec types as non-nullable strings.
 NULLABLE = {"ChangeDetails": ("from", "fromString", "to", "toString")}
+# Where the spec is broken: DashboardGadgetPosition names its two keys by their descriptions
+# ("The row position of the gadget."); Jira sends {"row", "column"}, as the spec's own example
+# of GET /dashboard/{dashboardId}/gadget shows.
+GADGET_POSITION = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["row", "column"],
+    "properties": {
+        "row": {"type": "integer", "format": "int32"},
+        "column": {"type": "integer", "format": "int32"},
+    },
+}
 
 
 @cache
@@ -71,6 +83,7 @@ def spec() -> dict[str, Any]:
     for schema_name, properties in NULLABLE.items():
         for prop in properties:
             loaded["components"]["schemas"][schema_name]["properties"][prop]["nullable"] = True
+    loaded["components"]["schemas"]["DashboardGadgetPosition"] = GADGET_POSITION
     return loaded
 
 

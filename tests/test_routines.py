@@ -36,12 +36,14 @@ DAY = date(2026, 11, 23)
 # Who gets which lines before each stock take in the window, read off the demo seed: the
 # stale re-offending count (planted RD205), the activity indicator with no data (RD204) and
 # the items whose rating the team's edits lowered (three, and with the decision table the
-# outcome DEL-34 and priority DEL-33 above them, which roll up to Amber/Red), the owners of DEL-46 (two: RD108)
-# and of the unowned outcome DEL-49 (RD107, its leader is the priority's), DEL-64 (RD201)
-# and DEL-66 (RD102).
+# outcome DEL-34 and priority DEL-33 above them, which roll up to Amber/Red), the owners of
+# DEL-46 (two: RD108) and of the unowned outcome DEL-49 (RD107, its leader is the
+# priority's), DEL-64 (RD201) and DEL-66 (RD102).
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("DEL-21", "sofia.rossi@dhss.example.gov"): {"DEL-23"},
-    ("DEL-33", "priya.natarajan@dhss.example.gov"): {"DEL-33", "DEL-34", "DEL-37", "DEL-36", "DEL-39", "DEL-43"},
+    ("DEL-33", "priya.natarajan@dhss.example.gov"): {
+        *("DEL-33", "DEL-34", "DEL-37", "DEL-36", "DEL-39", "DEL-43")
+    },
     ("DEL-45", "grace.kowalski@djsc.example.gov"): {"DEL-46"},
     ("DEL-45", "owen.whitehorse@dhss.example.gov"): {"DEL-46", "DEL-49"},
     ("DEL-61", "chloe.gagnon@dhss.example.gov"): {"DEL-64", "DEL-66"},

@@ -77,10 +77,10 @@ def test_bulk_seeding_adds_well_formed_plans(make_sandbox: object) -> None:
 
 def test_unknown_paths_and_methods_get_jira_style_404_and_405(sandbox: Sandbox) -> None:
     auth = (sandbox.email, sandbox.token)
-    missing = requests.get(sandbox.url + "/rest/api/3/dashboard", auth=auth, timeout=10)
+    missing = requests.get(sandbox.url + "/rest/api/3/screens", auth=auth, timeout=10)
     assert missing.status_code == 404
     assert missing.json() == {
-        "errorMessages": ["No resource found for /rest/api/3/dashboard."],
+        "errorMessages": ["No resource found for /rest/api/3/screens."],
         "errors": {},
     }
     wrong = requests.delete(sandbox.url + "/rest/api/3/myself", auth=auth, timeout=10)

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "mapping": "connector.cli.mapping:mapping",
     "explain": "connector.cli.explain:explain",
     "status": "connector.cli.status:status",
+    "jira": "connector.cli.jira:jira",
 }
 
 

@@ -35,6 +35,7 @@ from connector.sandbox.jira.bulk import seed_bulk
 from connector.sandbox.jira.demo import demo_summary, seed_demo
 from connector.sandbox.jira.permissions import ROLES
 from connector.sandbox.jira.seed import ensure_user, seed_scheme, set_account
+from connector.sandbox.jira.shares import add_group
 from connector.sandbox.seeds.typical import seed_typical
 from connector.sandbox.stats import Stats, count
 from connector.sandbox.store import Store
@@ -152,6 +153,11 @@ class Sandbox:
         set_account(self.store, account, token, role)
         self.jira.reload()
         return token
+
+    def add_group(self, name: str) -> str:
+        """A group of the site that filters and dashboards may be shared with; its groupId."""
+        with self.store.write() as conn:
+            return add_group(conn, name)
 
     def start(self) -> Sandbox:
         if self._thread is None:

@@ -11,12 +11,17 @@ from werkzeug.wrappers import Request, Response
 
 from connector.sandbox.jira import attachments as jira_attachments
 from connector.sandbox.jira import changelogs as jira_changelogs
+from connector.sandbox.jira import dashboards as jira_dashboards
 from connector.sandbox.jira import fields as jira_fields
+from connector.sandbox.jira import filter_permissions as jira_filter_permissions
+from connector.sandbox.jira import filters as jira_filters
+from connector.sandbox.jira import gadgets as jira_gadgets
 from connector.sandbox.jira import issues as jira_issues
 from connector.sandbox.jira import links as jira_links
 from connector.sandbox.jira import permissions as jira_permissions
 from connector.sandbox.jira import properties as jira_properties
 from connector.sandbox.jira import search as jira_search
+from connector.sandbox.jira import shares as jira_shares
 from connector.sandbox.jira.context import Ctx, json_response
 from connector.sandbox.jira.errors import JiraHTTPError
 from connector.sandbox.jira.limits import Limits
@@ -57,6 +62,10 @@ ROUTES: list[tuple[str, str, tuple[str, ...]]] = [
     *jira_fields.ROUTES,
     *jira_properties.ROUTES,
     *jira_attachments.ROUTES,
+    *jira_filters.ROUTES,
+    *jira_filter_permissions.ROUTES,
+    *jira_dashboards.ROUTES,
+    *jira_gadgets.ROUTES,
 ]
 ARGUMENTS = {
     "issueIdOrKey": "ref",
@@ -66,7 +75,15 @@ ARGUMENTS = {
     **jira_fields.ARGUMENTS,
     **jira_properties.ARGUMENTS,
     **jira_attachments.ARGUMENTS,
+    **jira_gadgets.ARGUMENTS,
+    **jira_filter_permissions.ARGUMENTS,
 }
+# Cloud-only resources: Data Center has no REST API to find filters by name, or to create,
+# search or edit dashboards and their gadgets (its /dashboard is read-only).
+CLOUD_ONLY = frozenset(
+    {"filter_search", "filter_my", "dashboard_create", "dashboard_update", "dashboard_search"}
+    | set(jira_gadgets.HANDLERS)
+)
 NOT_AUTHENTICATED = "Client must be authenticated to access this resource."
 
 
@@ -79,6 +96,7 @@ class JiraAPI:
         self.now = now
         self.scheme = Scheme()
         self.limits = Limits()  # Cloud's rate limits: none until a test sets some
+        jira_shares.install(store)
         self.reload()
 
     def reload(self) -> None:
@@ -109,6 +127,8 @@ class JiraAPI:
             mode=self.mode,
         )
         name = endpoint.removeprefix("jira.")
+        if self.mode == "server" and name in CLOUD_ONLY:
+            return json_response(JiraHTTPError(404, f"null for uri: {request.url}").body(), 404)
         try:
             self.limits.admit(name, request.method, values.get("issueIdOrKey"), ctx.now)
             response = HANDLERS[name](ctx, **{ARGUMENTS[k]: v for k, v in values.items()})
@@ -258,4 +278,8 @@ HANDLERS: dict[str, Callable[..., Response]] = {
     **jira_fields.HANDLERS,
     **jira_properties.HANDLERS,
     **jira_attachments.HANDLERS,
+    **jira_filters.HANDLERS,
+    **jira_filter_permissions.HANDLERS,
+    **jira_dashboards.HANDLERS,
+    **jira_gadgets.HANDLERS,
 }
