@@ -5,6 +5,8 @@ Six priorities, one more than the default "few", so RD109 fires for this departm
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from connector.sandbox.seeds.draft import JOBS, Draft, text
 
 
@@ -118,6 +120,16 @@ def skills(d: Draft) -> None:
     )
     d.target(
         "P8-O1-I1-T1", "2 million vocational skills trainings", plan, "Increase", stops=plan[1:-1]
+    )
+    # The Chief Minister's stock take agreed Green after the latest figures: shown beside
+    # rdsync's own rating, and used in the heat map while no new evidence arrives.
+    d.mark(
+        "P8-O1-I1-T1",
+        **{
+            "Agreed likelihood": "4 - Green",
+            "Agreed on": d.anchor - timedelta(days=10),
+            "Agreed note": "On trajectory; the payment-by-results contracts are renewed to 2028.",
+        },
     )
     d.indicator(
         "P8-O1-I2",
@@ -317,6 +329,7 @@ def clean_environment(d: Draft) -> None:
     d.target(
         "P10-O1-I1-T1", "40% less litter", plan, "Decrease", stops=plan[1:-1], plant=("RD206",)
     )
+    d.mark("P10-O1-I1-T1", **{"Politically salient": True})  # in the papers every summer
     d.indicator(
         "P10-O1-I2",
         "Illegal dumping incidents reported",
