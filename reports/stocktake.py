@@ -40,6 +40,8 @@ class StocktakePack:
     decisions: pd.DataFrame
     milestones: pd.DataFrame
     findings: pd.DataFrame
+    # The ratings agreed at earlier stock takes, beside rdsync's (the shared view's starting point)
+    agreed: pd.DataFrame = field(default_factory=lambda: frames.frame([], frames.AGREED_COLUMNS))
     charts: dict[str, str] = field(default_factory=dict)
     legend: str = ""
 
@@ -69,6 +71,7 @@ def build_pack(data: ReportData, priority_key: str, *, charts: bool = True) -> S
         decisions=_within(frames.decisions(scope), keys),
         milestones=frames.milestones_due(scope, keys),
         findings=_open(finding_table(scope), keys),
+        agreed=_within(frames.agreed_ratings(scope), keys),
     )
     if charts:
         _draw(pack)
