@@ -50,9 +50,7 @@ def agreement(arch: Architecture, entity: BaseEntity, today: date) -> Agreed | N
     )
 
 
-def latest_evidence(
-    arch: Architecture, entity: BaseEntity, today: date
-) -> tuple[date, str] | None:
+def latest_evidence(arch: Architecture, entity: BaseEntity, today: date) -> tuple[date, str] | None:
     """The date and a description of the newest dated evidence of an item, today or before."""
     indicators, milestones = _evidence_of(arch, entity)
     found: list[tuple[date, str]] = []
@@ -83,4 +81,3 @@ def _evidence_of(arch: Architecture, entity: BaseEntity) -> tuple[set[str], list
             indicators.add(indicator.key)
     milestones = [m for s in sorted(strategies) for m in arch.children(s, Milestone)]
     return indicators, milestones
-

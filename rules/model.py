@@ -103,7 +103,8 @@ RATINGS = {int(r): r for r in Rating}
 
 
 class Agreed(BaseModel):
-    """The rating agreed at a stock take, beside rdsync's own (docs/likelihood.md, section 6).
+    """The rating agreed at a stock take, beside rdsync's own (docs/likelihood.md, "The rating
+    agreed at the stock take").
 
     In force while it is dated and no evidence is newer than that date: the manual's rating is
     the consensus, reached on the delivery team's independent assessment, so the portfolio

@@ -93,7 +93,12 @@ KIND_TYPES = {
     "select": "singleSelect",
     "bool": "checkbox",
 }
-EXTRA_KINDS = {"End date": "date", "Due date": "date", "Status": "select", portfolio.SALIENT: "bool"}
+EXTRA_KINDS = {
+    "End date": "date",
+    "Due date": "date",
+    "Status": "select",
+    portfolio.SALIENT: "bool",
+}
 # Bad raw data planted for the mapping layer to report (RD9xx): an unreadable trajectory on a
 # target that already has no usable one (RD309), so no other gap appears because of it.
 UNREADABLE_TRAJECTORY = ("P4-O1-I1-T1", "to be agreed with the districts by spring")
