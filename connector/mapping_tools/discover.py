@@ -234,13 +234,14 @@ def _entity(skeleton: Skeleton, schema: JiraSchema, kind: EntityKind, guess: Gue
             skeleton.unmatched.append(f"{path}.relations.drives: no link type says 'drives'")
     own = [a for a in attributes_of(kind) if a not in {"name", "status", "done", "updated"}]
     own = [a for a in own if a not in COMMON_FOUND and a not in STOCK_TAKE]
-    section = _attributes(skeleton, schema, path, own, active=guess is not None)
+    attributes = _attributes(skeleton, schema, path, own, active=guess is not None)
     labels = any(f.id == "labels" for f in schema.fields)
-    found = stock_take(schema.fields, labels=labels) if kind in RATED_KINDS else []
-    if found and section is None:
-        section = skeleton.section(f"{path}.attributes", active=guess is not None)
-    for attribute, value, why in found:
-        section.add(attribute, value, why)  # type: ignore[union-attr]
+    optional = stock_take(schema.fields, labels=labels) if kind in RATED_KINDS else []
+    if optional and attributes is None:
+        attributes = skeleton.section(f"{path}.attributes", active=guess is not None)
+    for attribute, value, why in optional:
+        assert attributes is not None  # made just above when there was none
+        attributes.add(attribute, value, why)
 
 
 def stock_take(fields: Sequence[SiteField], *, labels: bool = False) -> list[tuple[str, Any, str]]:
