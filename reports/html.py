@@ -289,7 +289,10 @@ METHOD = [
     "likelihood that never averages away a Red strategy (the manual's Rule 7). Missing "
     "evidence is never read as good news.",
     "Needs a decision: Red, fell two levels or more, triaged at problem level 3 or 4, or the "
-    "team's own rating two levels or more away from rdsync's.",
+    "team's own rating or the rating agreed at its stock take two levels or more away from "
+    "rdsync's.",
+    "Agreed rating: the rating agreed at the last stock take, shown beside rdsync's own; the "
+    "heat map and the counts use it while no evidence is newer than the day it was agreed.",
     "Accountable leader: the owner of an item, else of the nearest owned item above it; items "
     "with no owner anywhere above them are grouped as 'No accountable owner'.",
 ]
