@@ -80,11 +80,19 @@ class _Resolver:
         return table
 
     def field(
-        self, table: _Table, ref: str, path: str, reader: Reader, name: str, number: bool = False
+        self,
+        table: _Table,
+        ref: str,
+        path: str,
+        reader: Reader,
+        name: str,
+        number: bool = False,
+        optional: bool = False,
     ) -> FieldPlan:
-        """The plan of a field, read with `reader` (named `name`) in the shape its type has."""
+        """The plan of a field, read with `reader` (named `name`) in the shape its type has;
+        one the table lacks reads as empty, with a note unless the mapping says `optional`."""
         label, kind, options = table.fields.get(ref, (ref, "", None))
-        if not kind:
+        if not kind and not optional:
             self.notes.append(
                 f"field '{ref}' ({path}) is not in table '{table.name}'; it reads as empty"
             )
@@ -146,8 +154,9 @@ def _plans(resolver: _Resolver, table: _Table, kind: EntityKind) -> list[FieldPl
     for attribute, spec in resolver.mapping.attributes_for(kind).items():
         name = spec.reader_name(attribute)
         path = f"{_path(kind)}.attributes.{attribute}" if attribute in own else "attributes"
+        read = reader_for(name, spec.true_values)
         plan = resolver.field(
-            table, spec.field, path, reader_for(name, spec.true_values), name, name == "number"
+            table, spec.field, path, read, name, name == "number", optional=spec.optional
         )
         plans.append(FieldPlan(attribute, plan.field_id, plan.label, plan.read))
     return plans

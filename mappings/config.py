@@ -60,6 +60,9 @@ class AttributeSpec(Strict):
     field: str = Field(min_length=1)
     reader: ReaderName | None = None  # None: the attribute's default reader
     true_values: list[str] = Field(default_factory=list)  # for the bool reader
+    # A field the site may lack (the stock take's agreed rating, salience): absent, it reads
+    # as empty and `mapping check` notes it, where a missing field would stop every run.
+    optional: bool = False
 
     def reader_name(self, attribute: str) -> str:
         return self.reader or DEFAULT_READERS[attribute]

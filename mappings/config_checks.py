@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 # relations.
 _STRUCTURAL = frozenset({"key", "kind", "source", "url", "parent_key", "drives"})
 COMMON_ATTRIBUTES = frozenset(
-    {"name", "owners", "department", "status", "done", "updated", "team_rating"}
+    {"name", "owners", "department", "status", "done", "updated", "team_rating", "salient"}
+    | {"agreed_rating", "agreed_on", "agreed_note"}
 )
 
 

@@ -83,9 +83,12 @@ def compile_plan(mapping: JiraMapping, names: Mapping[str, str]) -> _Plan:
     by_type: dict[str, list[EntityKind]] = {}
     by_label: list[tuple[EntityKind, str | None, str]] = []
     when = {k: resolve(e.when) for k, e in mapping.entities.items() if e.when is not None}
+    optional = set()  # fields the site may lack: read as empty without a note
     for kind, entity in mapping.entities.items():
         plans = []
         for attribute, spec in mapping.attributes_for(kind).items():
+            if spec.optional:
+                optional.add(spec.field)
             found = resolve(spec.field)
             read = reader_for(spec.reader_name(attribute), spec.true_values, tool="jira")
             plans.append(FieldPlan(attribute, found.field_id, found.label, read))
@@ -111,6 +114,7 @@ def compile_plan(mapping: JiraMapping, names: Mapping[str, str]) -> _Plan:
         else f"Jira field '{ref}' named in the mapping is not among the fields the response "
         "names; it reads as empty"
         for ref in dict.fromkeys(resolve.unknown)
+        if ref not in optional
     ]
     facets = {k: e.facet for k, e in mapping.entities.items() if e.facet is not None}
     return _Plan(

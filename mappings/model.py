@@ -83,6 +83,11 @@ class BaseEntity(BaseModel):
     done: bool = False
     updated: datetime | None = None
     team_rating: int | None = None  # the team's own likelihood (1-4), where the mapping names one
+    # Rule 8 and the stock take (docs/likelihood.md): each read only where the mapping names it.
+    salient: bool = False  # politically salient factors in play: a checkbox, or a label
+    agreed_rating: int | None = None  # the likelihood agreed at the last stock take (1-4)
+    agreed_on: date | None = None  # the date of that stock take
+    agreed_note: str | None = None  # what the stock take agreed, in its words
 
 
 class Priority(BaseEntity):

@@ -353,12 +353,15 @@ def read_direction(raw: Any) -> Direction | None:
 
 def bool_reader(true_values: Collection[str] = ()) -> Reader:
     """A yes/no reader. Without `true_values`: a checkbox, or a Jira status whose category is
-    Done. With them: true when the text of the value (a status or option name) is one of them."""
+    Done. With them: true when the text of the value (a status or option name), or of any item
+    of a list (Jira labels, a multiple select), is one of them."""
     wanted = {value.casefold() for value in true_values}
 
     def read_bool(raw: Any) -> bool:
         if isinstance(raw, bool):
             return raw
+        if wanted and isinstance(raw, list):  # labels, a multiple select: any one of them
+            return any(_as_text(item).strip().casefold() in wanted for item in raw)
         if wanted:
             return _as_text(raw).strip().casefold() in wanted
         if isinstance(raw, dict) and isinstance(raw.get("statusCategory"), dict):
@@ -459,6 +462,10 @@ DEFAULT_READERS: dict[str, str] = {
     "done": "bool",
     "updated": "datetime",
     "team_rating": "rating",
+    "salient": "bool",
+    "agreed_rating": "rating",
+    "agreed_on": "date",
+    "agreed_note": "paragraph",
     "unit": "text",
     "data_source": "text",
     "current_value": "number",

@@ -28,9 +28,10 @@ COUNT_COLUMNS = ("kind", *RATING_COLUMNS.values(), "not_assessed", "total")
 
 
 def likelihood_counts(scope: Scope) -> pd.DataFrame:
-    """How many priorities, outcomes, targets and strategies sit at each likelihood."""
+    """How many priorities, outcomes, targets and strategies sit at each likelihood: the
+    rating agreed at the stock take while it is in force, else rdsync's own."""
     rows = [
-        {"kind": kind, "key": key, "rating": _rating_column(scope.likelihood(key))}
+        {"kind": kind, "key": key, "rating": _rating_column(scope.in_force(key))}
         for kind in ASSESSED_KINDS
         for key in scope.keys_of_kind(kind)
     ]
@@ -97,7 +98,8 @@ def decisions(scope: Scope) -> pd.DataFrame:
     """The items that need a CRDO decision, most urgent first.
 
     An item needs one when it is Red, fell two levels or more, is triaged at problem level 3
-    or 4, or its team's own rating is two levels or more away from rdsync's (DOMAIN §4).
+    or 4, or its team's own rating, or the rating agreed at its stock take, is two levels or
+    more away from rdsync's (DOMAIN §4).
     """
     rows: list[dict[str, Any]] = []
     for a in scope.assessments():
@@ -150,6 +152,10 @@ def _decision_reasons(scope: Scope, a: Assessment) -> tuple[list[str], list[str]
     if team is not None and abs(int(team) - int(a.likelihood)) >= 2:
         why.append(f"the team rates it {team.label}, rdsync {a.likelihood.label}")
         ask.append("Settle the rating with the team before the stock take.")
+    agreed = a.agreed
+    if agreed is not None and abs(int(agreed.rating) - int(a.likelihood)) >= 2:
+        why.append(f"agreed {agreed.rating.label} at the stock take, rdsync {a.likelihood.label}")
+        ask.append("Reopen the agreed rating at the next stock take.")
     return why, ask
 
 
@@ -161,6 +167,7 @@ HEAT_COLUMNS = (
     "leader",
     *JUDGEMENT_COLUMNS.values(),
     "likelihood",
+    "assessed",
     "previous",
     "change",
     "team",
@@ -193,6 +200,7 @@ def _heat_row(scope: Scope, priority_key: str | None, key: str) -> dict[str, Any
     a = scope.assessment(key)
     by_name = {j.name: int(j.rating) for j in a.judgements} if a is not None else {}
     now = scope.likelihood(key)
+    shown = scope.in_force(key)  # the agreed rating while it is in force
     before = scope.previous(key)
     team = scope.team(key)
     return {
@@ -202,7 +210,8 @@ def _heat_row(scope: Scope, priority_key: str | None, key: str) -> dict[str, Any
         "kind": scope.kind(key),
         "leader": scope.leader(key),
         **{column: by_name.get(name) for name, column in JUDGEMENT_COLUMNS.items()},
-        "likelihood": None if now is None else int(now),
+        "likelihood": None if shown is None else int(shown),
+        "assessed": None if now is None else int(now),
         "previous": None if before is None else int(before),
         "change": None if now is None or before is None else int(now) - int(before),
         "team": None if team is None else int(team),
@@ -211,6 +220,47 @@ def _heat_row(scope: Scope, priority_key: str | None, key: str) -> dict[str, Any
         ),
         "evidence": reasons.evidence(a),
     }
+
+
+AGREED_COLUMNS = (
+    "key",
+    "name",
+    "kind",
+    "priority",
+    "leader",
+    "assessed",
+    "agreed",
+    "agreed_on",
+    "in_force",
+    "agreed_status",
+    "agreed_note",
+)
+
+
+def agreed_ratings(scope: Scope) -> pd.DataFrame:
+    """Every item with a rating agreed at a stock take, beside rdsync's own assessment, and
+    whether the agreed one is in force (dated, and no evidence newer than that date)."""
+    rows: list[dict[str, Any]] = []
+    for a in scope.assessments():
+        agreed = a.agreed
+        if agreed is None:
+            continue
+        rows.append(
+            {
+                "key": a.key,
+                "name": scope.name(a.key),
+                "kind": a.kind,
+                "priority": scope.priority_name(a.key),
+                "leader": scope.leader(a.key),
+                "assessed": int(a.likelihood),
+                "agreed": int(agreed.rating),
+                "agreed_on": agreed.on,
+                "in_force": agreed.in_force,
+                "agreed_status": reasons.agreed_status(a),
+                "agreed_note": agreed.note or "",
+            }
+        )
+    return frame(rows, AGREED_COLUMNS)
 
 
 PROBLEM_COLUMNS = (

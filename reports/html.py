@@ -193,6 +193,7 @@ def report_context(document: ReportDocument) -> dict[str, Any]:
         "review": _review_blocks(document),
         "elements": REVIEW_ROWS,
         "heat": document.records("heat_map"),
+        "agreed": document.records("agreed_ratings"),
         "unlinked": UNLINKED,
         "judgement_columns": list(JUDGEMENT_COLUMNS.values()),
         "by_rule": document.records("findings_by_rule"),
@@ -289,7 +290,10 @@ METHOD = [
     "likelihood that never averages away a Red strategy (the manual's Rule 7). Missing "
     "evidence is never read as good news.",
     "Needs a decision: Red, fell two levels or more, triaged at problem level 3 or 4, or the "
-    "team's own rating two levels or more away from rdsync's.",
+    "team's own rating or the rating agreed at its stock take two levels or more away from "
+    "rdsync's.",
+    "Agreed rating: the rating agreed at the last stock take, shown beside rdsync's own; the "
+    "heat map and the counts use it while no evidence is newer than the day it was agreed.",
     "Accountable leader: the owner of an item, else of the nearest owned item above it; items "
     "with no owner anywhere above them are grouped as 'No accountable owner'.",
 ]
@@ -323,6 +327,7 @@ def stocktake_context(pack: StocktakePack) -> dict[str, Any]:
         "target_rows": {t["key"]: t for t in pack.targets.to_dict("records")},
         "shared_targets": SHARED_TARGETS,
         "strategies": pack.strategies.to_dict("records"),
+        "agreed": pack.agreed.to_dict("records"),
         "judgement_columns": list(JUDGEMENT_COLUMNS.values()),
         "since": _since(data),
         "dives": pack.deep_dives,

@@ -124,3 +124,18 @@ def reddest_below(scope: Scope, assessment: Assessment) -> str | None:
     return f"Reddest below it: {found.key} {name} ({rated(found.likelihood)})" + (
         f" — {why}" if why else ""
     )
+
+
+def agreed_status(assessment: Assessment) -> str:
+    """Whether the rating agreed at the stock take stands, in words; "" when there is none."""
+    agreed = assessment.agreed
+    if agreed is None:
+        return ""
+    own = rated(int(assessment.likelihood))
+    apart = abs(int(agreed.rating) - int(assessment.likelihood))
+    far = f"; {apart} levels from rdsync's {own}" if apart >= 2 else ""
+    if agreed.on is None:
+        return f"Not in force: no date given, so rdsync's {own} stands{far}"
+    if not agreed.in_force:
+        return f"Not in force: {agreed.evidence} is newer, so rdsync's {own} stands{far}"
+    return f"In force: no evidence since {agreed.on}; the heat map and counts use it{far}"

@@ -61,6 +61,24 @@ COLUMNS: dict[str, tuple[dict[str, Any], str]] = {
     "change": (maybe(INT), "likelihood minus previous: negative fell, positive rose."),
     "team": (maybe(RATING), "The team's own rating, where its tool records one."),
     "disagreement": ({"type": "boolean"}, "The team's rating is two levels or more away."),
+    "assessed": (
+        maybe(RATING),
+        "rdsync's own assessment of the evidence, the delivery team's independent assessment; "
+        "null when not assessed.",
+    ),
+    "agreed": (RATING, "The rating agreed at the item's last stock take."),
+    "agreed_on": (maybe(DATE), "The day it was agreed; null when the tool gives no date."),
+    "in_force": (
+        {"type": "boolean"},
+        "Whether the agreed rating is used in the heat map and counts: it is dated and no "
+        "evidence (a measurement, a milestone falling due) is newer than that date.",
+    ),
+    "agreed_status": (
+        STR,
+        "Whether the agreed rating stands, in words: the newer evidence that overtook it, and "
+        "when it is two levels or more from rdsync's.",
+    ),
+    "agreed_note": (STR, "What the stock take agreed, as its note says; empty when none."),
     "source": (STR, "A configured source, e.g. jira or airtable."),
     "as_of": (STAMP, "When that source was last read."),
     "age_hours": (NUM, "Hours between that read and the report."),
@@ -73,7 +91,7 @@ COLUMNS: dict[str, tuple[dict[str, Any], str]] = {
     "why": (
         STR,
         "Why it needs a decision: Red, a fall of two levels, problem level 3 or 4, "
-        "or a team rating two levels away.",
+        "or a team rating or an agreed rating two levels away.",
     ),
     "reasons": (
         LINES,
@@ -178,6 +196,15 @@ TABLE_OVERRIDES: dict[tuple[str, str], str] = {
     ("rubric_gaps", "priority"): "The priority's name.",
     ("likelihood_counts", "kind"): "priority, outcome, target or strategy.",
     ("missed_updates", "name"): "The name of the item to update.",
+    ("likelihood_counts", "red"): (
+        "How many of that kind are Red: the rating agreed at the stock take while it is in "
+        "force, else rdsync's own."
+    ),
+    ("heat_map", "likelihood"): (
+        "The likelihood shown: the rating agreed at the stock take while it is in force (dated, "
+        "no newer evidence), else rdsync's own (`assessed`); null when not assessed."
+    ),
+    ("heat_map", "change"): "assessed minus previous: negative fell, positive rose.",
 }
 
 

@@ -137,6 +137,12 @@ class Scope:
         assessment = self.data.assessments.get(key)
         return assessment.likelihood if assessment is not None else None
 
+    def in_force(self, key: str) -> Rating | None:
+        """The rating the portfolio views (counts, heat map) show: the one agreed at the stock
+        take while no evidence is newer, else rdsync's own (`Assessment.rating_in_force`)."""
+        assessment = self.data.assessments.get(key)
+        return assessment.rating_in_force if assessment is not None else None
+
     def previous(self, key: str) -> Rating | None:
         """The likelihood at the previous report."""
         if key in self.data.previous:

@@ -41,6 +41,8 @@ class StocktakePack:
     milestones: pd.DataFrame
     findings: pd.DataFrame
     missed: pd.DataFrame  # update requests of this stock take still not done, by person
+    # The ratings agreed at earlier stock takes, beside rdsync's (the shared view's starting point)
+    agreed: pd.DataFrame = field(default_factory=lambda: frames.frame([], frames.AGREED_COLUMNS))
     charts: dict[str, str] = field(default_factory=dict)
     legend: str = ""
 
@@ -71,6 +73,7 @@ def build_pack(data: ReportData, priority_key: str, *, charts: bool = True) -> S
         milestones=frames.milestones_due(scope, keys),
         findings=_open(finding_table(scope), keys),
         missed=_of_priority(frames.missed_updates(scope), priority.key),
+        agreed=_within(frames.agreed_ratings(scope), keys),
     )
     if charts:
         _draw(pack)

@@ -19,6 +19,12 @@ TITLES: dict[str, str] = {
     "previous": "At the previous report",
     "change": "Change (levels)",
     "team": "Team's rating",
+    "assessed": "rdsync's assessment",
+    "agreed": "Agreed rating",
+    "agreed_on": "Agreed on",
+    "in_force": "Agreed rating in force",
+    "agreed_status": "Agreed rating stands?",
+    "agreed_note": "Agreed note",
     "disagreement": "Team 2+ levels apart",
     "evidence": "Evidence",
     "source": "Source",
@@ -88,7 +94,7 @@ TITLES.update({column: name for name, column in CRITERION_COLUMNS.items()})
 
 # Columns holding a rating 1-4: coloured as the rating in every format.
 RATED_COLUMNS = frozenset(
-    {"likelihood", "previous", "team", "rating", *JUDGEMENT_COLUMNS.values()}
+    {"likelihood", "assessed", "agreed", "previous", "team", "rating", *JUDGEMENT_COLUMNS.values()}
     | set(CRITERION_COLUMNS.values())
 )
 

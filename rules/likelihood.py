@@ -202,6 +202,7 @@ class _Run:
             "team_rating": team,
             "problem_level": level,
             "problem_reason": reason,
+            "agreed": None,  # set after the run by rules.agreed (the stock take's rating)
         }
         assessment = Assessment.trusted(values, _FIELDS if level is None else _TRIAGED_FIELDS)
         self.found[key] = assessment

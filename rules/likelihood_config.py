@@ -161,7 +161,7 @@ class LikelihoodConfig(Strict):
     )
     stage_ceilings: StageCeilings = Field(default_factory=StageCeilings)
     salient_reach: int = Field(
-        3, ge=1, description="Triage: an item reaching this many targets is politically salient"
+        3, ge=1, description="Triage: a Red item reaching this many targets is broad (level 3)"
     )
     crisis_max: int = Field(
         2, ge=0, le=2, description="Triage: how many items may be in crisis management (top 1-2)"

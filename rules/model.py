@@ -102,6 +102,27 @@ JUDGEMENTS = (
 RATINGS = {int(r): r for r in Rating}
 
 
+class Agreed(BaseModel):
+    """The rating agreed at a stock take, beside rdsync's own (docs/likelihood.md, "The rating
+    agreed at the stock take").
+
+    In force while it is dated and no evidence is newer than that date: the manual's rating is
+    the consensus, reached on the delivery team's independent assessment, so the portfolio
+    views (the heat map, the counts) use it until new evidence asks for a new consensus."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rating: Rating
+    on: date | None = None  # the day it was agreed; None: not said, so never in force
+    note: str | None = None
+    evidence_on: date | None = None  # the latest evidence of the item, today or before
+    evidence: str | None = None  # what that evidence is, e.g. "a measurement of DEL-3"
+
+    @property
+    def in_force(self) -> bool:
+        return self.on is not None and (self.evidence_on is None or self.evidence_on <= self.on)
+
+
 class Assessment(BaseModel):
     """The likelihood of delivery of one strategy, target, outcome or priority.
 
@@ -128,6 +149,7 @@ class Assessment(BaseModel):
     team_rating: Rating | None = None
     problem_level: int | None = None  # Rule 8: 1 nudge .. 4 crisis management (Red, Amber/Red)
     problem_reason: str | None = None
+    agreed: Agreed | None = None  # the rating agreed at the last stock take, where mapped
 
     @model_validator(mode="before")
     @classmethod
@@ -162,6 +184,13 @@ class Assessment(BaseModel):
         object.__setattr__(assessment, "__pydantic_extra__", None)
         object.__setattr__(assessment, "__pydantic_private__", None)
         return assessment
+
+    @property
+    def rating_in_force(self) -> Rating:
+        """The rating the portfolio views use: the agreed one while it is in force, else
+        rdsync's own assessment."""
+        agreed = self.agreed
+        return agreed.rating if agreed is not None and agreed.in_force else self.likelihood
 
     @property
     def judgements(self) -> list[Judgement]:

@@ -1,15 +1,18 @@
 """Rule 8 triage: the problem-solving level (1 nudge .. 4 crisis) of each Red and Amber/Red item.
 
 The manual's table, read from the data (docs/likelihood.md, "Problem solving"):
-- Red ("severely affecting delivery"): level 3 when the standard levels have not helped (it was
-  already Red or Amber/Red at the last assessment) or it is politically salient (a priority, or
-  it reaches `salient_reach` targets); else level 2.
-- Amber/Red: level 3 when it was already Red or Amber/Red and milestones slip; level 2 when any
-  of those, or its evidence of progress is 2 or lower ("significantly affecting delivery");
-  else level 1, a timely nudge: on trajectory, and the cause and the fix are known.
-- Level 4, crisis management: only the top `crisis_max` (1-2) of the whole portfolio among Red
-  items that are both persistent and salient, ranked by kind (priority first), then reach, then
-  evidence of progress, then key.
+- level 3, intensive problem-solving drive: the problem is still there after a period of
+  standard problem solving (Red or Amber/Red now and at the last assessment: "cause and
+  solution are not clear, even after standard problem solving"), or "there are politically
+  salient factors in play" (the mapped `salient` field: a checkbox or a label), or it is Red
+  and reaches `salient_reach` targets or is a priority ("severely affecting delivery");
+- level 2, standard problem solving: Red the first time, or Amber/Red with evidence of
+  progress 2 or lower or milestones overdue ("significantly affecting delivery");
+- level 1, a timely nudge: Amber/Red on trajectory, nothing overdue: the cause is known;
+- level 4, crisis management: only the top `crisis_max` (1-2) challenges of the whole
+  portfolio, among Red items that persist and are salient or broad, one per challenge (an item
+  inside one already chosen is the same challenge), ranked by: marked salient first, then kind
+  (priority first), then reach, then evidence of progress, then key.
 """
 
 from __future__ import annotations
@@ -42,21 +45,38 @@ class Signals(NamedTuple):
     evidence: int
     persistent: bool  # already Red or Amber/Red at the last assessment
     reach: int  # targets it covers
-    salient: bool
+    salient: bool  # visible: marked salient, or broad (a priority, `salient_reach` targets)
     overdue: int  # milestones overdue across the strategies that drive it
+    flagged: bool = False  # marked politically salient on its ticket (the mapped field)
+    broad: bool = False  # a priority, or reaching `salient_reach` targets
+    within: tuple[str, ...] = ()  # its ancestors' keys (crisis candidates only): one challenge
 
     def facts_of(self, likelihood: Rating, previous: Rating | None, kind: str) -> list[str]:
         found = [likelihood.label, f"evidence of progress {LABELS.get(self.evidence, '')}"]
         if self.persistent and previous is not None:
-            found.append(
-                f"already {previous.option} at the last assessment, so the usual "
-                "problem solving has not turned it round"
-            )
-        if self.salient:
+            found.append(f"already {previous.option} at the last assessment")
+        if self.flagged:
+            found.append("marked politically salient")
+        if self.broad:
             found.append("a priority" if kind == "priority" else f"reaches {self.reach} targets")
         if self.overdue:
             found.append(f"{self.overdue} milestone{'s' * (self.overdue > 1)} overdue")
         return found
+
+    def characteristics(self, level: int) -> list[str]:
+        """The manual's words (Rule 8's table) for why the item is at this level."""
+        if level == 1:
+            return ["delivery is off track, root cause and solution relatively clear"]
+        if level == 2:
+            return ["significantly affecting delivery, cause and solution not obvious"]
+        said = []
+        if self.persistent:
+            said.append("cause and solution not clear, even after standard problem solving")
+        if self.flagged:
+            said.append("politically salient factors in play")
+        if self.red and self.broad:
+            said.append("severely affecting delivery")
+        return said
 
 
 def triage(
@@ -94,11 +114,11 @@ def evidence_of(judgements: Sequence[Judged]) -> int:
 
 def level_of(s: Signals) -> int:
     """The level the manual's table gives, before the portfolio-wide choice of crises."""
-    if s.red:
-        return 3 if s.persistent or s.salient else 2
-    if s.persistent and s.overdue:
+    if s.persistent or s.flagged or (s.red and s.broad):
         return 3
-    return 2 if s.persistent or s.overdue or s.evidence <= 2 else 1
+    if s.red:
+        return 2
+    return 2 if s.overdue or s.evidence <= 2 else 1
 
 
 def problem_reason(
@@ -117,23 +137,31 @@ def reason_of(
     config: LikelihoodConfig,
 ) -> str:
     """`problem_reason` of an item rated `likelihood`, `previous` at the last assessment."""
-    facts = signals.facts_of(likelihood, previous, kind)
+    said = signals.characteristics(level)
     if level == 4:
-        facts.insert(0, f"one of the top {config.crisis_max} challenges of the portfolio")
-    elif level == 1:
-        facts.append("the cause and the fix are known")
-    return f"Level {level}, {LEVELS[level]}: {'; '.join(facts)}"
+        said.insert(0, f"one of the top {config.crisis_max} challenges in the system")
+    facts = signals.facts_of(likelihood, previous, kind)
+    return f"Level {level}, {LEVELS[level]}: {'; '.join(said + facts)}"
 
 
 def top_crises(troubled: Iterable[tuple[str, str, Signals]], config: LikelihoodConfig) -> list[str]:
-    """The keys of the top `crisis_max` Red items that are persistent and salient, from
-    (kind, key, signals): by kind (priority first), then reach, then evidence, then key."""
+    """The keys of the top `crisis_max` challenges of the portfolio, from (kind, key, signals):
+    Red items that persist and are salient, marked salient first, then by kind (priority
+    first), reach, evidence and key; an item inside one already chosen is the same challenge."""
     ranked = sorted(
-        (-_KIND_RANK.get(kind, 0), -s.reach, s.evidence, key)
+        (not s.flagged, -_KIND_RANK.get(kind, 0), -s.reach, s.evidence, key, s.within)
         for kind, key, s in troubled
         if s.red and s.persistent and s.salient
     )
-    return [key for *_, key in ranked[: config.crisis_max]]
+    chosen: dict[str, tuple[str, ...]] = {}  # key -> its ancestors
+    for *_, key, within in ranked:
+        if len(chosen) >= config.crisis_max:
+            break
+        if not any(above in chosen for above in within) and not any(
+            key in up for up in chosen.values()
+        ):
+            chosen[key] = within
+    return list(chosen)
 
 
 class Reach:
@@ -152,13 +180,23 @@ class Reach:
     ) -> Signals:
         targets, strategies = self.reach(entity) if entity is not None else ((), frozenset())
         schedules = self.inputs.schedules
+        red = likelihood == _RED
+        persistent = previous is not None and previous <= _AMBER_RED
+        flagged = entity is not None and entity.salient
+        broad = isinstance(entity, Priority) or len(targets) >= self.salient_reach
+        within: tuple[str, ...] = ()
+        if red and persistent and (flagged or broad) and entity is not None:
+            within = tuple(above.key for above in self.arch.ancestors(entity.key))
         return Signals(
-            red=likelihood == _RED,
+            red=red,
             evidence=evidence,
-            persistent=previous is not None and previous <= _AMBER_RED,
+            persistent=persistent,
             reach=len(targets),
-            salient=isinstance(entity, Priority) or len(targets) >= self.salient_reach,
+            salient=flagged or broad,
             overdue=sum([schedules[key].overdue for key in strategies]),
+            flagged=flagged,
+            broad=broad,
+            within=within,
         )
 
     def reach(self, entity: BaseEntity) -> tuple[Sequence[str], Collection[str]]:

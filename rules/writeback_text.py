@@ -29,8 +29,8 @@ def rationale_text(
     assessment: Assessment, levers: Sequence[str] = (), limit: int = JIRA_LIMIT
 ) -> str:
     """The rating and what would most raise it, then a line per judgement with the evidence
-    it quotes, the row of the decision table they met, then the problem-solving level and the
-    team's own rating.
+    it quotes, the row of the decision table they met, then the problem-solving level, the
+    team's own rating and the rating agreed at the stock take.
 
     No dates of the run and no 'previous' rating: those change at every run and would make
     every sync write.
@@ -54,7 +54,24 @@ def rationale_text(
         lines.append(f"Problem solving: {assessment.problem_reason}")
     if assessment.team_rating is not None:
         lines.append(f"Team's own rating: {assessment.team_rating.option}")
+    if assessment.agreed is not None:
+        lines.append(agreed_line(assessment))
     return fit(lines, limit)
+
+
+def agreed_line(assessment: Assessment) -> str:
+    """The stock take's rating beside ours: 'Agreed at the stock take on 2026-11-12: 4 - Green
+    (its note)', and when newer evidence overtook it, that rdsync's rating stands."""
+    agreed = assessment.agreed
+    assert agreed is not None
+    when = f" on {agreed.on}" if agreed.on is not None else " (no date given)"
+    line = f"Agreed at the stock take{when}: {agreed.rating.option}"
+    if agreed.note:
+        line += f" ({_one_line(agreed.note)})"
+    if not agreed.in_force:
+        since = f"; new evidence since: {agreed.evidence}" if agreed.on and agreed.evidence else ""
+        line += f"{since}; this rating stands until it is agreed again"
+    return line
 
 
 def gaps_text(ticket: str, tickets: Tickets, limit: int = JIRA_LIMIT) -> str:

@@ -258,6 +258,7 @@ _DEMO_FIELDS = {
     "Difficulty": "difficulty",
     "Department": "department",
     "Done": "done",
+    "Politically salient": "salient",
 }
 
 

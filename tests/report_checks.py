@@ -21,6 +21,7 @@ REPORT_SUBSECTIONS = (
     "Likelihood of delivery",
     "Needs a decision",
     "What changed since",
+    "Agreed at the stock take",
     "By rule",
     "By accountable leader",
     "Rubric gaps per plan",

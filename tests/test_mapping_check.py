@@ -563,3 +563,46 @@ def test_airtable_write_back_fields_are_named_exactly_never_by_case_or_id() -> N
         "that name: name another field for rdsync",
     ]
     assert not any(p.creation for p in problems)
+
+
+def test_an_optional_field_the_site_lacks_is_a_note_and_labels_feed_a_bool() -> None:
+    schema = jira(types=(("Target", 0),))
+    text = 'tool = "jira"\n[entities.target]\nissue_type = "Target"\nattributes.name = "summary"\n'
+    text += 'attributes.agreed_rating = { field = "Agreed likelihood", optional = true }\n'
+    text += 'attributes.agreed_on = "Agreed on"\n'
+    mapping = parse_mapping_text(text)
+    assert isinstance(mapping, JiraMapping)
+    problems = check_jira(mapping, schema)
+    assert [(p.key, p.note) for p in problems] == [
+        ("entities.target.attributes.agreed_rating", True),  # optional: reads as empty
+        ("entities.target.attributes.agreed_on", False),  # not optional: stops every run
+    ]
+    assert "optional, it reads as empty" in problems[0].message
+    labelled = jira(("labels", "Labels", "labels"), types=(("Target", 0),))
+    text = 'tool = "jira"\n[entities.target]\nissue_type = "Target"\nattributes.name = "summary"\n'
+    text += (
+        'attributes.salient = { field = "labels", reader = "bool", true_values = ["salient"] }\n'
+    )
+    salient = parse_mapping_text(text)
+    assert isinstance(salient, JiraMapping)
+    assert check_jira(salient, labelled) == []
+
+
+def test_an_optional_airtable_field_a_table_lacks_is_a_note() -> None:
+    table = {
+        "id": "tblT",
+        "name": "Targets",
+        "primaryFieldId": "fldT0",
+        "fields": [{"id": "fldT0", "name": "Name", "type": "singleLineText"}],
+        "views": [],
+    }
+    schema = airtable_schema({"tables": [table]})
+    text = 'tool = "airtable"\n[entities.target]\ntable = "Targets"\nattributes.name = "Name"\n'
+    text += 'attributes.salient = { field = "Politically salient", optional = true }\n'
+    mapping = parse_mapping_text(text)
+    assert isinstance(mapping, AirtableMapping)
+    (problem,) = check_airtable(mapping, schema)
+    assert problem.note and problem.key == "entities.target.attributes.salient"
+    assert problem.message == (
+        "no field 'Politically salient' in table 'Targets': optional, it reads as empty"
+    )

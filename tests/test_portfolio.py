@@ -138,7 +138,7 @@ def test_parents_and_drives_exist_with_the_right_kind(portfolio: Portfolio) -> N
 
 
 def test_field_values_match_their_declared_kinds(portfolio: Portfolio) -> None:
-    kinds = dict(FIELDS) | {"Due date": "date", "Done": "bool"}
+    kinds = dict(FIELDS) | {"Due date": "date", "Done": "bool", "Politically salient": "bool"}
     people = {p.ref for p in portfolio.people}
     for item in portfolio.items:
         for name, value in item.fields.items():

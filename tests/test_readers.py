@@ -298,3 +298,11 @@ def test_every_attribute_has_a_known_default_reader() -> None:
     assert set(DEFAULT_READERS.values()) <= set(READERS)
     assert reader_for("bool", ["Done"])("done") is True
     assert reader_for("number") is read_number
+
+
+def test_a_bool_with_true_values_is_true_when_any_item_of_a_list_is_one() -> None:
+    salient = bool_reader(["salient"])  # Jira labels, an Airtable multiple select
+    assert salient(["ae-four-hours", "Salient"]) is True
+    assert salient(["ae-four-hours"]) is False
+    assert salient([{"name": "salient"}]) is True
+    assert salient("salient") is True

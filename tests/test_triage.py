@@ -66,8 +66,8 @@ def test_amber_red_on_trajectory_gets_a_timely_nudge() -> None:
     found = _triage(arch, _assessment("T-0", "target", 2, evidence=3))["T-0"]
     assert found.problem_level == 1
     assert found.problem_reason == (
-        "Level 1, timely nudge: Amber/Red; evidence of progress Amber/Green; the cause and the "
-        "fix are known"
+        "Level 1, timely nudge: delivery is off track, root cause and solution relatively "
+        "clear; Amber/Red; evidence of progress Amber/Green"
     )
 
 
@@ -108,7 +108,8 @@ def test_crisis_management_is_kept_for_the_top_one_or_two_of_the_portfolio() -> 
     # P-2 reaches 3 targets, P-1 two, P-0 one: the two widest are the crises.
     assert [found[f"P-{n}"].problem_level for n in range(3)] == [3, 4, 4]
     assert (found["P-2"].problem_reason or "").startswith(
-        "Level 4, crisis management: one of the top 2 challenges of the portfolio; Red"
+        "Level 4, crisis management: one of the top 2 challenges in the system; cause and "
+        "solution not clear, even after standard problem solving; severely affecting delivery; Red"
     )
     one = _triage(arch, *reds, crisis_max=1)
     assert [one[f"P-{n}"].problem_level for n in range(3)] == [3, 3, 4]
@@ -131,3 +132,73 @@ def test_assess_triages_the_ae_case_as_a_crisis_when_standard_levels_have_not_he
     assert judged["AE-5"].problem_level == 2  # no previous rating: first standard problem solving
     fresh = assess(case.arch, [], ae_summer_2002().ctx)
     assert fresh["AE-1"].problem_level == 3
+
+
+def test_amber_red_still_there_after_a_period_of_standard_problem_solving_is_level_3() -> None:
+    # On trajectory and nothing overdue: only the persistence says standard problem solving
+    # has not turned it round.
+    arch = Architecture([Target(key="T-0")])
+    found = _triage(arch, _assessment("T-0", "target", 2, evidence=3, previous=2))["T-0"]
+    assert found.problem_level == 3
+    assert found.problem_reason == (
+        "Level 3, intensive problem-solving drive: cause and solution not clear, even after "
+        "standard problem solving; Amber/Red; evidence of progress Amber/Green; already "
+        "2 - Amber/Red at the last assessment"
+    )
+    red_before = _triage(arch, _assessment("T-0", "target", 2, evidence=3, previous=1))["T-0"]
+    assert red_before.problem_level == 3
+    better_before = _triage(arch, _assessment("T-0", "target", 2, evidence=3, previous=3))
+    assert better_before["T-0"].problem_level == 1
+
+
+def test_a_salient_amber_red_item_is_level_3_and_a_salient_amber_green_one_is_not_triaged() -> None:
+    arch = Architecture([Target(key="T-0", salient=True), Target(key="T-1", salient=True)])
+    found = _triage(
+        arch, _assessment("T-0", "target", 2, evidence=3), _assessment("T-1", "target", 3)
+    )
+    assert found["T-0"].problem_level == 3
+    assert found["T-0"].problem_reason == (
+        "Level 3, intensive problem-solving drive: politically salient factors in play; "
+        "Amber/Red; evidence of progress Amber/Green; marked politically salient"
+    )
+    assert found["T-1"].problem_level is None
+    red = _triage(arch, _assessment("T-0", "target", 1))["T-0"]
+    assert red.problem_level == 3  # a first-time Red, salient: no standard level first
+
+
+def test_level_4_is_the_top_two_challenges_of_the_whole_portfolio_one_per_challenge() -> None:
+    entities: list[BaseEntity] = [
+        Priority(key="P-0"),
+        Outcome(key="O-0", parent_key="P-0"),
+        Priority(key="P-1"),
+        Priority(key="P-2"),
+        Target(key="T-9", salient=True),
+    ]
+    arch = Architecture(entities)
+    reds = [
+        _assessment(key, kind, 1, previous=1)
+        for key, kind in (("P-0", "priority"), ("O-0", "outcome"), ("P-1", "priority"))
+    ]
+    reds += [_assessment("P-2", "priority", 1), _assessment("T-9", "target", 1, previous=2)]
+    found = _triage(arch, *reds)
+    levels = {key: a.problem_level for key, a in found.items()}
+    # T-9 is marked salient: first. P-0 and its outcome O-0 are one challenge: P-0 (a
+    # priority) stands for it. P-1 is a third: level 3. P-2 is Red for the first time.
+    assert levels == {"T-9": 4, "P-0": 4, "O-0": 3, "P-1": 3, "P-2": 3}
+    assert sum(level == 4 for level in levels.values()) == 2
+    alone = _triage(arch, *reds, crisis_max=1)
+    assert [k for k, a in alone.items() if a.problem_level == 4] == ["T-9"]
+
+
+def test_assess_reads_salience_from_the_entity() -> None:
+    case = ae_summer_2002()
+    key = "AE-5"  # Red for the first time: standard problem solving first
+    assert assess(case.arch, [], case.ctx)[key].problem_level == 2
+    entities = case.arch.entities.values()
+    marked = Architecture(
+        [e.model_copy(update={"salient": True}) if e.key == key else e for e in entities],
+        measurements=[m for series in case.arch.measurements.values() for m in series],
+    )
+    found = assess(marked, [], case.ctx)[key]
+    assert found.problem_level == 3
+    assert "politically salient factors in play" in (found.problem_reason or "")

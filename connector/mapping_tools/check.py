@@ -53,10 +53,16 @@ class _Checker:
     ) -> None:
         self.problems.append(Problem(key, message, hint, creation, note))
 
-    def field(self, key: str, ref: str, reader: str | None) -> SiteField | None:
-        """The one field a reference names; a problem when none or several (or a bad type)."""
+    def field(
+        self, key: str, ref: str, reader: str | None, *, optional: bool = False
+    ) -> SiteField | None:
+        """The one field a reference names; a problem when none or several (or a bad type).
+        An `optional` field the site lacks is a note: it reads as empty."""
         found = self.schema.find(ref)
         fitting = [f for f in self.schema.fields if reader and reader_fit(reader, f.type) == "fits"]
+        if not found and optional:
+            self.add(key, f"no field '{ref}' on the site: optional, it reads as empty", note=True)
+            return None
         if not found:
             self.add(
                 key, f"no field '{ref}' on the site", field_hint(ref, self.schema.fields, fitting)
@@ -150,7 +156,7 @@ def _selection(checker: _Checker, kind: EntityKind) -> None:
 
 def _attributes(checker: _Checker, path: str, attributes: dict[str, AttributeSpec]) -> None:
     for name, spec in attributes.items():
-        checker.field(f"{path}.{name}", spec.field, spec.reader_name(name))
+        checker.field(f"{path}.{name}", spec.field, spec.reader_name(name), optional=spec.optional)
 
 
 def _relations(checker: _Checker, path: str, relations: Mapping[Any, JiraRelation]) -> None:

@@ -35,9 +35,15 @@ class _Checker:
             self.add(key, f"no table '{ref}' in the base", did_you_mean(ref, names))
         return found
 
-    def field(self, key: str, table: Table, ref: str, reader: str | None) -> SiteField | None:
+    def field(
+        self, key: str, table: Table, ref: str, reader: str | None, *, optional: bool = False
+    ) -> SiteField | None:
         found = table.find(ref)
         fitting = [f for f in table.fields if reader and reader_fit(reader, f.type) == "fits"]
+        if not found and optional:  # the site may lack it: it reads as empty
+            message = f"no field '{ref}' in table '{table.name}': optional, it reads as empty"
+            self.add(key, message, note=True)
+            return None
         if not found:
             hint = field_hint(ref, table.fields, fitting)
             self.add(key, f"no field '{ref}' in table '{table.name}'", hint)
@@ -95,7 +101,8 @@ def _attributes(
     checker: _Checker, path: str, table: Table, attributes: Mapping[str, AttributeSpec]
 ) -> None:
     for name, spec in attributes.items():
-        checker.field(f"{path}.{name}", table, spec.field, spec.reader_name(name))
+        reader = spec.reader_name(name)
+        checker.field(f"{path}.{name}", table, spec.field, reader, optional=spec.optional)
 
 
 def _relations(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from connector.mapping_tools.fitness import WANTS, WRITEBACK_TYPES, attribute_reader, reader_fit
 from connector.mapping_tools.schema import JiraSchema, SiteField
@@ -25,6 +26,11 @@ from mappings.model import PARENT_KIND, EntityKind
 KINDS = list(EntityKind)
 # Attributes read the same way for every kind, found once for the common [attributes].
 COMMON_FOUND = ("owners", "department", "team_rating")
+# Rule 8's salience and the rating agreed at a stock take: read for the rated kinds only, and
+# optional (a site without them reads them as empty), so never "not matched".
+STOCK_TAKE = ("salient", "agreed_rating", "agreed_on", "agreed_note")
+RATED_KINDS = (EntityKind.PRIORITY, EntityKind.OUTCOME, EntityKind.TARGET, EntityKind.STRATEGY)
+SALIENT_LABEL = {"field": "labels", "reader": "bool", "true_values": ["salient"]}
 FACET_HINT = (
     "If this kind's fields live on another kind's issues (targets in fields of Epics), map it "
     "as a facet: see docs/admin-guide.md, 'Targets that live on Epics'."
@@ -227,15 +233,39 @@ def _entity(skeleton: Skeleton, schema: JiraSchema, kind: EntityKind, guess: Gue
             )
             skeleton.unmatched.append(f"{path}.relations.drives: no link type says 'drives'")
     own = [a for a in attributes_of(kind) if a not in {"name", "status", "done", "updated"}]
-    own = [a for a in own if a not in COMMON_FOUND]
-    _attributes(skeleton, schema, path, own, active=guess is not None)
+    own = [a for a in own if a not in COMMON_FOUND and a not in STOCK_TAKE]
+    attributes = _attributes(skeleton, schema, path, own, active=guess is not None)
+    labels = any(f.id == "labels" for f in schema.fields)
+    optional = stock_take(schema.fields, labels=labels) if kind in RATED_KINDS else []
+    if optional and attributes is None:
+        attributes = skeleton.section(f"{path}.attributes", active=guess is not None)
+    for attribute, value, why in optional:
+        assert attributes is not None  # made just above when there was none
+        attributes.add(attribute, value, why)
+
+
+def stock_take(fields: Sequence[SiteField], *, labels: bool = False) -> list[tuple[str, Any, str]]:
+    """(attribute, value, why) of the optional stock-take attributes a rated kind's fields hold,
+    each marked optional; salience, where no field says it, from the label "salient" when the
+    site has labels (Jira)."""
+    found: list[tuple[str, Any, str]] = []
+    taken: set[str] = set()
+    for attribute in STOCK_TAKE:
+        best = best_field(fields, attribute, taken)
+        if best is not None:
+            taken.add(best[0].id)
+            ref = field_ref(best[0], fields)
+            found.append((attribute, {"field": ref, "optional": True}, best[1].evidence))
+        elif attribute == "salient" and labels:
+            found.append((attribute, SALIENT_LABEL, 'the label "salient" marks it'))
+    return found
 
 
 def _attributes(
     skeleton: Skeleton, schema: JiraSchema, path: str, attributes: list[str], *, active: bool
-) -> None:
+) -> Section | None:
     if not attributes:
-        return
+        return None
     section = skeleton.section(f"{path}.attributes", active=active)
     taken: set[str] = set()
     for attribute in attributes:
@@ -248,6 +278,7 @@ def _attributes(
             continue
         taken.add(found[0].id)
         section.add(attribute, field_ref(found[0], schema.fields), found[1].evidence)
+    return section
 
 
 def _measurements(skeleton: Skeleton, schema: JiraSchema, kinds: dict[str, Guess]) -> None:

@@ -10,10 +10,13 @@ from connector.mapping_tools.discover import (
     COMMON_FOUND,
     FACET_HINT,
     KINDS,
+    RATED_KINDS,
+    STOCK_TAKE,
     Guess,
     assign,
     best_field,
     header,
+    stock_take,
     writeback,
 )
 from connector.mapping_tools.fitness import WANTS, attribute_reader
@@ -163,7 +166,7 @@ def _entity(
     own = [
         a
         for a in attributes_of(kind)
-        if a not in {"name", "status", "done", "updated", *COMMON_FOUND}
+        if a not in {"name", "status", "done", "updated", *COMMON_FOUND, *STOCK_TAKE}
     ]
     attributes = skeleton.section(f"{path}.attributes")
     for attribute, found in per_table.items():
@@ -179,6 +182,9 @@ def _entity(
             continue
         taken.add(best[0].id)
         attributes.add(attribute, best[0].name, best[1].evidence)
+    if kind in RATED_KINDS:
+        for attribute, value, why in stock_take(table.fields):
+            attributes.add(attribute, value, why)
 
 
 def _relations(

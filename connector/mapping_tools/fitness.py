@@ -24,7 +24,10 @@ READER_TYPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "datetime": (frozenset({"datetime", "date"}), frozenset({"text"})),
     "users": (frozenset({"user", "users"}), frozenset()),
     "direction": (frozenset({"select", "text"}), frozenset()),
-    "bool": (frozenset({"status", "checkbox", "select"}), frozenset({"text"})),
+    "bool": (  # labels and multiple selects with `true_values`: any one of them
+        frozenset({"status", "checkbox", "select", "labels", "multiselect"}),
+        frozenset({"text"}),
+    ),
     "keys": (
         frozenset({"links", "labels", "text", "issuelinks", "issuekey"}),
         frozenset({"multiselect"}),
@@ -44,7 +47,7 @@ WANTS = {
     "datetime": "a date-time field",
     "users": "a user picker (single or multiple) or collaborator field",
     "direction": "a select list (Increase, Decrease)",
-    "bool": "a status, checkbox or select list",
+    "bool": "a status, checkbox, select list or labels",
     "keys": "linked records or a field holding keys",
     "trajectory": "a paragraph with one 'YYYY-MM-DD: value' a line",
 }

@@ -79,6 +79,20 @@ ATTRIBUTE_SYNONYMS: dict[str, tuple[tuple[str, float], ...]] = {
         ("delivery confidence", WEAK),
         ("confidence", WEAK),
     ),
+    "salient": (
+        ("politically salient", STRONG),
+        ("political salience", STRONG),
+        ("salient", STRONG),
+        ("high profile", WEAK),
+    ),
+    "agreed_rating": (
+        ("agreed likelihood", STRONG),
+        ("agreed rating", STRONG),
+        ("stock take rating", STRONG),
+        ("agreed", WEAK),
+    ),
+    "agreed_on": (("agreed on", STRONG), ("date agreed", STRONG), ("stock take date", STRONG)),
+    "agreed_note": (("agreed note", STRONG), ("stock take note", STRONG)),
     "unit": (("unit", STRONG), ("unit of measure", STRONG), ("uom", STRONG), ("units", STRONG)),
     "data_source": (
         ("data source", STRONG),

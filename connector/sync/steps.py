@@ -17,6 +17,7 @@ from mappings.errors import RdsyncError
 from mappings.graph import Architecture
 from mappings.model import DataProblem
 from mappings.records import MappedRecords
+from rules.agreed import with_agreed
 from rules.base import RuleContext
 from rules.engine import run_rules
 from rules.likelihood import assess
@@ -132,7 +133,7 @@ def judge_portfolio(
         missed_updates=missed or {},
     )
     findings = run_rules(arch, config.rules, ctx)
-    assessments = assess(arch, findings, ctx, config.likelihood)
+    assessments = with_agreed(arch, assess(arch, findings, ctx, config.likelihood), today)
     judged = ctx.model_copy(update={"assessments": assessments})
     return findings + run_rules(arch, config.rules, judged, phase="assessment"), assessments
 

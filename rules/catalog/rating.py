@@ -1,4 +1,4 @@
-"""RD403, RD405: findings on the ratings themselves, run after the likelihood is judged."""
+"""RD403, RD405-RD407: findings on the ratings themselves, run after the likelihood is judged."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import ClassVar
 
 from mappings.graph import Architecture
 from mappings.model import EntityKind
+from rules.agreed import agreement
 from rules.base import Rule, RuleContext
-from rules.model import Assessment, Finding, Rating, Severity
+from rules.model import Agreed, Assessment, Finding, Rating, Severity
 from rules.registry import register
 
 RATED = (EntityKind.STRATEGY, EntityKind.TARGET, EntityKind.OUTCOME, EntityKind.PRIORITY)
@@ -115,4 +116,123 @@ class RatingDisagreement(Rule):
                 "at the next stock take: correct the data, or agree a rating the evidence "
                 "supports.",
                 field="team rating",
+            )
+
+
+def _agreed(arch: Architecture, ctx: RuleContext, assessment: Assessment) -> Agreed | None:
+    """The assessment's agreed rating, or the entity's read against its evidence (a rule run
+    on assessments made without `rules.agreed.with_agreed`)."""
+    if assessment.agreed is not None:
+        return assessment.agreed
+    entity = arch.get(assessment.key)
+    return agreement(arch, entity, ctx.today) if entity is not None else None
+
+
+@register
+class AgreedRatingStale(Rule):
+    """
+    ## What it does
+    Flags a strategy, target, outcome or priority whose rating agreed at a stock take (the
+    fields the mapping names `agreed_rating` and `agreed_on`) is older than its evidence: a
+    measurement of one of its indicators, or a milestone of its strategies falling due, dated
+    after the day the rating was agreed. An agreed rating without its date is flagged too.
+
+    ## Why it matters
+    The manual's rating is a consensus ("after coming to consensus on the likelihood of Results
+    and Delivery"), reached on "an independent assessment of progress by the delivery team".
+    A consensus is about the evidence it saw: once newer evidence arrives, the agreed rating no
+    longer says what the stock take would agree today, and Rule 8 warns against giving "any
+    potential problem the benefit of the doubt". rdsync's own assessment stands in the heat
+    map and the counts until the consensus is renewed.
+
+    ## Example
+    Target DEL-4 was agreed 4 - Green at the stock take of 2026-11-12; its indicator DEL-3 was
+    measured again on 2026-11-20, so the agreement predates the evidence.
+
+    ## Fix
+    Take the item to its next stock take and agree its rating again on the new evidence, then
+    set the agreed rating's date ('Agreed on') to that day.
+    """
+
+    code = "RD406"
+    name = "agreed-rating-stale"
+    severity = Severity.WARNING
+    kinds = RATED
+    manual = RULE_7
+    phase = "assessment"
+
+    def check(self, arch: Architecture, ctx: RuleContext) -> Iterator[Finding]:
+        for assessment in _rated(ctx):
+            agreed = _agreed(arch, ctx, assessment)
+            if agreed is None or agreed.in_force:
+                continue
+            key, own = assessment.key, assessment.likelihood.option
+            where = arch.get(key) or key
+            if agreed.on is None:
+                yield self.finding(
+                    where,
+                    f"{key}'s agreed rating {agreed.rating.option} has no date: it cannot be "
+                    f"shown to be newer than the evidence, so rdsync's {own} stands",
+                    f"Set the date of the stock take that agreed {key}'s rating ('Agreed on').",
+                    field="agreed on",
+                )
+                continue
+            yield self.finding(
+                where,
+                f"{key}'s rating {agreed.rating.option} was agreed on {agreed.on}, before "
+                f"{agreed.evidence}; rdsync's {own} stands until it is agreed again",
+                f"Agree {key}'s rating again at its next stock take, on the new evidence, and "
+                "set 'Agreed on' to that day.",
+                field="agreed on",
+            )
+
+
+@register
+class AgreedRatingApart(Rule):
+    """
+    ## What it does
+    Flags a strategy, target, outcome or priority whose rating agreed at a stock take is two
+    levels or more away from rdsync's assessment of the same evidence.
+
+    ## Why it matters
+    The stock take's discussion "is based on an independent assessment of progress by the
+    delivery team"; a consensus two levels from that assessment (Green against Amber/Red) says
+    either that the data in the tool is wrong or incomplete, or that the stock take gave the
+    item "the benefit of the doubt" Rule 8 warns against. Either way the reason belongs on the
+    record, where the next stock take can weigh it.
+
+    ## Example
+    Strategy DEL-20 was agreed 4 - Green at the stock take; its milestones are two months late
+    and its target behind trajectory, so the evidence supports 2 - Amber/Red.
+
+    ## Fix
+    Reopen the agreement at the next stock take: correct the data the 'Likelihood rationale'
+    quotes if it is wrong, or write in the agreed rating's note why the stock take sees the
+    item differently.
+    """
+
+    code = "RD407"
+    name = "agreed-rating-apart"
+    severity = Severity.WARNING
+    kinds = RATED
+    manual = RULE_7
+    phase = "assessment"
+    levels: ClassVar[int] = 2  # the issue's "two levels apart"
+
+    def check(self, arch: Architecture, ctx: RuleContext) -> Iterator[Finding]:
+        for assessment in _rated(ctx):
+            agreed = _agreed(arch, ctx, assessment)
+            own = assessment.likelihood
+            if agreed is None or abs(int(agreed.rating) - int(own)) < self.levels:
+                continue
+            key = assessment.key
+            when = f" on {agreed.on}" if agreed.on is not None else ""
+            yield self.finding(
+                arch.get(key) or key,
+                f"{key} was agreed {agreed.rating.option}{when}; the evidence supports "
+                f"{own.option} ({abs(int(agreed.rating) - int(own))} levels apart)",
+                f"Reopen {key}'s agreed rating at the next stock take: correct the data its "
+                "'Likelihood rationale' quotes, or say in the agreed note why the stock take "
+                "sees it differently.",
+                field="agreed rating",
             )

@@ -53,8 +53,8 @@ PARENT_LINK = {
 }
 DRIVES = "Drives"
 OWN_FIELDS = {
-    "priority": (),
-    "outcome": (),
+    "priority": portfolio.AGREED_FIELDS,
+    "outcome": portfolio.AGREED_FIELDS,
     "indicator": ("Unit", "Data source", "Current value"),
     "target": (
         "Baseline value",
@@ -63,6 +63,7 @@ OWN_FIELDS = {
         "Target date",
         "Direction",
         "Trajectory",
+        *portfolio.AGREED_FIELDS,
     ),
     "strategy": (
         "Start date",
@@ -74,6 +75,7 @@ OWN_FIELDS = {
         "Delivery chain",
         "Impact",
         "Difficulty",
+        *portfolio.AGREED_FIELDS,
     ),
     "milestone": ("Due date",),
     "risk": ("Mitigation",),
@@ -89,8 +91,14 @@ KIND_TYPES = {
     "date": "date",
     "datetime": "dateTime",
     "select": "singleSelect",
+    "bool": "checkbox",
 }
-EXTRA_KINDS = {"End date": "date", "Due date": "date", "Status": "select"}
+EXTRA_KINDS = {
+    "End date": "date",
+    "Due date": "date",
+    "Status": "select",
+    portfolio.SALIENT: "bool",
+}
 # Bad raw data planted for the mapping layer to report (RD9xx): an unreadable trajectory on a
 # target that already has no usable one (RD309), so no other gap appears because of it.
 UNREADABLE_TRAJECTORY = ("P4-O1-I1-T1", "to be agreed with the districts by spring")

@@ -94,8 +94,9 @@ def _document(
             stored = writer.stored(name, value, people)
             if stored is not None:
                 doc[writer.field_id(name)] = stored
-    if item.labels:
-        doc["labels"] = list(item.labels)
+    labels = [*item.labels, *(["salient"] if item.fields.get(portfolio.SALIENT) else [])]
+    if labels:  # Jira marks political salience with a label (the default mapping reads it)
+        doc["labels"] = labels
     if item.parent:
         writer.place(doc, item.kind.title(), ids[item.parent])
     return doc

@@ -80,6 +80,11 @@ class Draft:
         for code in plant:
             self.planted[code].append(ref)
 
+    def mark(self, ref: str, **fields: object) -> None:
+        """Add fields to a row already drafted (the stock take's agreed rating, salience)."""
+        row = next(row for row in self.rows if row.ref == ref)
+        row.fields.update(fields)
+
     def priority(self, ref: str, name: str, owners: list[str], plant: tuple[str, ...] = ()) -> None:
         self.add(ref, "priority", name, {"Accountable owner": owners}, plant=plant)
 

@@ -5,6 +5,8 @@ Six priorities, one more than the default "few", so RD109 fires for this departm
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from connector.sandbox.seeds.draft import JOBS, Draft, text
 
 
@@ -118,6 +120,17 @@ def skills(d: Draft) -> None:
     )
     d.target(
         "P8-O1-I1-T1", "2 million vocational skills trainings", plan, "Increase", stops=plan[1:-1]
+    )
+    # The Chief Minister's stock take agreed Amber/Green, a level below the evidence, until the
+    # contracts are renewed: shown beside rdsync's own rating, and used in the heat map while
+    # no new evidence arrives.
+    d.mark(
+        "P8-O1-I1-T1",
+        **{
+            "Agreed likelihood": "3 - Amber/Green",
+            "Agreed on": d.anchor - timedelta(days=10),
+            "Agreed note": "On trajectory; Green once the results contracts are renewed.",
+        },
     )
     d.indicator(
         "P8-O1-I2",
@@ -335,6 +348,7 @@ def clean_environment(d: Draft) -> None:
         omit=("Baseline value", "Baseline date"),
         plant=("RD203",),
     )
+    d.mark("P10-O1-I2-T1", **{"Politically salient": True})  # in the papers every summer
     d.strategy(
         "S18",
         "Hey Tosser! anti-littering campaign with on-the-spot fines",

@@ -41,6 +41,9 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("Mitigation", "paragraph"),
     ("Impact", "select"),
     ("Difficulty", "select"),
+    ("Agreed likelihood", "select"),  # the stock take's consensus (read, never written)
+    ("Agreed on", "date"),
+    ("Agreed note", "paragraph"),
     ("Department", "select"),
     ("Delivery likelihood", "select"),
     ("Likelihood rationale", "paragraph"),
@@ -55,7 +58,11 @@ SELECT_OPTIONS: dict[str, tuple[str, ...]] = {
     "Difficulty": ("1", "2", "3", "4"),
     "Department": (HEALTH, JOBS),
     "Delivery likelihood": RATING_OPTIONS,
+    "Agreed likelihood": RATING_OPTIONS,
 }
+# Rule 8's politically salient factors: a checkbox in Airtable, the label "salient" in Jira.
+SALIENT = "Politically salient"
+AGREED_FIELDS = (SALIENT, "Agreed likelihood", "Agreed on", "Agreed note")
 
 
 @dataclass(frozen=True)
