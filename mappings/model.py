@@ -83,6 +83,7 @@ class BaseEntity(BaseModel):
     done: bool = False
     updated: datetime | None = None
     team_rating: int | None = None  # the team's own likelihood (1-4), where the mapping names one
+    blocks: list[str] = Field(default_factory=list)  # keys of the items that wait on this one
 
 
 class Priority(BaseEntity):

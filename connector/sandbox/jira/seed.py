@@ -41,6 +41,8 @@ LINK_TYPES = (
     (10003, "Relates", "relates to", "relates to"),
     (10010, "Drives", "is driven by", "drives"),
 )
+BLOCKS_LINK, RELATES_LINK = 10000, 10003
+EPIC = (10020, "Epic")
 FIRST_CUSTOM_ID = 10020
 FIRST_OPTION_ID = 10100
 # The hierarchy fields of Jira Data Center's apps, after the scheme's own (server mode only).
@@ -71,6 +73,10 @@ def seed_scheme(store: Store, mode: str = "cloud") -> None:
                 "INSERT OR IGNORE INTO jira_issue_types VALUES (?, ?, ?, ?)",
                 (10000 + offset, name, DESCRIPTIONS[name], LEVELS[name]),
             )
+        conn.execute(  # the work a team plans, outside the delivery architecture
+            "INSERT OR IGNORE INTO jira_issue_types VALUES (?, ?, ?, ?)",
+            (EPIC[0], EPIC[1], "A large body of work a team plans.", 1),
+        )
         conn.executemany("INSERT OR IGNORE INTO jira_statuses VALUES (?, ?, ?)", STATUSES)
         conn.executemany("INSERT OR IGNORE INTO jira_link_types VALUES (?, ?, ?, ?)", LINK_TYPES)
         option_id = FIRST_OPTION_ID
