@@ -13,6 +13,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from reports.document import ReportDocument, freshness
+from reports.focus import view as focus_view
 from reports.frames import DECISION_LIMIT, RATING_COLUMNS
 from reports.model import ReportData
 from reports.review import REVIEW_ROWS
@@ -206,6 +207,7 @@ def report_context(document: ReportDocument) -> dict[str, Any]:
         "quality": document.records("data_quality"),
         "findings": document.records("findings"),
         "method": METHOD,
+        "focus": focus_view(document),
     }
 
 

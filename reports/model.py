@@ -8,6 +8,8 @@ from pydantic import ConfigDict, Field, field_validator
 
 from mappings.graph import Architecture
 from mappings.model import Strict
+from mappings.work import WorkItem
+from rules.alignment import WorkShare
 from rules.base import Thresholds
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import Assessment, Finding, Rating, RubricRating
@@ -39,6 +41,10 @@ class ReportData(Strict):
     # Evidence of progress judgement did (stale, or so old that it counts as missing).
     likelihood: LikelihoodConfig = Field(default_factory=LikelihoodConfig)
     horizon_days: int = Field(56, ge=1, description="next steps: milestones due this many days on")
+    # All work (a source's wider scope), aligned; None when no source reads one. The shares at
+    # the previous report give the trend (None: no earlier read).
+    work: list[WorkItem] | None = None
+    work_before: list[WorkShare] | None = None
 
     @field_validator("generated_at", "previous_generated_at")
     @classmethod

@@ -61,7 +61,19 @@ def report_data(config: Config, store: StateStore, department: str | None = None
         rubric=outputs.rubric,
         thresholds=config.rules.thresholds,
         likelihood=config.likelihood,
+        **_work(config, store, previous_run),
     )
+
+
+def _work(config: Config, store: StateStore, previous_run: int | None) -> dict[str, object]:
+    """All work as the newest read left it, and its shares at the previous report's run (the
+    trend); nothing when no source reads a wider scope."""
+    from connector.sync import work
+
+    if not any(getattr(source, "work", None) for source in config.sources.values()):
+        return {}
+    before = work.shares_at(store.db, previous_run) if previous_run is not None else None
+    return {"work": work.items(store.db), "work_before": before}
 
 
 def _known_department(

@@ -54,6 +54,6 @@ WORK: tuple[WorkItem, ...] = (
     WorkItem("W12", "Return and Earn network tender", JOBS, "Environment", 45, "S19"),
     WorkItem("W13", "Annual conference 2027", JOBS, "Corporate services", 130, None),
     WorkItem("W14", "Office move to Parramatta", JOBS, "Corporate services", 200, None),
-    WorkItem("W15", "Skills data warehouse", JOBS, "Skills", 40, None),
+    WorkItem("W15", "Skills data warehouse", JOBS, "Skills", 40, "S13"),
     WorkItem("W16", "Teacher leader network website", JOBS, "Education", 20, "S17"),
 )
