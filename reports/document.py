@@ -102,7 +102,7 @@ def draw_focus(document: ReportDocument) -> None:
     focus = document.focus
     if focus is None:
         return
-    if len(focus.priorities) > 1:
+    if focus.links:  # a matrix of empty cells says nothing
         document.charts[FOCUS_MATRIX] = matrix_svg(focus)
     work = focus_section.scope_items(document.scope)
     if work:

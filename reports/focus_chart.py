@@ -9,6 +9,7 @@ from typing import Any
 
 from reports.charts import INK, MEASURED, PLANNED, RC, TODAY, _config_dir, _inline
 from reports.focus import Focus
+from reports.text import printable
 from rules.alignment import WorkShare
 
 EMPTY = "#f3f2f1"
@@ -39,7 +40,9 @@ def matrix_svg(focus: Focus) -> str:
                 _cell(ax, row, col, mine, theirs, focus, shade, most)
         ax.set_xlim(-0.5, n - 0.5)
         ax.set_ylim(n - 0.5, -0.5)
-        ax.set_xticks(range(n), keys, rotation=90, fontsize=6.5, color=PLANNED)
+        ax.set_xticks(
+            range(n), [printable(k) for k in keys], rotation=90, fontsize=6.5, color=PLANNED
+        )
         ax.xaxis.tick_top()
         ax.set_yticks(range(n), [_label(k, focus.names.get(k, "")) for k in keys], fontsize=7)
         ax.tick_params(length=0, pad=2)
@@ -51,8 +54,11 @@ def matrix_svg(focus: Focus) -> str:
 
 
 def _label(key: str, name: str) -> str:
+    """`KEY name`, the name cut short; a control character typed in it shows as its escape
+    (the chart's font has no glyph for it)."""
+    name = " ".join(printable(name).split())
     cut = name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1].rstrip() + "…"
-    return f"{key} {cut}"
+    return printable(f"{key} {cut}")
 
 
 def _cell(
@@ -91,7 +97,7 @@ def work_svg(rows: list[WorkShare]) -> str:
                     va="center", fontsize=6.5, color=INK)  # fmt: skip
         ax.set_xlim(0, 100)
         ax.set_ylim(len(rows) - 0.5, -0.5)
-        ax.set_yticks(range(len(rows)), [r.department for r in rows], fontsize=7)
+        ax.set_yticks(range(len(rows)), [printable(r.department) for r in rows], fontsize=7)
         ax.set_xticks([0, 50, 100], ["0%", "50%", "100%"], fontsize=6.5, color=PLANNED)
         ax.tick_params(length=0)
         for spine in ax.spines.values():

@@ -119,6 +119,8 @@ def _expected(
     if name == "parent":
         parent = PARENT_KIND.get(kind)
         return [tables[parent]] if parent in tables else []
+    if name == "blocks":  # an item of any mapped kind may wait on this one
+        return list(tables.values())
     return [tables[k] for k in (EntityKind.TARGET, EntityKind.OUTCOME) if k in tables]
 
 
