@@ -166,7 +166,7 @@ class Architecture:
                 self._driven_by[key].append(strategy.key)
 
     def _link_blocks(self) -> None:
-        """"Blocks" links between items of the scope; one to a ticket outside it (ordinary
+        """ "Blocks" links between items of the scope; one to a ticket outside it (ordinary
         work) is no problem, and is left out."""
         for entity in self.entities.values():
             for key in dict.fromkeys(entity.blocks):

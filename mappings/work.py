@@ -104,9 +104,7 @@ def airtable_work(
     cells = record.get("fields")
     if not isinstance(key, str) or not isinstance(cells, dict):
         return None
-    linked = [
-        rid for field in links for rid in cells.get(field) or () if isinstance(rid, str)
-    ]
+    linked = [rid for field in links for rid in cells.get(field) or () if isinstance(rid, str)]
     return WorkItem(
         source=source,
         key=key,

@@ -158,9 +158,7 @@ def _critical_table(scope: Scope, risky: list[CriticalDependency]) -> pd.DataFra
     return frame(rows, CRITICAL_COLUMNS)
 
 
-def _work_table(
-    rows: list[alignment.WorkShare], before: list[alignment.WorkShare]
-) -> pd.DataFrame:
+def _work_table(rows: list[alignment.WorkShare], before: list[alignment.WorkShare]) -> pd.DataFrame:
     """A row per department and team, each department's total, then all: the unaligned share
     by count and by effort, and the count share at the previous report."""
     then = {(r.department, r.team): r for r in before}
@@ -236,8 +234,7 @@ def headline(focus: Focus) -> list[str]:
         if before is not None and before.items:
             moved = round(100 * (work.share - before.share), 1)
             line += (
-                f"; {abs(moved):g} points {'up' if moved > 0 else 'down'} since the previous "
-                "report"
+                f"; {abs(moved):g} points {'up' if moved > 0 else 'down'} since the previous report"
                 if moved
                 else "; no change since the previous report"
             )
@@ -260,4 +257,67 @@ def view(document: Any) -> dict[str, Any]:
         "work": None if focus.work is None else tables["unaligned_work"].to_dict("records"),
         "people_kinds": PEOPLE_KINDS,
         "largest": tables["unaligned_items"].to_dict("records"),
+    }
+
+
+def priority_focus(
+    arch: Any, assessments: dict[str, Any], work: list[Any] | None, key: str
+) -> dict[str, Any]:
+    """One priority's ties (`rdsync explain` and its stock take pack): the interdependencies
+    it is in, the critical ones either way (its items at risk that others wait on, and the
+    items at risk it waits on), the work that serves it and its department's unaligned work."""
+    members = membership(arch)
+    deps = [d for d in dependencies(arch, members) if key in d.priorities]
+    risky = []
+    for c in critical(arch, members, assessments):
+        if key in c.priorities or key in members.get(c.key, ()):
+            waits = key in c.priorities and key not in members.get(c.key, ())
+            risky.append(
+                {
+                    "key": c.key,
+                    "rated_key": c.rated,
+                    "likelihood": int(c.rating),
+                    "waiting": list(c.waiting),
+                    "priorities": list(c.priorities),
+                    "via": c.via,
+                    "direction": "this priority waits on it" if waits else "others wait on it",
+                }
+            )
+    return {
+        "dependencies": [
+            {
+                "dependency": d.kind,
+                "subject": d.subject,
+                "priorities": list(d.priorities),
+                "tickets": list(d.keys),
+                "description": d.text,
+            }
+            for d in deps
+        ],
+        "critical": risky,
+        "work": None if work is None else _priority_work(arch, work, key),
+    }
+
+
+def _priority_work(arch: Any, work: list[Any], key: str) -> dict[str, Any]:
+    priority = arch.get(key)
+    department = priority.department if priority is not None else None
+    serving = [i for i in work if key in i.serves]
+    mine = [i for i in work if department is None or i.department == department]
+    whole = alignment.total(alignment.shares(mine), department or "All")
+    return {
+        "serving": len(serving),
+        "serving_effort": sum(i.effort or 0.0 for i in serving),
+        "serving_keys": [i.key for i in serving],
+        "department": department,
+        "work_items": whole.items,
+        "unaligned": whole.unaligned,
+        "unaligned_share": round(100 * whole.share, 1),
+        "unaligned_effort_share": (
+            None if whole.effort_share is None else round(100 * whole.effort_share, 1)
+        ),
+        "largest_unaligned": [
+            {"key": i.key, "name": i.name, "team": i.team, "effort": i.effort}
+            for i in alignment.largest_unaligned(mine, 5)
+        ],
     }

@@ -327,6 +327,7 @@ def stocktake_context(pack: StocktakePack) -> dict[str, Any]:
         "judgement_columns": list(JUDGEMENT_COLUMNS.values()),
         "since": _since(data),
         "dives": pack.deep_dives,
+        "focus": pack.focus,
         "decisions": pack.decisions.to_dict("records"),
         "overdue": [m for m in milestones if m["days"] < 0],
         "upcoming": [m for m in milestones if m["days"] >= 0],

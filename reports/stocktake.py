@@ -17,6 +17,7 @@ from mappings.model import Priority, Target
 from reports import frames, words
 from reports.model import ReportData
 from reports.review import findings as finding_table
+from reports.focus import priority_focus
 from reports.scope import APPROACHES, Scope
 from reports.targets import targets as target_table
 from rules.model import Rating, Severity
@@ -42,6 +43,7 @@ class StocktakePack:
     findings: pd.DataFrame
     charts: dict[str, str] = field(default_factory=dict)
     legend: str = ""
+    focus: dict[str, Any] = field(default_factory=dict)  # reports.focus.priority_focus
 
 
 def build_pack(data: ReportData, priority_key: str, *, charts: bool = True) -> StocktakePack:
@@ -69,10 +71,18 @@ def build_pack(data: ReportData, priority_key: str, *, charts: bool = True) -> S
         decisions=_within(frames.decisions(scope), keys),
         milestones=frames.milestones_due(scope, keys),
         findings=_open(finding_table(scope), keys),
+        focus=priority_focus(data.architecture, data.assessments, _work(data), priority.key),
     )
     if charts:
         _draw(pack)
     return pack
+
+
+def _work(data: ReportData) -> list[Any] | None:
+    """All work in the pack's department (or all), as the report reads it."""
+    if data.work is None:
+        return None
+    return [i for i in data.work if data.department in (None, i.department)]
 
 
 def _worst_first(table: pd.DataFrame) -> pd.DataFrame:

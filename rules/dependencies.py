@@ -225,9 +225,7 @@ def critical(
     return found
 
 
-def priority_links(
-    deps: Iterable[Dependency], priorities: list[str]
-) -> dict[tuple[str, str], int]:
+def priority_links(deps: Iterable[Dependency], priorities: list[str]) -> dict[tuple[str, str], int]:
     """How many dependencies tie each pair of priorities (both orders hold the same count)."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
     wanted = set(priorities)

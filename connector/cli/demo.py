@@ -106,7 +106,9 @@ def demo(workdir: Path, tool: Tool, no_report: bool) -> None:
         echo(f"sandbox: {sandbox.url} (Jira under /rest, Airtable under /v0)")
         write_private(workdir / TOKEN_FILE, sandbox.token + "\n")
         config_path = workdir / "rdsync.toml"
-        write_private(config_path, demo_config(sandbox.url, sandbox.email, tool, BASE_ID, work=True))
+        write_private(
+            config_path, demo_config(sandbox.url, sandbox.email, tool, BASE_ID, work=True)
+        )
         config = load_config(config_path)
         store = StateStore(config.state_path, clock)
         try:

@@ -61,11 +61,11 @@ def report_data(config: Config, store: StateStore, department: str | None = None
         rubric=outputs.rubric,
         thresholds=config.rules.thresholds,
         likelihood=config.likelihood,
-        **_work(config, store, previous_run),
+        **work_data(config, store, previous_run),
     )
 
 
-def _work(config: Config, store: StateStore, previous_run: int | None) -> dict[str, object]:
+def work_data(config: Config, store: StateStore, previous_run: int | None) -> dict[str, object]:
     """All work as the newest read left it, and its shares at the previous report's run (the
     trend); nothing when no source reads a wider scope."""
     from connector.sync import work

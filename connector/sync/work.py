@@ -93,9 +93,7 @@ def items(db: sqlite3.Connection) -> list[WorkItem]:
 
 def shares_at(db: sqlite3.Connection, run_id: int) -> list[WorkShare] | None:
     """The shares the newest run up to `run_id` that read all work kept; None if none did."""
-    row = db.execute(
-        "SELECT MAX(run_id) FROM work_shares WHERE run_id <= ?", (run_id,)
-    ).fetchone()
+    row = db.execute("SELECT MAX(run_id) FROM work_shares WHERE run_id <= ?", (run_id,)).fetchone()
     if row is None or row[0] is None:
         return None
     found = db.execute(
@@ -104,6 +102,3 @@ def shares_at(db: sqlite3.Connection, run_id: int) -> list[WorkShare] | None:
         (row[0],),
     )
     return [WorkShare(d, t, int(n), int(u), float(e), float(ue)) for d, t, n, u, e, ue in found]
-
-
-
