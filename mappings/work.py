@@ -28,6 +28,7 @@ class WorkItem(Strict):
     team: str | None = None
     effort: float | None = None
     links: list[str] = Field(default_factory=list)
+    updated: str | None = None  # as the tool wrote it: the next read starts from the newest
     serves: list[str] = Field(default_factory=list)
     via: str | None = None
 
@@ -88,6 +89,7 @@ def jira_work(
         team=_field(fields, ids.get("team"), text_of),
         effort=_field(fields, ids.get("effort"), number_of),
         links=list(dict.fromkeys(links)),
+        updated=fields["updated"] if isinstance(fields.get("updated"), str) else None,
     )
 
 

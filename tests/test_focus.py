@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
@@ -227,3 +228,34 @@ def test_a_work_scope_that_does_not_fit_stops_before_any_write(
     assert sandbox.count("PUT") == 0
     with pytest.raises(ConfigError, match="work scope is a table"):
         configure(tmp_path / "a", sandbox, "airtable", source={"work": '{ jql = "x" }'})
+
+
+def test_the_cost_of_all_work_on_10000_issues(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """10,000 issues of all work: the first read asks for a few fields, 100 issues a call; a
+    later read asks for keys only (5,000 a call), what was updated since and what is new."""
+    from connector.sources.build import build_sources
+    from connector.sources.work import read_work
+
+    sandbox = make_sandbox(seed="empty")
+    first, last = sandbox.seed_bulk(10_000, history=0)
+    scope = '{ jql = "project = DEL", team = "Team", effort = "Effort" }'
+    config = configure(tmp_path, sandbox, "jira", source={"work": scope})
+    source = build_sources(config, sandbox.clock)["jira"]
+    source.ensure_connected()  # type: ignore[attr-defined]
+    sandbox.reset_stats()
+    items = read_work(source) or []
+    full_calls = sandbox.count(path=SEARCH)
+    assert len(items) == 10_000 and {items[0].key, items[-1].key} == {first, last}
+    assert full_calls == 10_000 // config.sources["jira"].page_size  # type: ignore[union-attr]
+    asked = [parse_qs(urlsplit(r["url"]).query) for r in sandbox.stats()["log"]]
+    wanted = {"summary", "updated", "parent", "issuelinks", *map(sandbox.field_id, ("Team",
+              "Effort", "Department"))}  # fmt: skip
+    assert all(set(",".join(q["fields"]).split(",")) == wanted for q in asked)
+    assert all("expand" not in q or "changelog" not in q["expand"][0] for q in asked)
+
+    sandbox.reset_stats()
+    again = read_work(source, items) or []
+    assert sandbox.count(path=SEARCH) == 3  # two pages of keys, one of what changed
+    assert [i.key for i in again] == [i.key for i in items]

@@ -155,7 +155,9 @@ class SyncRun:
         previous = by_architecture(self.store.previous_ratings(self.today - period), keys)
         latest = by_architecture(self.store.previous_ratings(), keys)
         findings, assessments = judge_portfolio(arch, self.config, self.today, previous)
-        work = work_state.read_scopes(self.sources, arch)  # read only: before any write
+        # All work, read only, before any write; a full sync reads it all again.
+        held = {} if full else work_state.held(self.store.db)
+        work = work_state.read_scopes(self.sources, arch, held)
         rubric = rate_rubric(arch, findings)
         counts["ratings_changed"] = sum(
             1 for k, a in assessments.items() if latest.get(k) != a.likelihood

@@ -53,9 +53,16 @@ class WorkRead:
         return [item for items in self.by_source.values() for item in items]
 
 
-def read_scopes(sources: Mapping[str, Source], arch: Architecture) -> WorkRead | None:
-    """Each source's wider scope, aligned to the architecture; None when no source has one."""
-    read = {name: found for name, source in sources.items() if (found := read_work(source))}
+def read_scopes(
+    sources: Mapping[str, Source], arch: Architecture, held: Mapping[str, list[WorkItem]]
+) -> WorkRead | None:
+    """Each source's wider scope, aligned to the architecture; None when no source has one.
+    `held` is what the last read left, by source (a Jira source reads what changed since)."""
+    read = {
+        name: found
+        for name, source in sources.items()
+        if (found := read_work(source, held.get(name)))
+    }
     read |= {
         name: []
         for name, source in sources.items()
@@ -83,6 +90,14 @@ def save(db: sqlite3.Connection, run_id: int, read: WorkRead) -> None:
             for s in shares(read.items)
         ],
     )
+
+
+def held(db: sqlite3.Connection) -> dict[str, list[WorkItem]]:
+    """The items the last read of each source left, by source."""
+    found: dict[str, list[WorkItem]] = {}
+    for item in items(db):
+        found.setdefault(item.source, []).append(item)
+    return found
 
 
 def items(db: sqlite3.Connection) -> list[WorkItem]:
