@@ -13,8 +13,8 @@ from typing import Any
 
 from reports import words
 from reports.document import TABLE_COLUMNS, TABLE_TITLES
-from rules.dependencies import KINDS
 from reports.json_out import SCHEMA_FILE, SCHEMA_VERSION
+from rules.dependencies import KINDS
 from rules.model import JUDGEMENTS, RUBRIC_CRITERIA
 
 DOCS_FILE = Path(__file__).resolve().parents[1] / "docs" / "report-json.md"

@@ -15,9 +15,9 @@ import pandas as pd
 from mappings.errors import InputError
 from mappings.model import Priority, Target
 from reports import frames, words
+from reports.focus import priority_focus
 from reports.model import ReportData
 from reports.review import findings as finding_table
-from reports.focus import priority_focus
 from reports.scope import APPROACHES, Scope
 from reports.targets import targets as target_table
 from rules.model import Rating, Severity

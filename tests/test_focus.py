@@ -103,8 +103,9 @@ def test_the_demo_shows_its_planted_dependencies_and_unaligned_work(
     html = paths["html"].read_text(encoding="utf-8")
     section = html[html.index('id="focus"') : html.index('id="findings"')]
     assert section.count("<svg") == 2  # the priority matrix and the work bar
-    for a, b in focus.BLOCKS:
-        assert f'href="{data.architecture.entities[key(a)].url}"' in section
+    for pair in focus.BLOCKS:
+        for ref in pair:
+            assert f'href="{data.architecture.entities[key(ref)].url}"' in section
     biggest = next(i for i in data.work if i.key == largest[0])
     assert f'href="{biggest.url}"' in section  # a work item links like any key
 

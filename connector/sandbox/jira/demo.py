@@ -9,8 +9,8 @@ from typing import Any
 from connector.sandbox.jira.seed import (
     BLOCKS_LINK,
     OTHER_PROJECT,
-    RELATES_LINK,
     PROJECT,
+    RELATES_LINK,
     _Writer,
     add_project,
     at,
