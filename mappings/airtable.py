@@ -80,11 +80,19 @@ class _Resolver:
         return table
 
     def field(
-        self, table: _Table, ref: str, path: str, reader: Reader, name: str, number: bool = False
+        self,
+        table: _Table,
+        ref: str,
+        path: str,
+        reader: Reader,
+        name: str,
+        number: bool = False,
+        optional: bool = False,
     ) -> FieldPlan:
-        """The plan of a field, read with `reader` (named `name`) in the shape its type has."""
+        """The plan of a field, read with `reader` (named `name`) in the shape its type has;
+        an `optional` one (`blocks`) the table lacks reads as empty without a note."""
         label, kind, options = table.fields.get(ref, (ref, "", None))
-        if not kind:
+        if not kind and not optional:
             self.notes.append(
                 f"field '{ref}' ({path}) is not in table '{table.name}'; it reads as empty"
             )
@@ -124,7 +132,14 @@ def _map_tables(
         records = _records_of(tables, table, out)
         plans = _plans(resolver, table, kind)
         relations = {
-            name: resolver.field(table, rel.field, f"{_path(kind)}.relations.{name}", _KEYS, "keys")
+            name: resolver.field(
+                table,
+                rel.field,
+                f"{_path(kind)}.relations.{name}",
+                _KEYS,
+                "keys",
+                optional=name == "blocks",
+            )
             for name, rel in mapping.relations_for(kind).items()
         }
         for record in records:

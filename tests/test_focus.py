@@ -38,7 +38,7 @@ def demo_config(folder: Path, sandbox: Sandbox, tool: str) -> Config:
 def keys_of(sandbox: Sandbox, tool: str) -> Callable[[str], str]:
     """A portfolio ref (S1-M2, or a work item W7) -> its key in that tool."""
     if tool == "jira":
-        known = sandbox.demo()["keys"]
+        known = {**sandbox.demo()["keys"], **sandbox.demo()["work"]}
         return lambda ref: str(known[ref])
     return lambda ref: stable_id("rec", "work" if ref.startswith("W") else "item", ref)
 

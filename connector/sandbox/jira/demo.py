@@ -12,6 +12,7 @@ from connector.sandbox.jira.seed import (
     PROJECT,
     RELATES_LINK,
     _Writer,
+    add_epic_type,
     add_project,
     at,
     ensure_user,
@@ -28,7 +29,8 @@ OUT_OF_SCOPE_SUMMARY = "Call-centre calls answered within five minutes"
 
 
 def seed_demo(store: Store, anchor: date, admin: str, mode: str = "cloud") -> dict[str, Any]:
-    """Writes the demo; returns {"keys": ref -> issue key, "planted": RD code -> refs}.
+    """Writes the demo; returns {"keys": ref -> issue key, "planted": RD code -> refs, "work":
+    work item ref -> epic key}.
 
     `mode="server"` writes it as Data Center holds it (see `_Writer`)."""
     built = portfolio.build(anchor)
@@ -37,6 +39,7 @@ def seed_demo(store: Store, anchor: date, admin: str, mode: str = "cloud") -> di
     unreadable = _last_unplanted(built, "target", planted, "Trajectory")
     outside = _last_unplanted(built, "strategy", planted, None)
     with store.write() as conn:
+        add_epic_type(conn)
         writer = _Writer(conn, store, mode)
         ids = {item.ref: writer.next_issue + n for n, item in enumerate(built.items)}
         setup = _setup_day(built)
@@ -65,9 +68,9 @@ def seed_demo(store: Store, anchor: date, admin: str, mode: str = "cloud") -> di
         work = _work(writer, built, ids, admin, at(setup))
         writer.flush()
     keys = {item.ref: f"{PROJECT[1]}-{n + 1}" for n, item in enumerate(built.items)}
-    keys.update(work)
     extra = {"RD901": (unreadable,) if unreadable else (), "RD902": (outside,) if outside else ()}
-    return {"keys": keys, "planted": {**{k: list(v) for k, v in built.planted.items()}, **extra}}
+    planted = {**{k: list(v) for k, v in built.planted.items()}, **extra}
+    return {"keys": keys, "planted": planted, "work": work}
 
 
 def _work(

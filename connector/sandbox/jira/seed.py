@@ -73,10 +73,6 @@ def seed_scheme(store: Store, mode: str = "cloud") -> None:
                 "INSERT OR IGNORE INTO jira_issue_types VALUES (?, ?, ?, ?)",
                 (10000 + offset, name, DESCRIPTIONS[name], LEVELS[name]),
             )
-        conn.execute(  # the work a team plans, outside the delivery architecture
-            "INSERT OR IGNORE INTO jira_issue_types VALUES (?, ?, ?, ?)",
-            (EPIC[0], EPIC[1], "A large body of work a team plans.", 1),
-        )
         conn.executemany("INSERT OR IGNORE INTO jira_statuses VALUES (?, ?, ?)", STATUSES)
         conn.executemany("INSERT OR IGNORE INTO jira_link_types VALUES (?, ?, ?, ?)", LINK_TYPES)
         option_id = FIRST_OPTION_ID
@@ -92,6 +88,15 @@ def seed_scheme(store: Store, mode: str = "cloud") -> None:
                     (option_id, f"customfield_{custom_id}", value, position),
                 )
                 option_id += 1
+
+
+def add_epic_type(conn: sqlite3.Connection) -> None:
+    """The Epic issue type: the work teams plan outside the delivery architecture (the demo's
+    wider scope of all work; the empty scheme has none, as the bundled mapping expects)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO jira_issue_types VALUES (?, ?, ?, ?)",
+        (EPIC[0], EPIC[1], "A large body of work a team plans.", 1),
+    )
 
 
 def add_project(conn: sqlite3.Connection, project: tuple[int, str, str]) -> None:

@@ -214,10 +214,7 @@ def build(anchor: date) -> Portfolio:
         people=PEOPLE,
         items=items,
         history=dict(draft.history),
-        planted={
-            code: tuple(refs)
-            for code, refs in sorted({**draft.planted, "RD406": focus.AT_RISK}.items())
-        },
+        planted={code: tuple(refs) for code, refs in sorted(draft.planted.items())},
         work=focus.WORK,
     )
 
