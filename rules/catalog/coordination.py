@@ -28,9 +28,10 @@ class CriticalDependencyAtRisk(Rule):
     such problems surface "as soon as possible".
 
     ## Example
-    Milestone DEL-30 "See-and-treat live in all 220 EDs" (Faster emergency care) blocks DEL-75
-    "Feedback live on every ward" (Better patient experience); its strategy DEL-27 is rated
-    2 - Amber/Red.
+    Milestone DEL-54 "1,000 families through the program" (Children and young people safe and
+    housed) blocks DEL-31 "3,000 participants enrolled" (Safer families: fewer domestic
+    violence re-offenders): the men's programme takes its referrals from family preservation.
+    Its strategy DEL-52 is rated 2 - Amber/Red, so DEL-31 is unlikely to land on time either.
 
     ## Fix
     Put the dependency on the agenda of both priorities' next stock takes: agree a date the
