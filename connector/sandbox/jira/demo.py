@@ -69,8 +69,8 @@ def seed_demo(store: Store, anchor: date, admin: str, mode: str = "cloud") -> di
         writer.flush()
     keys = {item.ref: f"{PROJECT[1]}-{n + 1}" for n, item in enumerate(built.items)}
     extra = {"RD901": (unreadable,) if unreadable else (), "RD902": (outside,) if outside else ()}
-    planted = {**{k: list(v) for k, v in built.planted.items()}, **extra}
-    return {"keys": keys, "planted": planted, "work": work}
+    gaps = {**{k: list(v) for k, v in built.planted.items()}, **extra}
+    return {"keys": keys, "planted": gaps, "work": work}
 
 
 def _work(
