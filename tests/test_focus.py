@@ -80,8 +80,8 @@ def test_the_demo_shows_its_planted_dependencies_and_unaligned_work(
     }
     assert departments == {key(ref) for ref in focus.DEPARTMENT_OF}
 
-    # RD406 flags the one blocker whose strategy is at risk, and nothing else
-    flagged = {f.key for f in outcome.findings if f.code == "RD406"}
+    # RD408 flags the one blocker whose strategy is at risk, and nothing else
+    flagged = {f.key for f in outcome.findings if f.code == "RD408"}
     assert flagged == {key(ref) for ref in focus.AT_RISK}
     critical = tables["critical_dependencies"]
     assert [row["key"] for row in critical] == [key(ref) for ref in focus.AT_RISK]

@@ -1,4 +1,4 @@
-"""RD406: a critical dependency at risk, run after the likelihood is judged."""
+"""RD408: a critical dependency at risk, run after the likelihood is judged."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class CriticalDependencyAtRisk(Rule):
     when the blocker's strategy is rated Amber/Green or better, or the link is removed.
     """
 
-    code = "RD406"
+    code = "RD408"
     name = "critical-dependency-at-risk"
     severity = Severity.WARNING
     kinds = tuple(EntityKind)

@@ -19,7 +19,7 @@ BLOCKS: tuple[tuple[str, str], ...] = (
     ("S13-M2", "S15-M2"),  # district attendance counts need biometric attendance first
     ("S8-M2", "S5-M2"),  # men's programme enrolments come from family preservation referrals
 )
-# The blockers whose strategy the demo rates Amber/Red: RD406 must flag them (an assessment
+# The blockers whose strategy the demo rates Amber/Red: RD408 must flag them (an assessment
 # rule: not in `Portfolio.planted`, which the architecture rules alone must find).
 AT_RISK: tuple[str, ...] = ("S8-M2",)
 
