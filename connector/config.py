@@ -73,6 +73,35 @@ class _SourceBase(Strict):
         return copy
 
 
+class WorkScope(Strict):
+    """`[sources.<name>.work]`: the wider scope of all the work in the tool (every epic of the
+    department's projects, say), read with keys and these few fields only and never written,
+    to show the CRDO how much of it serves no priority."""
+
+    jql: str | None = Field(None, description="Jira: the JQL of all work")
+    table: str | None = Field(None, description="Airtable: the table of all work")
+    view: str | None = Field(None, description="Airtable: a view of that table")
+    name: str | None = Field(None, description="the name field (Jira: summary; Airtable: Name)")
+    department: str | None = Field("Department", description="the department field")
+    team: str | None = Field(None, description="the field naming the team")
+    effort: str | None = Field(None, description="a number field of effort (points, days)")
+    links: list[str] = Field(
+        default_factory=list,
+        description="Airtable: linked-record fields naming what an item serves (Jira reads "
+        "the parent and every issue link)",
+    )
+
+    def problem(self, tool: str) -> str | None:
+        """Why this scope does not fit a source of `tool`, or None."""
+        if tool == "jira" and (not self.jql or self.table or self.view or self.links):
+            return "a Jira source's work scope is a jql (no table, view or links)"
+        if tool == "airtable" and (not self.table or self.jql):
+            return "an Airtable source's work scope is a table (and a view), not a jql"
+        if self.jql and re.search(r"\border\s+by\b", self.jql, re.IGNORECASE):
+            return "work.jql must not have ORDER BY: rdsync orders by key itself"
+        return None
+
+
 class JiraSourceConfig(_SourceBase):
     """`[sources.<name>]` with `type = "jira"`: a Jira Cloud site or a Server/Data Center one."""
 
@@ -95,6 +124,7 @@ class JiraSourceConfig(_SourceBase):
         default_factory=list
     )
     jql: str | None = None
+    work: WorkScope | None = Field(None, description="all work, to see what serves no priority")
     mapping: str = "jira"
     page_size: int = Field(100, ge=1, le=100)
     verify_tls: bool = True
@@ -128,6 +158,8 @@ class JiraSourceConfig(_SourceBase):
             raise ValueError("set exactly one of projects = [...] or jql = '...' as the scope")
         if self.jql and re.search(r"\border\s+by\b", self.jql, re.IGNORECASE):
             raise ValueError("jql must not have ORDER BY: rdsync orders by updated itself")
+        if self.work is not None and self.work.problem("jira"):
+            raise ValueError(self.work.problem("jira"))
         return self
 
     @property
@@ -184,6 +216,13 @@ class AirtableSourceConfig(_SourceBase):
         0.8, gt=0, le=1, description="warn once the month's calls pass this share of the budget"
     )
     over_budget: bool = Field(False, description="run on past monthly_call_budget (warning)")
+    work: WorkScope | None = Field(None, description="all work, to see what serves no priority")
+
+    @model_validator(mode="after")
+    def _work_fits(self) -> Self:
+        if self.work is not None and self.work.problem("airtable"):
+            raise ValueError(self.work.problem("airtable"))
+        return self
 
     @field_validator("time_zone")
     @classmethod

@@ -90,7 +90,8 @@ class _Resolver:
         optional: bool = False,
     ) -> FieldPlan:
         """The plan of a field, read with `reader` (named `name`) in the shape its type has;
-        one the table lacks reads as empty, with a note unless the mapping says `optional`."""
+        one the table lacks reads as empty, with a note unless the mapping says `optional`
+        (`blocks`, the agreed rating's fields: no note)."""
         label, kind, options = table.fields.get(ref, (ref, "", None))
         if not kind and not optional:
             self.notes.append(
@@ -132,7 +133,14 @@ def _map_tables(
         records = _records_of(tables, table, out)
         plans = _plans(resolver, table, kind)
         relations = {
-            name: resolver.field(table, rel.field, f"{_path(kind)}.relations.{name}", _KEYS, "keys")
+            name: resolver.field(
+                table,
+                rel.field,
+                f"{_path(kind)}.relations.{name}",
+                _KEYS,
+                "keys",
+                optional=name == "blocks",
+            )
             for name, rel in mapping.relations_for(kind).items()
         }
         for record in records:

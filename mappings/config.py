@@ -40,7 +40,7 @@ ReaderName = Literal[
 ]
 assert set(get_args(ReaderName)) == set(READERS)
 
-RelationName = Literal["parent", "drives"]
+RelationName = Literal["parent", "drives", "blocks"]
 __all__ = ["COMMON_ATTRIBUTES", "attributes_of"]  # re-exported: the attribute names by kind
 
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 # Model fields that are not attributes: the mapper sets them from the record itself or from
 # relations.
-_STRUCTURAL = frozenset({"key", "kind", "source", "url", "parent_key", "drives"})
+_STRUCTURAL = frozenset({"key", "kind", "source", "url", "parent_key", "drives", "blocks"})
 COMMON_ATTRIBUTES = frozenset(
     {"name", "owners", "department", "status", "done", "updated", "team_rating", "salient"}
     | {"agreed_rating", "agreed_on", "agreed_note"}
@@ -36,7 +36,7 @@ def _check_attributes(
 
 
 def _attribute_hint(name: str) -> str:
-    if name in ("drives", "parent", "parent_key"):
+    if name in ("drives", "blocks", "parent", "parent_key"):
         return f"; '{name}' is a relation: set it under relations"
     kinds = [kind.value for kind in EntityKind if name in attributes_of(kind)]
     return f"; '{name}' is an attribute of: {', '.join(kinds)}" if kinds else ""

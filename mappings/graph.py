@@ -55,9 +55,12 @@ class Architecture:
         self._children: dict[str, list[str]] = defaultdict(list)
         self._drives: dict[str, list[str]] = defaultdict(list)
         self._driven_by: dict[str, list[str]] = defaultdict(list)
+        self._blocks: dict[str, list[str]] = defaultdict(list)
+        self._blocked_by: dict[str, list[str]] = defaultdict(list)
         self.measurements: dict[str, list[Measurement]] = defaultdict(list)
         self._link_parents()
         self._link_drives()
+        self._link_blocks()
         self._attach_measurements(measurements)
 
     # -- assembly -------------------------------------------------------------------------
@@ -162,6 +165,15 @@ class Architecture:
                 self._drives[strategy.key].append(key)
                 self._driven_by[key].append(strategy.key)
 
+    def _link_blocks(self) -> None:
+        """ "Blocks" links between items of the scope; one to a ticket outside it (ordinary
+        work) is no problem, and is left out."""
+        for entity in self.entities.values():
+            for key in dict.fromkeys(entity.blocks):
+                if key in self.entities and key != entity.key:
+                    self._blocks[entity.key].append(key)
+                    self._blocked_by[key].append(entity.key)
+
     def _attach_measurements(self, measurements: Iterable[Measurement]) -> None:
         for m in measurements:
             if m.indicator_key not in self.entities:
@@ -217,6 +229,14 @@ class Architecture:
     def driver_keys(self, key: str) -> Sequence[str]:
         """The keys of the strategies that drive a target or an outcome."""
         return self._driven_by.get(key, ())
+
+    def blocked_keys(self, key: str) -> Sequence[str]:
+        """The keys of the items that wait on `key` (it blocks them)."""
+        return self._blocks.get(key, ())
+
+    def blocker_keys(self, key: str) -> Sequence[str]:
+        """The keys of the items `key` waits on (they block it)."""
+        return self._blocked_by.get(key, ())
 
     def drives(self, strategy_key: str) -> list[BaseEntity]:
         """The targets and outcomes a strategy drives."""

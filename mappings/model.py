@@ -88,6 +88,7 @@ class BaseEntity(BaseModel):
     agreed_rating: int | None = None  # the likelihood agreed at the last stock take (1-4)
     agreed_on: date | None = None  # the date of that stock take
     agreed_note: str | None = None  # what the stock take agreed, in its words
+    blocks: list[str] = Field(default_factory=list)  # keys of the items that wait on this one
 
 
 class Priority(BaseEntity):

@@ -141,10 +141,11 @@ def set_relation(
     where: tuple[str, str],
     problems: list[DataProblem],
 ) -> None:
-    """Put related keys on the values: all of them for `drives`, the first one for `parent`
-    (several parents are an RD901 naming the field, `where` = (record key, field label))."""
-    if name == "drives":
-        values["drives"] = keys
+    """Put related keys on the values: all of them for `drives` and `blocks`, the first one for
+    `parent` (several parents are an RD901 naming the field, `where` = (record key, field
+    label))."""
+    if name in ("drives", "blocks"):
+        values[name] = keys
         return
     if not keys:
         return

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from reports import focus as focus_section
 from reports import frames, review, targets
 from reports.model import ReportData
 from reports.scope import Scope
@@ -21,6 +22,7 @@ TABLE_TITLES: dict[str, str] = {
     "architecture_review": "Architecture review",
     "heat_map": "Heat map",
     "agreed_ratings": "Agreed at the stock take",
+    **focus_section.TITLES,
     "findings_by_rule": "Findings by rule",
     "findings_by_leader": "Findings by accountable leader",
     "rubric_gaps": "Rubric gaps per plan",
@@ -31,6 +33,7 @@ TABLE_TITLES: dict[str, str] = {
     "findings": "All findings",
 }
 FRESHNESS_COLUMNS = ("source", "as_of", "age_hours")
+FOCUS_MATRIX, FOCUS_WORK = "focus:matrix", "focus:work"  # the section's charts, by name
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "freshness": FRESHNESS_COLUMNS,
     "likelihood_counts": frames.COUNT_COLUMNS,
@@ -39,6 +42,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "architecture_review": review.REVIEW_COLUMNS,
     "heat_map": frames.HEAT_COLUMNS,
     "agreed_ratings": frames.AGREED_COLUMNS,
+    **focus_section.COLUMNS,
     "findings_by_rule": review.BY_RULE_COLUMNS,
     "findings_by_leader": review.BY_LEADER_COLUMNS,
     "rubric_gaps": review.RUBRIC_COLUMNS,
@@ -59,6 +63,7 @@ class ReportDocument:
     tables: dict[str, pd.DataFrame]
     charts: dict[str, str] = field(default_factory=dict)
     legend: str = ""
+    focus: focus_section.Focus | None = None  # interdependencies and all work
 
     def records(self, name: str) -> list[dict[str, Any]]:
         """A table as rows of plain values, for templates and JSON."""
@@ -69,6 +74,7 @@ def build_document(data: ReportData, *, charts: bool = True) -> ReportDocument:
     """Every table of the report, and the trajectory charts when a format draws them."""
     scope = Scope(data)
     findings = review.findings(scope)
+    focus = focus_section.build_focus(scope)
     tables = {
         "freshness": freshness(data),
         "likelihood_counts": frames.likelihood_counts(scope),
@@ -77,6 +83,7 @@ def build_document(data: ReportData, *, charts: bool = True) -> ReportDocument:
         "architecture_review": review.architecture_review(scope),
         "heat_map": frames.heat_map(scope),
         "agreed_ratings": frames.agreed_ratings(scope),
+        **focus.tables,
         "findings_by_rule": review.findings_by_rule(findings),
         "findings_by_leader": review.findings_by_leader(scope, findings),
         "rubric_gaps": review.rubric_gaps(scope),
@@ -86,10 +93,29 @@ def build_document(data: ReportData, *, charts: bool = True) -> ReportDocument:
         "missed_updates": frames.missed_updates(scope),
         "findings": findings,
     }
-    document = ReportDocument(data=data, scope=scope, tables=tables)
+    document = ReportDocument(data=data, scope=scope, tables=tables, focus=focus)
     if charts:
         draw_charts(document, list(tables["targets"]["key"]))
+        draw_focus(document)
     return document
+
+
+def draw_focus(document: ReportDocument) -> None:
+    """The focus section's pictures: the priority matrix, and all work by department."""
+    from reports.focus_chart import matrix_svg, work_svg
+    from rules.alignment import shares, total
+
+    focus = document.focus
+    if focus is None:
+        return
+    if focus.links:  # a matrix of empty cells says nothing
+        document.charts[FOCUS_MATRIX] = matrix_svg(focus)
+    work = focus_section.scope_items(document.scope)
+    if work:
+        rows = shares(work)
+        departments = sorted({r.department for r in rows})
+        by_department = [total([r for r in rows if r.department == d], d) for d in departments]
+        document.charts[FOCUS_WORK] = work_svg(by_department)
 
 
 def draw_charts(document: ReportDocument, keys: list[str]) -> None:

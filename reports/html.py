@@ -13,6 +13,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from reports.document import ReportDocument, freshness
+from reports.focus import view as focus_view
 from reports.frames import DECISION_LIMIT, RATING_COLUMNS
 from reports.model import ReportData
 from reports.review import REVIEW_ROWS
@@ -208,6 +209,7 @@ def report_context(document: ReportDocument) -> dict[str, Any]:
         "missed": document.records("missed_updates"),
         "findings": document.records("findings"),
         "method": METHOD,
+        "focus": focus_view(document),
     }
 
 
@@ -331,6 +333,7 @@ def stocktake_context(pack: StocktakePack) -> dict[str, Any]:
         "judgement_columns": list(JUDGEMENT_COLUMNS.values()),
         "since": _since(data),
         "dives": pack.deep_dives,
+        "focus": pack.focus,
         "decisions": pack.decisions.to_dict("records"),
         "overdue": [m for m in milestones if m["days"] < 0],
         "upcoming": [m for m in milestones if m["days"] >= 0],

@@ -8,6 +8,8 @@ from pydantic import ConfigDict, Field, field_validator
 
 from mappings.graph import Architecture
 from mappings.model import Strict
+from mappings.work import WorkItem
+from rules.alignment import WorkShare
 from rules.base import Thresholds
 from rules.likelihood_config import LikelihoodConfig
 from rules.model import Assessment, Finding, Rating, RubricRating
@@ -56,6 +58,10 @@ class ReportData(Strict):
     horizon_days: int = Field(56, ge=1, description="next steps: milestones due this many days on")
     # What update requests asked before each priority's last stock take and is still not done.
     missed_updates: list[MissedUpdate] = Field(default_factory=list)
+    # All work (a source's wider scope), aligned; None when no source reads one. The shares at
+    # the previous report give the trend (None: no earlier read).
+    work: list[WorkItem] | None = None
+    work_before: list[WorkShare] | None = None
 
     @field_validator("generated_at", "previous_generated_at")
     @classmethod

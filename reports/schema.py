@@ -14,6 +14,7 @@ from typing import Any
 from reports import words
 from reports.document import TABLE_COLUMNS, TABLE_TITLES
 from reports.json_out import SCHEMA_FILE, SCHEMA_VERSION
+from rules.dependencies import KINDS
 from rules.model import JUDGEMENTS, RUBRIC_CRITERIA
 
 DOCS_FILE = Path(__file__).resolve().parents[1] / "docs" / "report-json.md"
@@ -182,6 +183,35 @@ COLUMNS: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "what": (STR, "What the request said was wrong."),
     "requested_on": (maybe(DATE), "The day the request was sent."),
+    # Focus and coordination (reports/focus.py)
+    "dependency": (
+        {"enum": list(KINDS)},
+        "How two priorities are tied: an item waits on another's (a blocks link), a strategy "
+        "drives both, departments share a strategy, or a leader or delivery-chain actor "
+        "carries both.",
+    ),
+    "subject": (STR, "What ties them: the item's name, or the leader or actor."),
+    "priorities": (STR, 'The priorities tied, as "KEY name" separated by "; ".'),
+    "tickets": (STR, "The keys behind the tie, comma-separated, the subject's first."),
+    "description": (STR, "The tie in words."),
+    "rated_key": (
+        STR,
+        "The item whose rating stands for the blocker: itself, or the strategy it belongs to.",
+    ),
+    "waiting": (STR, "The keys of the other priorities' items that wait on it."),
+    "department": (maybe(STR), 'The department the item names; "(none)" when it names none.'),
+    "work_team": (maybe(STR), 'The team the item names; "All" on a total row.'),
+    "work_items": (INT, "Items of all work (the sources' wider scopes)."),
+    "unaligned": (INT, "Of those, items that serve no priority."),
+    "unaligned_share": (NUM, "That share, in per cent."),
+    "effort": (maybe(NUM), "Their effort, from the mapped effort field; null when none."),
+    "unaligned_effort": (maybe(NUM), "The effort of the items that serve no priority."),
+    "unaligned_effort_share": (maybe(NUM), "That share of the effort, in per cent."),
+    "previous_share": (
+        maybe(NUM),
+        "The share serving no priority at the previous report; null when none was read.",
+    ),
+    "share_change": (maybe(NUM), "unaligned_share minus previous_share, in points."),
 }
 for judgement in JUDGEMENTS:
     COLUMNS[judgement.lower().replace(" ", "_")] = (maybe(RATING), f"{judgement}, 1 to 4.")
@@ -205,6 +235,14 @@ TABLE_OVERRIDES: dict[tuple[str, str], str] = {
         "no newer evidence), else rdsync's own (`assessed`); null when not assessed."
     ),
     ("heat_map", "change"): "assessed minus previous: negative fell, positive rose.",
+    ("dependencies", "key"): "The first ticket behind the tie (the blocker, the strategy).",
+    ("critical_dependencies", "key"): "The blocker: the item others wait on.",
+    ("critical_dependencies", "likelihood"): "The rating of rated_key: 1 Red or 2 Amber/Red.",
+    ("critical_dependencies", "priorities"): "The waiting items' priorities.",
+    ("critical_dependencies", "leader"): "The accountable leader of rated_key.",
+    ("unaligned_items", "key"): "The work item's key or record id; never written to.",
+    ("unaligned_items", "name"): "The work item's name.",
+    ("unaligned_items", "source"): "The source whose wider scope holds it.",
 }
 
 

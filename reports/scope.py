@@ -117,6 +117,9 @@ class Scope:
         if self._urls is None:
             found = ((e.key, self.url(e.key)) for e in self.arch.entities.values())
             self._urls = {key: url for key, url in found if url is not None and self.covers(key)}
+            for item in self.data.work or ():  # all work's tickets link too (reports.focus)
+                if item.url is not None and item.url.startswith(WEB):
+                    self._urls.setdefault(item.key, item.url)
         return self._urls
 
     def priority_name(self, key: str) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from mappings.errors import InputError
 from mappings.model import Priority, Target
 from reports import frames, words
+from reports.focus import priority_focus
 from reports.model import ReportData
 from reports.review import findings as finding_table
 from reports.scope import APPROACHES, Scope
@@ -45,6 +46,7 @@ class StocktakePack:
     agreed: pd.DataFrame = field(default_factory=lambda: frames.frame([], frames.AGREED_COLUMNS))
     charts: dict[str, str] = field(default_factory=dict)
     legend: str = ""
+    focus: dict[str, Any] = field(default_factory=dict)  # reports.focus.priority_focus
 
 
 def build_pack(data: ReportData, priority_key: str, *, charts: bool = True) -> StocktakePack:
@@ -74,10 +76,18 @@ def build_pack(data: ReportData, priority_key: str, *, charts: bool = True) -> S
         findings=_open(finding_table(scope), keys),
         missed=_of_priority(frames.missed_updates(scope), priority.key),
         agreed=_within(frames.agreed_ratings(scope), keys),
+        focus=priority_focus(data.architecture, data.assessments, _work(data), priority.key),
     )
     if charts:
         _draw(pack)
     return pack
+
+
+def _work(data: ReportData) -> list[Any] | None:
+    """All work in the pack's department (or all), as the report reads it."""
+    if data.work is None:
+        return None
+    return [i for i in data.work if data.department in (None, i.department)]
 
 
 def _worst_first(table: pd.DataFrame) -> pd.DataFrame:

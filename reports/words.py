@@ -86,6 +86,26 @@ TITLES: dict[str, str] = {
     "need": "Update",
     "what": "Asked for",
     "requested_on": "Requested on",
+    # Focus and coordination (reports/focus.py)
+    "dependency": "Dependency",
+    "subject": "What ties them",
+    "priorities": "Priorities",
+    "tickets": "Tickets",
+    "description": "In words",
+    "critical": "Critical dependencies at risk",
+    "rated_key": "Rated as",
+    "waiting": "Waiting on it",
+    "department": "Department",
+    "work_team": "Team",
+    "work_items": "Items",
+    "unaligned": "Serving no priority",
+    "unaligned_share": "Share serving none",
+    "effort": "Effort",
+    "unaligned_effort": "Effort serving none",
+    "unaligned_effort_share": "Share of effort serving none",
+    "previous_share": "Share at the previous report",
+    "share_change": "Change (points)",
+    "largest": "Largest unaligned work",
 }
 JUDGEMENT_COLUMNS = {name: name.lower().replace(" ", "_") for name in JUDGEMENTS}
 CRITERION_COLUMNS = {c: c.lower().replace(" ", "_") for c in RUBRIC_CRITERIA}

@@ -18,7 +18,7 @@ MAX_WIDTH = 60
 # The rating colours of the HTML and PDF, and the text colour that reads on each.
 FILLS = {1: ("D4351C", "FFFFFF"), 2: ("F47738", "0B0C0C"), 3: ("FFDD00", "0B0C0C"),
          4: ("00703C", "FFFFFF")}  # fmt: skip
-KEY_COLUMNS = ("key", "priority_key", "strategy_key")  # cells that link to a ticket or record
+KEY_COLUMNS = ("key", "priority_key", "strategy_key", "rated_key")  # cells linked to a ticket
 LINES_COLUMNS = ("reasons", "evidence")  # a line per reason or judgement, wrapped
 
 

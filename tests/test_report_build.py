@@ -108,7 +108,9 @@ def test_values_no_chart_can_draw_cost_their_chart_never_the_report(tmp_path: Pa
     for key in UNDRAWABLE:
         assert f"No chart for {key}: its data could not be drawn" in html
     targets = build_document(data, charts=False).tables["targets"]
-    assert html.count("<svg") == len(targets) - len(UNDRAWABLE) + 1  # and the legend
+    focus = [name for name in build_document(data).charts if name.startswith("focus:")]
+    # the legend, and the focus section's pictures
+    assert html.count("<svg") == len(targets) - len(UNDRAWABLE) + 1 + len(focus)
     assert "\x1b" not in html and HIDDEN_SHOWN in " ".join(Page(html).text)
 
     def no_constant(name: str) -> None:

@@ -166,9 +166,11 @@ def test_a_hostile_portfolio_gets_every_format_and_a_finding_per_bad_value(
     assert b"\x1b" not in html and b"\x0b" not in html
     page = Page(html.decode("utf-8"))
     assert SHOWN in " ".join(page.text)
-    # every target got its chart: one <svg> per target, and the shared legend
+    # every target got its chart: one <svg> per target, the shared legend, and the focus
+    # section's priority matrix (its priorities share leaders)
     targets = report["tables"]["targets"]
-    assert html.count(b"<svg") == len(targets) + 1
+    assert report["tables"]["dependencies"]
+    assert html.count(b"<svg") == len(targets) + 1 + 1
     assert b"No chart" not in html
 
     assert SHOWN.replace(" ", "") in pdf_text(paths["pdf"]).replace(" ", "")

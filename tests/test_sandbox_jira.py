@@ -452,9 +452,8 @@ def test_the_demo_renders_the_portfolio(demo_jira: JIRA, demo_sandbox: Sandbox) 
     )
     assert date.fromisoformat(measured[-1]["created"][:10]) == series[0][0]
     strategy = demo_jira.issue(keys["S1"], fields="issuelinks,status," + owner)
-    assert {lk.outwardIssue.key for lk in strategy.fields.issuelinks} == {
-        keys[t] for t in built.item("S1").drives
-    }
+    drives = [lk for lk in strategy.fields.issuelinks if lk.type.name == "Drives"]
+    assert {lk.outwardIssue.key for lk in drives} == {keys[t] for t in built.item("S1").drives}
     people = {p.ref: p.jira_account_id for p in built.people}
     owners = built.item("S1").fields["Accountable owner"]
     assert isinstance(owners, list)
@@ -465,4 +464,4 @@ def test_the_demo_renders_the_portfolio(demo_jira: JIRA, demo_sandbox: Sandbox) 
     assert "to be confirmed" in json.dumps(demo_jira.issue(keys[spoiled]).raw["fields"][trajectory])
     (outside,) = demo["planted"]["RD902"]
     links = demo_jira.issue(keys[outside], fields="issuelinks").fields.issuelinks
-    assert "OPS-1" in {lk.outwardIssue.key for lk in links}
+    assert "OPS-1" in {lk.outwardIssue.key for lk in links if hasattr(lk, "outwardIssue")}

@@ -18,8 +18,18 @@ MARKER = ".rdsync-demo"  # in a folder the demo made, so that a later demo may r
 DATABASES = ("sandbox.sqlite", "state.sqlite")
 
 
-def demo_config(url: str, email: str, tool: Tool, base_id: str) -> str:
-    """The config `rdsync demo` writes: a real config file, pointing at the sandbox."""
+# The demo's wider scope of all work: every epic of its departments' projects (Jira), the
+# Work table (Airtable), for the report's "work that serves no priority".
+DEMO_WORK = {
+    "jira": 'work = { jql = "project in (DEL, OPS) AND issuetype = Epic", team = "Team", '
+    'effort = "Effort" }',
+    "airtable": 'work = { table = "Work", team = "Team", effort = "Effort", links = ["Strategy"] }',
+}
+
+
+def demo_config(url: str, email: str, tool: Tool, base_id: str, *, work: bool = False) -> str:
+    """The config `rdsync demo` writes: a real config file, pointing at the sandbox (with the
+    demo's wider scope of all work when `work`)."""
     if tool == "jira":
         source = f"""[sources.jira]
 type = "jira"
@@ -37,6 +47,8 @@ endpoint_url = "{url}"
 token_file = "{TOKEN_FILE}"
 mapping = "airtable"
 """
+    if work:
+        source += DEMO_WORK[tool] + "\n"
     return f"""# Written by `rdsync demo` for the sandbox at {url}.
 # config.example.toml describes every key.
 {source}
@@ -94,7 +106,9 @@ def demo(workdir: Path, tool: Tool, no_report: bool) -> None:
         echo(f"sandbox: {sandbox.url} (Jira under /rest, Airtable under /v0)")
         write_private(workdir / TOKEN_FILE, sandbox.token + "\n")
         config_path = workdir / "rdsync.toml"
-        write_private(config_path, demo_config(sandbox.url, sandbox.email, tool, BASE_ID))
+        write_private(
+            config_path, demo_config(sandbox.url, sandbox.email, tool, BASE_ID, work=True)
+        )
         config = load_config(config_path)
         store = StateStore(config.state_path, clock)
         try:

@@ -65,6 +65,41 @@ def render(body: dict[str, Any]) -> list[str]:
     lines += _findings(body)
     if rating is not None:
         lines += _raise(body)
+    if body.get("focus") is not None:
+        lines += _focus(body["focus"])
+    return lines
+
+
+def _focus(focus: dict[str, Any]) -> list[str]:
+    """A priority's ties to the others, and the work that serves it (or none)."""
+    lines = ["", "Interdependencies with other priorities"]
+    for c in focus["critical"]:
+        rated = "" if c["rated_key"] == c["key"] else f" (as {c['rated_key']})"
+        lines.append(
+            f"  AT RISK  {c['key']} rated {c['likelihood']}{rated}: {c['direction']} "
+            f"({', '.join(c['waiting'])} of {', '.join(c['priorities'])})"
+        )
+    for d in focus["dependencies"]:
+        lines.append(f"  {d['dependency']:<28} {d['description']}")
+        lines.append(f"  {'':<28} tickets: {', '.join(d['tickets'])}")
+    if not focus["dependencies"]:
+        lines.append("  none: no other priority is tied to this one in the tools")
+    work = focus["work"]
+    if work is None:
+        return lines
+    effort = work["unaligned_effort_share"]
+    lines += [
+        "",
+        "All work (the sources' wider scope)",
+        f"  serving this priority: {work['serving']} items ({work['serving_effort']:g} effort)"
+        + (f": {', '.join(work['serving_keys'])}" if work["serving_keys"] else ""),
+        f"  {work['department'] or 'all departments'}: {work['unaligned']} of {work['work_items']} "
+        f"items ({work['unaligned_share']:g}%) serve no priority"
+        + (f", {effort:g}% of the effort" if effort is not None else ""),
+    ]
+    for item in work["largest_unaligned"]:
+        effort_text = "" if item["effort"] is None else f" ({item['effort']:g})"
+        lines.append(f"    {item['key']:<10} {item['name']}{effort_text}")
     return lines
 
 

@@ -61,7 +61,19 @@ def explain(config: Config, store: StateStore, key: str) -> dict[str, Any]:
     if assessment is not None:
         body.update(_assessed(assessment, inputs, store, run_id, config.likelihood))
         body["rating"]["period_days"] = config.schedule.assessment_days
+    body["focus"] = _focus(config, store, arch, run_id, key) if entity.kind == "priority" else None
     return body
+
+
+def _focus(
+    config: Config, store: StateStore, arch: Architecture, run_id: int, key: str
+) -> dict[str, Any]:
+    """A priority's interdependencies and the work that serves it (reports.focus)."""
+    from connector.cli.report import work_data
+    from reports.focus import priority_focus
+
+    work = work_data(config, store, None).get("work")
+    return priority_focus(arch, store.assessments(run_id), work, key)  # type: ignore[arg-type]
 
 
 def resolve_key(key: str, known: Iterable[str], run_id: int) -> str:

@@ -62,6 +62,7 @@ def report_data(config: Config, store: StateStore, department: str | None = None
         rubric=outputs.rubric,
         thresholds=config.rules.thresholds,
         likelihood=config.likelihood,
+        **work_data(config, store, previous_run),
     )
     return data.model_copy(update={"missed_updates": missed(data, store)})
 
@@ -78,6 +79,17 @@ def missed(data: ReportData, store: StateStore) -> list[Any]:
         key, on = str(request["priority"]), str(request["stocktake_on"])
         last[key] = max(last.get(key, on), on)
     return missed_updates(data, [r for r in asked if last[str(r["priority"])] == r["stocktake_on"]])
+
+
+def work_data(config: Config, store: StateStore, previous_run: int | None) -> dict[str, object]:
+    """All work as the newest read left it, and its shares at the previous report's run (the
+    trend); nothing when no source reads a wider scope."""
+    from connector.sync import work
+
+    if not any(getattr(source, "work", None) for source in config.sources.values()):
+        return {}
+    before = work.shares_at(store.db, previous_run) if previous_run is not None else None
+    return {"work": work.items(store.db), "work_before": before}
 
 
 def _known_department(

@@ -165,6 +165,12 @@ def _relations(checker: _Checker, path: str, relations: Mapping[Any, JiraRelatio
         if relation.by == "field" and relation.field is not None:
             checker.field(f"{key}.field", relation.field, "keys")
         if relation.by == "link" and relation.link_type is not None and not checker.fields_only:
+            if name == "blocks" and checker.schema.link_type(relation.link_type) is None:
+                message = f"no link type '{relation.link_type}' to read what waits on an item"
+                checker.add(f"{key}.link_type", message + ": no interdependency by blocks is "
+                            "shown", "name the site's blocks link type, or leave relations."
+                            "blocks out of the mapping", note=True)  # fmt: skip
+                continue
             _link_type(checker, key, relation.link_type)
 
 

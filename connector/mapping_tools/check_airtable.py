@@ -113,10 +113,19 @@ def _relations(
         path = f"entities.{kind.value}" if name in own else ""
         key = f"{path + '.' if path else ''}relations.{name}.field"
         reader = "keys" if relation.by == "field" else None
+        if name == "blocks" and not table.find(relation.field):
+            checker.add(key, OPTIONAL_BLOCKS.format(f"field '{relation.field}'"), BLOCKS_FIX,
+                        note=True)  # fmt: skip
+            continue
         found = checker.field(key, table, relation.field, reader)
         if found is None or relation.by != "linked_records":
             continue
         _linked(checker, key, found, _expected(kind, name, relation, tables))
+
+
+# `blocks` is optional: a base or site without it only shows no item waiting on another.
+OPTIONAL_BLOCKS = "no {} to read what waits on an item: no interdependency by blocks is shown"
+BLOCKS_FIX = "add it (a linked-record field), or leave relations.blocks out of the mapping"
 
 
 def _expected(
@@ -126,6 +135,8 @@ def _expected(
     if name == "parent":
         parent = PARENT_KIND.get(kind)
         return [tables[parent]] if parent in tables else []
+    if name == "blocks":  # an item of any mapped kind may wait on this one
+        return list(tables.values())
     return [tables[k] for k in (EntityKind.TARGET, EntityKind.OUTCOME) if k in tables]
 
 

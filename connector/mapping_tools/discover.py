@@ -188,6 +188,20 @@ def _relations(skeleton: Skeleton, schema: JiraSchema, kinds: dict[str, Guess]) 
             active=False,
         )
         skeleton.unmatched.append("relations.parent: no hierarchy; choose a link type")
+    blocks = blocks_link(schema)
+    if blocks is not None:  # optional: an item other priorities may wait on
+        relations.add("blocks", blocks[0], blocks[1])
+
+
+def blocks_link(schema: JiraSchema) -> tuple[dict[str, str], str] | None:
+    """A link type that says "blocks" (Jira's own "Blocks" by default), read from the
+    blocker's side, as a relation and its evidence."""
+    for link in schema.link_types:
+        for side, phrase in (("outward", link.outward), ("inward", link.inward)):
+            if phrase.casefold() == "blocks":
+                relation = {"by": "link", "link_type": link.name, "direction": side}
+                return relation, f"link type '{link.name}' reads '{phrase}'"
+    return None
 
 
 def drives_link(schema: JiraSchema) -> tuple[dict[str, str], str] | None:

@@ -210,6 +210,13 @@ def _relations(
         elif any(k in mapped for k in kinds):
             path = f"entities.{kind.value}.relations.{name}"
             skeleton.unmatched.append(f"{path}: no linked-record field to it")
+    blocks = next(
+        (f for f in table.fields if f.type == "links" and normal(f.name) in ("block", "blocks")),
+        None,
+    )
+    if blocks is not None:  # optional: the items that wait on this one
+        why = f"{blocks.shown} is a linked-record field named for what it blocks"
+        section.add("relations.blocks", {"by": "linked_records", "field": blocks.name}, why)
 
 
 def _measurements(

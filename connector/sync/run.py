@@ -18,6 +18,7 @@ from connector.mapping_tools import guard
 from connector.sources.base import ApplyResult, Outage, Patch, Source, WriteFailure
 from connector.sources.build import build_sources
 from connector.sources.incremental import Cursor, ReadResult
+from connector.sync import work as work_state
 from connector.sync.history import RatingChanges
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
 from connector.sync.plan import normalise_option
@@ -64,6 +65,7 @@ class Outcome:
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the sources' warnings (a call budget)
+    work: work_state.WorkRead | None = None  # all work, where a source has a wider scope
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -155,6 +157,9 @@ class SyncRun:
         latest = by_architecture(self.store.previous_ratings(), keys)
         missed = missed_by_person(self.store)  # routines: requests left undone
         findings, assessments = judge_portfolio(arch, self.config, self.today, previous, missed)
+        # All work, read only, before any write; a full sync reads it all again.
+        held = {} if full else work_state.held(self.store.db)
+        work = work_state.read_scopes(self.sources, arch, held)
         rubric = rate_rubric(arch, findings)
         counts["ratings_changed"] = sum(
             1 for k, a in assessments.items() if latest.get(k) != a.likelihood
@@ -165,6 +170,7 @@ class SyncRun:
         changes.annotate(patches, self.sources, self.scope)
         outcome = Outcome(run_id, dry_run, full, arch, findings, assessments, rubric, patches)
         outcome.reads, outcome.deleted, outcome.counts = reads, deleted, counts
+        outcome.work = work
         if dry_run:
             for patch in patches:
                 self.echo(patch.describe())
@@ -177,7 +183,7 @@ class SyncRun:
             outcome.notes += [f"{name}: {note}" for note in source.notes]
         if not dry_run:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
-            self._commit(run_id, reads, deleted, mapped, assessments, outputs)
+            self._commit(run_id, reads, deleted, mapped, assessments, outputs, work)
         return outcome
 
     def _recheck(self, name: str, source: Source) -> None:
@@ -391,6 +397,7 @@ class SyncRun:
         mapped: MappedRecords,
         assessments: dict[str, Assessment],
         outputs: RunOutputs,
+        work: work_state.WorkRead | None = None,
     ) -> None:
         kinds = {(e.source, unqualified(e.source, e.key)): str(e.kind) for e in mapped.entities}
         records: dict[str, dict[str, StoredRecord]] = {}
@@ -409,6 +416,7 @@ class SyncRun:
             assessments=assessments.values(),
             sources={e.key: e.source for e in mapped.entities},
             outputs=outputs,
+            work=work,
         )
 
 

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 
 from connector.clock import SYSTEM, Clock
 from connector.config import redact
+from connector.sync import work as work_state
 from connector.sync.files import private_folders
 from connector.sync.keys import unqualified
 from connector.sync.state_file import (
@@ -159,6 +160,7 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (source, day)
     );
     """,
+    work_state.MIGRATION,  # all work: the newest items, and every run's unaligned share
 )
 
 
@@ -430,6 +432,7 @@ class StateStore:
         assessments: Iterable[Assessment],
         sources: Mapping[str, str] | None = None,
         outputs: RunOutputs | None = None,
+        work: work_state.WorkRead | None = None,
     ) -> None:
         """Everything a run learnt, in one transaction: it lands whole or not at all.
 
@@ -493,6 +496,8 @@ class StateStore:
                     "(run_id, entities, problems, findings, rubric) VALUES (?,?,?,?,?)",
                     (run_id, *outputs.dump()),
                 )
+            if work is not None:
+                work_state.save(db, run_id, work)
 
     # -- what sources keep between runs: cached answers, limiter state, calls made ----------
 

@@ -52,6 +52,8 @@ PARENT_LINK = {
     "risk": ("Strategy", "strategy"),
 }
 DRIVES = "Drives"
+BLOCKS = "Blocks"  # milestones -> the milestones that wait on them
+WORK = "Work"  # the demo's every epic: the wider scope of all work
 OWN_FIELDS = {
     "priority": portfolio.AGREED_FIELDS,
     "outcome": portfolio.AGREED_FIELDS,
@@ -176,6 +178,8 @@ def scheme() -> BaseDef:
             _add_link(base, table, link, tables[parent])
         if kind == "strategy":
             _add_link(base, table, DRIVES, tables["target"], single=False)
+        if kind == "milestone":
+            _add_link(base, table, BLOCKS, table, single=False)
         for name in (*OWN_FIELDS[kind], *COMMON_FIELDS):
             _add_field(base, table, _field_body(table.name, name))
         _add_field(base, table, {"name": "Last modified", "type": "lastModifiedTime"})
@@ -211,7 +215,11 @@ def seed(store: Store, name: str, anchor: date, now: datetime) -> None:
             for body in bodies:
                 _add_field(base, computing, body)
                 store.add_field(base.id, computing.id, computing.fields[-1])
-        _demo(store, base, portfolio.build(anchor), now)
+        work = _work_table(base)
+        store.add_table(work)
+        built = portfolio.build(anchor)
+        _demo(store, base, built, now)
+        _work(store, base, work, built, now)
 
 
 # ---------------------------------------------------------------- demo content
@@ -274,12 +282,41 @@ def _demo(store: Store, base: BaseDef, plan: portfolio.Portfolio, now: datetime)
         driven = [ids[ref] for ref in item.drives if kinds.get(ref) == "target"]
         if driven:
             cells[table.column(DRIVES).id] = driven
+        if item.blocks:
+            cells[table.column(BLOCKS).id] = [ids[ref] for ref in item.blocks]
         created = start + timedelta(hours=index)
         _store(store, ids[item.ref], table, cells, created, created + timedelta(days=30))
     measurements = base.table(MEASUREMENTS)
     assert measurements is not None
     for ref, series in plan.history.items():
         _measurements(store, measurements, plan.item(ref), ids[ref], series, now)
+
+
+def _work_table(base: BaseDef) -> TableDef:
+    """The demo's table of all work: name, department, team, effort and the strategy served."""
+    table = _new_table(base, WORK)
+    strategies = base.table(TABLES["strategy"])
+    assert strategies is not None
+    _add_link(base, table, "Strategy", strategies)
+    _add_field(base, table, _field_body(WORK, "Department"))
+    _add_field(base, table, {"name": "Team", "type": "singleLineText"})
+    _add_field(base, table, {"name": "Effort", "type": "number", "options": {"precision": 0}})
+    _add_field(base, table, {"name": "Last modified", "type": "lastModifiedTime"})
+    return table
+
+
+def _work(
+    store: Store, base: BaseDef, table: TableDef, plan: portfolio.Portfolio, now: datetime
+) -> None:
+    start = now - timedelta(days=60)
+    for index, work in enumerate(plan.work):
+        named: dict[str, Any] = {"Name": work.name, "Team": work.team, "Effort": work.effort}
+        cells = {table.column(name).id: value for name, value in named.items()}
+        cells[table.column("Department").id] = _choice(table, "Department", work.department)
+        if work.serves is not None:
+            cells[table.column("Strategy").id] = [stable_id("rec", "item", work.serves)]
+        created = start + timedelta(hours=index)
+        _store(store, stable_id("rec", "work", work.ref), table, cells, created, created)
 
 
 def _measurements(

@@ -7,9 +7,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from connector.sandbox.jira.seed import (
+    BLOCKS_LINK,
     OTHER_PROJECT,
     PROJECT,
+    RELATES_LINK,
     _Writer,
+    add_epic_type,
     add_project,
     at,
     ensure_user,
@@ -26,7 +29,8 @@ OUT_OF_SCOPE_SUMMARY = "Call-centre calls answered within five minutes"
 
 
 def seed_demo(store: Store, anchor: date, admin: str, mode: str = "cloud") -> dict[str, Any]:
-    """Writes the demo; returns {"keys": ref -> issue key, "planted": RD code -> refs}.
+    """Writes the demo; returns {"keys": ref -> issue key, "planted": RD code -> refs, "work":
+    work item ref -> epic key}.
 
     `mode="server"` writes it as Data Center holds it (see `_Writer`)."""
     built = portfolio.build(anchor)
@@ -35,6 +39,7 @@ def seed_demo(store: Store, anchor: date, admin: str, mode: str = "cloud") -> di
     unreadable = _last_unplanted(built, "target", planted, "Trajectory")
     outside = _last_unplanted(built, "strategy", planted, None)
     with store.write() as conn:
+        add_epic_type(conn)
         writer = _Writer(conn, store, mode)
         ids = {item.ref: writer.next_issue + n for n, item in enumerate(built.items)}
         setup = _setup_day(built)
@@ -46,8 +51,10 @@ def seed_demo(store: Store, anchor: date, admin: str, mode: str = "cloud") -> di
         for item in built.items:
             for target in item.drives:
                 writer.link(ids[item.ref], ids[target])
+            for blocked in item.blocks:
+                writer.link(ids[item.ref], ids[blocked], BLOCKS_LINK)
+        add_project(conn, OTHER_PROJECT)
         if outside:
-            add_project(conn, OTHER_PROJECT)
             other = writer.issue(
                 OTHER_PROJECT,
                 1,
@@ -58,10 +65,34 @@ def seed_demo(store: Store, anchor: date, admin: str, mode: str = "cloud") -> di
                 {"summary": OUT_OF_SCOPE_SUMMARY, "reporter": admin, "creator": admin},
             )
             writer.link(ids[outside], other)
+        work = _work(writer, built, ids, admin, at(setup))
         writer.flush()
     keys = {item.ref: f"{PROJECT[1]}-{n + 1}" for n, item in enumerate(built.items)}
     extra = {"RD901": (unreadable,) if unreadable else (), "RD902": (outside,) if outside else ()}
-    return {"keys": keys, "planted": {**{k: list(v) for k, v in built.planted.items()}, **extra}}
+    gaps = {**{k: list(v) for k, v in built.planted.items()}, **extra}
+    return {"keys": keys, "planted": gaps, "work": work}
+
+
+def _work(
+    writer: _Writer, built: portfolio.Portfolio, ids: dict[str, int], admin: str, when: str
+) -> dict[str, str]:
+    """Every epic of the departments' work in project OPS, linked ("relates to") to the
+    strategy it serves, if any; returns ref -> key."""
+    keys = {}
+    for n, work in enumerate(built.work, start=2):  # OPS-1 is the out-of-scope target
+        doc = {
+            "summary": work.name,
+            "reporter": admin,
+            "creator": admin,
+            writer.field_id("Department"): writer.stored("Department", work.department, {}),
+            writer.field_id("Team"): work.team,
+            writer.field_id("Effort"): work.effort,
+        }
+        issue = writer.issue(OTHER_PROJECT, n, "Epic", "In Progress", when, when, doc)
+        if work.serves is not None:
+            writer.link(issue, ids[work.serves], RELATES_LINK)
+        keys[work.ref] = f"{OTHER_PROJECT[1]}-{n}"
+    return keys
 
 
 def _last_unplanted(

@@ -41,6 +41,8 @@ LINK_TYPES = (
     (10003, "Relates", "relates to", "relates to"),
     (10010, "Drives", "is driven by", "drives"),
 )
+BLOCKS_LINK, RELATES_LINK = 10000, 10003
+EPIC = (10020, "Epic")
 FIRST_CUSTOM_ID = 10020
 FIRST_OPTION_ID = 10100
 # The hierarchy fields of Jira Data Center's apps, after the scheme's own (server mode only).
@@ -86,6 +88,15 @@ def seed_scheme(store: Store, mode: str = "cloud") -> None:
                     (option_id, f"customfield_{custom_id}", value, position),
                 )
                 option_id += 1
+
+
+def add_epic_type(conn: sqlite3.Connection) -> None:
+    """The Epic issue type: the work teams plan outside the delivery architecture (the demo's
+    wider scope of all work; the empty scheme has none, as the bundled mapping expects)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO jira_issue_types VALUES (?, ?, ?, ?)",
+        (EPIC[0], EPIC[1], "A large body of work a team plans.", 1),
+    )
 
 
 def add_project(conn: sqlite3.Connection, project: tuple[int, str, str]) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+from connector.sandbox.seeds import focus
 from connector.sandbox.seeds.draft import HEALTH, JOBS, Draft
 from connector.sandbox.seeds.health import health
 from connector.sandbox.seeds.jobs import jobs
@@ -49,6 +51,10 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("Likelihood rationale", "paragraph"),
     ("Rubric gaps", "paragraph"),
     ("Last assessed", "datetime"),
+    # Read from the wider scope of all work only (epics), after the write-back fields so that
+    # the fields above keep their ids.
+    ("Team", "text"),
+    ("Effort", "number"),
 )
 WRITE_BACK_FIELDS = ("Delivery likelihood", "Likelihood rationale", "Rubric gaps", "Last assessed")
 
@@ -92,6 +98,7 @@ class Item:
     fields: dict[str, object]
     drives: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
+    blocks: tuple[str, ...] = ()  # refs of the items that wait on this one
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ class Portfolio:
     items: tuple[Item, ...]
     history: dict[str, list[tuple[date, float]]] = field(default_factory=dict)
     planted: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    work: tuple[focus.WorkItem, ...] = ()  # every epic of the projects: the wider scope
 
     def item(self, ref: str) -> Item:
         """The item with this ref; KeyError names the ref when there is none."""
@@ -206,9 +214,7 @@ def build(anchor: date) -> Portfolio:
     draft = Draft(anchor)
     health(draft)
     jobs(draft)
-    items = tuple(
-        Item(r.ref, r.kind, r.name, r.parent, r.fields, r.drives, r.labels) for r in draft.rows
-    )
+    items = tuple(_item(r) for r in draft.rows)
     return Portfolio(
         anchor=anchor,
         departments=(HEALTH, JOBS),
@@ -216,4 +222,15 @@ def build(anchor: date) -> Portfolio:
         items=items,
         history=dict(draft.history),
         planted={code: tuple(refs) for code, refs in sorted(draft.planted.items())},
+        work=focus.WORK,
     )
+
+
+def _item(row: Any) -> Item:
+    """A drafted row as an item, with the interdependencies of `focus` planted on it."""
+    fields = dict(row.fields)
+    if row.ref in focus.DEPARTMENT_OF:
+        fields["Department"] = focus.DEPARTMENT_OF[row.ref]
+    drives = (*row.drives, *focus.EXTRA_DRIVES.get(row.ref, ()))
+    blocks = tuple(blocked for blocker, blocked in focus.BLOCKS if blocker == row.ref)
+    return Item(row.ref, row.kind, row.name, row.parent, fields, drives, row.labels, blocks)
