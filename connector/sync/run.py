@@ -150,8 +150,8 @@ class SyncRun:
         counts["skipped"] = len(mapped.skipped)
         period = timedelta(days=self.config.schedule.assessment_days)
         keys = {key: entity.source for key, entity in arch.entities.items()}
-        previous = by_architecture(self.store.previous_ratings(self.today - period), keys)
-        latest = by_architecture(self.store.previous_ratings(), keys)
+        previous = by_architecture(self.store.previous_ratings(self.today - period, keys), keys)
+        latest = by_architecture(self.store.previous_ratings(None, keys), keys)
         findings, assessments = judge_portfolio(arch, self.config, self.today, previous)
         rubric = rate_rubric(arch, findings)
         counts["ratings_changed"] = sum(
