@@ -45,7 +45,9 @@ RUN = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(RUN, min_size=1, max_size=12), back=st.integers(0, 20))
 def test_the_indexed_reads_answer_as_the_scan_did(
     tmp_path_factory: object, steps: list[tuple[int, dict]], back: int

@@ -8,7 +8,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from connector.sources.incremental import Cursor, ReadResult
 from connector.sync.history import RatingChanges
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
 from connector.sync.plan import normalise_option
+from connector.sync.retention import retain
 from connector.sync.state import RunOutputs, StateStore, StoredRecord
 from connector.sync.steps import (
     ScopeChanged,
@@ -176,7 +177,15 @@ class SyncRun:
         if not dry_run:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
             self._commit(run_id, reads, deleted, mapped, assessments, outputs)
+            self._retain(run_id)
         return outcome
+
+    def _retain(self, run_id: int) -> None:
+        """Just after the commit: what no report, comparison or pending write needs goes."""
+        state = self.config.state
+        if state.retention:
+            dropped = retain(self.store, state.keep_runs, self.config.schedule.assessment_days)
+            log.info("run=%s phase=retained %s", run_id, _fields(asdict(dropped)))
 
     def _recheck(self, name: str, source: Source) -> None:
         """A source that fetched its schema again while reading (the one it kept named a field

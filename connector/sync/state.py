@@ -164,6 +164,7 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX assessments_by_day ON assessments (assessed_on, run_id);
     CREATE INDEX ledger_by_status ON ledger (status, id);
+    CREATE TABLE past_runs (run_id INTEGER PRIMARY KEY); -- retention is done with them
     """,
 )
 
@@ -683,6 +684,16 @@ class StateStore:
             (key, source),
         )
         return [(int(run), on, Rating(value)) for run, on, value in rows]
+
+    def completed_runs(self, first: int, last: int) -> int:
+        """How many runs from `first` to `last` (ids, both included) stored assessments: the
+        two themselves and every run between that completed and was not a dry run (read from
+        the runs' log: retention keeps it whole, not every run's assessments)."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM runs WHERE id > ? AND id < ? AND status = 'ok' AND dry_run = 0",
+            (first, last),
+        ).fetchone()
+        return int(row[0]) + (2 if last > first else 1)
 
     def newest_outputs(self) -> tuple[int, RunOutputs]:
         """The conclusions of the newest run that stored any; an error saying what to run when

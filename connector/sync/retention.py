@@ -1,0 +1,128 @@
+"""Retention: what the state store keeps of past runs, so that weeks of syncs stay bounded.
+
+Every run stores each item's assessment and its conclusions (the mapped architecture, the
+findings); at one sync every 15 minutes that is thousands of copies a month of what changes
+rarely. After each run (`[state] retention`) the store keeps:
+
+- whole, the newest `[state] keep_runs` runs (their assessments and conclusions: `explain`, the
+  report, the comment that says why a rating moved read them), the last run of each assessment
+  period (`[schedule] assessment_days`: one assessment a period, for the long view), and the two
+  newest runs each report was made from (a report compares with the previous report's run);
+- of every other run, only the assessments that begin or end a stretch of one rating of an
+  item: the newest rating on or before any day is then still stored (RD403 and the
+  problem-solving levels read it, `previous_ratings`), and so is each stretch's first and last
+  run (`explain`'s history, and the run whose rating a ticket shows);
+- the write ledger's entries until they are settled (done, failed or superseded) and no longer
+  among the newest runs';
+- the records once, as last read (they always were), and the runs' log (one line a run).
+
+The SQL is portable (SQLite and PostgreSQL): correlated subqueries by the (source, key, run)
+index, no SQLite-only function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from connector.sync.state import StateStore
+
+
+@dataclass(frozen=True)
+class Retained:
+    """What one pass dropped: runs thinned to their rating changes, rows, outputs, ledger."""
+
+    runs: int = 0
+    assessments: int = 0
+    outputs: int = 0
+    ledger: int = 0
+
+
+def kept_whole(
+    runs: Sequence[tuple[int, date]], keep: int, period_days: int, reported: Iterable[int]
+) -> set[int]:
+    """The assessment runs kept whole, of `runs` as (id, day) newest first: the newest `keep`,
+    the newest of each assessment period (periods counted from day one), those reported."""
+    kept = {run for run, _ in runs[:keep]} | set(reported)
+    seen: set[int] = set()
+    for run, day in runs:
+        period = day.toordinal() // period_days
+        if period not in seen:  # newest first: the first met is the period's last run
+            seen.add(period)
+            kept.add(run)
+    return kept
+
+
+# A row neither the first of its item's stretch of one rating nor the last: its neighbours by
+# run (same source and key) both carry its rating.
+_THIN = """
+DELETE FROM assessments WHERE run_id = ?
+AND likelihood = (SELECT p.likelihood FROM assessments p
+    WHERE p.source = assessments.source AND p.key = assessments.key
+    AND p.run_id < assessments.run_id ORDER BY p.run_id DESC LIMIT 1)
+AND likelihood = (SELECT n.likelihood FROM assessments n
+    WHERE n.source = assessments.source AND n.key = assessments.key
+    AND n.run_id > assessments.run_id ORDER BY n.run_id LIMIT 1)
+"""
+
+
+def retain(store: StateStore, keep: int, period_days: int) -> Retained:
+    """Drop what no report, rating comparison, explanation or pending write needs; one
+    transaction. A run once thinned (or that stored no assessments) is noted in `past_runs`
+    and never looked at again: a pass reads the runs still whole, not every run stored."""
+    runs, empty = _whole_runs(store)
+    whole = kept_whole(runs, keep, period_days, _reported(store))
+    newest = store.db.execute(
+        "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", (keep - 1,)
+    ).fetchone()
+    oldest_kept = int(newest[0]) if newest else 0
+    thinned = rows = 0
+    with store.transaction() as db:
+        # Oldest first: a stretch's first row is kept before its later rows are looked at.
+        for run, _ in reversed(runs):
+            if run not in whole:
+                rows += db.execute(_THIN, (run,)).rowcount
+                empty.append(run)
+                thinned += 1
+        db.executemany("INSERT INTO past_runs (run_id) VALUES (?)", [(r,) for r in empty])
+        outputs = db.execute(
+            "DELETE FROM run_outputs WHERE run_id < ? AND run_id NOT IN "
+            "(SELECT run_id FROM reports)",
+            (oldest_kept,),
+        ).rowcount
+        ledger = db.execute(
+            "DELETE FROM ledger WHERE status <> 'planned' AND run_id < ?", (oldest_kept,)
+        ).rowcount
+    return Retained(thinned, rows, outputs, ledger)
+
+
+def _whole_runs(store: StateStore) -> tuple[list[tuple[int, date]], list[int]]:
+    """The runs not yet thinned that stored assessments, newest first, each with its day;
+    and those that stored none (failed, or stopped before their commit)."""
+    found, empty = [], []
+    rows = store.db.execute(
+        "SELECT id FROM runs WHERE NOT EXISTS "
+        "(SELECT 1 FROM past_runs p WHERE p.run_id = runs.id) ORDER BY id DESC"
+    ).fetchall()
+    for (run,) in rows:
+        row = store.db.execute(
+            "SELECT assessed_on FROM assessments WHERE run_id = ? LIMIT 1", (run,)
+        ).fetchone()
+        if row is None:
+            empty.append(int(run))
+        else:
+            found.append((int(run), date.fromisoformat(row[0])))
+    return found, empty
+
+
+def _reported(store: StateStore) -> set[int]:
+    """The two newest runs each report (kind and subject) was made from."""
+    newest: dict[tuple[str, str], list[int]] = {}
+    for kind, subject, run in store.db.execute(
+        "SELECT kind, subject, run_id FROM reports ORDER BY id DESC"
+    ):
+        runs = newest.setdefault((kind, subject), [])
+        if len(runs) < 2 and run not in runs:
+            runs.append(int(run))
+    return {run for runs in newest.values() for run in runs}
