@@ -4,10 +4,10 @@ Every run stores each item's assessment and its conclusions (the mapped architec
 findings); at one sync every 15 minutes that is thousands of copies a month of what changes
 rarely. After each run (`[state] retention`) the store keeps:
 
-- whole, the newest `[state] keep_runs` runs (their assessments and conclusions: `explain`, the
-  report, the comment that says why a rating moved read them), the last run of each assessment
-  period (`[schedule] assessment_days`: one assessment a period, for the long view), and the two
-  newest runs each report was made from (a report compares with the previous report's run);
+- the newest `[state] keep_runs` runs whole (their assessments and conclusions: `explain`, the
+  report, the comment that says why a rating moved read them); the assessments of the last run
+  of each assessment period (`[schedule] assessment_days`: one a period, for the long view) and
+  of the two newest runs each CRDO report was made from (the next compares with them);
 - of every other run, only the assessments that begin or end a stretch of one rating of an
   item: the newest rating on or before any day is then still stored (RD403 and the
   problem-solving levels read it, `previous_ratings`), and so is each stretch's first and last
@@ -86,11 +86,7 @@ def retain(store: StateStore, keep: int, period_days: int) -> Retained:
                 empty.append(run)
                 thinned += 1
         db.executemany("INSERT INTO past_runs (run_id) VALUES (?)", [(r,) for r in empty])
-        outputs = db.execute(
-            "DELETE FROM run_outputs WHERE run_id < ? AND run_id NOT IN "
-            "(SELECT run_id FROM reports)",
-            (oldest_kept,),
-        ).rowcount
+        outputs = db.execute("DELETE FROM run_outputs WHERE run_id < ?", (oldest_kept,)).rowcount
         ledger = db.execute(
             "DELETE FROM ledger WHERE status <> 'planned' AND run_id < ?", (oldest_kept,)
         ).rowcount
@@ -117,12 +113,13 @@ def _whole_runs(store: StateStore) -> tuple[list[tuple[int, date]], list[int]]:
 
 
 def _reported(store: StateStore) -> set[int]:
-    """The two newest runs each report (kind and subject) was made from."""
-    newest: dict[tuple[str, str], list[int]] = {}
-    for kind, subject, run in store.db.execute(
-        "SELECT kind, subject, run_id FROM reports ORDER BY id DESC"
+    """The two newest runs each CRDO report (all, or a department's) was made from: the next
+    report compares with the newest made from an earlier run than its own."""
+    newest: dict[str, list[int]] = {}
+    for subject, run in store.db.execute(
+        "SELECT subject, run_id FROM reports WHERE kind = 'report' ORDER BY id DESC"
     ):
-        runs = newest.setdefault((kind, subject), [])
+        runs = newest.setdefault(subject, [])
         if len(runs) < 2 and run not in runs:
             runs.append(int(run))
     return {run for runs in newest.values() for run in runs}
