@@ -139,7 +139,8 @@ class SyncRun:
     def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
         # The state first: a damaged store stops the run before any request is sent.
         stored = {
-            name: (self.store.records(name), self.store.cursor(name)) for name in self.sources
+            name: (self.store.records(name, raw=not full), self.store.cursor(name))
+            for name in self.sources
         }
         writes = dry_run or self.config.writeback.enabled
         self._preflight(writes=writes)
@@ -242,11 +243,14 @@ class SyncRun:
         deleted: dict[str, list[str]] = {}
         for name, source in self.sources.items():
             stored, cursor = loaded[name]
-            snapshot = Snapshot(
-                records={key: source.restore(record.raw) for key, record in stored.items()},
-                cursor=Cursor.load(cursor),
-            )
+            snapshot = Snapshot(cursor=Cursor.load(cursor))
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
+            # A full read replaces every record: of the stored ones only the keys count then.
+            snapshot.records = (
+                {key: source.restore(record.raw) for key, record in stored.items()}
+                if incremental
+                else dict.fromkeys(stored)
+            )
             schemas = source.calls["schema"]
             result = source.read(snapshot.cursor if incremental else None)
             if source.calls["schema"] > schemas and self.preflighted:

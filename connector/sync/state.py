@@ -412,7 +412,14 @@ class StateStore:
         row = self.db.execute("SELECT cursor FROM cursors WHERE source=?", (source,)).fetchone()
         return None if row is None else str(row[0])
 
-    def records(self, source: str) -> dict[str, StoredRecord]:
+    def records(self, source: str, *, raw: bool = True) -> dict[str, StoredRecord]:
+        """A source's records as last read; `raw=False`: without their JSON (left empty), for
+        a run that reads every record again (the JSON of 30,000 issues is a gigabyte)."""
+        if not raw:
+            rows = self.db.execute(
+                "SELECT key, kind, content_hash, updated FROM records WHERE source=?", (source,)
+            )
+            return {k: StoredRecord(kind, h, up, {}) for k, kind, h, up in rows}
         rows = self.db.execute(
             "SELECT key, kind, content_hash, updated, raw FROM records WHERE source=?", (source,)
         )
