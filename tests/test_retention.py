@@ -35,7 +35,7 @@ SYNCS = 9  # 9 hours apart: four days, two assessment periods of 2 days
 
 def _config(folder: Path, sandbox: Sandbox, **state: object) -> Config:
     """The demo's config with an assessment period of two days and the given [state] keys."""
-    config = configure(folder, sandbox)
+    configure(folder, sandbox)
     path = folder / "rdsync.toml"
     keys = "".join(f"{key} = {str(value).lower()}\n" for key, value in state.items())
     text = path.read_text(encoding="utf-8").replace("[state]\n", f"[state]\n{keys}", 1)
