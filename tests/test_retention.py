@@ -80,9 +80,7 @@ def _answers(config: Config, store: StateStore, today: date) -> dict[str, Any]:
     changes = RatingChanges(store, arch, outputs.findings, assessed, today)
     shown = store.assessments(store.assessment_run_before(run_id))  # what tickets show
     why = {
-        key: changes.why(
-            keys[key], unqualified(keys[key], key), key, int(shown[key].likelihood)
-        )
+        key: changes.why(keys[key], unqualified(keys[key], key), key, int(shown[key].likelihood))
         for key in sorted(assessed)
         if key in shown
     }
