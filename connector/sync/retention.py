@@ -73,10 +73,9 @@ def retain(store: StateStore, keep: int, period_days: int) -> Retained:
     and never looked at again: a pass reads the runs still whole, not every run stored."""
     runs, empty = _whole_runs(store)
     whole = kept_whole(runs, keep, period_days, _reported(store))
-    newest = store.db.execute(
-        "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", (keep - 1,)
-    ).fetchone()
-    oldest_kept = int(newest[0]) if newest else 0
+    # The oldest of the newest `keep` runs that stored assessments (dry and failed runs
+    # store none: they do not push a run's conclusions out).
+    oldest_kept = min((run for run, _ in runs[:keep]), default=0)
     thinned = rows = 0
     with store.transaction() as db:
         # Oldest first: a stretch's first row is kept before its later rows are looked at.
