@@ -114,6 +114,9 @@ def test_retention_keeps_every_answer_and_drops_most_rows(
     assert any(before["why"].values())  # some ratings moved, and say why
     assert any(len(body["history"]) > 2 for body in before["explain"].values())
     assert _answers(config, thinned, today) == before
+    oldest = thinned.assessment_runs()[-1]  # the first sync: thinned, its judgements gone
+    assert thinned.run_ratings(oldest) and _rows(thinned, "past_runs") >= 5
+    assert all(not a.judged for a in thinned.assessments(oldest).values())
     again = retain(thinned, keep=2, period_days=config.schedule.assessment_days)
     assert again.assessments == again.outputs == 0  # nothing more to drop
     whole.close()

@@ -9,9 +9,10 @@ rarely. After each run (`[state] retention`) the store keeps:
   of each assessment period (`[schedule] assessment_days`: one a period, for the long view) and
   of the two newest runs each CRDO report was made from (the next compares with them);
 - of every other run, only the assessments that begin or end a stretch of one rating of an
-  item: the newest rating on or before any day is then still stored (RD403 and the
-  problem-solving levels read it, `previous_ratings`), and so is each stretch's first and last
-  run (`explain`'s history, and the run whose rating a ticket shows);
+  item, and of those only the rating, the day and the item's name: the newest rating on or
+  before any day is then still stored (RD403 and the problem-solving levels read it,
+  `previous_ratings`), and so is each stretch's first and last run (`explain`'s history, and
+  the run whose rating a ticket shows);
 - the write ledger's entries until they are settled (done, failed or superseded) and no longer
   among the newest runs';
 - the records once, as last read (they always were), and the runs' log (one line a run).
@@ -22,9 +23,11 @@ index, no SQLite-only function.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from connector.sync.state import StateStore
 
@@ -82,6 +85,7 @@ def retain(store: StateStore, keep: int, period_days: int) -> Retained:
         for run, _ in reversed(runs):
             if run not in whole:
                 rows += db.execute(_THIN, (run,)).rowcount
+                _slim(db, run)
                 empty.append(run)
                 thinned += 1
         db.executemany("INSERT INTO past_runs (run_id) VALUES (?)", [(r,) for r in empty])
@@ -90,6 +94,24 @@ def retain(store: StateStore, keep: int, period_days: int) -> Retained:
             "DELETE FROM ledger WHERE status <> 'planned' AND run_id < ?", (oldest_kept,)
         ).rowcount
     return Retained(thinned, rows, outputs, ledger)
+
+
+# What a thinned run's rows keep of an assessment: the rating and what names it (the history,
+# RD403 and the comment's fallback read no more of a run that old).
+_SLIM = ("key", "kind", "name", "assessed_on", "likelihood", "team_rating")
+
+
+def _slim(db: Any, run: int) -> None:
+    """The rows a thinned run keeps, without their judgements, caps and reasons."""
+    rows = db.execute(
+        "SELECT source, key, body FROM assessments WHERE run_id = ?", (run,)
+    ).fetchall()
+    for source, key, body in rows:
+        kept = {name: value for name, value in json.loads(body).items() if name in _SLIM}
+        db.execute(
+            "UPDATE assessments SET body = ? WHERE run_id = ? AND source = ? AND key = ?",
+            (json.dumps(kept), run, source, key),
+        )
 
 
 def _whole_runs(store: StateStore) -> tuple[list[tuple[int, date]], list[int]]:
