@@ -462,10 +462,11 @@ class StateStore:
                     "VALUES (?,?,?,?,?,?,?) ON CONFLICT(source, key) DO UPDATE SET "
                     "kind=excluded.kind, content_hash=excluded.content_hash, "
                     "updated=excluded.updated, raw=excluded.raw, run_id=excluded.run_id",
-                    [
+                    # A generator: one record's JSON at a time, not 30,000 strings at once.
+                    (
                         (source, k, r.kind, r.content_hash, r.updated, json.dumps(r.raw), run_id)
                         for k, r in by_key.items()
-                    ],
+                    ),
                 )
             for source, keys in deleted.items():
                 db.executemany(
@@ -484,7 +485,7 @@ class StateStore:
                 "INSERT OR REPLACE INTO assessments "
                 "(run_id, source, key, kind, assessed_on, likelihood, body) "
                 "VALUES (?,?,?,?,?,?,?)",
-                [
+                (
                     (
                         run_id,
                         sources.get(a.key, ""),
@@ -495,7 +496,7 @@ class StateStore:
                         a.model_dump_json(),
                     )
                     for a in assessments
-                ],
+                ),
             )
             if outputs is not None:
                 db.execute(
