@@ -88,7 +88,10 @@ def size_runs(issues: int) -> dict[str, Any]:
 
 
 def exponent(sizes: list[float], costs: list[float]) -> float:
-    """The slope of log(cost) against log(size), least squares: 1.0 is linear."""
+    """The slope of log(cost) against log(size), least squares: 1.0 is linear (NaN for
+    one size)."""
+    if len(set(sizes)) < 2:
+        return math.nan
     xs, ys = [math.log(s) for s in sizes], [math.log(c) for c in costs]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
