@@ -276,6 +276,14 @@ class StateConfig(Strict):
     health_file: Path | None = Field(
         None, description="written after every successful run (default: <path>.health)"
     )
+    retention: bool = Field(
+        True,
+        description="after each run, drop what no report, RD403, explain or pending write "
+        "needs (docs/state.md); off: every run is kept whole",
+    )
+    keep_runs: int = Field(
+        4, ge=2, le=10_000, description="the newest runs kept whole by retention"
+    )
 
 
 _CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"

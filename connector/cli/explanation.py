@@ -107,18 +107,22 @@ def _item(entity: BaseEntity) -> dict[str, Any]:
 
 
 def _history(store: StateStore, entity: BaseEntity) -> list[dict[str, Any]]:
-    """The stored ratings run by run, each stretch of one rating folded into one span."""
+    """The stored ratings run by run, each stretch of one rating folded into one span; its
+    `runs`: the syncs that completed from its first run to its last (retention keeps only a
+    stretch's first and last assessment of older runs, and the log of every run)."""
     rows = store.rating_runs(entity.source, unqualified(entity.source, entity.key))
     spans: list[dict[str, Any]] = []
     for run_id, on, rating in rows:
         last = spans[-1] if spans else None
         if last is not None and last["rating"] == int(rating):
-            last.update(to=on, runs=last["runs"] + 1, last_run=run_id)
+            last.update(to=on, last_run=run_id)
             continue
         spans.append(
             {"from": on, "to": on, "rating": int(rating), "label": rating.label, "runs": 1}
             | {"first_run": run_id, "last_run": run_id}
         )
+    for span in spans:
+        span["runs"] = store.completed_runs(span["first_run"], span["last_run"])
     return spans
 
 

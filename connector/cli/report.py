@@ -41,8 +41,7 @@ def report_data(config: Config, store: StateStore, department: str | None = None
     last = store.last_report("report", subject=department or "", before_run=run_id)
     previous_run = last[0] if last is not None else None
     if previous_run is None:
-        earlier = [r for r in store.assessment_runs() if r < run_id]
-        previous_run = earlier[0] if earlier else None
+        previous_run = store.assessment_run_before(run_id)
     previous = (
         {k: a.likelihood for k, a in store.assessments(previous_run).items()}
         if previous_run is not None

@@ -8,7 +8,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,7 @@ from connector.sync import work as work_state
 from connector.sync.history import RatingChanges
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
 from connector.sync.plan import normalise_option
+from connector.sync.retention import retain
 from connector.sync.routines import missed_by_person
 from connector.sync.state import RunOutputs, StateStore, StoredRecord
 from connector.sync.steps import (
@@ -141,7 +142,8 @@ class SyncRun:
     def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
         # The state first: a damaged store stops the run before any request is sent.
         stored = {
-            name: (self.store.records(name), self.store.cursor(name)) for name in self.sources
+            name: (self.store.records(name, raw=not full), self.store.cursor(name))
+            for name in self.sources
         }
         writes = dry_run or self.config.writeback.enabled
         self._preflight(writes=writes)
@@ -153,8 +155,8 @@ class SyncRun:
         counts["skipped"] = len(mapped.skipped)
         period = timedelta(days=self.config.schedule.assessment_days)
         keys = {key: entity.source for key, entity in arch.entities.items()}
-        previous = by_architecture(self.store.previous_ratings(self.today - period), keys)
-        latest = by_architecture(self.store.previous_ratings(), keys)
+        previous = by_architecture(self.store.previous_ratings(self.today - period, keys), keys)
+        latest = by_architecture(self.store.previous_ratings(None, keys), keys)
         missed = missed_by_person(self.store)  # routines: requests left undone
         findings, assessments = judge_portfolio(arch, self.config, self.today, previous, missed)
         # All work, read only, before any write; a full sync reads it all again.
@@ -184,7 +186,15 @@ class SyncRun:
         if not dry_run:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
             self._commit(run_id, reads, deleted, mapped, assessments, outputs, work)
+            self._retain(run_id)
         return outcome
+
+    def _retain(self, run_id: int) -> None:
+        """Just after the commit: what no report, comparison or pending write needs goes."""
+        state = self.config.state
+        if state.retention:
+            dropped = retain(self.store, state.keep_runs, self.config.schedule.assessment_days)
+            log.info("run=%s phase=retained %s", run_id, _fields(asdict(dropped)))
 
     def _recheck(self, name: str, source: Source) -> None:
         """A source that fetched its schema again while reading (the one it kept named a field
@@ -241,11 +251,14 @@ class SyncRun:
         deleted: dict[str, list[str]] = {}
         for name, source in self.sources.items():
             stored, cursor = loaded[name]
-            snapshot = Snapshot(
-                records={key: source.restore(record.raw) for key, record in stored.items()},
-                cursor=Cursor.load(cursor),
-            )
+            snapshot = Snapshot(cursor=Cursor.load(cursor))
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
+            # A full read replaces every record: of the stored ones only the keys count then.
+            snapshot.records = (
+                {key: source.restore(record.raw) for key, record in stored.items()}
+                if incremental
+                else dict.fromkeys(stored)
+            )
             schemas = source.calls["schema"]
             result = source.read(snapshot.cursor if incremental else None)
             if source.calls["schema"] > schemas and self.preflighted:

@@ -161,6 +161,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     work_state.MIGRATION,  # all work: the newest items, and every run's unaligned share
+    # Reads that cost the same however many runs are stored: the newest run on or before a
+    # day (previous_ratings), the ledger's open entries (every run settles them).
+    """
+    CREATE INDEX assessments_by_day ON assessments (assessed_on, run_id);
+    CREATE INDEX ledger_by_status ON ledger (status, id);
+    CREATE TABLE past_runs (run_id INTEGER PRIMARY KEY); -- retention is done with them
+    """,
 )
 
 
@@ -395,15 +402,11 @@ class StateStore:
             "WHERE started_at >= ? ORDER BY id DESC LIMIT ?",
             (since, limit),
         ).fetchall()
-        return [
-            RunInfo(
-                r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), bool(r[6]), bool(r[7])
-            )
-            for r in rows
-        ]
+        return [_run_info(r) for r in rows]
 
     def last_ok_run(self) -> RunInfo | None:
-        return next((r for r in self.runs(1000) if r.status == "ok"), None)
+        row = self.db.execute("SELECT MAX(id) FROM runs WHERE status='ok'").fetchone()
+        return None if row[0] is None else self.run_info(int(row[0]))
 
     # -- cursors and records --------------------------------------------------------------
 
@@ -411,7 +414,14 @@ class StateStore:
         row = self.db.execute("SELECT cursor FROM cursors WHERE source=?", (source,)).fetchone()
         return None if row is None else str(row[0])
 
-    def records(self, source: str) -> dict[str, StoredRecord]:
+    def records(self, source: str, *, raw: bool = True) -> dict[str, StoredRecord]:
+        """A source's records as last read; `raw=False`: without their JSON (left empty), for
+        a run that reads every record again (the JSON of 30,000 issues is a gigabyte)."""
+        if not raw:
+            rows = self.db.execute(
+                "SELECT key, kind, content_hash, updated FROM records WHERE source=?", (source,)
+            )
+            return {k: StoredRecord(kind, h, up, {}) for k, kind, h, up in rows}
         rows = self.db.execute(
             "SELECT key, kind, content_hash, updated, raw FROM records WHERE source=?", (source,)
         )
@@ -455,10 +465,11 @@ class StateStore:
                     "VALUES (?,?,?,?,?,?,?) ON CONFLICT(source, key) DO UPDATE SET "
                     "kind=excluded.kind, content_hash=excluded.content_hash, "
                     "updated=excluded.updated, raw=excluded.raw, run_id=excluded.run_id",
-                    [
+                    # A generator: one record's JSON at a time, not 30,000 strings at once.
+                    (
                         (source, k, r.kind, r.content_hash, r.updated, json.dumps(r.raw), run_id)
                         for k, r in by_key.items()
-                    ],
+                    ),
                 )
             for source, keys in deleted.items():
                 db.executemany(
@@ -477,7 +488,7 @@ class StateStore:
                 "INSERT OR REPLACE INTO assessments "
                 "(run_id, source, key, kind, assessed_on, likelihood, body) "
                 "VALUES (?,?,?,?,?,?,?)",
-                [
+                (
                     (
                         run_id,
                         sources.get(a.key, ""),
@@ -488,7 +499,7 @@ class StateStore:
                         a.model_dump_json(),
                     )
                     for a in assessments
-                ],
+                ),
             )
             if outputs is not None:
                 db.execute(
@@ -545,17 +556,29 @@ class StateStore:
         ]
 
     def assessment_runs(self) -> list[int]:
-        """Ids of the runs that stored assessments, newest first."""
-        rows = self.db.execute("SELECT DISTINCT run_id FROM assessments ORDER BY run_id DESC")
-        return [int(r[0]) for r in rows]
+        """Ids of the runs that stored assessments, newest first: one index seek a run (a
+        DISTINCT would read every row of every run)."""
+        found: list[int] = []
+        run = self.assessment_run_before(None)
+        while run is not None:
+            found.append(run)
+            run = self.assessment_run_before(run)
+        return found
+
+    def assessment_run_before(self, run_id: int | None) -> int | None:
+        """The newest run before `run_id` (None: of all) that stored assessments."""
+        row = self.db.execute(
+            "SELECT MAX(run_id) FROM assessments WHERE run_id < ?",
+            (2**62 if run_id is None else run_id,),
+        ).fetchone()
+        return None if row[0] is None else int(row[0])
 
     def assessments(self, run_id: int | None = None) -> dict[str, Assessment]:
         """The assessments of one run (default: the newest run that has any)."""
         if run_id is None:
-            runs = self.assessment_runs()
-            if not runs:
+            run_id = self.assessment_run_before(None)
+            if run_id is None:
                 return {}
-            run_id = runs[0]
         rows = self.db.execute("SELECT body FROM assessments WHERE run_id=?", (run_id,))
         found = (Assessment.model_validate_json(body) for (body,) in rows)
         return {a.key: a for a in found}
@@ -583,21 +606,55 @@ class StateStore:
         )
         return sorted(str(key) for (key,) in rows)
 
-    def previous_ratings(self, on_or_before: date | None = None) -> dict[tuple[str, str], Rating]:
+    def previous_ratings(
+        self, on_or_before: date | None = None, wanted: Mapping[str, str] | None = None
+    ) -> dict[tuple[str, str], Rating]:
         """The latest stored rating of every (source, key), or the latest made on or before
         a date (`keys.by_architecture` gives them by the keys of a run's architecture).
 
         A sync every few minutes must not compare a rating with itself: RD403 and the
         problem-solving levels look back a whole assessment period (`on_or_before`).
+
+        `wanted` (a run's architecture keys, each with its source) reads only those, by the
+        indexes: one run's rows, then one seek for each key that run did not rate, so a sync
+        costs the same after 10 runs or 10,000. Runs are numbered in the order of the one
+        clock, which never runs backwards, so the newest run on or before the day holds the
+        latest rating of every key it rated. Without `wanted`: every key, one scan.
         """
         cutoff = "9999-12-31" if on_or_before is None else on_or_before.isoformat()
-        rows = self.db.execute(
-            "SELECT source, key, likelihood FROM assessments a WHERE run_id = "
-            "(SELECT MAX(run_id) FROM assessments b "
-            "WHERE b.source = a.source AND b.key = a.key AND b.assessed_on <= ?)",
+        if wanted is None:
+            rows = self.db.execute(
+                "SELECT source, key, likelihood FROM (SELECT source, key, likelihood, "
+                "ROW_NUMBER() OVER (PARTITION BY source, key ORDER BY run_id DESC) AS n "
+                "FROM assessments WHERE assessed_on <= ?) AS newest WHERE n = 1",
+                (cutoff,),
+            )
+            return {(source, key): Rating(value) for source, key, value in rows}
+        found = self.db.execute(
+            "SELECT run_id FROM assessments WHERE assessed_on <= ? "
+            "ORDER BY assessed_on DESC, run_id DESC LIMIT 1",
             (cutoff,),
+        ).fetchone()
+        if found is None:
+            return {}
+        run = int(found[0])
+        rows = self.db.execute(
+            "SELECT source, key, likelihood FROM assessments WHERE run_id=?", (run,)
         )
-        return {(source, key): Rating(value) for source, key, value in rows}
+        ratings = {(source, key): Rating(value) for source, key, value in rows}
+        for key, source in wanted.items():
+            plain = unqualified(source, key)
+            for scoped in (source, ""):  # as by_architecture: the source's row, else ''
+                if (source, plain) in ratings or ("", plain) in ratings:
+                    break
+                row = self.db.execute(
+                    "SELECT likelihood FROM assessments WHERE source=? AND key=? AND run_id<? "
+                    "AND assessed_on <= ? ORDER BY run_id DESC LIMIT 1",
+                    (scoped, plain, run, cutoff),
+                ).fetchone()
+                if row is not None:
+                    ratings[(scoped, plain)] = Rating(row[0])
+        return ratings
 
     def assessment_history(
         self, source: str, key: str, limit: int = 20
@@ -641,6 +698,16 @@ class StateStore:
         )
         return [(int(run), on, Rating(value)) for run, on, value in rows]
 
+    def completed_runs(self, first: int, last: int) -> int:
+        """How many runs from `first` to `last` (ids, both included) stored assessments: the
+        two themselves and every run between that completed and was not a dry run (read from
+        the runs' log: retention keeps it whole, not every run's assessments)."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM runs WHERE id > ? AND id < ? AND status = 'ok' AND dry_run = 0",
+            (first, last),
+        ).fetchone()
+        return int(row[0]) + (2 if last > first else 1)
+
     def newest_outputs(self) -> tuple[int, RunOutputs]:
         """The conclusions of the newest run that stored any; an error saying what to run when
         no sync has completed yet (reports and `explain` read nothing else)."""
@@ -664,7 +731,12 @@ class StateStore:
         return None if row is None else (int(row[0]), RunOutputs.load(row[1:]))
 
     def run_info(self, run_id: int) -> RunInfo | None:
-        return next((r for r in self.runs(10_000) if r.id == run_id), None)
+        row = self.db.execute(
+            "SELECT id, started_at, ended_at, status, counts, errors, full, dry_run FROM runs "
+            "WHERE id=?",
+            (run_id,),
+        ).fetchone()
+        return None if row is None else _run_info(row)
 
     # -- reports --------------------------------------------------------------------------
 
@@ -769,6 +841,12 @@ def _flocked(path: Path) -> bool | None:
     return any(
         len(part) > 5 and part[1] == "FLOCK" and part[5].rsplit(":", 1)[-1] == inode
         for part in holders
+    )
+
+
+def _run_info(r: tuple[Any, ...]) -> RunInfo:
+    return RunInfo(
+        r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), bool(r[6]), bool(r[7])
     )
 
 

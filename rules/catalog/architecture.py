@@ -308,13 +308,18 @@ class OwnerMultiple(EntityRule):
             )
 
 
+LISTED = 8  # the priorities RD109's message names by key, of a department's open ones
+
+
 @register
 class TooManyPriorities(EntityRule):
     """
     ## What it does
     Flags every open priority of a department that has more open priorities than
     `max_priorities`. Every one of them gets the finding, because which ones to drop is the
-    leadership's choice, not the order of the keys; the message lists them all.
+    leadership's choice, not the order of the keys. The message counts them and names the
+    first eight by key ("… and 32 more"): a department of 40 priorities gets 40 findings of one
+    line each, not 40 lists of 40 (each carries the finding: the report's review lists all).
 
     ## Why it matters
     Rule 1 is "Prioritize (really prioritize)": leaders must "identify the things that are most
@@ -323,7 +328,9 @@ class TooManyPriorities(EntityRule):
     was a key success factor".
 
     ## Example
-    With `max_priorities = 5`, department "Health" has 7 open priorities DEL-1 … DEL-7.
+    With `max_priorities = 5`, department "Health" has 7 open priorities DEL-1 … DEL-7; with
+    12, the message reads "department Health has 12 open priorities (DEL-1, DEL-2, …, DEL-8
+    and 4 more); the configured few is 5".
 
     ## Fix
     Choose the few that matter most and close, merge or demote the others; or raise
@@ -354,11 +361,13 @@ class TooManyPriorities(EntityRule):
         if len(keys) <= few:
             return []
         where = f"department {entity.department}" if entity.department else "no department"
+        named = ", ".join(keys[:LISTED])
+        if len(keys) > LISTED:  # bounded: every priority's finding repeats the department's
+            named += f" and {len(keys) - LISTED} more"
         return [
             self.finding(
                 entity,
-                f"{where} has {len(keys)} open priorities ({', '.join(keys)}); the configured "
-                f"few is {few}",
+                f"{where} has {len(keys)} open priorities ({named}); the configured few is {few}",
                 f"Keep the {few} that matter most open; close, merge or demote the others.",
                 field="department",
             )
