@@ -121,3 +121,22 @@ def test_a_chart_that_cannot_be_drawn_is_a_note_and_the_next_is_drawn_as_ever() 
         return re.sub(r"\bp[0-9a-f]{10}\b", "clip", svg)
 
     assert drawn(charts["DEL-33"]) == drawn(alone["DEL-33"])  # the figure is as if unused
+
+
+def test_charts_shared_over_two_processes_are_those_one_process_draws() -> None:
+    """A large report draws its charts over a process per core: the same charts come back, in
+    the order asked, each key once, with the note of an undrawable chart in its place."""
+    data = hostile_data()
+    arch = data.architecture
+    targets = [key for key, e in arch.entities.items() if isinstance(e, Target)]
+    asked = [*targets, targets[0], "DEL-30"]  # a repeat, and a priority: no chart of its own
+    one = draw_targets(arch, asked, data.today, workers=1)
+    two = draw_targets(arch, asked, data.today, workers=2)
+    assert list(two) == list(one) == targets
+    assert {k: unclipped(v) for k, v in two.items()} == {k: unclipped(v) for k, v in one.items()}
+    assert two["DEL-4"].startswith('<p class="note">No chart for DEL-4')
+
+
+def unclipped(svg: str) -> str:
+    """An SVG without its clip path names: matplotlib names them afresh in every file."""
+    return re.sub(r"\bp[0-9a-f]{10}\b", "clip", svg)
