@@ -66,8 +66,17 @@ def _inline(svg: str) -> str:
 
 
 def _unwrap(element: ET.Element) -> None:
-    """Flatten attribute-less groups and name tags as HTML does (no namespace prefixes)."""
+    """Flatten attribute-less groups and name tags as HTML does (no namespace prefixes).
+
+    Each style="..." becomes presentation attributes (fill="none" ...), which draw the same
+    in a browser (the SVG has no style sheet) and which WeasyPrint reads without running its
+    CSS parser on every element of a thousand charts.
+    """
     element.tag = element.tag.rpartition("}")[2]
+    for declaration in element.attrib.pop("style", "").split(";"):
+        name, _, value = declaration.partition(":")
+        if name.strip():
+            element.set(name.strip(), value.strip())
     if element.get("transform", "").startswith("rotate(-0 "):
         del element.attrib["transform"]  # matplotlib writes it on every unrotated text
     for name in [n for n in element.attrib if n.startswith(f"{{{XLINK_NS}}}")]:

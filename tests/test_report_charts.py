@@ -58,7 +58,7 @@ def test_the_chart_shows_today_and_the_years_of_its_span(charts: TrajectoryChart
 
 def fills(svg: str) -> list[str]:
     """The fill colours of the filled paths: one per kind of marker."""
-    return re.findall(r'<path d="[^"]*"[^>]*style="fill: (#[0-9a-f]{6})', svg)
+    return re.findall(r'<path d="[^"]*"[^>]* fill="(#[0-9a-f]{6})"', svg)
 
 
 def test_markers_for_baseline_measurements_and_target_are_drawn(charts: TrajectoryCharts) -> None:
@@ -70,8 +70,8 @@ def test_markers_for_baseline_measurements_and_target_are_drawn(charts: Trajecto
 def test_today_sits_left_of_its_line_at_the_right_edge(charts: TrajectoryCharts) -> None:
     past = TARGET.model_copy(update={"target_date": date(2025, 9, 30)})
     near_edge = charts.svg(past, SERIES, TODAY)
-    assert "text-anchor: end; fill: #d4351c" in near_edge
-    assert "text-anchor: start; fill: #d4351c" in charts.svg(TARGET, SERIES, TODAY)
+    assert 'text-anchor="end" fill="#d4351c"' in near_edge
+    assert 'text-anchor="start" fill="#d4351c"' in charts.svg(TARGET, SERIES, TODAY)
 
 
 def test_a_target_without_any_date_still_draws(charts: TrajectoryCharts) -> None:
