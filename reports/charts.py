@@ -8,6 +8,7 @@ import math
 import multiprocessing
 import os
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -243,9 +244,11 @@ def draw_targets(
     wanted = list(dict.fromkeys(k for k in keys if isinstance(arch.get(k), Target)))
     if workers is None:
         workers = min(len(os.sched_getaffinity(0)), 2) if len(wanted) >= POOL_FROM else 1
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    # Forked workers inherit the architecture as it is: nothing is pickled on the way in. A
+    # process with other threads is never forked (a lock one holds would stay held in the child).
+    forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if workers <= 1 or not forkable:
         return _draw(arch, wanted, today)
-    # Forked workers inherit the architecture as it is: nothing is pickled on the way in.
     context = multiprocessing.get_context("fork")
     chunks = [wanted[n::workers] for n in range(workers)]
     with ProcessPoolExecutor(workers, context, initializer=_adopt, initargs=(arch, today)) as pool:

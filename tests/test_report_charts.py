@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import threading
 import xml.etree.ElementTree as ET
 from datetime import date
+from typing import Any
 
 import pytest
 
 from mappings.model import Direction, Measurement, Target, TrajectoryPoint
+from reports import charts as charts_module
 from reports.charts import TrajectoryCharts, date_ticks, draw_targets, legend_svg, value_text
 from tests.fixtures_reports import hostile_data
 
@@ -123,15 +126,28 @@ def test_a_chart_that_cannot_be_drawn_is_a_note_and_the_next_is_drawn_as_ever() 
     assert drawn(charts["DEL-33"]) == drawn(alone["DEL-33"])  # the figure is as if unused
 
 
-def test_charts_shared_over_two_processes_are_those_one_process_draws() -> None:
+def test_charts_shared_over_two_processes_are_those_one_process_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A large report draws its charts over a process per core: the same charts come back, in
-    the order asked, each key once, with the note of an undrawable chart in its place."""
+    the order asked, each key once, with the note of an undrawable chart in its place. A
+    process running other threads is never forked: it draws them all itself."""
+    pools: list[object] = []
+
+    class Pool(charts_module.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(charts_module, "ProcessPoolExecutor", Pool)
     data = hostile_data()
     arch = data.architecture
     targets = [key for key, e in arch.entities.items() if isinstance(e, Target)]
     asked = [*targets, targets[0], "DEL-30"]  # a repeat, and a priority: no chart of its own
     one = draw_targets(arch, asked, data.today, workers=1)
+    assert pools == []
     two = draw_targets(arch, asked, data.today, workers=2)
+    assert len(pools) == (1 if threading.active_count() == 1 else 0)
     assert list(two) == list(one) == targets
     assert {k: unclipped(v) for k, v in two.items()} == {k: unclipped(v) for k, v in one.items()}
     assert two["DEL-4"].startswith('<p class="note">No chart for DEL-4')
