@@ -243,7 +243,7 @@ def draw_targets(
     """
     wanted = list(dict.fromkeys(k for k in keys if isinstance(arch.get(k), Target)))
     if workers is None:
-        workers = min(len(os.sched_getaffinity(0)), 2) if len(wanted) >= POOL_FROM else 1
+        workers = min(_cores(), 2) if len(wanted) >= POOL_FROM else 1
     # Forked workers inherit the architecture as it is: nothing is pickled on the way in. A
     # process with other threads is never forked (a lock one holds would stay held in the child).
     forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
@@ -256,6 +256,13 @@ def draw_targets(
         for part in pool.map(_draw_adopted, chunks):
             drawn.update(part)
     return {key: drawn[key] for key in wanted}
+
+
+def _cores() -> int:
+    """The cores this process may run on (all of the machine's where the OS cannot say)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 _ADOPTED: list[Any] = []  # a worker's architecture and day, set once as it starts
