@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import logging
 import math
+import multiprocessing
 import os
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,8 +67,17 @@ def _inline(svg: str) -> str:
 
 
 def _unwrap(element: ET.Element) -> None:
-    """Flatten attribute-less groups and name tags as HTML does (no namespace prefixes)."""
+    """Flatten attribute-less groups and name tags as HTML does (no namespace prefixes).
+
+    Each style="..." becomes presentation attributes (fill="none" ...), which draw the same
+    in a browser (the SVG has no style sheet) and which WeasyPrint reads without running its
+    CSS parser on every element of a thousand charts.
+    """
     element.tag = element.tag.rpartition("}")[2]
+    for declaration in element.attrib.pop("style", "").split(";"):
+        name, _, value = declaration.partition(":")
+        if name.strip():
+            element.set(name.strip(), value.strip())
     if element.get("transform", "").startswith("rotate(-0 "):
         del element.attrib["transform"]  # matplotlib writes it on every unrotated text
     for name in [n for n in element.attrib if n.startswith(f"{{{XLINK_NS}}}")]:
@@ -215,18 +227,62 @@ class TrajectoryCharts:
         _show(self.y_labels, ticks, lambda label, y: label.set_y(y))
 
 
-def draw_targets(arch: Architecture, keys: Iterable[str], today: date) -> dict[str, str]:
+# Below this many charts one process draws them all: a worker's start costs more than it saves.
+POOL_FROM = 200
+
+
+def draw_targets(
+    arch: Architecture, keys: Iterable[str], today: date, workers: int | None = None
+) -> dict[str, str]:
     """The chart of each target key, as inline SVG; a chart that cannot be drawn is a note in
     its place (HTML), so that one target's data never costs the report its other charts.
 
     The readers keep values no chart can hold out of the architecture (RD901); the note is for
-    what still slips through, e.g. a state store written before they did.
+    what still slips through, e.g. a state store written before they did. Many charts are
+    shared out over `workers` processes (by default one per core, for POOL_FROM or more).
     """
+    wanted = list(dict.fromkeys(k for k in keys if isinstance(arch.get(k), Target)))
+    if workers is None:
+        workers = min(_cores(), 2) if len(wanted) >= POOL_FROM else 1
+    # Forked workers inherit the architecture as it is: nothing is pickled on the way in. A
+    # process with other threads is never forked (a lock one holds would stay held in the child).
+    forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if workers <= 1 or not forkable:
+        return _draw(arch, wanted, today)
+    context = multiprocessing.get_context("fork")
+    chunks = [wanted[n::workers] for n in range(workers)]
+    with ProcessPoolExecutor(workers, context, initializer=_adopt, initargs=(arch, today)) as pool:
+        drawn: dict[str, str] = {}
+        for part in pool.map(_draw_adopted, chunks):
+            drawn.update(part)
+    return {key: drawn[key] for key in wanted}
+
+
+def _cores() -> int:
+    """The cores this process may run on (all of the machine's where the OS cannot say)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+_ADOPTED: list[Any] = []  # a worker's architecture and day, set once as it starts
+
+
+def _adopt(arch: Architecture, today: date) -> None:
+    _ADOPTED[:] = [arch, today]
+
+
+def _draw_adopted(keys: list[str]) -> dict[str, str]:
+    return _draw(_ADOPTED[0], keys, _ADOPTED[1])
+
+
+def _draw(arch: Architecture, keys: list[str], today: date) -> dict[str, str]:
+    """Each chart of `keys` (targets all) on one reused figure, in this process."""
     drawer = TrajectoryCharts()
     charts: dict[str, str] = {}
     for key in keys:
         target = arch.get(key)
-        if not isinstance(target, Target) or key in charts:
+        if not isinstance(target, Target):
             continue
         indicator = arch.indicator_of(target)
         series = arch.series(indicator.key) if indicator is not None else []

@@ -207,7 +207,8 @@ def report_context(document: ReportDocument) -> dict[str, Any]:
         "problems": document.records("problem_solving"),
         "quality": document.records("data_quality"),
         "missed": document.records("missed_updates"),
-        "findings": document.records("findings"),
+        "any_findings": not document.tables["findings"].empty,
+        "appendix": appendix(document.records("findings")),
         "method": METHOD,
         "focus": focus_view(document),
     }
@@ -279,6 +280,17 @@ def group_targets(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, 
     for row in rows:
         groups.setdefault(row["priority"], []).append(row)
     return list(groups.items())
+
+
+def appendix(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings of the appendix by rule, most severe first, each rule named once above its
+    own; the data-quality ones (RD9xx) are left to the Data quality section, which has them
+    with their field and fix already."""
+    rules: dict[str, dict[str, Any]] = {}
+    for f in findings:  # the most severe first: a rule's heading shows its worst severity
+        if not f["code"].startswith("RD9"):
+            rules.setdefault(f["code"], {**f, "rows": []})["rows"].append(f)
+    return list(rules.values())
 
 
 METHOD = [

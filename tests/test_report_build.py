@@ -131,3 +131,27 @@ def test_values_no_chart_can_draw_cost_their_chart_never_the_report(tmp_path: Pa
     assert paths["pdf"].read_bytes().startswith(b"%PDF")
     pack = build_stocktake(data, "DEL-1", tmp_path, ["html", "pdf"])
     assert "No chart for DEL-4" in pack["html"].read_text(encoding="utf-8")
+
+
+def test_html_and_pdf_share_one_drawing_of_each_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The charts are drawn once per build, whichever formats show them: the PDF prints the
+    very SVG the HTML holds."""
+    from collections import Counter
+
+    from mappings.model import Target
+    from reports.charts import TrajectoryCharts
+
+    drawn: Counter[str] = Counter()
+    draw = TrajectoryCharts.svg
+
+    def counted(self: TrajectoryCharts, target: Target, *args: object) -> str:
+        drawn[target.key] += 1
+        return draw(self, target, *args)
+
+    monkeypatch.setattr(TrajectoryCharts, "svg", counted)
+    data = demo_data()
+    build_report(data, tmp_path, ["html", "pdf"])
+    targets = [k for k, e in data.architecture.entities.items() if isinstance(e, Target)]
+    assert drawn == Counter(targets)

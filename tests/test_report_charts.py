@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import threading
 import xml.etree.ElementTree as ET
 from datetime import date
+from typing import Any
 
 import pytest
 
 from mappings.model import Direction, Measurement, Target, TrajectoryPoint
+from reports import charts as charts_module
 from reports.charts import TrajectoryCharts, date_ticks, draw_targets, legend_svg, value_text
 from tests.fixtures_reports import hostile_data
 
@@ -58,7 +61,7 @@ def test_the_chart_shows_today_and_the_years_of_its_span(charts: TrajectoryChart
 
 def fills(svg: str) -> list[str]:
     """The fill colours of the filled paths: one per kind of marker."""
-    return re.findall(r'<path d="[^"]*"[^>]*style="fill: (#[0-9a-f]{6})', svg)
+    return re.findall(r'<path d="[^"]*"[^>]* fill="(#[0-9a-f]{6})"', svg)
 
 
 def test_markers_for_baseline_measurements_and_target_are_drawn(charts: TrajectoryCharts) -> None:
@@ -70,8 +73,8 @@ def test_markers_for_baseline_measurements_and_target_are_drawn(charts: Trajecto
 def test_today_sits_left_of_its_line_at_the_right_edge(charts: TrajectoryCharts) -> None:
     past = TARGET.model_copy(update={"target_date": date(2025, 9, 30)})
     near_edge = charts.svg(past, SERIES, TODAY)
-    assert "text-anchor: end; fill: #d4351c" in near_edge
-    assert "text-anchor: start; fill: #d4351c" in charts.svg(TARGET, SERIES, TODAY)
+    assert 'text-anchor="end" fill="#d4351c"' in near_edge
+    assert 'text-anchor="start" fill="#d4351c"' in charts.svg(TARGET, SERIES, TODAY)
 
 
 def test_a_target_without_any_date_still_draws(charts: TrajectoryCharts) -> None:
@@ -121,3 +124,35 @@ def test_a_chart_that_cannot_be_drawn_is_a_note_and_the_next_is_drawn_as_ever() 
         return re.sub(r"\bp[0-9a-f]{10}\b", "clip", svg)
 
     assert drawn(charts["DEL-33"]) == drawn(alone["DEL-33"])  # the figure is as if unused
+
+
+def test_charts_shared_over_two_processes_are_those_one_process_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large report draws its charts over a process per core: the same charts come back, in
+    the order asked, each key once, with the note of an undrawable chart in its place. A
+    process running other threads is never forked: it draws them all itself."""
+    pools: list[object] = []
+
+    class Pool(charts_module.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(charts_module, "ProcessPoolExecutor", Pool)
+    data = hostile_data()
+    arch = data.architecture
+    targets = [key for key, e in arch.entities.items() if isinstance(e, Target)]
+    asked = [*targets, targets[0], "DEL-30"]  # a repeat, and a priority: no chart of its own
+    one = draw_targets(arch, asked, data.today, workers=1)
+    assert pools == []
+    two = draw_targets(arch, asked, data.today, workers=2)
+    assert len(pools) == (1 if threading.active_count() == 1 else 0)
+    assert list(two) == list(one) == targets
+    assert {k: unclipped(v) for k, v in two.items()} == {k: unclipped(v) for k, v in one.items()}
+    assert two["DEL-4"].startswith('<p class="note">No chart for DEL-4')
+
+
+def unclipped(svg: str) -> str:
+    """An SVG without its clip path names: matplotlib names them afresh in every file."""
+    return re.sub(r"\bp[0-9a-f]{10}\b", "clip", svg)

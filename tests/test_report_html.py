@@ -220,3 +220,25 @@ def test_a_key_links_only_to_a_web_address() -> None:
     assert "javascript:" not in html
     assert off_page_references(html) == []
     assert "DEL-4" not in Scope(data.model_copy(update={"architecture": arch})).urls()
+
+
+def test_the_appendix_says_each_rule_once_and_leaves_data_quality_to_its_section() -> None:
+    """The appendix lists each finding with its fix under its rule, named once; the data
+    quality findings (RD9xx) are not repeated there: their section has them with field and fix."""
+    from markupsafe import escape
+
+    html = demo_html()
+    quality = html[html.index('id="quality"') : html.index('id="appendix"')]
+    appendix = html[html.index('id="appendix"') : html.index("How this report rates")]
+    findings = build_document(demo_data(), charts=False).records("findings")
+    shown = [f for f in findings if not f["code"].startswith("RD9")]
+    assert shown and len(shown) < len(findings)  # the demo has both kinds
+    for f in findings:
+        message = str(escape(f["message"]))
+        if f["code"].startswith("RD9"):
+            assert message in quality and message not in appendix
+        else:
+            assert appendix.count(message) == 1
+    for code in {f["code"] for f in shown}:
+        assert appendix.count(f'<span class="code">{code}</span>') == 1
+    assert '<td class="key">' not in appendix  # no code column repeating the heading
