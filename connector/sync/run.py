@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -154,6 +155,16 @@ class SyncRun:
         started = time.monotonic()
         for source in self.sources.values():
             source.begin_run()  # a kept source counts this run's calls afresh
+        # What lives before the run (a daemon's kept records, modules) and the records once read
+        # live through it: frozen, the collector's full passes skip them (at 10,000 issues they
+        # took seconds a run); `unfreeze` at the end hands them back.
+        gc.freeze()
+        try:
+            return self._execute_run(full=full, dry_run=dry_run, started=started)
+        finally:
+            gc.unfreeze()
+
+    def _execute_run(self, *, full: bool, dry_run: bool, started: float) -> Outcome:
         run_id = self.store.start_run(full=full, dry_run=dry_run)
         log.info("run=%s phase=start full=%s dry_run=%s", run_id, full, dry_run)
         try:
@@ -186,6 +197,7 @@ class SyncRun:
         with self._phase("map"):
             mapped, self.scope = self._map(snapshots)
             arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
+            gc.freeze()  # the records and the graph live to the end of the run (see `execute`)
         counts["skipped"] = len(mapped.skipped)
         period = timedelta(days=self.config.schedule.assessment_days)
         keys = {key: entity.source for key, entity in arch.entities.items()}
