@@ -265,7 +265,8 @@ class JiraSource:
         self.site_time.value = None  # the site's clock when this read's first answer came
         total: int | None = None
         for page in self._pages(self._read_jql(since), fields, expand, counts):
-            total = int(page["total"]) if newest_first and total is None else total
+            if newest_first and total is None and isinstance(page.get("total"), int):
+                total = page["total"]
             stop = since if newest_first else None
             older = self._take(page, stop, cursor, records, returned, counts)
             if older:  # newest first: the rest was read before
