@@ -398,28 +398,30 @@ class SyncRun:
     def _apply_batch(
         self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome, outage: Outage
     ) -> None:
-        entries, comments = {}, {}
+        """Record the batch's edits and comments in the ledger (one transaction), send them,
+        then mark each done or failed (one more)."""
+        intents: list[tuple[str, str, str, str, dict[str, Any]]] = []
         for patch in batch:
             token = content_hash([patch.key, {k: str(v) for k, v in patch.changes.items()}])
             detail = {"fields": sorted(patch.fields), "comment": patch.comment is not None}
-            entries[patch.key] = self.store.plan_write(
-                run_id, patch.source, patch.key, "fields", token, detail
-            )
+            intents.append((patch.source, patch.key, "fields", token, detail))
             planned = source.planned_comment(patch)
             if planned is not None:  # recorded first: a run killed before it lands settles it
                 said = {"text": planned[1], "likelihood": patch.changes.get("likelihood")}
-                comments[patch.key] = self.store.plan_write(
-                    run_id, patch.source, patch.key, "comment", planned[0], said
-                )
+                intents.append((patch.source, patch.key, "comment", planned[0], said))
+        recorded = self.store.plan_writes(run_id, intents)
+        entries = {e.key: e for e in recorded if e.action == "fields"}
+        comments = {e.key: e for e in recorded if e.action == "comment"}
         result: ApplyResult = source.apply(batch, outage)
         _merge(outcome.applied, result)
+        marks: dict[int, str] = {}
         for key, entry in comments.items():
             if key in result.commented:
-                self.store.mark_write(entry.id, "done")
+                marks[entry.id] = "done"
             elif key in result.unsettled:  # pending still; marked now: when it was given up
-                self.store.mark_write(entry.id, "planned")
+                marks[entry.id] = "planned"
             else:  # refused, or its fields were: never sent
-                self.store.mark_write(entry.id, "failed")
+                marks[entry.id] = "failed"
         for failure in result.failures:
             outcome.errors.append(str(failure))
             outcome.refusals.append(
@@ -431,7 +433,8 @@ class SyncRun:
         outcome.counts["refused"] += len(result.failures)
         written = set(result.written)
         for key, entry in entries.items():
-            self.store.mark_write(entry.id, "done" if key in written else "failed")
+            marks[entry.id] = "done" if key in written else "failed"
+        self.store.mark_writes(marks)
 
     def _settle_comments(
         self,
