@@ -1,16 +1,23 @@
-"""Benchmark: whole sync runs of a 10,000-issue Jira site against the bare-read floor.
+"""Benchmark: a daemon's syncs of a 10,000-issue Jira site against floors measured in the run.
 
     python benchmarks/bench_sync.py [--issues 10000]
 
-Seeds a sandbox with `--issues` synthetic issues (1,000 plans of 10) and times, through
-`SyncRun` exactly as `rdsync sync` runs it:
+Seeds a sandbox with `--issues` synthetic issues (1,000 plans of 10) and runs `Daemon.sync`
+as `rdsync run` does (its sources kept from run to run, the site's clock moved on by the
+schedule's `sync_minutes` between runs), timing:
 
-- the bare-read floor: the `jira` client paging the same JQL, fields and changelogs, nothing
-  else (bench_jira_read.bare);
-- the first sync (every plan rated and written back), then one that absorbs our own writes;
-- a full reconciliation (`--full`: read everything, judge, write nothing): against the floor;
-- a no-change resync: its API calls and writes (the promise: one search page, no write);
-- an incremental sync after 1% of the issues changed (a team edits 100 indicators).
+- the first sync (every plan rated and written back), against its floor: the `jira` client
+  paging the same JQL and fields with the same bulk changelog fetch (bench_jira_read.bare),
+  then sending the very PUTs and comments that sync sent, and nothing else, on a twin site
+  seeded alike (the data the first sync found: a PUT of a value a field holds already costs
+  the site less);
+- a full re-read (`--full`: read everything, judge, write nothing), against the bare read,
+  measured just before and just after it on the same data (the best of the two);
+- a no-change resync: its calls (with `deletions` every sync and in the full sync) and writes;
+- a sync after 1% of the issues changed (a team edits 100 indicators): time, reads, writes.
+
+Each timed sync's phases (load, check, read, map, history, rules, assess, plan, write,
+commit) are kept for the phase table.
 """
 
 from __future__ import annotations
@@ -19,20 +26,31 @@ import argparse
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
+from jira import JIRA
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_jira_read import bare
 from connector.clock import Clock
 from connector.sandbox.server import Sandbox, start_sandbox
+from connector.sources.build import build_sources
 from connector.sources.jira import JiraSource
-from tests.campaign import configure, sync
+from connector.sync.daemon import Daemon
+from connector.sync.run import Outcome
+from tests.campaign import configure
 
 EDIT = "/rest/api/3/issue/{issueIdOrKey}"
+READS = (
+    ("GET", "/rest/api/3/search/jql"),
+    ("POST", "/rest/api/3/changelog/bulkfetch"),
+    ("POST", "/rest/api/3/search/approximate-count"),
+)
+PHASES = ("load", "check", "read", "map", "history", "rules", "assess", "plan", "write", "commit")
 
 
 def _timed(work: Any) -> tuple[Any, float]:
@@ -43,6 +61,10 @@ def _timed(work: Any) -> tuple[Any, float]:
 
 def _writes(sandbox: Sandbox) -> int:
     return sandbox.count("PUT", EDIT) + sandbox.count("POST", EDIT + "/comment")
+
+
+def _reads(sandbox: Sandbox) -> int:
+    return sum(sandbox.count(method, path) for method, path in READS)
 
 
 def _change(sandbox: Sandbox, count: int) -> int:
@@ -60,6 +82,33 @@ def _change(sandbox: Sandbox, count: int) -> int:
     return len(found)
 
 
+class Sent:
+    """A response hook keeping every write a client sent: (method, url, body)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, Any]] = []
+
+    def __call__(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        request = response.request
+        if request.method in ("PUT", "POST") and "/issue/" in request.url:
+            self.requests.append((request.method, request.url, request.body))
+
+
+def replay(sandbox: Sandbox, sent: list[tuple[str, str, Any]]) -> int:
+    """The writes of a sync sent again by a bare `jira` client, one after another."""
+    client = JIRA(
+        server=sandbox.url,
+        basic_auth=(sandbox.email, sandbox.token),
+        options={"rest_api_version": "3"},
+        max_retries=0,
+        timeout=60,
+        get_server_info=False,
+    )
+    for method, url, body in sent:
+        client._session.request(method, url, data=body).raise_for_status()
+    return len(sent)
+
+
 def measure(issues: int = 10_000) -> dict[str, Any]:
     """The figures of the module doc, by name, and `notes`: lines of detail for the CLI."""
     notes: list[str] = []
@@ -71,47 +120,125 @@ def measure(issues: int = 10_000) -> dict[str, Any]:
         _, seeded = _timed(lambda: sandbox.seed_bulk(issues, history=12))
         notes.append(f"seeded {issues:,} issues in {seeded:.1f} s")
         config = configure(Path(folder), sandbox)
+        cadence = timedelta(minutes=config.schedule.sync_minutes)
+        daemon = Daemon(config, clock=clock)
         probe = JiraSource("jira", config.sources["jira"], _mapping())  # type: ignore[arg-type]
         probe.connect()
         jql, fields = f"{probe.scope_jql} ORDER BY key ASC", probe.read_fields()
-        count, floor = _timed(lambda: bare(sandbox, jql, fields))
-        assert count == issues, count
-        notes.append(f"bare read floor: {floor:.2f} s for {count:,} issues")
+        sent = Sent()
+
+        def first_sync() -> Outcome:
+            daemon.sources = build_sources(config, clock, daemon.store, daemon.limiter)
+            daemon._built_for = config  # as the daemon builds them, with a hook added
+            source = daemon.sources["jira"]
+            assert isinstance(source, JiraSource)
+            source.ensure_connected()
+            source.client._session.hooks["response"].append(sent)
+            return daemon.sync()
+
         sandbox.reset_stats()
-        _, first_s = _timed(lambda: sync(config, clock, full=True))
+        first, first_s = _timed(first_sync)
         first_calls, first_writes = sandbox.stats()["total"], _writes(sandbox)
+        assert first_writes == len(sent.requests) > 0, (first_writes, len(sent.requests))
         notes.append(f"first sync: {first_s:.1f} s, {first_calls:,} calls, {first_writes:,} writes")
-        second = sync(config, clock)  # reads back the issues our own writes touched
-        notes.append(f"second sync (absorbs our writes): read {second.counts['read']:,}")
-        full, full_s = _timed(lambda: sync(config, clock, full=True))
-        notes.append(f"full reconciliation: {full_s:.2f} s, {full.counts['written']} written")
-        sandbox.reset_stats()
-        quiet = sync(config, clock)
-        calls, writes = sandbox.stats()["total"], _writes(sandbox)
+        with start_sandbox(seed="empty", clock=clock) as twin:  # the data the first sync read
+            twin.seed_bulk(issues, history=12)
+            count, read_s = _timed(lambda: bare(twin, jql, fields))
+            assert count == issues, count
+            again = [
+                (method, twin.url + url[len(sandbox.url) :], b) for method, url, b in sent.requests
+            ]
+            _, write_s = _timed(lambda: replay(twin, again))
+        first_floor = read_s + write_s
         notes.append(
-            f"no-change resync: {calls} calls, {writes} writes, read {quiet.counts['read']}"
+            f"first sync floor: {first_floor:.2f} s (bare read {read_s:.2f} s, the same "
+            f"{len(sent.requests):,} writes sent again {write_s:.2f} s)"
         )
+        clock.advance(cadence)
+        second = daemon.sync()  # reads back the issues the writes touched
+        notes.append(f"second sync (absorbs the writes): read {second.counts['read']:,}")
+        _, before_s = _timed(lambda: bare(sandbox, jql, fields))
+        full, full_s = _timed(lambda: daemon.sync(full=True))
+        _, after_s = _timed(lambda: bare(sandbox, jql, fields))
+        floor = min(before_s, after_s)
+        notes.append(
+            f"full re-read: {full_s:.2f} s, {full.counts['written']} written; bare read "
+            f"{before_s:.2f} s before, {after_s:.2f} s after"
+        )
+        quiet = _quiet(daemon, sandbox, clock, cadence, notes)
         changed = _change(sandbox, issues // 100)
+        clock.advance(cadence)
         sandbox.reset_stats()
-        step, step_s = _timed(lambda: sync(config, clock))
+        step, step_s = _timed(daemon.sync)
+        step_reads, step_writes = _reads(sandbox), _writes(sandbox)
         notes.append(
             f"after {changed} edits: {step_s:.2f} s, read {step.counts['read']}, "
-            f"{step.counts['written']} written, {sandbox.stats()['total']} calls"
+            f"{step_reads} read calls, {step.counts['written']} written ({len(step.patches)} "
+            f"planned), {sandbox.stats()['total']} calls"
         )
+        daemon.store.close()
     return {
-        "floor_seconds": floor,
+        "issues": issues,
         "first_seconds": first_s,
+        "first_floor_seconds": first_floor,
         "first_calls": first_calls,
         "first_writes": first_writes,
+        "floor_seconds": floor,
         "full_seconds": full_s,
         "full_writes": full.counts["written"],
-        "quiet_calls": calls,
-        "quiet_writes": writes,
+        **quiet,
+        "changed": changed,
         "step_seconds": step_s,
         "step_read": step.counts["read"],
-        "step_writes": step.counts["written"],
+        "step_read_calls": step_reads,
+        "step_writes": step_writes,
+        "step_planned": len(step.patches),
+        "phases": {
+            "first sync": dict(first.phases),
+            "full re-read": dict(full.phases),
+            "1% changed": dict(step.phases),
+        },
         "notes": notes,
     }
+
+
+def _quiet(
+    daemon: Daemon, sandbox: Sandbox, clock: Clock, cadence: timedelta, notes: list[str]
+) -> dict[str, int]:
+    """Two no-change resyncs: deletions looked for in every sync (the default), then left to
+    the daily full sync; the calls and writes of each."""
+    found: dict[str, int] = {}
+    source = (daemon.sources or {})["jira"]
+    assert isinstance(source, JiraSource)
+    every = source.config
+    for deletions in ("every_sync", "full_sync"):
+        source.config = every.model_copy(update={"deletions": deletions})
+        clock.advance(cadence)
+        sandbox.reset_stats()
+        outcome = daemon.sync()
+        calls, writes = sandbox.stats()["total"], _writes(sandbox)
+        found[f"quiet_calls_{deletions}"], found[f"quiet_writes_{deletions}"] = calls, writes
+        asked = ", ".join(f"{row['method']} {row['path']}" for row in sandbox.stats()["log"])
+        notes.append(
+            f"no-change resync (deletions {deletions}): {calls} calls ({asked}), "
+            f"{writes} writes, read {outcome.counts['read']}"
+        )
+    source.config = every
+    return found
+
+
+def phase_table(phases: dict[str, dict[str, float]]) -> str:
+    """Seconds by phase (rows) for each timed sync (columns)."""
+    runs = list(phases)
+    names = [p for p in PHASES if any(p in phases[r] for r in runs)]
+    lines = ["phase    " + "".join(f"{run:>14}" for run in runs)]
+    for name in [*names, "total"]:
+        cells = [
+            sum(phases[run].values()) if name == "total" else phases[run].get(name, 0.0)
+            for run in runs
+        ]
+        lines.append(f"{name:<9}" + "".join(f"{cell:>12.2f} s" for cell in cells))
+    return "\n".join(lines)
 
 
 def _mapping() -> Any:
@@ -127,7 +254,12 @@ def main() -> None:
     found = measure(args.issues)
     for line in found["notes"]:
         print(line)
-    print(f"ratio full sync / bare read: {found['full_seconds'] / found['floor_seconds']:.2f}")
+    print(phase_table(found["phases"]))
+    print(
+        f"ratio first sync / its floor: {found['first_seconds'] / found['first_floor_seconds']:.2f}"
+    )
+    print(f"ratio full re-read / bare read: {found['full_seconds'] / found['floor_seconds']:.2f}")
+    print(f"ratio 1% changed / full re-read: {found['step_seconds'] / found['full_seconds']:.2f}")
 
 
 if __name__ == "__main__":

@@ -134,6 +134,12 @@ class JiraSourceConfig(_SourceBase):
         "may (Administer Projects or Administer Jira), suppress always (edits fail where it may "
         "not), send never",
     )
+    deletions: Literal["every_sync", "full_sync"] = Field(
+        "every_sync",
+        description="when issues that left the scope are found: in every sync (a count of the "
+        "scope, on Cloud one call more, and a key scan only when the count differs), or in "
+        "the daily full sync (a no-change sync is then one search)",
+    )
 
     @field_validator("url", "site_url")
     @classmethod

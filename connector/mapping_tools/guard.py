@@ -33,8 +33,12 @@ def preflight(source: Any, *, writes: bool = True) -> list[Problem]:
 
     Costs no call beyond `connect` (GET /field; Airtable's schema, kept from the last run where
     there is one), except Jira's likelihood options (two calls) when `writes`, and the
-    contexts of fields that share a name."""
+    contexts of fields that share a name; a Jira mapping found fit is not asked again while
+    the source keeps its connection (a daemon keeps it until its daily full sync)."""
     if isinstance(source, JiraSource):
+        source.ensure_connected()  # a new connection forgets the last check (`fitness`)
+        if writes in source.fitness:  # fit when last checked on this connection: no calls
+            return list(source.fitness[writes])
         problems = check_jira(
             source.mapping,
             jira_schema(live.jira_fields(source), (), (), ()),
@@ -42,6 +46,8 @@ def preflight(source: Any, *, writes: bool = True) -> list[Problem]:
             fields_only=True,
             contexts=lambda fid: live.jira_contexts(source, fid),
         )
+        if not [problem for problem in problems if not problem.note]:
+            source.fitness[writes] = []  # an unfit one is checked again each run, once fixed
     elif isinstance(source, AirtableSource):
         if not source.schema:  # the schema the last run kept, if any: a no-change sync stays at
             source.connect(fresh=False)  # one request a table (a full read fetches it afresh)

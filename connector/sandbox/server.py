@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from werkzeug.http import http_date
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from connector.sandbox.airtable.api import PENALTY_SECONDS, AirtableAPI
@@ -55,6 +56,14 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """Every answer's `Date` by the site's clock, as a real server dates it by its own
+        (a client may read the site's time from it); a test's clock is not the machine's."""
+        clock = getattr(self.server, "site_clock", None)
+        if timestamp is not None or clock is None:
+            return super().date_time_string(timestamp)
+        return str(http_date(clock()))
 
 
 class Sandbox:
@@ -102,6 +111,7 @@ class Sandbox:
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_QuietHandler
         )
+        self._server.site_clock = self.clock  # type: ignore[attr-defined]
         shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
         self.url = f"http://{shown}:{self._server.port}"
         # Scoped API tokens and service accounts reach a Cloud site through Atlassian's gateway,

@@ -31,7 +31,7 @@ from connector.sources.base import (
     WriteFailure,
     unavailable,
 )
-from connector.sources.incremental import Cursor, ReadResult, Seen
+from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.ratelimit import RateLimiter
 from connector.sources.reach import answer, answer_text, not_the_tool, unreachable
 from connector.sources.retry import CONNECT_SECONDS, RetryPolicy, ToolUnavailable, status_of
@@ -95,6 +95,7 @@ class AirtableSource:
         self.schema: dict[str, Any] = {}
         self.schema_kept = False  # the schema came from the state store, not this run
         self.notes: list[str] = []
+        self.schema_notes: list[str] = []  # what the schema said: kept from run to run
         self.table_of: dict[str, str] = {}  # record id -> table name, learnt from reads
         timeout = math.ceil(config.timeout_seconds)  # pyairtable types it as whole seconds
         self.api = Api(
@@ -104,6 +105,15 @@ class AirtableSource:
             retry_strategy=None,
         )
         self.base = self.api.base(config.base)
+        self.site_time = SiteTime()
+        self.api.session.hooks["response"].append(self.site_time)
+
+    def begin_run(self) -> None:
+        """A run starts: calls counted afresh, the month's budget checked again at its first
+        call; the schema's notes are kept with the schema."""
+        self.calls.clear()
+        self._budget_checked = False
+        self.notes = [note for note in self.notes if note in self.schema_notes]
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """One request: each attempt paced, counted and kept (`airtable_pace.paced`), and
@@ -145,12 +155,13 @@ class AirtableSource:
         fields = {
             field["name"] for table in self.schema.get("tables", ()) for field in table["fields"]
         }
-        for role, name in self.field_names().items():
-            if name not in fields:
-                self.notes.append(
-                    f"write-back field '{name}' (mapping writeback.{role}) is in no table; "
-                    "create it in Airtable or change the mapping"
-                )
+        self.schema_notes = [
+            f"write-back field '{name}' (mapping writeback.{role}) is in no table; "
+            "create it in Airtable or change the mapping"
+            for role, name in self.field_names().items()
+            if name not in fields
+        ]
+        self.notes += [note for note in self.schema_notes if note not in self.notes]
 
     def _reach(self) -> Any:
         """The first call: the base's schema, from what must be Airtable's API."""
@@ -242,6 +253,7 @@ class AirtableSource:
         records: dict[str, TableRecord] = {}
         returned: list[Seen] = []
         started = self.clock.now()
+        self.site_time.value = None  # the site's clock at this read's first answer
         for table, fields in self.tables().items():
             for record in self._records(table, fields, formula, counts):
                 version = _digest(record.get("fields") or {})
@@ -253,7 +265,7 @@ class AirtableSource:
                 self.table_of[record["id"]] = table
         counts["read"] = len(records)
         scan = self.config.deletions == "every_sync"  # else the daily full read finds them
-        advanced = cursor.advance(returned, self.overlap)
+        advanced = cursor.advance(returned, self.overlap, self.site_time.value)
         return ReadResult(records, advanced, since is None, counts, scan=scan)
 
     def _updated(self, record: dict[str, Any]) -> datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,7 +23,7 @@ from connector.sources.base import (
     Patch,
     Role,
 )
-from connector.sources.incremental import Cursor, ReadResult, Seen
+from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
 from connector.sources.jira_history import fetch_histories, post_json
 from connector.sources.jira_write import JiraWriter, auth_error, comment_token
@@ -86,6 +86,8 @@ class JiraSource:
         self.account_name = ""  # who rdsync signs in as, from GET myself
         self.zone = ZoneInfo("UTC")
         self.notifications = Notifications(self)
+        self.site_time = SiteTime()
+        self.fitness: dict[bool, list[Any]] = {}  # the mapping check's problems, by `writes`
         self._client: JIRA | None = None
 
     # -- connecting -----------------------------------------------------------------------
@@ -111,6 +113,7 @@ class JiraSource:
         )
         options = {"rest_api_version": "3" if self.cloud else "2", "verify": self.config.verify_tls}
         self.notifications.by_project.clear()  # rights may have changed since
+        self.fitness.clear()  # and fields or options: the mapping is checked again
         timeout = self.config.timeout_seconds
         self._client = JIRA(
             server=self.config.url,
@@ -121,17 +124,24 @@ class JiraSource:
             **auth,
         )
         logging.getLogger("jira").setLevel(logging.WARNING)  # JIRA() sets it to INFO
-        self._client._session.hooks["response"].append(LimitAdvice(self.name))
+        self._client._session.hooks["response"].extend([LimitAdvice(self.name), self.site_time])
         try:
             info = self._reach()
             self._learn_server(info)
             me = self.call("myself", self._client.myself)
             fields = self.call("field list", self._client.fields)
-        except JIRAError as error:
-            if status_of(error) in (401, 403):
+            self._learn(me, fields)
+        except BaseException as error:
+            self._client = None  # half a connection: the next use connects afresh
+            if isinstance(error, JIRAError) and status_of(error) in (401, 403):
                 raise auth_error(self.name, self.config, error) from None
             raise
-        self._learn(me, fields)
+
+    def begin_run(self) -> None:
+        """A run starts: its calls are counted afresh. The connection and what it learnt (the
+        fields, the time zone, the account's rights) are kept: a daemon does not sign in again
+        for every sync, only at its daily full one (a new source)."""
+        self.calls.clear()
 
     def _reach(self) -> dict[str, Any]:
         """The first call, serverInfo: what answers there must be Jira."""
@@ -179,6 +189,7 @@ class JiraSource:
             )
 
     def _learn(self, me: dict[str, Any], fields: list[dict[str, Any]]) -> None:
+        self.notes.clear()  # learnt afresh, as everything below
         self.account_name = str(me.get("displayName") or me.get("emailAddress") or "")
         try:
             self.zone = ZoneInfo(me.get("timeZone") or "UTC")
@@ -236,33 +247,81 @@ class JiraSource:
         return sorted(ids)
 
     def read(self, cursor: Cursor | None = None) -> ReadResult:
-        """Issues updated since the cursor (all, without one), with complete changelogs."""
+        """Issues updated since the cursor (all, without one), with complete changelogs.
+
+        An incremental read starts an overlap before the last read began (`Cursor.since`), so
+        a no-change sync is one search (Data Center's also counts the scope: issues ordered
+        newest first, stopping at the cursor); with `deletions = "every_sync"` Cloud counts
+        the scope in one call more, and the key scan runs only when that count differs."""
         self.ensure_connected()
         cursor = cursor or Cursor()
         since = cursor.since(self.overlap)
-        jql = self.scope_jql
-        if since is not None:
-            jql += f' AND updated >= "{since.astimezone(self.zone):%Y-%m-%d %H:%M}"'
         counts: Counter[str] = Counter()
         records: dict[str, Any] = {}
         returned: list[Seen] = []
         fields = self.read_fields()
         expand = None if self.cloud else "changelog"  # Cloud's histories: the bulk fetch
-        for page in self._pages(f"{jql} ORDER BY key ASC", fields, expand, counts):
-            for issue in page.get("issues") or ():
-                key, stamp = issue["key"], str((issue.get("fields") or {}).get("updated") or "")
-                returned.append(Seen(key, stamp, _stamp(stamp)))
-                if cursor.is_duplicate(key, stamp):
-                    counts["duplicates"] += 1
-                    continue
-                if not self.cloud:
-                    self._complete_changelog(issue, counts)
-                records[key] = issue
+        newest_first = since is not None and not self.cloud
+        self.site_time.value = None  # the site's clock when this read's first answer came
+        total: int | None = None
+        for page in self._pages(self._read_jql(since), fields, expand, counts):
+            if newest_first and total is None and isinstance(page.get("total"), int):
+                total = page["total"]
+            stop = since if newest_first else None
+            older = self._take(page, stop, cursor, records, returned, counts)
+            if older:  # newest first: the rest was read before
+                break
+        for issue in () if self.cloud else records.values():
+            self._complete_changelog(issue, counts)
         if self.cloud:
             indicators = [issue for issue in records.values() if self._is_indicator(issue)]
             fetch_histories(indicators, self._measured(), self._bulk_post(), counts)
+        every_sync = since is not None and self.config.deletions == "every_sync"
+        if every_sync and self.cloud:
+            total = self._count(counts)
         counts["read"] = len(records)
-        return ReadResult(records, cursor.advance(returned, self.overlap), since is None, counts)
+        advanced = cursor.advance(returned, self.overlap, self.site_time.value)
+        return ReadResult(records, advanced, since is None, counts, every_sync, total)
+
+    def _read_jql(self, since: datetime | None) -> str:
+        """A full read by key; Cloud's incremental one from `since`; Data Center's, the whole
+        scope newest first (its first page counts the scope: no call of its own)."""
+        if since is None:
+            return f"{self.scope_jql} ORDER BY key ASC"
+        if not self.cloud:
+            return f"{self.scope_jql} ORDER BY updated DESC, key ASC"
+        stamp = f"{since.astimezone(self.zone):%Y-%m-%d %H:%M}"
+        return f'{self.scope_jql} AND updated >= "{stamp}" ORDER BY key ASC'
+
+    def _take(
+        self,
+        page: dict[str, Any],
+        since: datetime | None,
+        cursor: Cursor,
+        records: dict[str, Any],
+        returned: list[Seen],
+        counts: Counter[str],
+    ) -> bool:
+        """Keep a page's new versions; True once an issue older than `since` came."""
+        for issue in page.get("issues") or ():
+            key, stamp = issue["key"], str((issue.get("fields") or {}).get("updated") or "")
+            updated = _stamp(stamp)
+            if since is not None and updated is not None and updated < since:
+                return True
+            returned.append(Seen(key, stamp, updated))
+            if cursor.is_duplicate(key, stamp):
+                counts["duplicates"] += 1
+            else:
+                records[key] = issue
+        return False
+
+    def _count(self, counts: Counter[str]) -> int | None:
+        """Cloud: the scope's issue count, one call (search/jql pages carry no total)."""
+        counts["count_calls"] += 1
+        post = post_json(self.client._session, self.client._get_url("search/approximate-count"))
+        answer = self.call("count", post, {"jql": self.scope_jql})
+        count = answer.get("count")
+        return count if isinstance(count, int) else None
 
     def _pages(
         self, jql: str, fields: list[str], expand: str | None, counts: Counter[str]

@@ -18,9 +18,10 @@ import schedule
 
 from connector.clock import SYSTEM, Clock
 from connector.config import Config
+from connector.sources.base import Source
 from connector.sources.build import build_sources, shared_limiter
 from connector.sync.files import private_folders, write_private
-from connector.sync.run import Outcome, SyncRun
+from connector.sync.run import Kept, Outcome, SyncRun
 from connector.sync.state import StateStore
 from connector.sync.state_file import StateUnusable, unusable
 from mappings.errors import RdsyncError
@@ -87,6 +88,9 @@ class Daemon:
         self.clock = clock
         self.store = StateStore(config.state_path, clock)
         self.limiter = shared_limiter(config, clock, self.store)  # outlives each run
+        self.sources: dict[str, Source] | None = None  # kept from run to run (see `sync`)
+        self._built_for: Config | None = None
+        self.kept = Kept()  # the state's records in memory: no reload at every run
         self.stop_event = threading.Event()
         self.scheduler = scheduler or schedule.Scheduler()
         self.reporter = reporter
@@ -136,17 +140,27 @@ class Daemon:
             self.failures.pop(name, None)
 
     def sync(self, full: bool = False) -> Outcome:
-        sources = build_sources(self.config, self.clock, self.store, self.limiter)
+        """One run through the sources kept from the last: signed in, fields and rights known,
+        the mapping found fit. The daily full sync builds them afresh (they learn the site
+        anew), and so does the run after a failed one."""
+        if full or self.sources is None or self._built_for is not self.config:
+            self.sources = build_sources(self.config, self.clock, self.store, self.limiter)
+            self._built_for = self.config  # a config given anew builds them anew
         run = SyncRun(
             self.config,
             self.store,
-            sources=sources,
+            sources=self.sources,
             clock=self.clock,
             should_stop=self.stop_event.is_set,
             skip_unfit=True,  # one site's bad mapping never stops the others' syncs
             accept_scope_change=self.accept_scope_change,
+            kept=self.kept,
         )
-        outcome = run.execute(full=full)
+        try:
+            outcome = run.execute(full=full)
+        except BaseException:
+            self.sources = None  # a half-made connection or a changed site: start afresh
+            raise
         self.accept_scope_change = False
         log.info("%s", outcome.summary())
         write_health(self.config.health_path, outcome, self.clock, skipped=run.skipped)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import time
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from connector.clock import SYSTEM, Clock
 from connector.config import Config
@@ -68,6 +70,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # the sources' warnings (a call budget)
     work: work_state.WorkRead | None = None  # all work, where a source has a wider scope
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds by phase of the run
 
     def summary(self) -> str:
         c = self.counts
@@ -81,6 +84,32 @@ class Outcome:
             f"{c['written']} written, {c['comments']} comments, {c['refused']} refused · "
             f"{c['api_calls']} API calls · {self.seconds:.1f} s"
         ) + "".join(f"\n  note: {note}" for note in self.notes)
+
+
+class Stored(NamedTuple):
+    """A source's state as a run starts: digests by key, the records (None: not loaded, a
+    full read replaces them), the cursor's text."""
+
+    hashes: dict[str, str]
+    records: dict[str, Any] | None
+    cursor: str | None
+
+
+@dataclass
+class Kept:
+    """The records (as restored) and digests the last committed run left in the state store,
+    kept in memory by the daemon so that an incremental run does not load and parse them all
+    again: it holds the state file's lock, so no one else changes them in between."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hashes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def keep(self, source: str, records: dict[str, Any], hashes: dict[str, str]) -> None:
+        self.records[source], self.hashes[source] = records, hashes
+
+    def clear(self) -> None:
+        self.records.clear()
+        self.hashes.clear()
 
 
 def content_hash(raw: Any) -> str:
@@ -103,6 +132,7 @@ class SyncRun:
         settle_after: timedelta = SETTLE_AFTER,
         skip_unfit: bool = False,
         accept_scope_change: bool = False,
+        kept: Kept | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -120,9 +150,25 @@ class SyncRun:
         self.skipped: dict[str, list[str]] = {}  # source -> why it sat out (problem lines)
         self.scope = KeyScope()  # which keys two sources share: set once the run has read
         self.preflighted = ""  # "writes" or "reads": the mapping was checked against the site
+        self.phases: defaultdict[str, float] = defaultdict(float)  # seconds by phase of the run
+        self.kept = kept  # the daemon's copy of the state's records, from run to run
+        self.snapshots: dict[str, Snapshot] = {}  # by source, once read
+        self.stored_hashes: dict[str, dict[str, str]] = {}  # by source: key -> digest
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
+        for source in self.sources.values():
+            source.begin_run()  # a kept source counts this run's calls afresh
+        # What lives before the run (a daemon's kept records, modules) and the records once read
+        # live through it: frozen, the collector's full passes skip them (at 10,000 issues they
+        # took seconds a run); `unfreeze` at the end hands them back.
+        gc.freeze()
+        try:
+            return self._execute_run(full=full, dry_run=dry_run, started=started)
+        finally:
+            gc.unfreeze()
+
+    def _execute_run(self, *, full: bool, dry_run: bool, started: float) -> Outcome:
         run_id = self.store.start_run(full=full, dry_run=dry_run)
         log.info("run=%s phase=start full=%s dry_run=%s", run_id, full, dry_run)
         try:
@@ -141,52 +187,66 @@ class SyncRun:
 
     def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
         # The state first: a damaged store stops the run before any request is sent.
-        stored = {
-            name: (self.store.records(name, raw=not full), self.store.cursor(name))
-            for name in self.sources
-        }
+        with self._phase("load"):
+            stored = {name: self._load(name, source, full) for name, source in self.sources.items()}
+            if self.kept is not None:
+                self.kept.clear()  # filled again by this run's commit, if it gets there
         writes = dry_run or self.config.writeback.enabled
-        self._preflight(writes=writes)
+        with self._phase("check"):
+            self._preflight(writes=writes)
         self.preflighted = "writes" if writes else "reads"
         counts: Counter[str] = Counter()
-        snapshots, reads, deleted = self._read(stored, full, dry_run, counts)
-        mapped, self.scope = self._map(snapshots)
-        arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
+        with self._phase("read"):
+            snapshots, reads, deleted = self._read(stored, full, dry_run, counts)
+        with self._phase("map"):
+            mapped, self.scope = self._map(snapshots)
+            arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
+            gc.freeze()  # the records and the graph live to the end of the run (see `execute`)
         counts["skipped"] = len(mapped.skipped)
         period = timedelta(days=self.config.schedule.assessment_days)
         keys = {key: entity.source for key, entity in arch.entities.items()}
-        previous = by_architecture(self.store.previous_ratings(self.today - period, keys), keys)
-        latest = by_architecture(self.store.previous_ratings(None, keys), keys)
-        missed = missed_by_person(self.store)  # routines: requests left undone
-        findings, assessments = judge_portfolio(arch, self.config, self.today, previous, missed)
-        # All work, read only, before any write; a full sync reads it all again.
-        held = {} if full else work_state.held(self.store.db)
-        work = work_state.read_scopes(self.sources, arch, held)
-        rubric = rate_rubric(arch, findings)
+        with self._phase("history"):
+            previous = by_architecture(self.store.previous_ratings(self.today - period, keys), keys)
+            latest = by_architecture(self.store.previous_ratings(None, keys), keys)
+            missed = missed_by_person(self.store)  # routines: requests left undone
+        findings, assessments = judge_portfolio(
+            arch, self.config, self.today, previous, missed, self.phases
+        )
+        with self._phase("work"):
+            # All work, read only, before any write; a full sync reads it all again.
+            held = {} if full else work_state.held(self.store.db)
+            work = work_state.read_scopes(self.sources, arch, held)
+        with self._phase("rules"):
+            rubric = rate_rubric(arch, findings)
         counts["ratings_changed"] = sum(
             1 for k, a in assessments.items() if latest.get(k) != a.likelihood
         )
         log.info("run=%s phase=judged entities=%s findings=%s", run_id, len(arch), len(findings))
-        patches = self._plan(snapshots, arch, findings, assessments, rubric)
-        changes = RatingChanges(self.store, arch, findings, assessments, self.today)
-        changes.annotate(patches, self.sources, self.scope)
+        with self._phase("plan"):
+            patches = self._plan(snapshots, arch, findings, assessments, rubric)
+            changes = RatingChanges(self.store, arch, findings, assessments, self.today)
+            changes.annotate(patches, self.sources, self.scope)
         outcome = Outcome(run_id, dry_run, full, arch, findings, assessments, rubric, patches)
         outcome.reads, outcome.deleted, outcome.counts = reads, deleted, counts
         outcome.work = work
+        outcome.phases = self.phases
         if dry_run:
             for patch in patches:
                 self.echo(patch.describe())
         elif self.config.writeback.enabled:
-            self._settle_comments(run_id, snapshots, patches, outcome)
-            self._apply(run_id, patches, outcome)
-            findings += refusals(arch, outcome.refusals, self.config, self.today)
+            with self._phase("write"):
+                self._settle_comments(run_id, snapshots, patches, outcome)
+                self._apply(run_id, patches, outcome)
+                findings += refusals(arch, outcome.refusals, self.config, self.today)
         counts.update(self._calls())
         for name, source in self.sources.items():
             outcome.notes += [f"{name}: {note}" for note in source.notes]
         if not dry_run:
             outputs = RunOutputs(mapped.entities, mapped.problems, findings, rubric)
-            self._commit(run_id, reads, deleted, mapped, assessments, outputs, work)
-            self._retain(run_id)
+            with self._phase("commit"):
+                self._commit(run_id, reads, deleted, mapped, assessments, outputs, work)
+            with self._phase("retain"):
+                self._retain(run_id)
         return outcome
 
     def _retain(self, run_id: int) -> None:
@@ -195,6 +255,15 @@ class SyncRun:
         if state.retention:
             dropped = retain(self.store, state.keep_runs, self.config.schedule.assessment_days)
             log.info("run=%s phase=retained %s", run_id, _fields(asdict(dropped)))
+
+    @contextmanager
+    def _phase(self, name: str) -> Iterator[None]:
+        """Time one phase of the run (seconds in `phases`, for the benchmark's phase table)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] += time.perf_counter() - started
 
     def _recheck(self, name: str, source: Source) -> None:
         """A source that fetched its schema again while reading (the one it kept named a field
@@ -239,39 +308,51 @@ class SyncRun:
             {name: source.site for name, source in self.sources.items()},
         )
 
+    def _load(self, name: str, source: Source, full: bool) -> Stored:
+        """A source's records as the last run left them: kept in memory by the daemon (the
+        only writer of its state while it runs), else read from the store. A full read
+        replaces them all, so it loads their digests alone."""
+        cursor = self.store.cursor(name)
+        if full:
+            return Stored(self.store.hashes(name), None, cursor)
+        if self.kept is not None and name in self.kept.records:
+            return Stored(self.kept.hashes[name], self.kept.records[name], cursor)
+        rows = self.store.records(name)
+        records = {key: source.restore(row.raw) for key, row in rows.items()}
+        return Stored({key: row.content_hash for key, row in rows.items()}, records, cursor)
+
     def _read(
-        self,
-        loaded: dict[str, tuple[dict[str, StoredRecord], Any]],
-        full: bool,
-        dry_run: bool,
-        counts: Counter[str],
+        self, loaded: dict[str, Stored], full: bool, dry_run: bool, counts: Counter[str]
     ) -> tuple[dict[str, Snapshot], dict[str, ReadResult], dict[str, list[str]]]:
         snapshots: dict[str, Snapshot] = {}
         reads: dict[str, ReadResult] = {}
         deleted: dict[str, list[str]] = {}
         for name, source in self.sources.items():
-            stored, cursor = loaded[name]
-            snapshot = Snapshot(cursor=Cursor.load(cursor))
-            incremental = not full and bool(stored) and snapshot.cursor.value is not None
-            # A full read replaces every record: of the stored ones only the keys count then.
-            snapshot.records = (
-                {key: source.restore(record.raw) for key, record in stored.items()}
-                if incremental
-                else dict.fromkeys(stored)
+            before, records, cursor = loaded[name]
+            # Unloaded (a full read): the keys alone, to tell what is gone; the read replaces all.
+            snapshot = Snapshot(
+                records=dict(records) if records is not None else dict.fromkeys(before),
+                cursor=Cursor.load(cursor),
             )
+            stored = before
+            self.stored_hashes[name] = before
+            incremental = not full and bool(stored) and snapshot.cursor.value is not None
             schemas = source.calls["schema"]
             result = source.read(snapshot.cursor if incremental else None)
             if source.calls["schema"] > schemas and self.preflighted:
                 self._recheck(name, source)  # the base changed since its kept schema
             deleted[name] = refresh(source, snapshot, result)
             self._guard(source, len(stored), deleted[name], len(snapshot.records), dry_run)
-            before = {key: record.content_hash for key, record in stored.items()}
             fresh = {key: content_hash(raw) for key, raw in result.records.items()}
             self.fresh_hashes[name] = fresh  # hashed once: the commit stores the same digests
             counts["read"] += len(result.records)
             counts["changed"] += sum(1 for k, digest in fresh.items() if before.get(k) != digest)
             counts["deleted"] += len(deleted[name])
             snapshots[name], reads[name] = snapshot, result
+            self.snapshots[name] = snapshot
+            before.update(fresh)  # the digests as the commit leaves them
+            for key in deleted[name]:
+                before.pop(key, None)
             log.info(
                 "source=%s phase=read records=%s full=%s deleted=%s",
                 name,
@@ -336,28 +417,30 @@ class SyncRun:
     def _apply_batch(
         self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome, outage: Outage
     ) -> None:
-        entries, comments = {}, {}
+        """Record the batch's edits and comments in the ledger (one transaction), send them,
+        then mark each done or failed (one more)."""
+        intents: list[tuple[str, str, str, str, dict[str, Any]]] = []
         for patch in batch:
             token = content_hash([patch.key, {k: str(v) for k, v in patch.changes.items()}])
             detail = {"fields": sorted(patch.fields), "comment": patch.comment is not None}
-            entries[patch.key] = self.store.plan_write(
-                run_id, patch.source, patch.key, "fields", token, detail
-            )
+            intents.append((patch.source, patch.key, "fields", token, detail))
             planned = source.planned_comment(patch)
             if planned is not None:  # recorded first: a run killed before it lands settles it
                 said = {"text": planned[1], "likelihood": patch.changes.get("likelihood")}
-                comments[patch.key] = self.store.plan_write(
-                    run_id, patch.source, patch.key, "comment", planned[0], said
-                )
+                intents.append((patch.source, patch.key, "comment", planned[0], said))
+        recorded = self.store.plan_writes(run_id, intents)
+        entries = {e.key: e for e in recorded if e.action == "fields"}
+        comments = {e.key: e for e in recorded if e.action == "comment"}
         result: ApplyResult = source.apply(batch, outage)
         _merge(outcome.applied, result)
+        marks: dict[int, str] = {}
         for key, entry in comments.items():
             if key in result.commented:
-                self.store.mark_write(entry.id, "done")
+                marks[entry.id] = "done"
             elif key in result.unsettled:  # pending still; marked now: when it was given up
-                self.store.mark_write(entry.id, "planned")
+                marks[entry.id] = "planned"
             else:  # refused, or its fields were: never sent
-                self.store.mark_write(entry.id, "failed")
+                marks[entry.id] = "failed"
         for failure in result.failures:
             outcome.errors.append(str(failure))
             outcome.refusals.append(
@@ -369,7 +452,8 @@ class SyncRun:
         outcome.counts["refused"] += len(result.failures)
         written = set(result.written)
         for key, entry in entries.items():
-            self.store.mark_write(entry.id, "done" if key in written else "failed")
+            marks[entry.id] = "done" if key in written else "failed"
+        self.store.mark_writes(marks)
 
     def _settle_comments(
         self,
@@ -431,6 +515,9 @@ class SyncRun:
             outputs=outputs,
             work=work,
         )
+        if self.kept is not None:  # committed: what the next run would load, kept
+            for name in reads:
+                self.kept.keep(name, self.snapshots[name].records, self.stored_hashes[name])
 
 
 def _merge(into: ApplyResult, result: ApplyResult) -> None:

@@ -783,9 +783,31 @@ class StateStore:
         return entry
 
     def mark_write(self, entry_id: int, status: str) -> None:
+        self.mark_writes({entry_id: status})
+
+    def plan_writes(
+        self, run_id: int, intents: list[tuple[str, str, str, str, dict[str, Any]]]
+    ) -> list[LedgerEntry]:
+        """`plan_write` for a batch's (source, key, action, token, detail), in one transaction."""
+        now = self._now()
         with self.transaction() as db:
-            db.execute(
-                "UPDATE ledger SET status=?, done_at=? WHERE id=?", (status, self._now(), entry_id)
+            db.executemany(
+                "INSERT OR IGNORE INTO ledger "
+                "(run_id, source, key, action, token, detail, status, planned_at) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(run_id, *i[:4], json.dumps(i[4]), "planned", now) for i in intents],
+            )
+        found = [self.ledger_entry(*intent[:4]) for intent in intents]
+        assert all(entry is not None for entry in found)
+        return [entry for entry in found if entry is not None]
+
+    def mark_writes(self, statuses: dict[int, str]) -> None:
+        """Each entry's new status (by id), in one transaction."""
+        now = self._now()
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE ledger SET status=?, done_at=? WHERE id=?",
+                [(status, now, entry_id) for entry_id, status in statuses.items()],
             )
 
     def ledger_entry(self, source: str, key: str, action: str, token: str) -> LedgerEntry | None:

@@ -4,6 +4,8 @@ one bad record at a time set aside, judge the portfolio, and plan a source's wri
 from __future__ import annotations
 
 import logging
+import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -75,13 +77,14 @@ def refresh(source: Source, snapshot: Snapshot, result: ReadResult) -> list[str]
     """Fold a read into the snapshot and return the keys gone from the source.
 
     A full read holds every record, so what it lacks was deleted; after an incremental one a
-    key scan tells, unless the source leaves deletions to its next full read (`scan`)."""
+    key scan tells, unless the source leaves deletions to its next full read (`scan`), or the
+    tool's count of the scope matches the snapshot (`total`: nothing left it)."""
     if result.full:
         gone = sorted(set(snapshot.records) - set(result.records))
         snapshot.records = dict(result.records)
         return gone
     snapshot.records.update(result.records)
-    if not result.scan:
+    if not result.scan or result.total == len(snapshot.records):
         return []
     deleted = sorted(set(snapshot.records) - source.scan_keys())
     for key in deleted:
@@ -123,9 +126,13 @@ def judge_portfolio(
     today: date,
     previous: dict[str, Rating],
     missed: dict[str, int] | None = None,
+    seconds: defaultdict[str, float] | None = None,
 ) -> tuple[list[Finding], dict[str, Assessment]]:
     """The findings of both rule phases and the likelihood of every assessed record;
-    `missed`: person id -> update requests left undone at the last stock take."""
+    `missed`: person id -> update requests left undone at the last stock take (the time
+    each phase took added to `seconds`, as "rules" and "assess")."""
+    spent: defaultdict[str, float] = defaultdict(float) if seconds is None else seconds
+    started = time.perf_counter()
     ctx = RuleContext(
         today=today,
         thresholds=config.rules.thresholds,
@@ -133,9 +140,14 @@ def judge_portfolio(
         missed_updates=missed or {},
     )
     findings = run_rules(arch, config.rules, ctx)
+    ruled = time.perf_counter()
     assessments = with_agreed(arch, assess(arch, findings, ctx, config.likelihood), today)
+    assessed = time.perf_counter()
     judged = ctx.model_copy(update={"assessments": assessments})
-    return findings + run_rules(arch, config.rules, judged, phase="assessment"), assessments
+    findings = findings + run_rules(arch, config.rules, judged, phase="assessment")
+    spent["rules"] += ruled - started + time.perf_counter() - assessed
+    spent["assess"] += assessed - ruled
+    return findings, assessments
 
 
 def plan_source(

@@ -127,7 +127,9 @@ def search_jql(ctx: Ctx) -> Response:
 
 
 def approximate_count(ctx: Ctx) -> Response:
-    """POST /rest/api/3/search/approximate-count."""
+    """POST /rest/api/3/search/approximate-count (Cloud only: Data Center has no such path)."""
+    if ctx.mode == "server":
+        raise JiraHTTPError(404, "null for uri: " + ctx.request.url)
     jql = ctx.body().get("jql") or ""
     with ctx.store.read() as conn:
         query = _compile(ctx, conn, jql)
