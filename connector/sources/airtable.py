@@ -255,7 +255,7 @@ class AirtableSource:
         started = self.clock.now()
         self.site_time.value = None  # the site's clock at this read's first answer
         for table, fields in self.tables().items():
-            for record in self._records(table, fields, formula, counts):
+            for record in self.records_of(table, fields, formula, counts):
                 version = _digest(record.get("fields") or {})
                 returned.append(Seen(record["id"], version, self._updated(record) or started))
                 if cursor.is_duplicate(record["id"], version):
@@ -276,14 +276,22 @@ class AirtableSource:
         except ReadError:
             return None
 
-    def _records(
-        self, table: str, fields: list[str], formula: str | None, counts: Counter[str]
+    def records_of(
+        self,
+        table: str,
+        fields: list[str],
+        formula: str | None,
+        counts: Counter[str],
+        view: str | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """The records of one table, one retried request per page of 100."""
+        """The records of one table (or of one of its views), one retried request per page
+        of 100."""
         api_table = self.base.table(table)
         options: dict[str, Any] = {"fields": fields, "page_size": PAGE}
         if formula:
             options["formula"] = formula
+        if view:
+            options["view"] = view
         page_number = 0
         while True:
             page_number += 1
@@ -311,7 +319,7 @@ class AirtableSource:
         counts: Counter[str] = Counter()
         for table in self.tables():
             fields = [self._primary_field(table)]
-            ids.update(record["id"] for record in self._records(table, fields, None, counts))
+            ids.update(record["id"] for record in self.records_of(table, fields, None, counts))
         return ids
 
     def _primary_field(self, table: str) -> str:

@@ -22,7 +22,6 @@ from mappings.errors import ConfigError
 from mappings.readers import ReadError, read_datetime
 from mappings.work import WorkItem, airtable_work, jira_work
 
-PAGE = 100  # Airtable's largest page
 KEYS_A_QUERY = 100  # keys new to the scope are fetched this many to a `key in (...)` search
 
 
@@ -152,32 +151,9 @@ def _airtable(source: Any, scope: WorkScope) -> list[WorkItem]:
     wanted = sorted({n for n in names.values() if n} | set(scope.links))
     base = source.config.base
     items = []
-    for record in _records(source, table["name"], wanted, scope.view):
+    for record in source.records_of(table["name"], wanted, None, Counter(), view=scope.view):
         url = f"https://airtable.com/{base}/{table['id']}/{record.get('id')}"
         item = airtable_work(record, source.name, names, scope.links, url)
         if item is not None:
             items.append(item)
     return items
-
-
-def _records(source: Any, table: str, fields: list[str], view: str | None) -> Any:
-    """The records of the work table, one retried request per page of 100."""
-    api_table = source.base.table(table)
-    options: dict[str, Any] = {"fields": fields, "page_size": PAGE}
-    if view:
-        options["view"] = view
-    number = 0
-    while True:
-        number += 1
-        page = source.call(
-            f"list work {table} page {number}",
-            source.api.request,
-            "get",
-            api_table.urls.records,
-            fallback=("post", api_table.urls.records_post),
-            options=dict(options),
-        )
-        yield from page.get("records") or ()
-        if not page.get("offset"):
-            return
-        options["offset"] = page["offset"]
