@@ -291,7 +291,7 @@ def test_what_was_asked_and_not_done_is_missed_at_the_stock_take(
         ("Sofia Rossi", "DEL-21", "DEL-23", "measurement")
     }
     assert not any(r["key"] == "DEL-37" and r["need"] == "measurement" for r in rows)
-    assert all(r["requested_on"] == "2026-11-23" for r in rows)
+    assert all(r["requested_on"] == "2026-11-23" for r in rows), rows
 
 
 def capacity_of(assessment: Any) -> tuple[int, str]:
