@@ -64,6 +64,10 @@ def test_one_percent_changed_writes_only_the_tickets_whose_texts_change(
         assert changed, "the edits re-rate their plan"
         assert written == changed == {p.key for p in step.patches}
         assert changed <= {f"DEL-{n}" for n in range(191, 201)}, sorted(changed)
+        # Compared again: the records read (the 2 edited), those written last run and read
+        # back (none: the run before wrote nothing), and those whose wanted texts changed.
+        wanted = {p.key for p in step.patches}
+        assert step.counts["compared"] == len(wanted | {"DEL-193", "DEL-195"}), step.counts
         full = SyncRun(config, daemon.store, clock=site.clock, echo=lambda _: None)
         again = full.execute(full=True, dry_run=True)
     finally:
@@ -74,3 +78,33 @@ def test_one_percent_changed_writes_only_the_tickets_whose_texts_change(
     }
     found = sorted((f.code, f.key, f.message) for f in step.findings)
     assert sorted((f.code, f.key, f.message) for f in again.findings) == found
+
+
+def test_a_team_edit_of_an_owned_field_is_put_right_though_nothing_else_changed(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """A record that agreed last run is compared again once it changes: someone clears the
+    rationale of a ticket whose rating did not move, and the next sync writes it back."""
+    site = make_sandbox(seed="empty")
+    site.seed_bulk(50, history=6)
+    config = configure(tmp_path, site)
+    cadence = timedelta(minutes=config.schedule.sync_minutes)
+    daemon = Daemon(config, clock=site.clock)
+    try:
+        daemon.sync()
+        site.clock.advance(cadence)
+        daemon.sync()
+        before = snapshot(site, "jira").owned
+        session = requests.Session()
+        session.auth = (site.email, site.token)
+        field = site.field_id("Likelihood rationale")
+        url = f"{site.url}/rest/api/3/issue/DEL-1"
+        session.put(url, json={"fields": {field: None}}, timeout=30).raise_for_status()
+        site.clock.advance(cadence)
+        site.reset_stats()
+        step = daemon.sync()
+        assert _put_keys(site) == {"DEL-1"} == {p.key for p in step.patches}
+        assert step.counts["compared"] == 1
+        assert snapshot(site, "jira").owned == before
+    finally:
+        daemon.store.close()
