@@ -23,7 +23,7 @@ from connector.sources.incremental import Cursor, ReadResult
 from connector.sync import work as work_state
 from connector.sync.history import RatingChanges
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
-from connector.sync.plan import normalise_option
+from connector.sync.plan import Agreed, normalise_option
 from connector.sync.retention import retain
 from connector.sync.routines import missed_by_person
 from connector.sync.state import RunOutputs, StateStore, StoredRecord
@@ -103,6 +103,8 @@ class Kept:
 
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     hashes: dict[str, dict[str, str]] = field(default_factory=dict)
+    # By source: the records found saying what rdsync wanted (`connector.sync.plan.Agreed`).
+    agreed: dict[str, tuple[str, dict[str, tuple[str, str]]]] = field(default_factory=dict)
 
     def keep(self, source: str, records: dict[str, Any], hashes: dict[str, str]) -> None:
         self.records[source], self.hashes[source] = records, hashes
@@ -110,6 +112,7 @@ class Kept:
     def clear(self) -> None:
         self.records.clear()
         self.hashes.clear()
+        self.agreed.clear()
 
 
 def content_hash(raw: Any) -> str:
@@ -154,6 +157,7 @@ class SyncRun:
         self.kept = kept  # the daemon's copy of the state's records, from run to run
         self.snapshots: dict[str, Snapshot] = {}  # by source, once read
         self.stored_hashes: dict[str, dict[str, str]] = {}  # by source: key -> digest
+        self.agreed: dict[str, Agreed] = {}  # by source: what the last run found agreed, and now
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -190,6 +194,9 @@ class SyncRun:
         with self._phase("load"):
             stored = {name: self._load(name, source, full) for name, source in self.sources.items()}
             if self.kept is not None:
+                for name, (fields, agreed) in self.kept.agreed.items():
+                    # a full sync compares every record again, and notes the agreement anew
+                    self.agreed[name] = Agreed(fields, {} if full else agreed, {})
                 self.kept.clear()  # filled again by this run's commit, if it gets there
         writes = dry_run or self.config.writeback.enabled
         with self._phase("check"):
@@ -224,6 +231,7 @@ class SyncRun:
         log.info("run=%s phase=judged entities=%s findings=%s", run_id, len(arch), len(findings))
         with self._phase("plan"):
             patches = self._plan(snapshots, arch, findings, assessments, rubric)
+            counts["compared"] = sum(agreed.compared for agreed in self.agreed.values())
             changes = RatingChanges(self.store, arch, findings, assessments, self.today)
             changes.annotate(patches, self.sources, self.scope)
         outcome = Outcome(run_id, dry_run, full, arch, findings, assessments, rubric, patches)
@@ -385,6 +393,8 @@ class SyncRun:
         patches: list[Patch] = []
         for name, source in self.sources.items():
             records = snapshots[name].records
+            agreed = self.agreed.setdefault(name, Agreed("", {}, {}))
+            agreed.digests = self.stored_hashes[name]  # the records' digests after this read
             patches += plan_source(
                 source,
                 records,
@@ -395,6 +405,7 @@ class SyncRun:
                 self.now,
                 rubric,
                 self.scope,
+                agreed,
             )
         return patches
 
@@ -518,6 +529,8 @@ class SyncRun:
         if self.kept is not None:  # committed: what the next run would load, kept
             for name in reads:
                 self.kept.keep(name, self.snapshots[name].records, self.stored_hashes[name])
+                if name in self.agreed:
+                    self.kept.agreed[name] = (self.agreed[name].fields, self.agreed[name].now)
 
 
 def _merge(into: ApplyResult, result: ApplyResult) -> None:

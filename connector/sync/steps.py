@@ -14,7 +14,7 @@ from connector.config import Config
 from connector.sources.base import Patch, Source, WriteFailure
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync.keys import KeyScope, unqualified
-from connector.sync.plan import DesiredValues, desired_values, plan_writeback
+from connector.sync.plan import Agreed, DesiredValues, desired_values, plan_writeback
 from mappings.errors import RdsyncError
 from mappings.graph import Architecture
 from mappings.model import DataProblem
@@ -160,10 +160,12 @@ def plan_source(
     now: datetime,
     rubric: list[RubricRating] | None = None,
     scope: KeyScope | None = None,
+    agreed: Agreed | None = None,
 ) -> list[Patch]:
     """The patches for one source's records: what it should say (the rating, the rationale,
     the rubric gaps) minus what it says now. Only its own entities are its to write (another
-    source may hold the same key), never a ticket another source reads too (`scope`)."""
+    source may hold the same key), never a ticket another source reads too (`scope`); with
+    `agreed`, the records that said so last run and are unchanged are not compared again."""
     scope = scope or KeyScope()
     by_priority: dict[str, list[RubricRating]] = {}
     for rating in rate_rubric(arch, findings) if rubric is None else rubric:
@@ -185,6 +187,7 @@ def plan_source(
         source.field_names(),
         source=source.name,
         comment_on_change=wb.comment_on_change,
+        agreed=agreed,
     )
 
 
