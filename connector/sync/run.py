@@ -335,6 +335,8 @@ class SyncRun:
                 records=dict(records) if records is not None else dict.fromkeys(before),
                 cursor=Cursor.load(cursor),
             )
+            # The snapshot holds them now: the versions this read replaces are let go.
+            loaded[name], records = loaded[name]._replace(records=None), None
             stored = before
             self.stored_hashes[name] = before
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
