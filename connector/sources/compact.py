@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+SHORT = 24  # texts up to this long recur (field ids, types, option values): shared
+
 
 class Shared:
     """One read's table of the reference objects met so far. A JSON object that names itself
@@ -13,8 +15,9 @@ class Shared:
 
     A 30,000-issue read repeats a few hundred users in every history entry: held once, the
     records take a fraction of the memory (a third, on the benchmark's site), and their JSON
-    (what is hashed and stored) is the same. Nothing read is changed: an object differing in
-    anything from the one kept at its address (an option renamed mid-read) is kept as read."""
+    (what is hashed and stored) is the same. An object unequal to the one kept at its address
+    (an option renamed mid-read), or equal with its keys in another order or a value of
+    another type at the top (1 for true), is kept as read."""
 
     def __init__(self) -> None:
         self.objects: dict[str, Any] = {}
@@ -54,5 +57,3 @@ def _same(kept: dict[str, Any], value: dict[str, Any]) -> bool:
 def _types(value: dict[str, Any]) -> list[type]:
     return [type(item) for item in value.values()]
 
-
-SHORT = 24  # texts up to this long recur (field ids, types, option values): shared
