@@ -56,4 +56,3 @@ def _same(kept: dict[str, Any], value: dict[str, Any]) -> bool:
 
 def _types(value: dict[str, Any]) -> list[type]:
     return [type(item) for item in value.values()]
-
