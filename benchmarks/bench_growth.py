@@ -11,9 +11,11 @@ CPU per issue and peak RSS, and the exponent of a least-squares fit of time agai
 log-log axes (1.0: linear).
 
 `month`: one store, `--syncs` incremental syncs 15 minutes apart on the one clock (stepped,
-not waited for), a few indicators edited before each, retention on as configured by default.
-It prints the time of each tenth sync and the state's size (the file and its WAL) over the
-runs: the last sync as fast as the tenth, and the size flat once retention has runs to drop.
+not waited for), the same few indicators edited before each (each moved between the same two
+values, so that every sync has the same work: the same writes and comments), retention on as
+configured by default. It prints the time of each tenth sync, its writes, and the state's size
+(the file and its WAL) over the runs: the last sync as fast as the tenth, and the size flat
+once retention has runs to drop.
 """
 
 from __future__ import annotations
@@ -117,8 +119,9 @@ def _state_mb(path: Path) -> float:
 
 
 def month(issues: int, syncs: int, edits: int = 5) -> dict[str, Any]:
-    """`syncs` incremental syncs 15 minutes apart, `edits` indicators changed before each:
-    the seconds of every sync and the state's size after it."""
+    """`syncs` incremental syncs 15 minutes apart, the same `edits` indicators changed before
+    each (`Edits.swing`): the seconds, writes and comments of every sync and the state's size
+    after it."""
     clock = Clock()
     with (
         start_sandbox(seed="empty", clock=clock) as sandbox,
@@ -128,15 +131,16 @@ def month(issues: int, syncs: int, edits: int = 5) -> dict[str, Any]:
         config = configure(Path(folder), sandbox)
         sync(config, clock, full=True)
         team = Edits(sandbox)
-        seconds, sizes_mb = [], []
+        seconds, sizes_mb, writes = [], [], []
         for _ in range(syncs):
             clock.advance(timedelta(minutes=15))
-            team.next(edits)
+            team.swing(edits)
             started = time.perf_counter()
-            sync(config, clock)
+            outcome = sync(config, clock)
             seconds.append(time.perf_counter() - started)
             sizes_mb.append(_state_mb(config.state_path))
-    return {"issues": issues, "seconds": seconds, "state_mb": sizes_mb}
+            writes.append((outcome.counts["written"], outcome.counts["comments"]))
+    return {"issues": issues, "seconds": seconds, "state_mb": sizes_mb, "writes": writes}
 
 
 class Edits:
@@ -162,6 +166,7 @@ class Edits:
             if not token:
                 break
         self.done = 0
+        self.swings = 0  # `swing`'s steps so far
 
     def next(self, count: int) -> None:
         for _ in range(count):
@@ -173,6 +178,19 @@ class Edits:
                 timeout=60,
             ).raise_for_status()
             self.done += 1
+
+    def swing(self, count: int, values: tuple[float, float] = (25.0, 90.0)) -> None:
+        """The first `count` indicators, each moved to the other of two values than last
+        time: every step the same edits of the same issues, so that each sync after it has
+        the same work (a rating moved, and its writes), however many came before."""
+        value = values[self.swings % 2]
+        for key in self.keys[:count]:
+            self.session.put(
+                f"{self.url}/rest/api/3/issue/{key}",
+                json={"fields": {self.field: value}},
+                timeout=60,
+            ).raise_for_status()
+        self.swings += 1
 
 
 def main() -> None:
@@ -214,11 +232,15 @@ def print_sizes(found: dict[str, Any]) -> None:
 def print_month(found: dict[str, Any]) -> None:
     seconds, sizes_mb = found["seconds"], found["state_mb"]
     print(f"{len(seconds)} syncs of {found['issues']:,} issues, 15 minutes apart")
+    writes = found["writes"]
     for n in range(9, len(seconds), 10):
-        print(f"sync {n + 1:>4}: {seconds[n]:6.2f} s   state {sizes_mb[n]:8.1f} MB")
+        done = f"{writes[n][0]:>3} written, {writes[n][1]:>3} comments"
+        print(f"sync {n + 1:>4}: {seconds[n]:6.2f} s   {done}   state {sizes_mb[n]:8.1f} MB")
     print(f"last / tenth sync time: {seconds[-1] / seconds[min(9, len(seconds) - 1)]:.2f}")
     early, late = _median(seconds[5:15]), _median(seconds[-10:])
     print(f"median of syncs 6-15: {early:.2f} s; of the last 10: {late:.2f} s")
+    for name, part in (("6-15", writes[5:15]), ("last 10", writes[-10:])):
+        print(f"writes, comments of syncs {name}: {sorted(set(part))}")
 
 
 def _median(values: list[float]) -> float:

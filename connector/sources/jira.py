@@ -23,6 +23,7 @@ from connector.sources.base import (
     Patch,
     Role,
 )
+from connector.sources.compact import Shared
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
 from connector.sources.jira_history import fetch_histories, post_json
@@ -264,18 +265,19 @@ class JiraSource:
         newest_first = since is not None and not self.cloud
         self.site_time.value = None  # the site's clock when this read's first answer came
         total: int | None = None
+        shared = Shared()  # each page's users, statuses and options held once, as it comes
         for page in self._pages(self._read_jql(since), fields, expand, counts):
             if newest_first and total is None and isinstance(page.get("total"), int):
                 total = page["total"]
             stop = since if newest_first else None
-            older = self._take(page, stop, cursor, records, returned, counts)
+            older = self._take(page, stop, cursor, records, returned, counts, shared)
             if older:  # newest first: the rest was read before
                 break
         for issue in () if self.cloud else records.values():
-            self._complete_changelog(issue, counts)
+            self._complete_changelog(issue, counts, shared)
         if self.cloud:
             indicators = [issue for issue in records.values() if self._is_indicator(issue)]
-            fetch_histories(indicators, self._measured(), self._bulk_post(), counts)
+            fetch_histories(indicators, self._measured(), self._bulk_post(), counts, shared)
         every_sync = since is not None and self.config.deletions == "every_sync"
         if every_sync and self.cloud:
             total = self._count(counts)
@@ -301,8 +303,10 @@ class JiraSource:
         records: dict[str, Any],
         returned: list[Seen],
         counts: Counter[str],
+        shared: Shared,
     ) -> bool:
-        """Keep a page's new versions; True once an issue older than `since` came."""
+        """Keep a page's new versions (compactly: `shared`); True once an issue older than
+        `since` came."""
         for issue in page.get("issues") or ():
             key, stamp = issue["key"], str((issue.get("fields") or {}).get("updated") or "")
             updated = _stamp(stamp)
@@ -312,7 +316,7 @@ class JiraSource:
             if cursor.is_duplicate(key, stamp):
                 counts["duplicates"] += 1
             else:
-                records[key] = issue
+                records[key] = shared(issue)
         return False
 
     def _count(self, counts: Counter[str]) -> int | None:
@@ -393,7 +397,9 @@ class JiraSource:
         post = post_json(self.client._session, self.client._get_url("changelog/bulkfetch"))
         return lambda what, body: self.call(what, post, body)
 
-    def _complete_changelog(self, issue: dict[str, Any], counts: Counter[str]) -> None:
+    def _complete_changelog(
+        self, issue: dict[str, Any], counts: Counter[str], shared: Shared
+    ) -> None:
         """Server/DC: replace an indicator's inline changelog by the whole one when search cut
         it short (its `total` there is the issue's)."""
         changelog = issue.get("changelog") or {}
@@ -407,7 +413,7 @@ class JiraSource:
         whole = self.call(
             f"changelog {key}", self.client.issue, key, fields="updated", expand="changelog"
         )
-        full = whole.raw.get("changelog", {}).get("histories") or []
+        full = shared(whole.raw.get("changelog", {}).get("histories") or [])
         issue["changelog"] = {
             "startAt": 0,
             "maxResults": len(full),

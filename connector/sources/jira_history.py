@@ -24,10 +24,15 @@ Post = Callable[[str, dict[str, Any]], dict[str, Any]]  # (what, body) -> the pa
 
 
 def fetch_histories(
-    issues: list[dict[str, Any]], field_ids: list[str], post: Post, counts: Counter[str]
+    issues: list[dict[str, Any]],
+    field_ids: list[str],
+    post: Post,
+    counts: Counter[str],
+    keep: Callable[[Any], Any] = lambda history: history,
 ) -> None:
     """Give each issue its whole changelog of `field_ids` (oldest first), in the shape search
-    inlines it (`{"histories": [...], "total": n}`)."""
+    inlines it (`{"histories": [...], "total": n}`); each history as `keep` holds it (the
+    read shares its users: see `compact.Shared`), page by page."""
     if not issues or not field_ids:
         return
     found: dict[str, list[dict[str, Any]]] = {str(issue["id"]): [] for issue in issues}
@@ -48,7 +53,7 @@ def fetch_histories(
             for log in page.get("issueChangeLogs") or ():
                 histories = found.get(str(log.get("issueId")))
                 if histories is not None:
-                    histories.extend(_history(h) for h in log.get("changeHistories") or ())
+                    histories.extend(keep(_history(h)) for h in log.get("changeHistories") or ())
             token = page.get("nextPageToken")
             if not token:
                 break

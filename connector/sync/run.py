@@ -19,6 +19,7 @@ from connector.config import Config
 from connector.mapping_tools import guard
 from connector.sources.base import ApplyResult, Outage, Patch, Source, WriteFailure
 from connector.sources.build import build_sources
+from connector.sources.compact import Shared
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync import work as work_state
 from connector.sync.history import RatingChanges
@@ -325,7 +326,7 @@ class SyncRun:
             return Stored(self.store.hashes(name), None, cursor)
         if self.kept is not None and name in self.kept.records:
             return Stored(self.kept.hashes[name], self.kept.records[name], cursor)
-        rows = self.store.records(name)
+        rows = self.store.records(name, hold=Shared())  # compact as a read holds them
         records = {key: source.restore(row.raw) for key, row in rows.items()}
         return Stored({key: row.content_hash for key, row in rows.items()}, records, cursor)
 
@@ -342,6 +343,8 @@ class SyncRun:
                 records=dict(records) if records is not None else dict.fromkeys(before),
                 cursor=Cursor.load(cursor),
             )
+            # The snapshot holds them now: the versions this read replaces are let go.
+            loaded[name], records = loaded[name]._replace(records=None), None
             stored = before
             self.stored_hashes[name] = before
             incremental = not full and bool(stored) and snapshot.cursor.value is not None

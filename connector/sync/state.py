@@ -7,7 +7,7 @@ import os
 import re
 import sqlite3
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
@@ -414,8 +414,11 @@ class StateStore:
         row = self.db.execute("SELECT cursor FROM cursors WHERE source=?", (source,)).fetchone()
         return None if row is None else str(row[0])
 
-    def records(self, source: str, *, raw: bool = True) -> dict[str, StoredRecord]:
-        """A source's records as last read; `raw=False`: without their JSON (left empty), for
+    def records(
+        self, source: str, *, raw: bool = True, hold: Callable[[Any], Any] = lambda raw: raw
+    ) -> dict[str, StoredRecord]:
+        """A source's records as last read, each JSON parsed as `hold` keeps it (shared: see
+        `compact.Shared`), one row at a time; `raw=False`: without their JSON (left empty), for
         a run that reads every record again (the JSON of 30,000 issues is a gigabyte)."""
         if not raw:
             rows = self.db.execute(
@@ -425,7 +428,7 @@ class StateStore:
         rows = self.db.execute(
             "SELECT key, kind, content_hash, updated, raw FROM records WHERE source=?", (source,)
         )
-        return {k: StoredRecord(kind, h, up, json.loads(raw)) for k, kind, h, up, raw in rows}
+        return {k: StoredRecord(kind, h, up, hold(json.loads(raw))) for k, kind, h, up, raw in rows}
 
     def hashes(self, source: str) -> dict[str, str]:
         rows = self.db.execute("SELECT key, content_hash FROM records WHERE source=?", (source,))

@@ -1,0 +1,58 @@
+"""Raw records held compactly: equal reference objects (users, statuses, options) held once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SHORT = 24  # texts up to this long recur (field ids, types, option values): shared
+
+
+class Shared:
+    """One read's table of the reference objects met so far. A JSON object that names itself
+    by its address (`self`, as Jira's users, statuses, issue types, options and parents do)
+    is replaced by the first one met at that address when it is equal to it, and short
+    repeated texts in history items (field names, types) by the first equal text.
+
+    A 30,000-issue read repeats a few hundred users in every history entry: held once, the
+    records take a fraction of the memory (a third, on the benchmark's site), and their JSON
+    (what is hashed and stored) is the same. An object unequal to the one kept at its address
+    (an option renamed mid-read), or equal with its keys in another order or a value of
+    another type at the top (1 for true), is kept as read."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, Any] = {}
+        self.texts: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> Any:
+        """`value` with its reference objects shared (lists and dicts are updated in place)."""
+        if isinstance(value, list):
+            for at, item in enumerate(value):
+                if isinstance(item, dict | list):
+                    value[at] = self(item)
+            return value
+        if not isinstance(value, dict):
+            return value
+        address = value.get("self")
+        if isinstance(address, str):
+            kept = self.objects.get(address)
+            if kept is not None and _same(kept, value):
+                return kept
+        texts = self.texts
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                value[key] = self(item)
+            elif isinstance(item, str) and len(item) <= SHORT:
+                value[key] = texts.setdefault(item, item)
+        if isinstance(address, str):
+            self.objects.setdefault(address, value)
+        return value
+
+
+def _same(kept: dict[str, Any], value: dict[str, Any]) -> bool:
+    """Equal as JSON: the same keys in the same order, and values equal (`==` alone takes
+    1 for true and misses order)."""
+    return list(kept) == list(value) and kept == value and _types(kept) == _types(value)
+
+
+def _types(value: dict[str, Any]) -> list[type]:
+    return [type(item) for item in value.values()]
