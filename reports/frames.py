@@ -54,6 +54,17 @@ def _rating_column(rating: Rating | None) -> str:
     return "not_assessed" if rating is None else RATING_COLUMNS[int(rating)]
 
 
+def _item(scope: Scope, a: Assessment) -> dict[str, Any]:
+    """The columns that open a row about one assessed item: who and what it is."""
+    return {
+        "key": a.key,
+        "name": scope.name(a.key),
+        "kind": a.kind,
+        "priority": scope.priority_name(a.key),
+        "leader": scope.leader(a.key),
+    }
+
+
 CHANGE_COLUMNS = ("key", "name", "kind", "priority", "leader", "previous", "likelihood", "change")
 
 
@@ -66,11 +77,7 @@ def changes(scope: Scope) -> pd.DataFrame:
             continue
         rows.append(
             {
-                "key": a.key,
-                "name": scope.name(a.key),
-                "kind": a.kind,
-                "priority": scope.priority_name(a.key),
-                "leader": scope.leader(a.key),
+                **_item(scope, a),
                 "previous": int(before),
                 "likelihood": int(a.likelihood),
                 "change": int(a.likelihood) - int(before),
@@ -110,11 +117,7 @@ def decisions(scope: Scope) -> pd.DataFrame:
         fall = int(before) - int(a.likelihood) if before is not None else 0
         rows.append(
             {
-                "key": a.key,
-                "name": scope.name(a.key),
-                "kind": a.kind,
-                "priority": scope.priority_name(a.key),
-                "leader": scope.leader(a.key),
+                **_item(scope, a),
                 "likelihood": int(a.likelihood),
                 "why": "; ".join(why),
                 "reasons": reasons.decision_reasons(scope, a),
@@ -247,11 +250,7 @@ def agreed_ratings(scope: Scope) -> pd.DataFrame:
             continue
         rows.append(
             {
-                "key": a.key,
-                "name": scope.name(a.key),
-                "kind": a.kind,
-                "priority": scope.priority_name(a.key),
-                "leader": scope.leader(a.key),
+                **_item(scope, a),
                 "assessed": int(a.likelihood),
                 "agreed": int(agreed.rating),
                 "agreed_on": agreed.on,
@@ -280,11 +279,7 @@ def problem_solving(scope: Scope) -> pd.DataFrame:
     """Rule 8 triage of every Red and Amber/Red item; an untriaged one says so."""
     rows: list[dict[str, Any]] = [
         {
-            "key": a.key,
-            "name": scope.name(a.key),
-            "kind": a.kind,
-            "priority": scope.priority_name(a.key),
-            "leader": scope.leader(a.key),
+            **_item(scope, a),
             "likelihood": int(a.likelihood),
             "level": a.problem_level,
             "approach": APPROACHES.get(a.problem_level or 0, "Not triaged"),
