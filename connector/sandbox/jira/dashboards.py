@@ -64,10 +64,7 @@ def render(ctx: Ctx, row: tuple[Any, ...], expand: set[str] | None = None) -> di
 
 
 def _visible(ctx: Ctx, row: tuple[Any, ...]) -> bool:
-    if row[1] == ctx.user:
-        return True
-    kinds = {share["type"] for share in json.loads(row[4])}
-    return bool(kinds & {"authenticated", "loggedin", "project"})
+    return shares.visible(ctx, row[1], row[4])  # owner, share permissions
 
 
 def find(ctx: Ctx, conn: sqlite3.Connection, ref: str) -> tuple[Any, ...]:

@@ -6,6 +6,7 @@ Jira Cloud keeps a share as {type, group | project | user}; a request names a gr
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from typing import Any
@@ -52,6 +53,15 @@ def add_group(conn: sqlite3.Connection, name: str) -> str:
     group_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"jira-group:{name}"))
     conn.execute("INSERT INTO jira_groups (name, group_id) VALUES (?, ?)", (name, group_id))
     return group_id
+
+
+def visible(ctx: Ctx, owner: Any, stored: str) -> bool:
+    """Whether the caller sees a shared filter or dashboard: its owner always; anyone signed in
+    when one of its stored share permissions is open to them."""
+    if owner == ctx.user:
+        return True
+    kinds = {share["type"] for share in json.loads(stored)}
+    return bool(kinds & {"authenticated", "loggedin", "project"})
 
 
 def parse(ctx: Ctx, conn: sqlite3.Connection, raw: Any, key: str) -> list[dict[str, Any]]:
