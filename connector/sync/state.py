@@ -415,16 +415,11 @@ class StateStore:
         return None if row is None else str(row[0])
 
     def records(
-        self, source: str, *, raw: bool = True, hold: Callable[[Any], Any] = lambda raw: raw
+        self, source: str, *, hold: Callable[[Any], Any] = lambda raw: raw
     ) -> dict[str, StoredRecord]:
         """A source's records as last read, each JSON parsed as `hold` keeps it (shared: see
-        `compact.Shared`), one row at a time; `raw=False`: without their JSON (left empty), for
-        a run that reads every record again (the JSON of 30,000 issues is a gigabyte)."""
-        if not raw:
-            rows = self.db.execute(
-                "SELECT key, kind, content_hash, updated FROM records WHERE source=?", (source,)
-            )
-            return {k: StoredRecord(kind, h, up, {}) for k, kind, h, up in rows}
+        `compact.Shared`), one row at a time. A run that reads every record again loads
+        `hashes` instead (the JSON of 30,000 issues is a gigabyte)."""
         rows = self.db.execute(
             "SELECT key, kind, content_hash, updated, raw FROM records WHERE source=?", (source,)
         )
