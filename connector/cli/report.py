@@ -225,11 +225,7 @@ def report(
                 where="--format",
                 fix=f"Use a comma list of {', '.join(REPORT_FORMATS)}.",
             )
-    from connector import clock
-
-    # The machine's clock, read when the command runs (tests set `connector.clock.SYSTEM`);
-    # not locked: a report reads, beside a running sync.
-    store = StateStore(config.state_path, clock.SYSTEM)
+    store = StateStore(config.state_path)  # not locked: a report reads, beside a running sync
     try:
         target = out or config.resolve(config.reports.out)
         with state_errors(store.path):
@@ -251,13 +247,12 @@ def stocktake(config_path: Path, priorities: tuple[str, ...], out: Path | None) 
     Example:
       rdsync stocktake --config rdsync.toml --priority DEL-1
     """
-    from connector import clock
     from connector.config import load_config
     from connector.sync.state import StateStore, state_errors
 
     setup_logging(False)
     config = load_config(config_path)
-    store = StateStore(config.state_path, clock.SYSTEM)
+    store = StateStore(config.state_path)
     try:
         target = out or config.resolve(config.reports.out) / "stocktakes"
         with state_errors(store.path):

@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from connector.clock import SYSTEM, Clock
+from connector import clock as clocks
+from connector.clock import Clock
 from connector.config import redact
 from connector.sync import work as work_state
 from connector.sync.files import private_folders
@@ -255,10 +256,12 @@ class LedgerEntry:
 class StateStore:
     """One SQLite file in WAL mode; a run's cursors, hashes and assessments commit together."""
 
-    def __init__(self, path: Path | str, clock: Clock = SYSTEM) -> None:
+    def __init__(self, path: Path | str, clock: Clock | None = None) -> None:
         # Resolved: every name of the file (a symlink, `..`) is the one state and one lock.
         self.path = Path(path).resolve()
-        self.clock = clock  # stamps runs, the ledger and reports
+        # Stamps runs, the ledger and reports. The machine's clock is looked up here, not bound
+        # as a default at import, so that a command sees the clock a test has set.
+        self.clock = clock if clock is not None else clocks.SYSTEM
         try:
             private_folders(self.path.parent)
             self.file = StateFile(self.path)  # before SQLite opens it: see state_file.py
