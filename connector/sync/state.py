@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from connector import clock as clocks
+import connector.clock as clocks
 from connector.clock import Clock
 from connector.config import redact
 from connector.sync import work as work_state
