@@ -109,3 +109,26 @@ def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
     yield make
     for running in started:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A real PostgreSQL cluster for the session (`tests/postgres.py`); skips where the machine
+    has none, unless RDSYNC_REQUIRE_POSTGRES=1 (`.ci/run`), when that is an error."""
+    import os
+
+    from tests.postgres import REQUIRE, NoPostgres, running_postgres
+
+    try:
+        with running_postgres() as server:
+            yield server
+    except NoPostgres as missing:
+        if os.environ.get(REQUIRE) == "1":
+            raise
+        pytest.skip(f"PostgreSQL: {missing}")
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Any) -> str:
+    """The URL of a new, empty database on the session's PostgreSQL server."""
+    return str(postgres_server.database())
