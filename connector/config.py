@@ -18,6 +18,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -275,10 +276,25 @@ class SyncConfig(Strict):
     )
 
 
+DEFAULT_STATE_PATH = Path("rdsync-state.sqlite")
+
+
 class StateConfig(Strict):
     """`[state]`: where the state store lives (relative paths: from the config file's folder)."""
 
-    path: Path = Field(Path("rdsync-state.sqlite"), description="the SQLite state store")
+    path: Path = Field(
+        DEFAULT_STATE_PATH, description="the SQLite state store (the embedded default)"
+    )
+    url: str | None = Field(
+        None,
+        description="a PostgreSQL state store instead, postgresql://user@host:port/database "
+        "(docs/state.md); its password from password_env, never in the URL",
+    )
+    password_env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="environment variable holding the PostgreSQL password (with url)",
+    )
     health_file: Path | None = Field(
         None, description="written after every successful run (default: <path>.health)"
     )
@@ -290,6 +306,53 @@ class StateConfig(Strict):
     keep_runs: int = Field(
         4, ge=2, le=10_000, description="the newest runs kept whole by retention"
     )
+
+    _password: SecretStr | None = PrivateAttr(None)
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^postgres(ql)?://[^\s]*$", value):
+            raise ValueError(
+                f"{value!r} is not a PostgreSQL URL; write postgresql://user@host:port/database"
+            )
+        if _url_password(value):
+            raise ValueError(
+                "the URL carries a password, and secrets are never read from the config file: "
+                "remove it from the URL and name the environment variable holding it in "
+                "[state] password_env"
+            )
+        if info.data.get("path", DEFAULT_STATE_PATH) != DEFAULT_STATE_PATH:
+            raise ValueError(
+                "[state] url and [state] path name two state stores: keep url (PostgreSQL) "
+                "and remove path, or remove url to keep the SQLite file"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _password_with_url(self) -> Self:
+        if self.password_env is not None and self.url is None:
+            raise ValueError("[state] password_env is the PostgreSQL password: set url too")
+        return self
+
+    @property
+    def password(self) -> str | None:
+        """The PostgreSQL password `load_config` read from `password_env` (None: none)."""
+        return None if self._password is None else self._password.get_secret_value()
+
+
+def _url_password(url: str) -> bool:
+    """Whether a postgresql:// URL carries a password: user:password@ in any of its hosts'
+    user part, or a password= parameter (libpq reads both)."""
+    rest = url.split("://", 1)[1]
+    authority, _, query = rest.partition("?")
+    authority = authority.split("/", 1)[0]
+    user, at, _ = authority.rpartition("@")
+    in_user = bool(at) and ":" in user
+    in_query = any(p.split("=", 1)[0] == "password" for p in query.split("&") if p)
+    return in_user or in_query
 
 
 _CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -568,6 +631,7 @@ def load_config(path: Path | str, env: Mapping[str, str] | None = None) -> Confi
     config._base_dir = path.resolve().parent
     env = os.environ if env is None else env
     _resolve_smtp_password(path, config, env)
+    _resolve_state_password(path, config, env)
     for name, source in config.sources.items():
         _resolve_secret(path, name, source, env)
         if isinstance(source, JiraSourceConfig) and not source.verify_tls:
@@ -599,6 +663,26 @@ def _resolve_smtp_password(path: Path, config: Config, env: Mapping[str, str]) -
     remember_secret(value, smtp.username)
 
 
+def _resolve_state_password(path: Path, config: Config, env: Mapping[str, str]) -> None:
+    """The PostgreSQL state store's password from the variable `[state] password_env` names;
+    an unset one stops the load (no attempt to sign in without it)."""
+    state = config.state
+    if state.password_env is None:
+        return
+    value = env.get(state.password_env, "")
+    if not value:
+        what = "empty" if state.password_env in env else "unset"
+        raise ConfigError(
+            f"no PostgreSQL password: environment variable {state.password_env} is {what}",
+            where=f"{path}: state.password_env",
+            fix=f"Export {state.password_env} with the database user's password, or remove "
+            "password_env for a server that signs this user in without one (a .pgpass file, "
+            "peer or certificate authentication).",
+        )
+    state._password = SecretStr(value)
+    remember_secret(value)
+
+
 def _refuse_inline_secrets(path: Path, data: dict[str, Any]) -> None:
     routines = data.get("routines")
     smtp = routines.get("smtp") if isinstance(routines, dict) else None
@@ -607,6 +691,14 @@ def _refuse_inline_secrets(path: Path, data: dict[str, Any]) -> None:
             raise ConfigError(
                 "secrets are never read from the config file",
                 where=f"{path}: routines.smtp.{key}",
+                fix=f"Remove {key}; name the environment variable holding it in password_env.",
+            )
+    state = data.get("state")
+    for key in SECRET_KEYS if isinstance(state, dict) else ():
+        if key in state:  # type: ignore[operator]
+            raise ConfigError(
+                "secrets are never read from the config file",
+                where=f"{path}: state.{key}",
                 fix=f"Remove {key}; name the environment variable holding it in password_env.",
             )
     sources = data.get("sources")

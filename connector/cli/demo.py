@@ -96,7 +96,7 @@ def demo(workdir: Path, tool: Tool, no_report: bool) -> None:
     from connector.sandbox.server import start_sandbox
     from connector.sync.files import write_private
     from connector.sync.run import SyncRun
-    from connector.sync.state import StateStore
+    from connector.sync.stores import open_store
 
     started = time.monotonic()
     setup_logging(False)
@@ -110,7 +110,7 @@ def demo(workdir: Path, tool: Tool, no_report: bool) -> None:
             config_path, demo_config(sandbox.url, sandbox.email, tool, BASE_ID, work=True)
         )
         config = load_config(config_path)
-        store = StateStore(config.state_path, clock)
+        store = open_store(config, clock)
         try:
             store.lock()
             outcome = SyncRun(config, store, clock=clock, echo=lambda _: None).execute(full=True)

@@ -201,11 +201,12 @@ def _apply_locked(site: Site, creations: list[Creation]) -> list[str]:
     """Create them holding the state store's lock: they write to the tool as a sync does (on
     Airtable, a record's write-back field too), so never beside a running sync."""
     from connector.mapping_tools import fix
-    from connector.sync.state import StateStore, state_errors
+    from connector.sync.state import state_errors
+    from connector.sync.stores import open_store
 
-    store = StateStore(site.config.state_path)
+    store = open_store(site.config)
     try:
-        with state_errors(store.path):
+        with state_errors(store.where):
             store.lock()
         return fix.apply(site.source, creations)
     finally:

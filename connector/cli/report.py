@@ -213,7 +213,8 @@ def report(
       rdsync report --config rdsync.toml --out reports --format html,pdf
     """
     from connector.config import REPORT_FORMATS, load_config
-    from connector.sync.state import StateStore, state_errors
+    from connector.sync.state import state_errors
+    from connector.sync.stores import open_store
 
     setup_logging(False)
     config = load_config(config_path)
@@ -225,10 +226,10 @@ def report(
                 where="--format",
                 fix=f"Use a comma list of {', '.join(REPORT_FORMATS)}.",
             )
-    store = StateStore(config.state_path)  # not locked: a report reads, beside a running sync
+    store = open_store(config)  # not locked: a report reads, beside a running sync
     try:
         target = out or config.resolve(config.reports.out)
-        with state_errors(store.path):
+        with state_errors(store.where):
             built = build_reports(config, store, target, chosen, department)
         for fmt, path in sorted(built.items()):
             echo(f"{fmt}: {path}")
@@ -248,14 +249,15 @@ def stocktake(config_path: Path, priorities: tuple[str, ...], out: Path | None) 
       rdsync stocktake --config rdsync.toml --priority DEL-1
     """
     from connector.config import load_config
-    from connector.sync.state import StateStore, state_errors
+    from connector.sync.state import state_errors
+    from connector.sync.stores import open_store
 
     setup_logging(False)
     config = load_config(config_path)
-    store = StateStore(config.state_path)
+    store = open_store(config)
     try:
         target = out or config.resolve(config.reports.out) / "stocktakes"
-        with state_errors(store.path):
+        with state_errors(store.where):
             made = build_stocktakes(config, store, priorities, target)
         for key, paths in made.items():
             for fmt, path in sorted(paths.items()):

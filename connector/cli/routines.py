@@ -218,7 +218,8 @@ def routines(config_path: Path, dry_run: bool) -> None:
     """
     from connector.clock import SYSTEM
     from connector.config import load_config
-    from connector.sync.state import StateStore, state_errors
+    from connector.sync.state import state_errors
+    from connector.sync.stores import open_store
 
     setup_logging(False)
     config = load_config(config_path)
@@ -228,9 +229,9 @@ def routines(config_path: Path, dry_run: bool) -> None:
             where=f"{config_path}: routines",
             fix="Add [routines] (config.example.toml shows every key).",
         )
-    store = StateStore(config.state_path, SYSTEM)
+    store = open_store(config, SYSTEM)
     try:
-        with state_errors(store.path):
+        with state_errors(store.where):
             store.lock()  # it writes the ledger: one writer at a time, as a sync
             done = run_routines(config, store, SYSTEM, dry_run=dry_run)
     finally:

@@ -12,7 +12,6 @@ import click
 
 from connector.cli.sync import CONFIG
 from connector.cli.terminal import echo, json_text
-from mappings.errors import RdsyncError
 
 if TYPE_CHECKING:  # heavy (pydantic, sqlite3): imported inside the command
     from connector.clock import Clock
@@ -28,16 +27,9 @@ def open_store(config: Config, clock: Clock | None = None) -> StateStore:
     """The state store of a config, which must exist already: a command that only reads it
     must not leave an empty store behind a mistyped [state] path."""
     from connector.clock import SYSTEM
-    from connector.sync.state import StateStore
+    from connector.sync.stores import open_store as open_existing
 
-    if not config.state_path.exists():
-        raise RdsyncError(
-            "no state store here yet",
-            where=str(config.state_path),
-            fix="Run `rdsync sync --config FILE` first (or `rdsync demo`); [state] path names "
-            "the file.",
-        )
-    return StateStore(config.state_path, clock or SYSTEM)
+    return open_existing(config, clock or SYSTEM, existing=True)
 
 
 @click.command()
@@ -87,7 +79,7 @@ def gather(
     return {
         "status_version": STATUS_VERSION,
         "now": now.isoformat(timespec="seconds"),
-        "state": {"path": str(store.path), "schema": store.version},
+        "state": {"url" if config.state.url else "path": store.where, "schema": store.version},
         "lock": {"held": False}
         if holder is None
         else {"held": True, "pid": holder.pid, "since": holder.since, "text": holder.text},

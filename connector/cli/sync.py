@@ -84,11 +84,12 @@ def sync(
     from connector.config import load_config
     from connector.sync.daemon import write_health
     from connector.sync.run import SyncRun
-    from connector.sync.state import StateStore, state_errors
+    from connector.sync.state import state_errors
+    from connector.sync.stores import open_store
 
     setup_logging(verbose)
     config = load_config(config_path)
-    store = StateStore(config.state_path)
+    store = open_store(config)
     bar: Any = None
 
     def progress(done: int, total: int) -> None:
@@ -99,7 +100,7 @@ def sync(
         bar.update(done - bar.pos)
 
     try:
-        with state_errors(store.path):
+        with state_errors(store.where):
             store.lock()  # a dry run writes its run to the state, so it takes the lock too
             run = SyncRun(
                 config,
@@ -141,10 +142,11 @@ def run(config_path: Path, accept_scope_change: bool, verbose: bool) -> None:
     from connector.config import load_config
     from connector.sync.daemon import Daemon
     from connector.sync.state import state_errors
+    from connector.sync.stores import store_where
 
     setup_logging(verbose)
     config = load_config(config_path)
-    with state_errors(config.state_path.resolve()):
+    with state_errors(store_where(config)):
         daemon = Daemon(
             config,
             reporter=lambda store, why: scheduled_report(config, store),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import signal
-import sqlite3
 import threading
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -24,6 +23,7 @@ from connector.sync.files import private_folders, write_private
 from connector.sync.run import Kept, Outcome, SyncRun
 from connector.sync.state import StateStore
 from connector.sync.state_file import StateUnusable, unusable
+from connector.sync.stores import open_store
 from mappings.errors import RdsyncError
 
 log = logging.getLogger("rdsync.daemon")
@@ -86,7 +86,7 @@ class Daemon:
         self.config = config
         self.accept_scope_change = accept_scope_change  # for the next successful sync only
         self.clock = clock
-        self.store = StateStore(config.state_path, clock)
+        self.store = open_store(config, clock)
         self.limiter = shared_limiter(config, clock, self.store)  # outlives each run
         self.sources: dict[str, Source] | None = None  # kept from run to run (see `sync`)
         self._built_for: Config | None = None
@@ -123,10 +123,10 @@ class Daemon:
         try:
             job()
         except Exception as error:
-            if isinstance(error, sqlite3.DatabaseError):
-                self.fatal = unusable(self.store.path, error)
-            elif isinstance(error, StateUnusable):
+            if isinstance(error, StateUnusable):
                 self.fatal = error
+            else:
+                self.fatal = unusable(self.store.where, error)
             if self.fatal is not None:  # a damaged state file does not heal: stop, say why
                 log.error("job=%s: %s; stopping", name, self.fatal)
                 self.stop_event.set()

@@ -1,4 +1,5 @@
-"""The state store: cursors, record hashes, history, assessments, write ledger and runs (SQLite)."""
+"""The state store: cursors, record hashes, history, assessments, write ledger and runs (SQLite;
+PostgreSQL in state_pg.py, the same queries through dialect.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import connector.clock as clocks
 from connector.clock import Clock
 from connector.config import redact
 from connector.sync import work as work_state
+from connector.sync.dialect import Database, Migration, PerDialect, script, statements
 from connector.sync.files import private_folders
 from connector.sync.keys import unqualified
 from connector.sync.state_file import (
@@ -35,8 +37,10 @@ from mappings.errors import RdsyncError
 from mappings.model import DataProblem, Entity, Measurement
 from rules.model import Assessment, Finding, Rating, RubricRating
 
-# Each entry upgrades the schema by one version; never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (
+# Each entry upgrades the schema by one version; never edit one that has shipped. Portable SQL
+# (SQLite and PostgreSQL, dialect.py); a PerDialect where a statement is one dialect's only.
+# A new version is one more entry at the end.
+MIGRATIONS: tuple[Migration, ...] = (
     """
     CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
@@ -115,8 +119,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # Assessments keyed by source: two sources may each hold a DEL-1. Rows stored before get
     # the one source whose records hold their key (a facet's, before '#'), else '' (the run
-    # reads those for whichever source holds the key now).
-    """
+    # reads those for whichever source holds the key now). SQLite finds the '#' with instr,
+    # PostgreSQL with split_part: the same copy, each in its own words.
+    PerDialect(
+        sqlite="""
     CREATE TABLE assessments_by_source (
         run_id INTEGER NOT NULL,
         source TEXT NOT NULL DEFAULT '', -- the configured source of the record
@@ -138,6 +144,28 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE assessments_by_source RENAME TO assessments;
     CREATE INDEX assessments_by_key ON assessments (source, key, run_id);
     """,
+        postgresql="""
+    CREATE TABLE assessments_by_source (
+        run_id BIGINT NOT NULL,
+        source TEXT COLLATE "C" NOT NULL DEFAULT '',
+        key TEXT COLLATE "C" NOT NULL,
+        kind TEXT COLLATE "C" NOT NULL,
+        assessed_on TEXT COLLATE "C" NOT NULL,
+        likelihood BIGINT NOT NULL,
+        body TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (run_id, source, key)
+    );
+    INSERT INTO assessments_by_source
+        SELECT a.run_id,
+            (SELECT CASE WHEN COUNT(DISTINCT r.source) = 1 THEN MIN(r.source) ELSE '' END
+             FROM records r WHERE r.key = split_part(a.key, '#', 1)),
+            a.key, a.kind, a.assessed_on, a.likelihood, a.body
+        FROM assessments a;
+    DROP TABLE assessments;
+    ALTER TABLE assessments_by_source RENAME TO assessments;
+    CREATE INDEX assessments_by_key ON assessments (source, key, run_id);
+    """,
+    ),
     """
     CREATE TABLE holder (                -- who holds the writer's lock (see state_file.py)
         id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -256,9 +284,15 @@ class LedgerEntry:
 class StateStore:
     """One SQLite file in WAL mode; a run's cursors, hashes and assessments commit together."""
 
+    db: Database
+    where: str  # what an error about the store names: its file, or its URL
+    # The `key` of an assessment's JSON body, in this dialect's words.
+    _BODY_KEY = "json_extract(body, '$.key')"
+
     def __init__(self, path: Path | str, clock: Clock | None = None) -> None:
         # Resolved: every name of the file (a symlink, `..`) is the one state and one lock.
         self.path = Path(path).resolve()
+        self.where = str(self.path)
         # Stamps runs, the ledger and reports. The machine's clock is looked up here, not bound
         # as a default at import, so that a command sees the clock a test has set.
         self.clock = clock if clock is not None else clocks.SYSTEM
@@ -303,15 +337,14 @@ class StateStore:
                 where=str(self.path),
                 fix="Upgrade rdsync, or point [state] path at a new file.",
             )
-        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
             with self.transaction():
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
+                for statement in statements(script(migration, "sqlite")):
+                    self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {version}")
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Database]:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -344,7 +377,8 @@ class StateStore:
             )
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO holder (id, pid, since, command) VALUES (1,?,?,?)",
+                "INSERT INTO holder (id, pid, since, command) VALUES (1,?,?,?) ON CONFLICT (id) "
+                "DO UPDATE SET pid=excluded.pid, since=excluded.since, command=excluded.command",
                 (os.getpid(), self._now(), command or invocation()),
             )
 
@@ -383,11 +417,12 @@ class StateStore:
 
     def start_run(self, *, full: bool = False, dry_run: bool = False) -> int:
         with self.transaction() as db:
-            cursor = db.execute(
-                "INSERT INTO runs (started_at, status, full, dry_run, pid) VALUES (?,?,?,?,?)",
+            row = db.execute(
+                'INSERT INTO runs (started_at, status, "full", dry_run, pid) VALUES (?,?,?,?,?) '
+                "RETURNING id",
                 (self._now(), "running", int(full), int(dry_run), os.getpid()),
-            )
-        return int(cursor.lastrowid or 0)
+            ).fetchall()[0]
+        return int(row[0])
 
     def finish_run(
         self, run_id: int, status: str, counts: dict[str, Any], errors: Iterable[str] = ()
@@ -401,7 +436,7 @@ class StateStore:
     def runs(self, limit: int = 20, *, since: str = "") -> list[RunInfo]:
         """The newest runs first; `since`: only those started at or after it (ISO time)."""
         rows = self.db.execute(
-            "SELECT id, started_at, ended_at, status, counts, errors, full, dry_run FROM runs "
+            'SELECT id, started_at, ended_at, status, counts, errors, "full", dry_run FROM runs '
             "WHERE started_at >= ? ORDER BY id DESC LIMIT ?",
             (since, limit),
         ).fetchall()
@@ -423,10 +458,14 @@ class StateStore:
         """A source's records as last read, each JSON parsed as `hold` keeps it (shared: see
         `compact.Shared`), one row at a time. A run that reads every record again loads
         `hashes` instead (the JSON of 30,000 issues is a gigabyte)."""
-        rows = self.db.execute(
+        rows = self._stream(
             "SELECT key, kind, content_hash, updated, raw FROM records WHERE source=?", (source,)
         )
         return {k: StoredRecord(kind, h, up, hold(json.loads(raw))) for k, kind, h, up, raw in rows}
+
+    def _stream(self, sql: str, parameters: tuple[Any, ...]) -> Iterable[Any]:
+        """A query's rows one at a time (SQLite's cursor reads them so)."""
+        return self.db.execute(sql, parameters)
 
     def hashes(self, source: str) -> dict[str, str]:
         rows = self.db.execute("SELECT key, content_hash FROM records WHERE source=?", (source,))
@@ -486,9 +525,11 @@ class StateStore:
                 ],
             )
             db.executemany(
-                "INSERT OR REPLACE INTO assessments "
+                "INSERT INTO assessments "
                 "(run_id, source, key, kind, assessed_on, likelihood, body) "
-                "VALUES (?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?) ON CONFLICT (run_id, source, key) DO UPDATE SET "
+                "kind=excluded.kind, assessed_on=excluded.assessed_on, "
+                "likelihood=excluded.likelihood, body=excluded.body",
                 (
                     (
                         run_id,
@@ -504,8 +545,11 @@ class StateStore:
             )
             if outputs is not None:
                 db.execute(
-                    "INSERT OR REPLACE INTO run_outputs "
-                    "(run_id, entities, problems, findings, rubric) VALUES (?,?,?,?,?)",
+                    "INSERT INTO run_outputs "
+                    "(run_id, entities, problems, findings, rubric) VALUES (?,?,?,?,?) "
+                    "ON CONFLICT (run_id) DO UPDATE SET entities=excluded.entities, "
+                    "problems=excluded.problems, findings=excluded.findings, "
+                    "rubric=excluded.rubric",
                     (run_id, *outputs.dump()),
                 )
             if work is not None:
@@ -532,7 +576,7 @@ class StateStore:
         """Count requests a source sent on a day (each one, as the tool bills them)."""
         self.db.execute(
             "INSERT INTO api_calls (source, day, calls) VALUES (?,?,?) "
-            "ON CONFLICT(source, day) DO UPDATE SET calls = calls + excluded.calls",
+            "ON CONFLICT(source, day) DO UPDATE SET calls = api_calls.calls + excluded.calls",
             (source, day.isoformat(), calls),
         )
 
@@ -601,7 +645,7 @@ class StateStore:
     def assessed_keys(self, kind: str) -> list[str]:
         """The architecture's keys of one kind's assessments in the newest run, sorted."""
         rows = self.db.execute(
-            "SELECT json_extract(body, '$.key') FROM assessments "
+            f"SELECT {self._BODY_KEY} FROM assessments "
             "WHERE run_id = (SELECT MAX(run_id) FROM assessments) AND kind=?",
             (kind,),
         )
@@ -716,7 +760,7 @@ class StateStore:
         if found is None:
             raise RdsyncError(
                 "the state store holds no completed sync yet",
-                where=str(self.path),
+                where=self.where,
                 fix="Run `rdsync sync --config FILE` first (or `rdsync demo`).",
             )
         return found
@@ -733,7 +777,7 @@ class StateStore:
 
     def run_info(self, run_id: int) -> RunInfo | None:
         row = self.db.execute(
-            "SELECT id, started_at, ended_at, status, counts, errors, full, dry_run FROM runs "
+            'SELECT id, started_at, ended_at, status, counts, errors, "full", dry_run FROM runs '
             "WHERE id=?",
             (run_id,),
         ).fetchone()
@@ -774,9 +818,9 @@ class StateStore:
         """Record the intent to write before writing; an existing entry for the token is kept."""
         with self.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO ledger "
+                "INSERT INTO ledger "
                 "(run_id, source, key, action, token, detail, status, planned_at) "
-                "VALUES (?,?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (source, key, action, token) DO NOTHING",
                 (run_id, source, key, action, token, json.dumps(detail), "planned", self._now()),
             )
         entry = self.ledger_entry(source, key, action, token)
@@ -793,9 +837,9 @@ class StateStore:
         now = self._now()
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO ledger "
+                "INSERT INTO ledger "
                 "(run_id, source, key, action, token, detail, status, planned_at) "
-                "VALUES (?,?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (source, key, action, token) DO NOTHING",
                 [(run_id, *i[:4], json.dumps(i[4]), "planned", now) for i in intents],
             )
         found = [self.ledger_entry(*intent[:4]) for intent in intents]

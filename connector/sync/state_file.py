@@ -159,12 +159,17 @@ FIXES = {
     "them, or point [state] path at another file.",
     "disk": "Free space on that disk or check it for errors, then run again.",
     "busy": "Run again when that process is done.",
+    "server": "Check that the PostgreSQL server of [state] url runs and takes connections from "
+    "this machine, then run again.",
 }
 
 
-def unusable(path: Path, error: sqlite3.DatabaseError) -> StateUnusable | None:
-    """The error to show for an SQLite failure of the state file, or None if it is not one
-    (a failure of rdsync's own, such as using a closed connection, stays a bug)."""
+def unusable(path: Path | str, error: BaseException) -> StateUnusable | None:
+    """The error to show for an SQLite failure of the state file (or a PostgreSQL store's
+    lost server), or None if it is not one (a failure of rdsync's own, such as using a closed
+    connection, stays a bug)."""
+    if not isinstance(error, sqlite3.DatabaseError):
+        return _server_lost(str(path), error)
     code = getattr(error, "sqlite_errorcode", None)
     if code is None:  # Python's own decoding of a text column: damaged bytes
         found = ("is damaged", "restore") if "decode" in str(error) else None
@@ -179,12 +184,28 @@ def unusable(path: Path, error: sqlite3.DatabaseError) -> StateUnusable | None:
     )
 
 
+def _server_lost(where: str, error: BaseException) -> StateUnusable | None:
+    """A PostgreSQL store's server gone or refusing (psycopg's OperationalError): the store is
+    unusable until it is back. psycopg is looked up, not imported: a SQLite store never
+    loads it."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(error, psycopg.OperationalError):
+        return None
+    said = " ".join(str(error).split())
+    said = said if len(said) <= 160 else said[:157] + "..."
+    return StateUnusable(
+        f"the state store's server could not be used (PostgreSQL: {said})",
+        where=where,
+        fix=FIXES["server"],
+    )
+
+
 @contextmanager
-def state_errors(path: Path) -> Iterator[None]:
-    """SQLite failures of the state store, met anywhere within, as errors naming its file."""
+def state_errors(path: Path | str) -> Iterator[None]:
+    """Failures of the state store, met anywhere within, as errors naming its file (or URL)."""
     try:
         yield
-    except sqlite3.DatabaseError as error:
+    except Exception as error:
         found = unusable(path, error)
         if found is None:
             raise

@@ -7,13 +7,13 @@ last report reads those small rows, never old items.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 
 from pydantic import TypeAdapter
 
 from connector.sources.base import Source
 from connector.sources.work import read_work
+from connector.sync.dialect import Database
 from mappings.graph import Architecture
 from mappings.work import WorkItem
 from rules.alignment import WorkShare, align, shares
@@ -74,7 +74,7 @@ def read_scopes(
     return WorkRead({name: align(items, arch, members) for name, items in read.items()})
 
 
-def save(db: sqlite3.Connection, run_id: int, read: WorkRead) -> None:
+def save(db: Database, run_id: int, read: WorkRead) -> None:
     """Inside the run's transaction: the sources' items replaced, the run's shares added."""
     for source, items in read.by_source.items():
         db.execute("DELETE FROM work_items WHERE source = ?", (source,))
@@ -92,7 +92,7 @@ def save(db: sqlite3.Connection, run_id: int, read: WorkRead) -> None:
     )
 
 
-def held(db: sqlite3.Connection) -> dict[str, list[WorkItem]]:
+def held(db: Database) -> dict[str, list[WorkItem]]:
     """The items the last read of each source left, by source."""
     found: dict[str, list[WorkItem]] = {}
     for item in items(db):
@@ -100,13 +100,13 @@ def held(db: sqlite3.Connection) -> dict[str, list[WorkItem]]:
     return found
 
 
-def items(db: sqlite3.Connection) -> list[WorkItem]:
+def items(db: Database) -> list[WorkItem]:
     """The items of the newest read of each source's wider scope, by source and key."""
     rows = db.execute("SELECT body FROM work_items ORDER BY source, key")
     return [_ITEMS.validate_json(body) for (body,) in rows]
 
 
-def shares_at(db: sqlite3.Connection, run_id: int) -> list[WorkShare] | None:
+def shares_at(db: Database, run_id: int) -> list[WorkShare] | None:
     """The shares the newest run up to `run_id` that read all work kept; None if none did."""
     row = db.execute("SELECT MAX(run_id) FROM work_shares WHERE run_id <= ?", (run_id,)).fetchone()
     if row is None or row[0] is None:
