@@ -339,6 +339,8 @@ class StateStore:
             )
         for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
             with self.transaction():
+                if self.version >= version:  # another process migrated it meanwhile
+                    continue
                 for statement in statements(script(migration, "sqlite")):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {version}")
