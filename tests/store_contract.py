@@ -217,5 +217,3 @@ def answers(store: StateStore, runs: list[int]) -> dict[str, Any]:
         "shares": work.shares_at(store.db, last),
     }
     return found
-
-
