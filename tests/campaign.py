@@ -35,7 +35,7 @@ from connector.sandbox.server import Sandbox
 from connector.sources.jira_write import TOKEN_PREFIX, TOKEN_PROPERTY
 from connector.sync.plan import normalise_option, normalise_text
 from connector.sync.run import SETTLE_AFTER, Outcome, SyncRun
-from connector.sync.state import StateStore
+from connector.sync.stores import open_store
 from mappings.readers import read_paragraph
 
 ANCHOR = date(2026, 11, 22)
@@ -117,7 +117,7 @@ def sync(
     config: Config, clock: Clock, *, accept_scope_change: bool = False, **kwargs: Any
 ) -> Outcome:
     """One run in this process, as `rdsync sync` makes it (quiet), on the site's clock."""
-    store = StateStore(config.state_path, clock)
+    store = open_store(config, clock)
     try:
         run = SyncRun(
             config, store, clock=clock, echo=lambda _: None, accept_scope_change=accept_scope_change

@@ -98,7 +98,7 @@ def finding(key: str) -> Finding:
     )
 
 
-# Each run: (ratings by (source, key), whether it completes) over a fortnight; a key's
+# Each run's ratings by key (written in this order, not sorted), two days apart; a key's
 # rating moves a few times, so retention has stretches to keep and rows to drop.
 RATINGS = [
     {"DEL-4": 3, "DEL-5": 2, "recA": 4, "DEL-1": 3},
@@ -188,6 +188,7 @@ def answers(store: StateStore, runs: list[int]) -> dict[str, Any]:
         "cursor": store.cursor("jira"),
         "hashes": store.hashes("jira"),
         "records": {k: _plain(r) for k, r in store.records("airtable").items()},
+        "jira_records": list(store.records("jira")),
         "measurements": store.measurements(),
         "assessments": store.assessments(),
         "assessment_runs": len(store.assessment_runs()),
@@ -216,4 +217,13 @@ def answers(store: StateStore, runs: list[int]) -> dict[str, Any]:
         "work": work.items(store.db),
         "shares": work.shares_at(store.db, last),
     }
-    return found
+    return {name: _ordered(value) for name, value in found.items()}
+
+
+def _ordered(value: Any) -> Any:
+    """Mappings as their items in order: a store gives rows in the same order on both."""
+    if isinstance(value, dict):
+        return [(key, _ordered(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [_ordered(item) for item in value]
+    return value

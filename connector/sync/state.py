@@ -461,7 +461,8 @@ class StateStore:
         `compact.Shared`), one row at a time. A run that reads every record again loads
         `hashes` instead (the JSON of 30,000 issues is a gigabyte)."""
         rows = self._stream(
-            "SELECT key, kind, content_hash, updated, raw FROM records WHERE source=?", (source,)
+            "SELECT key, kind, content_hash, updated, raw FROM records WHERE source=? ORDER BY key",
+            (source,),
         )
         return {k: StoredRecord(kind, h, up, hold(json.loads(raw))) for k, kind, h, up, raw in rows}
 
@@ -470,7 +471,9 @@ class StateStore:
         return self.db.execute(sql, parameters)
 
     def hashes(self, source: str) -> dict[str, str]:
-        rows = self.db.execute("SELECT key, content_hash FROM records WHERE source=?", (source,))
+        rows = self.db.execute(
+            "SELECT key, content_hash FROM records WHERE source=? ORDER BY key", (source,)
+        )
         return {key: digest for key, digest in rows}
 
     def commit_run(
@@ -626,7 +629,9 @@ class StateStore:
             run_id = self.assessment_run_before(None)
             if run_id is None:
                 return {}
-        rows = self.db.execute("SELECT body FROM assessments WHERE run_id=?", (run_id,))
+        rows = self.db.execute(
+            "SELECT body FROM assessments WHERE run_id=? ORDER BY source, key", (run_id,)
+        )
         found = (Assessment.model_validate_json(body) for (body,) in rows)
         return {a.key: a for a in found}
 
@@ -673,7 +678,8 @@ class StateStore:
             rows = self.db.execute(
                 "SELECT source, key, likelihood FROM (SELECT source, key, likelihood, "
                 "ROW_NUMBER() OVER (PARTITION BY source, key ORDER BY run_id DESC) AS n "
-                "FROM assessments WHERE assessed_on <= ?) AS newest WHERE n = 1",
+                "FROM assessments WHERE assessed_on <= ?) AS newest WHERE n = 1 "
+                "ORDER BY source, key",
                 (cutoff,),
             )
             return {(source, key): Rating(value) for source, key, value in rows}
@@ -686,7 +692,8 @@ class StateStore:
             return {}
         run = int(found[0])
         rows = self.db.execute(
-            "SELECT source, key, likelihood FROM assessments WHERE run_id=?", (run,)
+            "SELECT source, key, likelihood FROM assessments WHERE run_id=? ORDER BY source, key",
+            (run,),
         )
         ratings = {(source, key): Rating(value) for source, key, value in rows}
         for key, source in wanted.items():
@@ -718,7 +725,8 @@ class StateStore:
     def run_ratings(self, run_id: int) -> dict[tuple[str, str], Rating]:
         """Every rating one run stored, by (source, key)."""
         rows = self.db.execute(
-            "SELECT source, key, likelihood FROM assessments WHERE run_id=?", (run_id,)
+            "SELECT source, key, likelihood FROM assessments WHERE run_id=? ORDER BY source, key",
+            (run_id,),
         )
         return {(source, key): Rating(value) for source, key, value in rows}
 
