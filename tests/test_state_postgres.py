@@ -5,6 +5,7 @@ a full sync, the team's edits, an incremental sync: the same ratings, findings a
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,37 @@ def _without_times(body: Any) -> Any:
     if isinstance(body, list):
         return [_without_times(v) for v in body]
     return body
+
+
+def test_a_daemon_whose_server_drops_it_stops_naming_the_store(
+    make_sandbox: Any, tmp_path: Path, postgres_url: str
+) -> None:
+    """The server ends the daemon's session (a restart, an administrator): the next job stops
+    the daemon with an error naming the store's URL, as a damaged SQLite file does, for its
+    supervisor to start it again; its writer's lock went with the session."""
+    import psycopg
+
+    from connector.sync.daemon import Daemon
+    from connector.sync.state_file import StateUnusable
+
+    site = make_sandbox(seed="demo")
+    config = _on_postgres(configure(tmp_path, site), tmp_path, postgres_url)
+    daemon = Daemon(config, clock=site.clock)
+    daemon.store.lock("rdsync run")
+    daemon._job("full", daemon.full)
+    assert daemon.fatal is None and daemon.store.runs(5)[0].status == "ok"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        daemon._job("sync", daemon.sync)
+        assert isinstance(daemon.fatal, StateUnusable) and daemon.stop_event.is_set()
+        assert daemon.fatal.where == postgres_url
+        assert "the state store's server could not be used" in str(daemon.fatal)
+        other = open_store(config)
+        other.lock()  # the lock went with the daemon's session
+        holder = other.lock_holder()
+        assert holder is not None and holder.pid == os.getpid()
+        other.close()
+    daemon.store.close()
