@@ -125,7 +125,7 @@ class PostgresDatabase:
         """Rows as the server sends them, not all held at once (a source's 30,000 records);
         nothing else may use the connection until the last row is read."""
         cursor = self.connection.cursor()
-        yield from cursor.stream(placeholders(sql), tuple(parameters))
+        yield from cursor.stream(placeholders(sql), tuple(parameters), size=256)
 
     def close(self) -> None:
         self.connection.close()

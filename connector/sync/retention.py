@@ -106,12 +106,14 @@ def _slim(db: Any, run: int) -> None:
     rows = db.execute(
         "SELECT source, key, body FROM assessments WHERE run_id = ?", (run,)
     ).fetchall()
-    for source, key, body in rows:
-        kept = {name: value for name, value in json.loads(body).items() if name in _SLIM}
-        db.execute(
-            "UPDATE assessments SET body = ? WHERE run_id = ? AND source = ? AND key = ?",
-            (json.dumps(kept), run, source, key),
-        )
+    # One batch, not a statement a row: a PostgreSQL store pipelines it (no round trip each).
+    db.executemany(
+        "UPDATE assessments SET body = ? WHERE run_id = ? AND source = ? AND key = ?",
+        [
+            (json.dumps({k: v for k, v in json.loads(body).items() if k in _SLIM}), run, s, key)
+            for s, key, body in rows
+        ],
+    )
 
 
 def _whole_runs(store: StateStore) -> tuple[list[tuple[int, date]], list[int]]:
