@@ -43,7 +43,7 @@ def test_a_state_key_that_cannot_work_is_refused_by_name(
 ) -> None:
     with pytest.raises(ConfigError) as refused:
         load_config(_config(tmp_path, state), env={})
-    assert refused.value.where.endswith(f": {key}")
+    assert str(refused.value.where).endswith(f": {key}")
     assert said in str(refused.value)
     assert "hunter22" not in str(refused.value)
 
@@ -57,7 +57,7 @@ def test_the_password_comes_from_its_variable_and_is_redacted(tmp_path: Path) ->
     path = _config(tmp_path, f'url = "{URL}"\npassword_env = "RDSYNC_PG_PASSWORD"')
     with pytest.raises(ConfigError, match="RDSYNC_PG_PASSWORD is unset") as refused:
         load_config(path, env={})
-    assert refused.value.where.endswith(": state.password_env")
+    assert str(refused.value.where).endswith(": state.password_env")
     with pytest.raises(ConfigError, match="RDSYNC_PG_PASSWORD is empty"):
         load_config(path, env={"RDSYNC_PG_PASSWORD": ""})
     config = load_config(path, env={"RDSYNC_PG_PASSWORD": "s3cret-pg-pass"})

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from connector.cli import main
+from connector.clock import Clock
 from connector.config import Config, load_config
 from connector.sandbox.server import Sandbox
 from connector.sync.run import Outcome
@@ -49,6 +50,7 @@ def _seen(outcome: Outcome) -> dict[str, Any]:
 
 def _two_syncs(config: Config, sandbox: Sandbox) -> tuple[Outcome, Outcome]:
     clock = sandbox.clock
+    assert isinstance(clock, Clock)
     first = sync(config, clock, full=True)
     team_edits(sandbox, "jira")
     clock.advance(timedelta(hours=1))
@@ -69,11 +71,11 @@ def test_a_full_then_an_incremental_sync_on_postgresql_match_sqlite(
         first, second = _two_syncs(config, sites[kind])
         seen[kind] = (_seen(first), _seen(second))
     assert seen["postgresql"] == seen["sqlite"]
-    first, second = seen["sqlite"]
-    assert first["written"]  # the first sync wrote ratings back
-    assert not second["full"] and second["counts"]["changed"] > 0
-    assert second["counts"]["ratings_changed"] > 0 and second["written"]  # the edits moved some
-    assert second["comments"] > 0  # each moved rating says why, in a comment
+    before, after = seen["sqlite"]
+    assert before["written"]  # the first sync wrote ratings back
+    assert not after["full"] and after["counts"]["changed"] > 0
+    assert after["counts"]["ratings_changed"] > 0 and after["written"]  # the edits moved some
+    assert after["comments"] > 0  # each moved rating says why, in a comment
     tools = {kind: snapshot(site, "jira") for kind, site in sites.items()}
     assert tools["postgresql"].state() == tools["sqlite"].state()
     assert tools["postgresql"].duplicates == 0

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -452,3 +453,26 @@ def test_both_stores_give_the_same_answers_before_and_after_retention(
     assert after["sqlite"]["ratings_each_day"] == before["sqlite"]["ratings_each_day"]
     for store, _ in stores.values():
         store.close()
+
+
+def test_a_transaction_lands_whole_and_one_inside_it_joins_it(at: Backing) -> None:
+    """A caller's check and a run's commit in one transaction: a failure after the commit
+    leaves nothing of either; one that succeeds lands both."""
+    store = at.open()
+    run = store.start_run()
+    commit: dict[str, Any] = {"records": {}, "deleted": {}, "measurements": [], "assessments": []}
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db.execute("INSERT INTO source_values VALUES ('jira', 'fence', '1', 'now')")
+        store.commit_run(run, cursors={"jira": "c1"}, **commit)
+        raise RuntimeError("the check after the commit failed")
+    assert store.cursor("jira") is None and store.source_value("jira", "fence") is None
+    with store.transaction() as db:
+        db.execute("INSERT INTO source_values VALUES ('jira', 'fence', '2', 'now')")
+        store.commit_run(run, cursors={"jira": "c2"}, **commit)
+    assert store.cursor("jira") == "c2" and store.source_value("jira", "fence") == "2"
+    other = at.open()
+    store.lock()
+    store.unlock()
+    other.lock()  # unlocked, not closed: free for another
+    other.close()
+    store.close()

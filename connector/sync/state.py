@@ -288,6 +288,7 @@ class StateStore:
     where: str  # what an error about the store names: its file, or its URL
     # The `key` of an assessment's JSON body, in this dialect's words.
     _BODY_KEY = "json_extract(body, '$.key')"
+    _open = False  # within a transaction (a nested one joins it)
 
     def __init__(self, path: Path | str, clock: Clock | None = None) -> None:
         # Resolved: every name of the file (a symlink, `..`) is the one state and one lock.
@@ -347,13 +348,22 @@ class StateStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
+        """One writer's transaction: whole or nothing. One opened inside another joins it, so
+        a caller may check something and commit a run in one (`commit_run` within it)."""
+        if self._open:
+            yield self.db
+            return
         self.db.execute("BEGIN IMMEDIATE")
+        self._open = True
         try:
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        else:
+            self.db.execute("COMMIT")
+        finally:
+            self._open = False
 
     def integrity(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])

@@ -128,9 +128,16 @@ class PostgresStore(StateStore):
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
-        with self.pg.connection.transaction():
-            self.db.execute("SELECT pg_advisory_xact_lock(?, ?)", WRITES)
+        if self._open:  # a nested one joins it, as on SQLite (not a savepoint)
             yield self.db
+            return
+        with self.pg.connection.transaction():
+            self._open = True
+            try:
+                self.db.execute("SELECT pg_advisory_xact_lock(?, ?)", WRITES)
+                yield self.db
+            finally:
+                self._open = False
 
     def integrity(self) -> str:
         """PostgreSQL checks its pages itself (checksums, WAL): 'ok' while the server answers."""
