@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REQUIRE = "RDSYNC_REQUIRE_POSTGRES"
+# The one role that must sign in with a password (SCRAM), for the tests of [state]
+# password_env; every other role is trusted on loopback.
+SIGNED = "rdsync_signed"
 
 
 class NoPostgres(RuntimeError):
@@ -82,6 +85,24 @@ class PostgresServer:
             db.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
         return self.url(name)
 
+    def signed_database(self, password: str) -> str:
+        """A new database owned by the role that signs in with `password`: its URL (without
+        the password, as a config names it)."""
+        import psycopg
+        from psycopg import sql
+
+        name = f"signed_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self.admin_url, autocommit=True) as db:
+            exists = db.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (SIGNED,)).fetchone()
+            verb = "ALTER" if exists else "CREATE"
+            db.execute(
+                sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
+                    sql.Identifier(SIGNED), sql.Literal(password)
+                )
+            )
+            db.execute(f'CREATE DATABASE "{name}" OWNER {SIGNED} TEMPLATE template0')
+        return f"postgresql://{SIGNED}@127.0.0.1:{self.port}/{name}"
+
     def _run(self, *args: str) -> None:
         done = subprocess.run(
             [str(self.bin / args[0]), *args[1:]],
@@ -101,7 +122,8 @@ class PostgresServer:
 
 @contextmanager
 def running_postgres() -> Iterator[PostgresServer]:
-    """A throwaway cluster (trust auth on loopback, no fsync: tests, not production)."""
+    """A throwaway cluster (trust auth on loopback but for SIGNED, no fsync: tests, not
+    production)."""
     folder_bin = binaries()
     if folder_bin is None:
         raise NoPostgres(
@@ -117,6 +139,9 @@ def running_postgres() -> Iterator[PostgresServer]:
     server = PostgresServer(folder, _free_port(), folder_bin, account)
     data = str(folder / "data")
     server._run("initdb", "-D", data, "-U", "rdsync", "--auth=trust", "-E", "UTF8", "--no-sync")
+    rules = folder / "data" / "pg_hba.conf"  # the first matching line wins: SIGNED's first
+    signed = f"host all {SIGNED} 127.0.0.1/32 scram-sha-256\n"
+    rules.write_text(signed + rules.read_text(encoding="utf-8"), encoding="utf-8")
     options = (
         f"-p {server.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"

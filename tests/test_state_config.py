@@ -4,13 +4,14 @@ cannot work, its password from the environment only, and never in an error or th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from connector.cli import main
 from connector.config import load_config, redact
-from connector.sync.state_file import StateLocked
+from connector.sync.state_file import StateLocked, StateUnusable
 from connector.sync.stores import open_store
 from mappings.errors import ConfigError
 
@@ -101,3 +102,24 @@ def test_a_sync_refuses_a_postgresql_store_another_holds(tmp_path: Path, postgre
         finally:
             second.close()
             other.close()
+
+
+def test_the_password_from_its_variable_signs_in_and_a_wrong_one_is_refused(
+    tmp_path: Path, postgres_server: Any
+) -> None:
+    """A role that must give its password (SCRAM): the store opens with the password from
+    `[state] password_env`, and a wrong one is an error naming the URL, never the password."""
+    url = postgres_server.signed_database("right-pg-pass")
+    path = _config(tmp_path, f'url = "{url}"\npassword_env = "RDSYNC_PG_PASSWORD"')
+    store = open_store(load_config(path, env={"RDSYNC_PG_PASSWORD": "right-pg-pass"}))
+    assert store.version > 0 and store.start_run() == 1
+    store.close()
+    wrong = load_config(path, env={"RDSYNC_PG_PASSWORD": "wrong-pg-pass"})
+    with pytest.raises(StateUnusable, match="password authentication failed") as refused:
+        open_store(wrong)
+    assert refused.value.where == url and "pg-pass" not in str(refused.value)
+    done = CliRunner(env={"RDSYNC_PG_PASSWORD": "wrong-pg-pass"}).invoke(
+        main, ["status", "--config", str(path)]
+    )
+    assert done.exit_code == 2 and "password authentication failed" in done.output
+    assert "wrong-pg-pass" not in done.output
