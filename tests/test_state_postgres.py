@@ -152,7 +152,8 @@ def test_a_daemon_whose_server_drops_it_stops_naming_the_store(
     assert daemon.fatal is None and daemon.store.runs(5)[0].status == "ok"
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            # the timeout: returns once the session has ended (PostgreSQL 14+), locks freed
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         daemon._job("sync", daemon.sync)
