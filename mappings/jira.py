@@ -166,6 +166,10 @@ def _map_page(
         plan.site_url = site_url.rstrip("/") if site_url else None
         if issues:
             out.note(*plan.notes)
+        for kind_of, relations in plan.relations.items():
+            for name, (relation, found) in relations.items():
+                label = found.label if found else str(relation.link_type or "Parent")
+                out.relation_fields.setdefault((kind_of.value, name), label)
     for issue in issues:
         _map_issue(issue, plan, mapping, source, kind, out)
 

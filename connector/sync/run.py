@@ -313,7 +313,7 @@ class SyncRun:
         }
         return scope_keys(
             mapped,
-            {name: snapshot.records.keys() for name, snapshot in snapshots.items()},
+            {name: snapshot.records for name, snapshot in snapshots.items()},  # keys, issue ids
             {name: source.site for name, source in self.sources.items()},
         )
 
