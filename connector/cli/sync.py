@@ -116,6 +116,15 @@ def sync(
     if not dry_run:
         write_health(config.health_path, outcome)
     echo(outcome.summary())
+    if outcome.failed:  # the others were synced; say so to a scheduler or monitor
+        from connector.sync.failures import PARTIAL_EXIT
+
+        click.echo(
+            f"rdsync sync: {len(outcome.failed)} source(s) failed: "
+            + ", ".join(f"sources.{name}" for name in outcome.failed),
+            err=True,
+        )
+        raise SystemExit(PARTIAL_EXIT)
 
 
 @click.command()

@@ -46,6 +46,9 @@ def write_health(
     for name, problems in (skipped or {}).items():
         why = "its mapping does not fit the site: nothing was read or written through it"
         sources[name] = {"status": "skipped", "why": why, "problems": problems}
+    for name, error in outcome.failed.items():  # its last committed records stood in
+        why = f"{error}; nothing was read or written through it, its cursor stays"
+        sources[name] = {"status": "failed", "why": why}
     body = {
         "last_success": clock.now().isoformat(timespec="seconds"),
         "run_id": outcome.run_id,
@@ -162,7 +165,7 @@ class Daemon:
             self.sources = None  # a half-made connection or a changed site: start afresh
             raise
         self.accept_scope_change = False
-        log.info("%s", outcome.summary())
+        log.log(logging.WARNING if outcome.failed else logging.INFO, "%s", outcome.summary())
         write_health(self.config.health_path, outcome, self.clock, skipped=run.skipped)
         return outcome
 

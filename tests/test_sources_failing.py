@@ -1,0 +1,93 @@
+"""One failing source never holds the others back: its site fails every search, the other
+site is read, judged and written, the failing one keeps its last committed records in the
+portfolio and is neither written nor moved on; once it answers, the next run catches up."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from connector.cli import main
+from connector.sandbox.server import Sandbox
+from connector.sync.failures import PARTIAL_EXIT
+from connector.sync.state import StateStore
+from tests.campaign import configure_sources, snapshot, sync, team_edits
+from tests.conftest import site_clock
+
+pytestmark = pytest.mark.e2e
+EDIT = "/rest/api/3/issue/{issueIdOrKey}"
+COMMENT = "/rest/api/3/issue/{issueIdOrKey}/comment"
+SHORT_RETRY = {"budget_seconds": 2.0, "max_wait_seconds": 0.5, "initial_wait_seconds": 0.05}
+
+
+def _cursor(path: Path, source: str) -> str | None:
+    store = StateStore(path)
+    try:
+        return store.cursor(source)
+    finally:
+        store.close()
+
+
+def test_a_site_failing_every_search_leaves_the_other_synced_and_catches_up(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    clock = site_clock()
+    hr, ops = make_sandbox(seed="demo", clock=clock), make_sandbox(seed="demo", clock=clock)
+    config = configure_sources(
+        tmp_path, {"hr": (hr, "jira", {}), "ops": (ops, "jira", {})}, retry=SHORT_RETRY
+    )
+    first = sync(config, clock)
+    assert not first.failed and {p.source for p in first.patches} == {"hr", "ops"}
+    cursor, ops_before = _cursor(config.state_path, "ops"), snapshot(ops, "jira").owned
+
+    team_edits(hr, "jira")
+    team_edits(ops, "jira")  # ops's edits wait until its site answers again
+    ops.set_faults("search:503:1")
+    ops.reset_stats()
+    second = sync(config, clock)
+    assert list(second.failed) == ["ops"] and "kept failing" in second.failed["ops"]
+    assert any("sources.ops" in error for error in second.errors)
+    assert {p.source for p in second.patches} == {"hr"} and second.counts["written"] > 0
+    assert second.counts["comments"] == 10  # hr's ratings the team's edits moved
+    assert ops.count("PUT", EDIT) == 0 and ops.count("POST", COMMENT) == 0
+    assert snapshot(ops, "jira").owned == ops_before  # its tickets untouched
+    ops_keys = {key for key in first.assessments if key.startswith("ops:")}
+    assert ops_keys and ops_keys == {k for k in second.assessments if k.startswith("ops:")}
+    assert _cursor(config.state_path, "ops") == cursor  # it reads what it missed next time
+    assert "failed: sources.ops" in second.summary()
+
+    ops.set_faults(None)
+    third = sync(config, clock)
+    assert not third.failed and {p.source for p in third.patches} == {"ops"}
+    assert third.counts["comments"] == 10  # ops's edits, caught up
+    assert _cursor(config.state_path, "ops") != cursor
+    assert snapshot(ops, "jira").duplicates == snapshot(hr, "jira").duplicates == 0
+    assert sync(config, clock).patches == []
+
+
+def test_rdsync_sync_says_which_source_failed_in_its_exit_status_health_and_status(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    clock = site_clock()
+    hr, ops = make_sandbox(seed="demo", clock=clock), make_sandbox(seed="demo", clock=clock)
+    config = configure_sources(
+        tmp_path, {"hr": (hr, "jira", {}), "ops": (ops, "jira", {})}, retry=SHORT_RETRY
+    )
+    path = str(tmp_path / "rdsync.toml")
+    assert CliRunner().invoke(main, ["sync", "--config", path]).exit_code == 0
+    ops.set_faults("search:503:1")
+    result = CliRunner().invoke(main, ["sync", "--config", path])
+    assert result.exit_code == PARTIAL_EXIT, result.output
+    assert "1 source(s) failed: sources.ops" in result.output
+    assert ops.token not in result.output
+    health = json.loads(config.health_path.read_text())
+    assert health["sources"]["hr"]["status"] == "synced"
+    assert health["sources"]["ops"]["status"] == "failed"
+    assert "kept failing" in health["sources"]["ops"]["why"]
+    status = CliRunner().invoke(main, ["status", "--config", path]).output
+    (line,) = [line for line in status.splitlines() if line.startswith("  ops: failed: ")]
+    assert "search page 1: Jira kept failing (HTTP 503)" in line and "cursor stays" in line
