@@ -76,6 +76,10 @@ def sync(
     (or whose scope returns nothing) stops before writing, with exit status 2; check the
     scope, and if the change is meant, sync once with --accept-scope-change.
 
+    A source whose site keeps failing (past the [retry] budget, or refusing the token) sits
+    the run out while the others are synced, its last committed records standing in: the
+    sync exits 4 naming it (3 when every source failed).
+
     \b
     Example:
       rdsync sync --config rdsync.toml --dry-run
