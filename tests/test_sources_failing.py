@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from connector.cli import main
+from connector.config import load_config
 from connector.sandbox.server import Sandbox
 from connector.sync.failures import PARTIAL_EXIT
 from connector.sync.state import StateStore
@@ -58,6 +59,12 @@ def test_a_site_failing_every_search_leaves_the_other_synced_and_catches_up(
     ops_keys = {key for key in first.assessments if key.startswith("ops:")}
     assert ops_keys and ops_keys == {k for k in second.assessments if k.startswith("ops:")}
     assert _cursor(config.state_path, "ops") == cursor  # it reads what it missed next time
+    # its records as last committed stand in, measurements too: its ratings hold
+    assert all(
+        first.assessments[k].likelihood == second.assessments[k].likelihood for k in ops_keys
+    )
+    series = [k for k in first.arch.measurements if k.startswith("ops:")]
+    assert series and all(first.arch.series(k) == second.arch.series(k) for k in series)
     assert "failed: sources.ops" in second.summary()
 
     ops.set_faults(None)
@@ -91,3 +98,29 @@ def test_rdsync_sync_says_which_source_failed_in_its_exit_status_health_and_stat
     status = CliRunner().invoke(main, ["status", "--config", path]).output
     (line,) = [line for line in status.splitlines() if line.startswith("  ops: failed: ")]
     assert "search page 1: Jira kept failing (HTTP 503)" in line and "cursor stays" in line
+
+
+def test_a_site_refusing_the_token_sits_the_run_out_and_the_other_is_synced(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """Refused at sign-in (the mapping check's first call), not while reading: the same."""
+    clock = site_clock()
+    hr, ops = make_sandbox(seed="demo", clock=clock), make_sandbox(seed="demo", clock=clock)
+    config = configure_sources(tmp_path, {"hr": (hr, "jira", {}), "ops": (ops, "jira", {})})
+    first = sync(config, clock)
+    path = tmp_path / "rdsync.toml"
+    head, ops_table = path.read_text().split("[sources.ops]")
+    (tmp_path / "revoked").write_text("not-the-token\n")
+    ops_table = ops_table.replace(f'"{config.sources["ops"].token_file}"', '"revoked"', 1)
+    path.write_text(head + "[sources.ops]" + ops_table)
+    config = load_config(path)
+    team_edits(hr, "jira")
+    ops.reset_stats()
+    second = sync(config, clock)
+    assert "refused the token (HTTP 401)" in second.failed["ops"]
+    assert "not-the-token" not in second.summary()
+    assert {p.source for p in second.patches} == {"hr"} and second.counts["comments"] == 10
+    assert ops.count("PUT", EDIT) == 0 and ops.count("POST", COMMENT) == 0
+    assert {k for k in second.assessments if k.startswith("ops:")} == {
+        k for k in first.assessments if k.startswith("ops:")
+    }

@@ -12,6 +12,7 @@ is the admin's to fix and still stops the run before any write.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 from connector.config import AuthRefused, redact
@@ -45,28 +46,28 @@ def reason(error: BaseException) -> str:
     return redact(" ".join(text.split()))
 
 
-def last_part(store: StateStore, name: str) -> tuple[MappedRecords, int | None]:
-    """The source's entities and measurements as the newest committed run mapped them (their
-    keys as the source knows them, for the run to scope anew), and that run's id; nothing
-    when no run has committed yet."""
-    found = store.outputs()
+def last_parts(store: StateStore, names: Iterable[str]) -> dict[str, MappedRecords]:
+    """Each source's entities and measurements as the newest committed run mapped them, their
+    keys as the source knows them (for the run to scope anew); nothing for a source when no
+    run has committed yet."""
+    parts = {name: MappedRecords() for name in names}
+    found = store.outputs() if parts else None
     if found is None:
-        return MappedRecords(), None
-    run_id, outputs = found
-    part = MappedRecords()
-    indicators: set[str] = set()
-    for entity in outputs.entities:
-        if entity.source != name:
+        return parts
+    indicators: dict[str, str] = {}  # key in that run's architecture -> source
+    for entity in found[1].entities:
+        part = parts.get(entity.source)
+        if part is None:
             continue
         if entity.kind == EntityKind.INDICATOR:
-            indicators.add(entity.key)
-        part.entities.append(entity.model_copy(update=_own_keys(name, entity)))
-    part.measurements = [
-        dataclasses.replace(m, indicator_key=unqualified(name, m.indicator_key))
-        for m in store.measurements()
-        if m.indicator_key in indicators
-    ]
-    return part, run_id
+            indicators[entity.key] = entity.source
+        part.entities.append(entity.model_copy(update=_own_keys(entity.source, entity)))
+    for m in store.measurements() if indicators else ():
+        name = indicators.get(m.indicator_key)
+        if name is not None:
+            key = unqualified(name, m.indicator_key)
+            parts[name].measurements.append(dataclasses.replace(m, indicator_key=key))
+    return parts
 
 
 def _own_keys(name: str, entity: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from connector.sources.build import build_sources
 from connector.sources.compact import Shared
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync import work as work_state
-from connector.sync.failures import SOURCE_FAILURES, last_part, reason
+from connector.sync.failures import SOURCE_FAILURES, last_parts, reason
 from connector.sync.history import RatingChanges
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
 from connector.sync.plan import Agreed, normalise_option
@@ -331,9 +331,8 @@ class SyncRun:
             for name, source in self.sources.items()
         }
         records: dict[str, Any] = {name: snapshot.records for name, snapshot in snapshots.items()}
-        for name in self.failed:  # its part as the last committed run mapped it
-            mapped[name], _ = last_part(self.store, name)
-            records[name] = [entity.key for entity in mapped[name].entities]
+        for name, part in last_parts(self.store, self.failed).items():  # as last committed
+            mapped[name], records[name] = part, [entity.key for entity in part.entities]
         sources = {**self.sources, **self.failed_sources}
         return scope_keys(
             mapped,
