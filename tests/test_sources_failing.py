@@ -124,3 +124,30 @@ def test_a_site_refusing_the_token_sits_the_run_out_and_the_other_is_synced(
     assert {k for k in second.assessments if k.startswith("ops:")} == {
         k for k in first.assessments if k.startswith("ops:")
     }
+
+
+def test_a_site_that_goes_down_while_writing_leaves_the_others_written(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """hr is written first: its outage (three edits in a row failing) no longer stops ops's
+    writes; hr's records were read, so the next run plans and writes what it could not."""
+    clock = site_clock()
+    hr, ops = make_sandbox(seed="demo", clock=clock), make_sandbox(seed="demo", clock=clock)
+    config = configure_sources(
+        tmp_path, {"hr": (hr, "jira", {}), "ops": (ops, "jira", {})}, retry=SHORT_RETRY
+    )
+    sync(config, clock)
+    team_edits(hr, "jira")
+    team_edits(ops, "jira")
+    hr.set_faults("issue_edit:503:1")
+    second = sync(config, clock)
+    assert list(second.failed) == ["hr"] and "3 writes in a row" in second.failed["hr"]
+    assert "the next run writes what this one could not" in second.summary()
+    assert second.counts["comments"] == 10  # ops's, all of them
+    assert {p.source for p in second.patches} == {"hr", "ops"}
+    hr.set_faults(None)
+    third = sync(config, clock)
+    assert not third.failed and {p.source for p in third.patches} == {"hr"}
+    assert third.counts["comments"] == 10
+    assert snapshot(hr, "jira").duplicates == snapshot(ops, "jira").duplicates == 0
+    assert sync(config, clock).patches == []

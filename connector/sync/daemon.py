@@ -21,7 +21,7 @@ from connector.config import Config
 from connector.sources.base import Source
 from connector.sources.build import build_sources, shared_limiter
 from connector.sync.files import private_folders, write_private
-from connector.sync.run import Kept, Outcome, SyncRun
+from connector.sync.run import Kept, Outcome, SyncRun, failed_how
 from connector.sync.state import StateStore
 from connector.sync.state_file import StateUnusable, unusable
 from mappings.errors import RdsyncError
@@ -46,9 +46,8 @@ def write_health(
     for name, problems in (skipped or {}).items():
         why = "its mapping does not fit the site: nothing was read or written through it"
         sources[name] = {"status": "skipped", "why": why, "problems": problems}
-    for name, error in outcome.failed.items():  # its last committed records stood in
-        why = f"{error}; nothing was read or written through it, its cursor stays"
-        sources[name] = {"status": "failed", "why": why}
+    for name, error in outcome.failed.items():
+        sources[name] = {"status": "failed", "why": f"{error}; {failed_how(name in outcome.reads)}"}
     body = {
         "last_success": clock.now().isoformat(timespec="seconds"),
         "run_id": outcome.run_id,

@@ -90,8 +90,7 @@ class Outcome:
             )
             + "".join(f"\n  note: {note}" for note in self.notes)
             + "".join(
-                f"\n  failed: sources.{name}, nothing read or written through it ({why}); its "
-                "records of the last committed run stand in"
+                f"\n  failed: sources.{name} ({why}): " + failed_how(name in self.reads)
                 for name, why in self.failed.items()
             )
         )
@@ -455,14 +454,21 @@ class SyncRun:
         done = 0
         for name, source in self.sources.items():
             outage = Outage(name)  # a ticket that keeps failing is refused; a dead site stops
-            for batch in source.batches([p for p in patches if p.source == name]):
-                if self.should_stop():
-                    outcome.errors.append("stopped before all writes: the next run finishes them")
-                    return
-                self._apply_batch(run_id, source, batch, outcome, outage)
-                done += len(batch)
-                if self.on_write is not None:
-                    self.on_write(done, len(patches))
+            try:
+                for batch in source.batches([p for p in patches if p.source == name]):
+                    if self.should_stop():
+                        outcome.errors.append("stopped before all writes: the next run ends them")
+                        return
+                    self._apply_batch(run_id, source, batch, outcome, outage)
+                    done += len(batch)
+                    if self.on_write is not None:
+                        self.on_write(done, len(patches))
+            except SOURCE_FAILURES as error:  # its site went down while writing: others go on
+                if len(self.sources) == 1:
+                    raise
+                log.warning("source=%s failed while writing: %s", name, redact(str(error)))
+                outcome.failed[name] = f"while writing: {reason(error)}"
+                outcome.errors.append(f"sources.{name}: {outcome.failed[name]}")
 
     def _apply_batch(
         self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome, outage: Outage
@@ -570,6 +576,13 @@ class SyncRun:
                 self.kept.keep(name, self.snapshots[name].records, self.stored_hashes[name])
                 if name in self.agreed:
                     self.kept.agreed[name] = (self.agreed[name].fields, self.agreed[name].now)
+
+
+def failed_how(read: bool) -> str:
+    """What a failed source's part in the run was, for the summary and the health file."""
+    if read:  # read and committed: its records show what it lacks, so it is planned again
+        return "the next run writes what this one could not"
+    return "nothing read or written through it, its cursor stays; its last records stood in"
 
 
 def _merge(into: ApplyResult, result: ApplyResult) -> None:
