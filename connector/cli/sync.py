@@ -123,7 +123,7 @@ def sync(
     if outcome.failed:  # the others were synced; say so to a scheduler or monitor
         from connector.sync.failures import PARTIAL_EXIT
 
-        click.echo(
+        echo(
             f"rdsync sync: {len(outcome.failed)} source(s) failed: "
             + ", ".join(f"sources.{name}" for name in outcome.failed),
             err=True,
