@@ -78,7 +78,8 @@ def test_report_and_stock_takes_cover_the_portfolio_or_a_department_across_sourc
     packs = sorted(p.name for p in (tmp_path / "packs" / "stocktakes").glob("*.pdf"))
     assert len(packs) == len(jobs)
     made = CliRunner().invoke(
-        main, ["stocktake", "--config", str(path), "--department", JOBS, "--out", "by-hand"]
+        main,
+        ["stocktake", "--config", str(path), "--department", JOBS, "--out", str(tmp_path / "h")],
     )
     assert made.exit_code == 0, made.output
     assert {line.split()[0] for line in made.output.splitlines() if " pdf: " in line} == jobs
