@@ -143,6 +143,8 @@ def _map_tables(
             )
             for name, rel in mapping.relations_for(kind).items()
         }
+        for name, plan in relations.items():
+            out.relation_fields.setdefault((kind.value, name), plan.label)
         for record in records:
             _map_record(record, kind, table, plans, relations, entity.required, where, out)
     if mapping.measurements is not None:

@@ -166,8 +166,16 @@ def _map_page(
         plan.site_url = site_url.rstrip("/") if site_url else None
         if issues:
             out.note(*plan.notes)
+        for kind_of, relations in plan.relations.items():
+            for name, (relation, found) in relations.items():
+                out.relation_fields.setdefault((kind_of.value, name), _label(relation, found))
     for issue in issues:
         _map_issue(issue, plan, mapping, source, kind, out)
+
+
+def _label(relation: JiraRelation, found: _Field | None) -> str:
+    """The field (or link type) a relation is read from, as the site names it."""
+    return found.label if found else str(relation.link_type or "Parent")
 
 
 def _issues_of(page: Any) -> tuple[list[Any], dict[str, str]]:
@@ -280,8 +288,7 @@ def _build(
             keys = list(siblings)
         else:
             keys = _related(key, fields, relation, found, out)
-        label = found.label if found else str(relation.link_type or "Parent")
-        set_relation(values, name, keys, (key, label), out.problems)
+        set_relation(values, name, keys, (key, _label(relation, found)), out.problems)
     self_url = issue.get("self")
     if plan.site_url is not None:
         values["url"] = f"{plan.site_url}/browse/{key}"

@@ -34,6 +34,9 @@ class MappedRecords:
     problems: list[DataProblem] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # mapping-wide remarks, e.g. unknown fields
+    # (kind, relation name) -> the field it is read from, as the tool shows it: a reference
+    # that resolves to nothing is a problem naming that field (`connector.sync.keys`)
+    relation_fields: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def extend(self, other: MappedRecords) -> None:
         """Add another batch (e.g. the next page), keeping notes unique."""
@@ -42,6 +45,8 @@ class MappedRecords:
         self.problems.extend(other.problems)
         self.skipped.extend(other.skipped)
         self.note(*other.notes)
+        for where, label in other.relation_fields.items():
+            self.relation_fields.setdefault(where, label)
 
     def note(self, *notes: str) -> None:
         for note in notes:

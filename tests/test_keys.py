@@ -46,9 +46,11 @@ def test_shared_keys_are_qualified_and_references_follow_their_source() -> None:
     assert arch.parent_key("hr:DEL-4") == "hr:DEL-3" and arch.parent_key("ops:DEL-4") == "ops:DEL-3"
     assert arch.get("hr:DEL-1").name == "hr priority"  # type: ignore[union-attr]
     assert sorted(arch.measurements) == ["hr:DEL-3", "ops:DEL-3"]
-    assert {p.key for p in merged.problems} == {"hr:DEL-4", "ops:DEL-4"}
-    # From another source, DEL-4 is ambiguous (left plain: an unknown reference); DEL-99 is not.
-    assert arch.get("recS").drives == ["DEL-4", "DEL-99"]  # type: ignore[union-attr]
+    assert {p.key for p in merged.problems} == {"hr:DEL-4", "ops:DEL-4", "recS"}
+    # From another source, DEL-4 is ambiguous (an RD902, left out); DEL-99 is not.
+    (ambiguous,) = [p for p in merged.problems if p.key == "recS"]
+    assert ambiguous.code == "RD902" and "(hr:DEL-4 or ops:DEL-4)" in ambiguous.message
+    assert arch.get("recS").drives == ["DEL-99"]  # type: ignore[union-attr]
     assert [d.key for d in arch.drives("recS")] == ["DEL-99"]
     assert scope.twice == {} and scope.writable("hr", "DEL-4")
     assert unqualified("hr", "hr:DEL-4") == "DEL-4" and unqualified("ops", "hr:DEL-4") == "hr:DEL-4"
@@ -74,3 +76,35 @@ def test_texts_written_back_name_the_sites_own_keys_plainly() -> None:
         "from its outcome DEL-2: 2; lowest DEL-4#plan, ops:DEL-2, hr:DEL-20, hr:x"
     )
     assert scope.local("hr", None) is None and KeyScope().local("hr", text) == text
+
+
+def test_references_by_url_or_qualified_key_resolve_across_sources() -> None:
+    texts = [
+        "https://HR.example/browse/DEL-4",  # a site's host in any case
+        "https://ops.example/rest/api/3/issue/10099",  # the REST self URL, by issue id
+        "https://airtable.com/app1/tblX/viwY/recT?blocks=hide",
+        "ops:DEL-4",
+        "plans:DEL-4",  # a source that holds no DEL-4
+        "https://hr.example/browse/DEL-404",
+        "https://airtable.com/app9/tblX/recT",
+    ]
+    driver = Strategy(key="recS", drives=texts, source="plans")
+    merged, _ = scope_keys(
+        {
+            "hr": site("hr"),
+            "ops": site("ops", Target(key="DEL-99", source="ops")),
+            "plans": MappedRecords([driver, Target(key="recT", source="plans")]),
+        },
+        {"hr": ["DEL-1"], "ops": {"DEL-99": {"id": "10099", "key": "DEL-99"}}, "plans": []},
+        {"hr": "https://hr.example/", "ops": "https://ops.example", "plans": "https://x/app1"},
+    )
+    (strategy,) = [e for e in merged.entities if e.key == "recS"]
+    assert strategy.drives == ["hr:DEL-4", "DEL-99", "recT", "ops:DEL-4"]  # type: ignore[attr-defined]
+    problems = [p.message for p in merged.problems if p.key == "recS"]
+    assert problems == [
+        "recS drives plans:DEL-4 (field 'drives'), which sources.plans does not hold",
+        "recS drives https://hr.example/browse/DEL-404 (field 'drives'), which is not in the "
+        "scope of sources.hr",
+        "recS drives https://airtable.com/app9/tblX/recT (field 'drives'), a record of base "
+        "app9, which no source reads",
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,12 +47,10 @@ def report_data(config: Config, store: StateStore, department: str | None = None
         if previous_run is not None
         else {}
     )
-    info = store.run_info(run_id)
-    read_at = _stamp(info.ended_at or info.started_at) if info else None
     data = ReportData(
         department=department,
         generated_at=store.clock.now(),  # the one clock of the store: tests and demo set it
-        data_as_of=dict.fromkeys(config.sources, read_at) if read_at else {},
+        data_as_of=_read_at(config, store, run_id),
         architecture=arch,
         findings=outputs.findings,
         assessments=store.assessments(run_id),
@@ -64,6 +62,19 @@ def report_data(config: Config, store: StateStore, department: str | None = None
         **work_data(config, store, previous_run),
     )
     return data.model_copy(update={"missed_updates": missed(data, store)})
+
+
+def _read_at(config: Config, store: StateStore, run_id: int) -> dict[str, datetime]:
+    """When each source was last read: the run that last committed its read, which for a
+    source that failed since is older than the report's run (its records stood in)."""
+    runs = store.read_runs()
+    found = {}
+    for source in config.sources:  # one never read yet is left out: no date to give
+        info = store.run_info(min(runs[source], run_id)) if source in runs else None
+        at = _stamp(info.ended_at or info.started_at) if info is not None else None
+        if at is not None:
+            found[source] = at
+    return found
 
 
 def missed(data: ReportData, store: StateStore) -> list[Any]:
@@ -140,14 +151,32 @@ def build_reports(
     return paths
 
 
+def stocktake_priorities(
+    config: Config, entities: Iterable[object], department: str | None = None
+) -> list[str]:
+    """The keys of the priorities whose stock takes are held, from every source: those of the
+    department (given, or `[reports] department`), else all; sorted, so that the stagger of
+    `stocktake_due` stays put from run to run."""
+    from mappings.model import Priority
+
+    wanted = department or config.reports.department
+    return sorted(
+        e.key for e in entities if isinstance(e, Priority) and wanted in (None, e.department)
+    )
+
+
 def build_stocktakes(
-    config: Config, store: StateStore, priority_keys: Sequence[str], out: Path
+    config: Config,
+    store: StateStore,
+    priority_keys: Sequence[str],
+    out: Path,
+    department: str | None = None,
 ) -> dict[str, dict[str, Path]]:
     from mappings.model import Priority
     from reports import build_stocktake
     from reports.model import ReportData
 
-    data = report_data(config, store)
+    data = report_data(config, store, department)
     assert isinstance(data, ReportData)
     made: dict[str, dict[str, Path]] = {}
     priorities = sorted(p.key for p in data.architecture.of_kind(Priority))
@@ -176,12 +205,11 @@ def scheduled_report(config: Config, store: StateStore) -> None:
 def scheduled_stocktakes(config: Config, store: StateStore, on: date) -> None:
     """The stock take packs due today: each priority every N weeks, staggered (Rule 7)."""
     from connector.sync.daemon import stocktake_due
-    from mappings.model import Priority
 
     found = store.outputs()
     if found is None:
         return
-    keys = sorted(e.key for e in found[1].entities if isinstance(e, Priority))
+    keys = stocktake_priorities(config, found[1].entities)
     weeks = config.schedule.stocktake_weeks
     due = [k for i, k in enumerate(keys) if stocktake_due(i, len(keys), weeks, on)]
     if due:
@@ -239,26 +267,44 @@ def report(
 
 @click.command()
 @CONFIG
-@click.option("--priority", "priorities", multiple=True, required=True, help="A priority's key.")
+@click.option("--priority", "priorities", multiple=True, help="A priority's key.")
+@click.option(
+    "--department", default=None, help="Every priority of this department (from any source)."
+)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
-def stocktake(config_path: Path, priorities: tuple[str, ...], out: Path | None) -> None:
+def stocktake(
+    config_path: Path, priorities: tuple[str, ...], department: str | None, out: Path | None
+) -> None:
     """Build the stock take pack of a priority: shared view, deep dives, next steps.
+
+    Where two sources hold a key, give it as reports show it (hr:DEL-1).
 
     \b
     Example:
       rdsync stocktake --config rdsync.toml --priority DEL-1
+      rdsync stocktake --config rdsync.toml --department "Department of Health"
     """
     from connector.config import load_config
     from connector.sync.state import state_errors
     from connector.sync.stores import open_store
 
     setup_logging(False)
+    if not priorities and department is None:
+        raise RdsyncError(
+            "no priority given",
+            where="--priority",
+            fix="Give --priority KEY (repeatable) or --department NAME.",
+        )
     config = load_config(config_path)
     store = open_store(config)
     try:
         target = out or config.resolve(config.reports.out) / "stocktakes"
         with state_errors(store.where):
-            made = build_stocktakes(config, store, priorities, target)
+            if department is not None and not priorities:
+                _, outputs = store.newest_outputs()
+                _known_department(outputs.entities, department, None)
+                priorities = tuple(stocktake_priorities(config, outputs.entities, department))
+            made = build_stocktakes(config, store, priorities, target, department)
         for key, paths in made.items():
             for fmt, path in sorted(paths.items()):
                 echo(f"{key} {fmt}: {path}")

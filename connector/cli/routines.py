@@ -34,11 +34,12 @@ def next_stocktake(index: int, count: int, weeks: int, on: date) -> date:
 
 
 def stocktakes(config: Config, store: StateStore, today: date) -> dict[str, date]:
-    """Each priority of the last sync, with its next stock take (today's included)."""
-    from mappings.model import Priority
+    """Each priority of the last sync (of `[reports] department`, if set), from every source,
+    with its next stock take (today's included)."""
+    from connector.cli.report import stocktake_priorities
 
     _, outputs = store.newest_outputs()
-    keys = sorted(e.key for e in outputs.entities if isinstance(e, Priority))
+    keys = stocktake_priorities(config, outputs.entities)
     weeks = config.schedule.stocktake_weeks
     return {key: next_stocktake(i, len(keys), weeks, today) for i, key in enumerate(keys)}
 

@@ -76,6 +76,10 @@ def sync(
     (or whose scope returns nothing) stops before writing, with exit status 2; check the
     scope, and if the change is meant, sync once with --accept-scope-change.
 
+    A source whose site keeps failing (past the [retry] budget, or refusing the token) sits
+    the run out while the others are synced, its last committed records standing in: the
+    sync exits 4 naming it (3 when every source failed).
+
     \b
     Example:
       rdsync sync --config rdsync.toml --dry-run
@@ -117,6 +121,15 @@ def sync(
     if not dry_run:
         write_health(config.health_path, outcome)
     echo(outcome.summary())
+    if outcome.failed:  # the others were synced; say so to a scheduler or monitor
+        from connector.sync.failures import PARTIAL_EXIT
+
+        echo(
+            f"rdsync sync: {len(outcome.failed)} source(s) failed: "
+            + ", ".join(f"sources.{name}" for name in outcome.failed),
+            err=True,
+        )
+        raise SystemExit(PARTIAL_EXIT)
 
 
 @click.command()

@@ -123,8 +123,8 @@ class Outage:
     """The writes of one source that kept failing in a row, over a run's batches.
 
     A ticket that keeps failing is refused and the others go on; `limit` in a row mean the
-    site itself is down, and the run stops naming the source rather than spending the retry
-    budget on every ticket and reporting each as refused.
+    site itself is down, and the source's writes stop naming it (the other sources' go on)
+    rather than spending the retry budget on every ticket and reporting each as refused.
     """
 
     def __init__(self, source: str, limit: int = OUTAGE_STREAK) -> None:

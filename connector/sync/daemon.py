@@ -20,7 +20,7 @@ from connector.config import Config
 from connector.sources.base import Source
 from connector.sources.build import build_sources, shared_limiter
 from connector.sync.files import private_folders, write_private
-from connector.sync.run import Kept, Outcome, SyncRun
+from connector.sync.run import Kept, Outcome, SyncRun, failed_how
 from connector.sync.state import StateStore
 from connector.sync.state_file import StateUnusable, unusable
 from connector.sync.stores import open_store
@@ -46,6 +46,8 @@ def write_health(
     for name, problems in (skipped or {}).items():
         why = "its mapping does not fit the site: nothing was read or written through it"
         sources[name] = {"status": "skipped", "why": why, "problems": problems}
+    for name, error in outcome.failed.items():
+        sources[name] = {"status": "failed", "why": f"{error}; {failed_how(name in outcome.reads)}"}
     body = {
         "last_success": clock.now().isoformat(timespec="seconds"),
         "run_id": outcome.run_id,
@@ -162,7 +164,7 @@ class Daemon:
             self.sources = None  # a half-made connection or a changed site: start afresh
             raise
         self.accept_scope_change = False
-        log.info("%s", outcome.summary())
+        log.log(logging.WARNING if outcome.failed else logging.INFO, "%s", outcome.summary())
         write_health(self.config.health_path, outcome, self.clock, skipped=run.skipped)
         return outcome
 

@@ -14,14 +14,16 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
-from mappings.model import DataProblem
+from connector.sync.references import SEPARATOR, References, unresolved
+from mappings.model import BaseEntity, DataProblem, Strategy
 from mappings.records import MappedRecords
 
-SEPARATOR = ":"  # never in a Jira key, an Airtable record id or a facet
 V = TypeVar("V")
 
 
@@ -80,26 +82,47 @@ def scope_keys(
     """The sources' mapped records as one, keys qualified where sources share them.
 
     `records` are the keys each source read (a record that could not be mapped still holds
-    its key); `sites` each source's site (Jira URL, Airtable base), which tells a ticket read
-    twice from two tickets of one key. A reference to a shared key (a parent, a "Drives"
-    link, a measurement) means the referring source's own record when it has one.
+    its key; given as the records by key, a REST URL's issue id is found too); `sites` each
+    source's site (Jira URL, Airtable base), which tells a ticket read twice from two tickets
+    of one key. A reference (a parent, a "Drives" link) is resolved across sources
+    (`connector.sync.references`): to a shared key it means the referring source's own record
+    when it has one; one that names no record is an RD902 and is dropped.
     """
+    keys = {name: _keys(part, records.get(name, ())) for name, part in mapped.items()}
+    if len(mapped) == 1:  # every key its own: spare a large portfolio the index
+        ((name, only),) = keys.items()
+        refs = References(_Solo(name, only), sites, KeyScope().key, records)
+        return _qualified(name, mapped[name], KeyScope(), refs, only), KeyScope()
     holders: dict[str, set[str]] = defaultdict(set)
-    if len(mapped) > 1:  # one source shares no key: spare a large portfolio the index
-        for name, part in mapped.items():
-            for key in _keys(part, records.get(name, ())):
-                holders[key].add(name)
+    for name, held in keys.items():
+        for key in held:
+            holders[key].add(name)
     shared = frozenset(key for key, names in holders.items() if len(names) > 1)
+    scope = KeyScope(shared, _twice(shared, holders, sites)) if shared else KeyScope()
+    refs = References(holders, sites, scope.key, records)
     merged = MappedRecords()
-    if not shared:
-        for part in mapped.values():
-            merged.extend(part)
-        return merged, KeyScope()
-    scope = KeyScope(shared, _twice(shared, holders, sites))
     for name, part in mapped.items():
-        merged.extend(_qualified(name, part, scope, holders))
+        merged.extend(_qualified(name, part, scope, refs, keys[name] - shared))
     merged.problems.extend(_read_twice(scope, sites))
     return merged, scope
+
+
+class _Solo(Mapping[str, frozenset[str]]):
+    """The holders of one source's keys, all its own, without an index of them."""
+
+    def __init__(self, name: str, keys: AbstractSet[str]) -> None:
+        self.own, self.keys_ = frozenset((name,)), keys
+
+    def __getitem__(self, key: str) -> frozenset[str]:
+        if key not in self.keys_:
+            raise KeyError(key)
+        return self.own
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys_)
+
+    def __len__(self) -> int:
+        return len(self.keys_)
 
 
 def _keys(part: MappedRecords, records: Iterable[str]) -> set[str]:
@@ -110,7 +133,7 @@ def _keys(part: MappedRecords, records: Iterable[str]) -> set[str]:
 
 
 def _twice(
-    shared: frozenset[str], holders: Mapping[str, set[str]], sites: Mapping[str, str]
+    shared: frozenset[str], holders: Mapping[str, Iterable[str]], sites: Mapping[str, str]
 ) -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = defaultdict(set)
     for key in shared:
@@ -125,31 +148,92 @@ def _twice(
 
 
 def _qualified(
-    name: str, part: MappedRecords, scope: KeyScope, holders: Mapping[str, set[str]]
+    name: str, part: MappedRecords, scope: KeyScope, refs: References, mine: set[str]
 ) -> MappedRecords:
-    """One source's records with its own shared keys, and its references to them, qualified."""
+    """One source's records with its own shared keys qualified and its references resolved;
+    an entity whose key and references are all `mine` (the source's unshared keys) is kept as
+    it is: nearly every one."""
+    out = MappedRecords(notes=list(part.notes), relation_fields=dict(part.relation_fields))
+    shared, kept = scope.shared, out.entities.append
+    for entity in part.entities:
+        parent, blocks = entity.parent_key, entity.blocks
+        if (
+            entity.key in shared
+            or (parent is not None and parent not in mine)
+            or (blocks and not mine.issuperset(blocks))
+            or (type(entity) is Strategy and not mine.issuperset(entity.drives))
+        ):
+            kept(_entity(name, entity, scope, refs, part, out))
+        else:
+            kept(entity)
+    if not scope.shared:
+        out.measurements, out.skipped = part.measurements, part.skipped
+        out.problems = part.problems + out.problems
+        return out
 
     def ref(key: str) -> str:
-        return scope.key(name, key) if name in holders.get(key, ()) else key
+        return scope.key(name, key) if name in refs.holders.get(key, ()) else key
 
-    out = MappedRecords(notes=list(part.notes))
-    for entity in part.entities:
-        update: dict[str, object] = {"key": ref(entity.key)}
-        if entity.parent_key is not None:
-            update["parent_key"] = ref(entity.parent_key)
-        drives = getattr(entity, "drives", None)
-        if drives:
-            update["drives"] = [ref(key) for key in drives]
-        out.entities.append(entity.model_copy(update=update))
     out.measurements = [
         m
         if m.indicator_key not in scope.shared
         else dataclasses.replace(m, indicator_key=ref(m.indicator_key))
         for m in part.measurements
     ]
-    out.problems = [p.model_copy(update={"key": ref(p.key)}) for p in part.problems]
+    out.problems = [p.model_copy(update={"key": ref(p.key)}) for p in part.problems] + out.problems
     out.skipped = [s.model_copy(update={"key": ref(s.key)}) for s in part.skipped]
     return out
+
+
+def _entity(
+    name: str,
+    entity: BaseEntity,
+    scope: KeyScope,
+    refs: References,
+    part: MappedRecords,
+    out: MappedRecords,
+) -> BaseEntity:
+    """An entity with its key qualified and its references resolved (or left out: RD902)."""
+    key = scope.key(name, entity.key)
+    update: dict[str, object] = {"key": key} if key != entity.key else {}
+    label = partial(_label, part, entity.kind.value)
+    if entity.parent_key is not None:
+        parent = _resolved(refs, name, key, "parent", [entity.parent_key], label, out)
+        if parent != [entity.parent_key]:
+            update["parent_key"] = parent[0] if parent else None
+    if isinstance(entity, Strategy) and entity.drives:
+        drives = _resolved(refs, name, key, "drives", entity.drives, label, out)
+        if drives != entity.drives:
+            update["drives"] = drives
+    if entity.blocks:  # one outside every scope is ordinary work, left as it is
+        blocks = [refs.resolve(name, text)[0] or text for text in entity.blocks]
+        if blocks != entity.blocks:
+            update["blocks"] = blocks
+    return entity.model_copy(update=update) if update else entity
+
+
+def _label(part: MappedRecords, kind: str, relation: str) -> str:
+    return part.relation_fields.get((kind, relation), relation)
+
+
+def _resolved(
+    refs: References,
+    name: str,
+    key: str,
+    relation: str,
+    texts: list[str],
+    label: Callable[[str], str],
+    out: MappedRecords,
+) -> list[str]:
+    """The keys `texts` name; each that names none is an RD902 on `key` and is left out."""
+    found = []
+    for text in texts:
+        resolved, why = refs.resolve(name, text)
+        if resolved is None:
+            out.problems.append(unresolved(key, relation, label(relation), text, why))
+        else:
+            found.append(resolved)
+    return found
 
 
 def _read_twice(scope: KeyScope, sites: Mapping[str, str]) -> list[DataProblem]:

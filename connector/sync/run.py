@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from connector.clock import SYSTEM, Clock
-from connector.config import Config
+from connector.config import Config, redact
 from connector.mapping_tools import guard
 from connector.sources.base import ApplyResult, Outage, Patch, Source, WriteFailure
 from connector.sources.build import build_sources
 from connector.sources.compact import Shared
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync import work as work_state
+from connector.sync.failures import SOURCE_FAILURES, last_parts, reason
 from connector.sync.history import RatingChanges
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
 from connector.sync.plan import Agreed, normalise_option
@@ -69,6 +70,7 @@ class Outcome:
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the sources' warnings (a call budget)
+    failed: dict[str, str] = field(default_factory=dict)  # source -> why it failed (redacted)
     work: work_state.WorkRead | None = None  # all work, where a source has a wider scope
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # seconds by phase of the run
@@ -78,13 +80,20 @@ class Outcome:
         sev = Counter(f.severity.value for f in self.findings)
         mode = "dry run" if self.dry_run else ("full sync" if self.full else "sync")
         return (
-            f"rdsync {mode}: read {c['read']} records ({c['changed']} changed, "
-            f"{c['deleted']} gone) · {len(self.arch)} entities · {len(self.findings)} findings "
-            f"({sev['error']} errors, {sev['warning']} warnings, {sev['info']} infos) · "
-            f"{c['ratings_changed']} ratings changed · {len(self.patches)} planned, "
-            f"{c['written']} written, {c['comments']} comments, {c['refused']} refused · "
-            f"{c['api_calls']} API calls · {self.seconds:.1f} s"
-        ) + "".join(f"\n  note: {note}" for note in self.notes)
+            (
+                f"rdsync {mode}: read {c['read']} records ({c['changed']} changed, "
+                f"{c['deleted']} gone) · {len(self.arch)} entities · {len(self.findings)} findings "
+                f"({sev['error']} errors, {sev['warning']} warnings, {sev['info']} infos) · "
+                f"{c['ratings_changed']} ratings changed · {len(self.patches)} planned, "
+                f"{c['written']} written, {c['comments']} comments, {c['refused']} refused · "
+                f"{c['api_calls']} API calls · {self.seconds:.1f} s"
+            )
+            + "".join(f"\n  note: {note}" for note in self.notes)
+            + "".join(
+                f"\n  failed: sources.{name} ({why}): " + failed_how(name in self.reads)
+                for name, why in self.failed.items()
+            )
+        )
 
 
 class Stored(NamedTuple):
@@ -159,6 +168,8 @@ class SyncRun:
         self.snapshots: dict[str, Snapshot] = {}  # by source, once read
         self.stored_hashes: dict[str, dict[str, str]] = {}  # by source: key -> digest
         self.agreed: dict[str, Agreed] = {}  # by source: what the last run found agreed, and now
+        self.failed: dict[str, BaseException] = {}  # sources whose site failed this run
+        self.failed_sources: dict[str, Source] = {}  # ... out of `sources`, for their calls
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -239,6 +250,8 @@ class SyncRun:
         outcome.reads, outcome.deleted, outcome.counts = reads, deleted, counts
         outcome.work = work
         outcome.phases = self.phases
+        outcome.failed = {name: reason(error) for name, error in self.failed.items()}
+        outcome.errors += [f"sources.{name}: {why}" for name, why in outcome.failed.items()]
         if dry_run:
             for patch in patches:
                 self.echo(patch.describe())
@@ -284,7 +297,8 @@ class SyncRun:
     def _calls(self) -> dict[str, int]:
         """The API calls of this run: in all (`api_calls`) and by source (`api_calls.jira`),
         for the summary and for `rdsync status`'s calls per source today."""
-        by_source = {f"api_calls.{n}": sum(s.calls.values()) for n, s in self.sources.items()}
+        sources = {**self.sources, **self.failed_sources}
+        by_source = {f"api_calls.{n}": sum(s.calls.values()) for n, s in sources.items()}
         return {"api_calls": sum(by_source.values()), **by_source}
 
     def _preflight(self, *, writes: bool) -> None:
@@ -292,8 +306,12 @@ class SyncRun:
         unfit one stops the run (`UnfitMapping`), or with `skip_unfit` sits this run out
         (while another source remains), its reasons logged and kept in `skipped`."""
         unfit = {}
-        for name, source in self.sources.items():
-            problems = guard.preflight(source, writes=writes)
+        for name, source in list(self.sources.items()):
+            try:
+                problems = guard.preflight(source, writes=writes)
+            except SOURCE_FAILURES as error:  # the site, not the mapping: the others go on
+                self._fail(name, error)
+                continue
             if problems:
                 unfit[name] = (source, problems)
         if not unfit:
@@ -311,10 +329,14 @@ class SyncRun:
             name: map_guarded(source, snapshots[name].records)
             for name, source in self.sources.items()
         }
+        records: dict[str, Any] = {name: snapshot.records for name, snapshot in snapshots.items()}
+        for name, part in last_parts(self.store, self.failed).items():  # as last committed
+            mapped[name], records[name] = part, [entity.key for entity in part.entities]
+        sources = {**self.sources, **self.failed_sources}
         return scope_keys(
             mapped,
-            {name: snapshot.records.keys() for name, snapshot in snapshots.items()},
-            {name: source.site for name, source in self.sources.items()},
+            records,  # keys, and issue ids (a REST URL names an issue by its id)
+            {name: source.site for name, source in sources.items()},
         )
 
     def _load(self, name: str, source: Source, full: bool) -> Stored:
@@ -336,7 +358,7 @@ class SyncRun:
         snapshots: dict[str, Snapshot] = {}
         reads: dict[str, ReadResult] = {}
         deleted: dict[str, list[str]] = {}
-        for name, source in self.sources.items():
+        for name, source in list(self.sources.items()):
             before, records, cursor = loaded[name]
             # Unloaded (a full read): the keys alone, to tell what is gone; the read replaces all.
             snapshot = Snapshot(
@@ -349,7 +371,11 @@ class SyncRun:
             self.stored_hashes[name] = before
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
             schemas = source.calls["schema"]
-            result = source.read(snapshot.cursor if incremental else None)
+            try:
+                result = source.read(snapshot.cursor if incremental else None)
+            except SOURCE_FAILURES as error:  # the site: its last committed records stand in
+                self._fail(name, error)
+                continue
             if source.calls["schema"] > schemas and self.preflighted:
                 self._recheck(name, source)  # the base changed since its kept schema
             deleted[name] = refresh(source, snapshot, result)
@@ -372,6 +398,15 @@ class SyncRun:
                 len(deleted[name]),
             )
         return snapshots, reads, deleted
+
+    def _fail(self, name: str, error: BaseException) -> None:
+        """A source whose site failed sits the rest of the run out (nothing read, written or
+        committed for it: its cursor stays); when every source has failed, the run fails."""
+        log.warning("source=%s failed this run: %s", name, redact(str(error)))
+        self.failed[name] = error
+        self.failed_sources[name] = self.sources.pop(name)
+        if not self.sources:
+            raise error
 
     def _guard(self, source: Source, stored: int, gone: list[str], left: int, dry: bool) -> None:
         """Stop before any write when the scope shrank a lot (see `guard_scope`); a dry run
@@ -419,14 +454,21 @@ class SyncRun:
         done = 0
         for name, source in self.sources.items():
             outage = Outage(name)  # a ticket that keeps failing is refused; a dead site stops
-            for batch in source.batches([p for p in patches if p.source == name]):
-                if self.should_stop():
-                    outcome.errors.append("stopped before all writes: the next run finishes them")
-                    return
-                self._apply_batch(run_id, source, batch, outcome, outage)
-                done += len(batch)
-                if self.on_write is not None:
-                    self.on_write(done, len(patches))
+            try:
+                for batch in source.batches([p for p in patches if p.source == name]):
+                    if self.should_stop():
+                        outcome.errors.append("stopped before all writes: the next run ends them")
+                        return
+                    self._apply_batch(run_id, source, batch, outcome, outage)
+                    done += len(batch)
+                    if self.on_write is not None:
+                        self.on_write(done, len(patches))
+            except SOURCE_FAILURES as error:  # its site went down while writing: others go on
+                if len(self.sources) == 1:
+                    raise
+                log.warning("source=%s failed while writing: %s", name, redact(str(error)))
+                outcome.failed[name] = f"while writing: {reason(error)}"
+                outcome.errors.append(f"sources.{name}: {outcome.failed[name]}")
 
     def _apply_batch(
         self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome, outage: Outage
@@ -534,6 +576,13 @@ class SyncRun:
                 self.kept.keep(name, self.snapshots[name].records, self.stored_hashes[name])
                 if name in self.agreed:
                     self.kept.agreed[name] = (self.agreed[name].fields, self.agreed[name].now)
+
+
+def failed_how(read: bool) -> str:
+    """What a failed source's part in the run was, for the summary and the health file."""
+    if read:  # read and committed: its records show what it lacks, so it is planned again
+        return "the next run writes what this one could not"
+    return "nothing read or written through it, its cursor stays; its last records stood in"
 
 
 def _merge(into: ApplyResult, result: ApplyResult) -> None:

@@ -460,6 +460,11 @@ class StateStore:
 
     # -- cursors and records --------------------------------------------------------------
 
+    def read_runs(self) -> dict[str, int]:
+        """Each source's run that last committed its read (a failed source's stays behind)."""
+        rows = self.db.execute("SELECT source, run_id FROM cursors")
+        return {str(source): int(run_id) for source, run_id in rows}
+
     def cursor(self, source: str) -> str | None:
         row = self.db.execute("SELECT cursor FROM cursors WHERE source=?", (source,)).fetchone()
         return None if row is None else str(row[0])
