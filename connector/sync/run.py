@@ -24,6 +24,7 @@ from connector.sources.incremental import Cursor, ReadResult
 from connector.sync import work as work_state
 from connector.sync.history import RatingChanges
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
+from connector.sync.mapcache import MapCache, Mapped, map_cached
 from connector.sync.plan import Agreed, normalise_option
 from connector.sync.retention import retain
 from connector.sync.routines import missed_by_person
@@ -33,12 +34,12 @@ from connector.sync.steps import (
     Snapshot,
     guard_scope,
     judge_portfolio,
-    map_guarded,
     plan_source,
     refresh,
     refusals,
 )
 from mappings.graph import Architecture
+from mappings.model import Measurement
 from mappings.records import MappedRecords
 from rules.model import Assessment, Finding, RubricRating
 from rules.rubric import rate_rubric
@@ -106,6 +107,7 @@ class Kept:
     hashes: dict[str, dict[str, str]] = field(default_factory=dict)
     # By source: the records found saying what rdsync wanted (`connector.sync.plan.Agreed`).
     agreed: dict[str, tuple[str, dict[str, tuple[str, str]]]] = field(default_factory=dict)
+    mapped: dict[str, MapCache] = field(default_factory=dict)  # by source: records as mapped
 
     def keep(self, source: str, records: dict[str, Any], hashes: dict[str, str]) -> None:
         self.records[source], self.hashes[source] = records, hashes
@@ -114,6 +116,7 @@ class Kept:
         self.records.clear()
         self.hashes.clear()
         self.agreed.clear()
+        self.mapped.clear()
 
 
 def content_hash(raw: Any) -> str:
@@ -159,6 +162,8 @@ class SyncRun:
         self.snapshots: dict[str, Snapshot] = {}  # by source, once read
         self.stored_hashes: dict[str, dict[str, str]] = {}  # by source: key -> digest
         self.agreed: dict[str, Agreed] = {}  # by source: what the last run found agreed, and now
+        self.map_kept: dict[str, MapCache] = {}  # by source: the last run's records as mapped
+        self.mapped: dict[str, Mapped] = {}  # by source: this run's
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -198,6 +203,7 @@ class SyncRun:
                 for name, (fields, agreed) in self.kept.agreed.items():
                     # a full sync compares every record again, and notes the agreement anew
                     self.agreed[name] = Agreed(fields, {} if full else agreed, {})
+                self.map_kept = dict(self.kept.mapped)  # exact on a full read too: by digest
                 self.kept.clear()  # filled again by this run's commit, if it gets there
         writes = dry_run or self.config.writeback.enabled
         with self._phase("check"):
@@ -211,6 +217,10 @@ class SyncRun:
             arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
             gc.freeze()  # the records and the graph live to the end of the run (see `execute`)
         counts["skipped"] = len(mapped.skipped)
+        # Mapped afresh (the others' mapping kept from the last run: their JSON is as it was).
+        counts["mapped"] = sum(
+            len(snapshots[name].records) - len(done.reused) for name, done in self.mapped.items()
+        )
         period = timedelta(days=self.config.schedule.assessment_days)
         keys = {key: entity.source for key, entity in arch.entities.items()}
         with self._phase("history"):
@@ -306,13 +316,13 @@ class SyncRun:
             del self.sources[name]
 
     def _map(self, snapshots: dict[str, Snapshot]) -> tuple[MappedRecords, KeyScope]:
-        """Every source's records mapped, keys scoped by source where two sources share one."""
-        mapped = {
-            name: map_guarded(source, snapshots[name].records)
-            for name, source in self.sources.items()
-        }
+        """Every source's records mapped, keys scoped by source where two sources share one;
+        a record unchanged since the last run (the daemon's) is not mapped again."""
+        for name, source in self.sources.items():
+            records, digests = snapshots[name].records, self.stored_hashes[name]
+            self.mapped[name] = map_cached(source, records, digests, self.map_kept.get(name))
         return scope_keys(
-            mapped,
+            {name: mapped.records for name, mapped in self.mapped.items()},
             {name: snapshot.records.keys() for name, snapshot in snapshots.items()},
             {name: source.site for name, source in self.sources.items()},
         )
@@ -513,17 +523,18 @@ class SyncRun:
         kinds = {(e.source, unqualified(e.source, e.key)): str(e.kind) for e in mapped.entities}
         records: dict[str, dict[str, StoredRecord]] = {}
         for name, result in reads.items():
-            hashes = self.fresh_hashes[name]
+            hashes, stored = self.fresh_hashes[name], self._reused(name)
             records[name] = {
                 key: StoredRecord(kinds.get((name, key)), hashes[key], _updated(raw), raw)
                 for key, raw in result.records.items()
+                if key not in stored
             }
         self.store.commit_run(
             run_id,
             cursors={name: result.cursor.dump() for name, result in reads.items()},
             records=records,
             deleted=deleted,
-            measurements=mapped.measurements,
+            measurements=self._new_measurements(mapped),
             assessments=assessments.values(),
             sources={e.key: e.source for e in mapped.entities},
             outputs=outputs,
@@ -532,8 +543,27 @@ class SyncRun:
         if self.kept is not None:  # committed: what the next run would load, kept
             for name in reads:
                 self.kept.keep(name, self.snapshots[name].records, self.stored_hashes[name])
+                cache = self.mapped[name].cache if name in self.mapped else None
+                if cache is not None:
+                    self.kept.mapped[name] = cache
                 if name in self.agreed:
                     self.kept.agreed[name] = (self.agreed[name].fields, self.agreed[name].now)
+
+    def _reused(self, name: str) -> frozenset[str]:
+        """The source's records whose mapping came from the last run's: their JSON (by its
+        digest) and kind are as a committed run stored them, so their rows are not rewritten."""
+        mapped = self.mapped.get(name)
+        return mapped.reused if mapped is not None else frozenset()
+
+    def _new_measurements(self, mapped: MappedRecords) -> list[Measurement]:
+        """The measurements to store: those of records mapped afresh (the others' are stored
+        as they are, by the run that mapped them); all where sources share keys."""
+        if self.scope.shared:
+            return mapped.measurements
+        stored = frozenset().union(*(self._reused(name) for name in self.sources))
+        if not stored:
+            return mapped.measurements
+        return [m for m in mapped.measurements if m.indicator_key.partition("#")[0] not in stored]
 
 
 def _merge(into: ApplyResult, result: ApplyResult) -> None:
