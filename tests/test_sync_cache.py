@@ -14,6 +14,7 @@ from connector.sandbox.server import Sandbox
 from connector.sync.daemon import Daemon
 from connector.sync.plan import desired_values
 from connector.sync.run import Outcome, SyncRun
+from connector.sync.steps import by_priority
 from tests.campaign import configure, team_edits
 
 
@@ -39,7 +40,7 @@ def _texts(outcome: Outcome, daemon: Daemon) -> dict[str, tuple[Any, ...]]:
         source.mapping.writeback,
         limit=daemon.config.writeback.jira_text_limit,
         now=datetime(2000, 1, 1),
-        rubric=None,
+        rubric=by_priority(outcome.arch, outcome.findings, outcome.rubric),
     )
     return {k: (v.likelihood, v.rationale, v.gaps, v.only_gaps) for k, v in wanted.items()}
 
@@ -54,6 +55,9 @@ def _same_conclusions(step: Outcome, fresh: Outcome, daemon: Daemon) -> None:
     found = sorted((f.code, f.key, f.severity, f.message) for f in step.findings)
     assert sorted((f.code, f.key, f.severity, f.message) for f in fresh.findings) == found
     assert _texts(step, daemon) == _texts(fresh, daemon)
+    kept = daemon.kept.wanted["jira"].desired  # what the step planned from, partly kept
+    said = {k: (v.likelihood, v.rationale, v.gaps, v.only_gaps) for k, v in kept.items()}
+    assert said == _texts(fresh, daemon)
     assert _patches(step) == _patches(fresh)
 
 
@@ -90,6 +94,8 @@ def test_a_run_after_the_demo_team_s_edits_maps_only_the_edited_and_concludes_al
         step = daemon.sync()
         assert 0 < step.counts["mapped"] == step.counts["changed"] < first.counts["read"] / 4
         assert step.patches, "the edits move a rating"
+        # the texts worked out again: the tickets linked to what changed (51 of 132)
+        assert 0 < step.counts["wanted"] < len(daemon.kept.wanted["jira"].desired) / 2
         _same_conclusions(step, fresh, daemon)
     finally:
         daemon.store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,10 +40,12 @@ def desired_values(
     limit: int,
     now: datetime,
     rubric: Mapping[str, list[RubricRating]] | None = None,
+    keys: Collection[str] | None = None,
 ) -> dict[str, DesiredValues]:
     """What each record of the write-back kinds should say: its likelihood, the rationale
     (what would most raise it, then the judgements), and its rubric gaps (the findings written
-    on it, and for a priority its rubric below Green); a record of `gap_kinds` only its gaps."""
+    on it, and for a priority its rubric below Green); a record of `gap_kinds` only its gaps.
+    With `keys`, those items' alone (`connector.sync.wanted`: what a run's change can reach)."""
     tickets = Tickets(
         arch,
         findings,
@@ -57,7 +59,8 @@ def desired_values(
     # Most tickets without a rating have no gaps either: they share one value (never changed
     # in place; `model_copy` makes a new one), not one model each.
     shared = {only: DesiredValues(assessed=now, only_gaps=only) for only in (False, True)}
-    for key, entity in arch.entities.items():
+    entities = arch.entities
+    for key, entity in entities.items() if keys is None else ((k, entities[k]) for k in keys):
         only_gaps = entity.kind in writeback.gap_kinds
         if entity.kind not in writeback.kinds and not only_gaps:
             continue

@@ -32,12 +32,15 @@ from connector.sync.state import RunOutputs, StateStore, StoredRecord
 from connector.sync.steps import (
     ScopeChanged,
     Snapshot,
+    by_priority,
     guard_scope,
     judge_portfolio,
     plan_source,
     refresh,
     refusals,
+    text_limit,
 )
+from connector.sync.wanted import Inputs, Wanted, wanted_values
 from mappings.graph import Architecture
 from mappings.model import Measurement
 from mappings.records import MappedRecords
@@ -108,6 +111,7 @@ class Kept:
     # By source: the records found saying what rdsync wanted (`connector.sync.plan.Agreed`).
     agreed: dict[str, tuple[str, dict[str, tuple[str, str]]]] = field(default_factory=dict)
     mapped: dict[str, MapCache] = field(default_factory=dict)  # by source: records as mapped
+    wanted: dict[str, Wanted] = field(default_factory=dict)  # by source: texts as wanted
 
     def keep(self, source: str, records: dict[str, Any], hashes: dict[str, str]) -> None:
         self.records[source], self.hashes[source] = records, hashes
@@ -117,6 +121,7 @@ class Kept:
         self.hashes.clear()
         self.agreed.clear()
         self.mapped.clear()
+        self.wanted.clear()
 
 
 def content_hash(raw: Any) -> str:
@@ -164,6 +169,8 @@ class SyncRun:
         self.agreed: dict[str, Agreed] = {}  # by source: what the last run found agreed, and now
         self.map_kept: dict[str, MapCache] = {}  # by source: the last run's records as mapped
         self.mapped: dict[str, Mapped] = {}  # by source: this run's
+        self.wanted_kept: dict[str, Wanted] = {}  # by source: the last run's wanted texts
+        self.wanted: dict[str, Wanted] = {}  # by source: this run's
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -204,6 +211,7 @@ class SyncRun:
                     # a full sync compares every record again, and notes the agreement anew
                     self.agreed[name] = Agreed(fields, {} if full else agreed, {})
                 self.map_kept = dict(self.kept.mapped)  # exact on a full read too: by digest
+                self.wanted_kept = dict(self.kept.wanted)  # as exact: by what they read
                 self.kept.clear()  # filled again by this run's commit, if it gets there
         writes = dry_run or self.config.writeback.enabled
         with self._phase("check"):
@@ -241,7 +249,7 @@ class SyncRun:
         )
         log.info("run=%s phase=judged entities=%s findings=%s", run_id, len(arch), len(findings))
         with self._phase("plan"):
-            patches = self._plan(snapshots, arch, findings, assessments, rubric)
+            patches = self._plan(snapshots, arch, findings, assessments, rubric, counts)
             counts["compared"] = sum(agreed.compared for agreed in self.agreed.values())
             changes = RatingChanges(self.store, arch, findings, assessments, self.today)
             changes.annotate(patches, self.sources, self.scope)
@@ -402,12 +410,31 @@ class SyncRun:
         findings: list[Finding],
         assessments: dict[str, Assessment],
         rubric: list[RubricRating],
+        counts: Counter[str],
     ) -> list[Patch]:
         patches: list[Patch] = []
+        ratings = by_priority(arch, findings, rubric)
+        inputs = Inputs.of(arch, findings, assessments, ratings)
         for name, source in self.sources.items():
             records = snapshots[name].records
             agreed = self.agreed.setdefault(name, Agreed("", {}, {}))
             agreed.digests = self.stored_hashes[name]  # the records' digests after this read
+            writeback, limit = source.mapping.writeback, text_limit(source, self.config)
+            signature = repr((writeback.model_dump_json(), limit))
+            desired, worked = wanted_values(
+                arch,
+                findings,
+                assessments,
+                ratings,
+                inputs,
+                self.wanted_kept.get(name),
+                signature,
+                writeback=writeback,
+                limit=limit,
+                now=self.now,
+            )
+            self.wanted[name] = Wanted(signature, inputs, desired)
+            counts["wanted"] += worked  # worked out afresh (the others as the last run's)
             patches += plan_source(
                 source,
                 records,
@@ -419,6 +446,7 @@ class SyncRun:
                 rubric,
                 self.scope,
                 agreed,
+                desired,
             )
         return patches
 
@@ -546,6 +574,8 @@ class SyncRun:
                 cache = self.mapped[name].cache if name in self.mapped else None
                 if cache is not None:
                     self.kept.mapped[name] = cache
+                if name in self.wanted:
+                    self.kept.wanted[name] = self.wanted[name]
                 if name in self.agreed:
                     self.kept.agreed[name] = (self.agreed[name].fields, self.agreed[name].now)
 
