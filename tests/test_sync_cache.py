@@ -18,16 +18,18 @@ from connector.sync.steps import by_priority
 from tests.campaign import configure, team_edits
 
 
-def _edit_indicators(site: Sandbox, count: int) -> None:
+def _edit_indicators(site: Sandbox, count: int) -> set[str]:
     """A team sets the current value of `count` indicators (as bench_sync's 1% change)."""
     session = requests.Session()
     session.auth = (site.email, site.token)
     params: dict[str, str | int] = {"jql": "issuetype = Indicator", "fields": "key"}
     found = session.get(f"{site.url}/rest/api/3/search/jql", params=params, timeout=30).json()
     field = site.field_id("Current value")
-    for n, issue in enumerate(found["issues"][:count]):
-        url = f"{site.url}/rest/api/3/issue/{issue['key']}"
+    keys = [issue["key"] for issue in found["issues"][:count]]
+    for n, key in enumerate(keys):
+        url = f"{site.url}/rest/api/3/issue/{key}"
         session.put(url, json={"fields": {field: 5.0 + n}}, timeout=30).raise_for_status()
+    return set(keys)
 
 
 def _texts(outcome: Outcome, daemon: Daemon) -> dict[str, tuple[Any, ...]]:
@@ -116,12 +118,14 @@ def test_a_full_re_read_stores_and_maps_only_what_changed(
         daemon.sync()
         site.clock.advance(cadence)
         daemon.sync()  # reads back its own writes
-        _edit_indicators(site, 3)
+        edited = _edit_indicators(site, 3)
         site.clock.advance(cadence)
         fresh = _full_afresh(daemon, site)
         full = daemon.sync(full=True)
         assert full.counts["read"] == 300
         assert full.counts["mapped"] == full.counts["changed"] == 3
+        # compared again: the 3 edited, and the tickets whose wanted texts changed
+        assert full.counts["compared"] == len({p.key for p in full.patches} | edited)
         rows = daemon.store.db.execute("SELECT run_id, COUNT(*) FROM records GROUP BY run_id")
         stored = dict(rows.fetchall())
         assert stored[full.run_id] == 3 and sum(stored.values()) == 300, stored

@@ -174,6 +174,14 @@ class Agreed:
         self.before, self.digests = before, digests
         self.now: dict[str, tuple[str, str]] = {}
         self.compared = 0  # records compared this run (the others agreed as they did)
+        self.unchanged: Collection[str] = ()  # keys whose wanted values are the last run's
+
+    def wanted(self, key: str, desired: DesiredValues) -> str:
+        """The digest of what the record should say (the last run's, when unchanged)."""
+        held = self.before.get(key)
+        if held is not None and key in self.unchanged:
+            return held[1]
+        return wanted_digest(desired)
 
     def agrees(self, key: str, wanted: str) -> bool:
         held = self.before.get(key)
@@ -221,7 +229,7 @@ def plan_writeback(
     for key in sorted(desired):
         if key not in current:
             continue
-        wanted = wanted_digest(desired[key]) if agreed is not None else ""
+        wanted = agreed.wanted(key, desired[key]) if agreed is not None else ""
         if agreed is not None and agreed.agrees(key, wanted):
             agreed.keep(key, wanted)
             continue

@@ -207,11 +207,13 @@ class SyncRun:
         with self._phase("load"):
             stored = {name: self._load(name, source, full) for name, source in self.sources.items()}
             if self.kept is not None:
+                # A full read too: a record read again with the digest it had, whose wanted
+                # texts are as they were, says what it said (the full read finds what an
+                # incremental one cannot: deletions, edits that left `updated` as it was).
                 for name, (fields, agreed) in self.kept.agreed.items():
-                    # a full sync compares every record again, and notes the agreement anew
-                    self.agreed[name] = Agreed(fields, {} if full else agreed, {})
-                self.map_kept = dict(self.kept.mapped)  # exact on a full read too: by digest
-                self.wanted_kept = dict(self.kept.wanted)  # as exact: by what they read
+                    self.agreed[name] = Agreed(fields, agreed, {})
+                self.map_kept = dict(self.kept.mapped)  # by digest
+                self.wanted_kept = dict(self.kept.wanted)  # by what the texts read
                 self.kept.clear()  # filled again by this run's commit, if it gets there
         writes = dry_run or self.config.writeback.enabled
         with self._phase("check"):
@@ -434,7 +436,9 @@ class SyncRun:
                 now=self.now,
             )
             self.wanted[name] = Wanted(signature, inputs, desired)
-            counts["wanted"] += worked  # worked out afresh (the others as the last run's)
+            counts["wanted"] += len(worked)  # worked out afresh (the others as the last run's)
+            if name in self.wanted_kept:
+                agreed.unchanged = desired.keys() - worked
             patches += plan_source(
                 source,
                 records,

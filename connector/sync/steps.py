@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from connector.config import Config
-from connector.sources.base import Patch, Source, WriteFailure
+from connector.sources.base import CurrentValues, Patch, Source, WriteFailure
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync.keys import KeyScope, unqualified
 from connector.sync.plan import Agreed, DesiredValues, desired_values, plan_writeback
@@ -182,12 +183,32 @@ def plan_source(
         )
     return plan_writeback(
         _own(desired, source.name, records, arch, scope),
-        source.current_values(records),
+        _Current(source, records),
         source.field_names(),
         source=source.name,
         comment_on_change=wb.comment_on_change,
         agreed=agreed,
     )
+
+
+class _Current(Mapping[str, CurrentValues]):
+    """What each record's write-back fields hold, read from a record only when it is compared
+    (most are not: they agree as they did last run)."""
+
+    def __init__(self, source: Source, records: dict[str, Any]) -> None:
+        self.source, self.records = source, records
+
+    def __getitem__(self, key: str) -> CurrentValues:
+        return self.source.current_values({key: self.records[key]})[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.records
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
 
 
 def by_priority(

@@ -106,21 +106,21 @@ def wanted_values(
     writeback: WriteBack,
     limit: int,
     now: datetime,
-) -> tuple[dict[str, DesiredValues], int]:
+) -> tuple[dict[str, DesiredValues], frozenset[str]]:
     """`desired_values(...)` for every item, worked out only for the items a change can reach
-    (all without `last`, or under other settings); with how many were worked out."""
+    (all without `last`, or under other settings); with the keys worked out."""
     reach = None if last is None or last.signature != signature else inputs.changed(last.inputs)
     fresh = desired_values(
         arch, findings, assessments, writeback, limit=limit, now=now, rubric=rubric, keys=reach
     )
     if reach is None or last is None:
-        return fresh, len(fresh)
+        return fresh, frozenset(fresh)
     desired = {}
     for key, value in last.desired.items():
         # the time of assessment is written only beside a change: it is this run's
         desired[key] = fresh[key] if key in fresh else value.model_copy(update={"assessed": now})
     desired.update(fresh)
-    return desired, len(fresh)
+    return desired, frozenset(fresh)
 
 
 def _said(finding: Finding) -> tuple[str, str, str, str]:
