@@ -108,7 +108,8 @@ def test_a_full_re_read_stores_and_maps_only_what_changed(
 ) -> None:
     """300 synthetic issues (bench_sync's site): after a team edits 3 indicators, a full
     re-read maps and stores again only the records whose JSON changed; the rows of the others
-    stay as the run that stored them left them, and everything concludes as afresh."""
+    stay as the run that stored them left them, and everything concludes as afresh. A full
+    re-read that finds nothing new judges, maps and plans nothing again."""
     site = make_sandbox(seed="empty")
     site.seed_bulk(300, history=6)
     config = configure(tmp_path, site)
@@ -129,6 +130,16 @@ def test_a_full_re_read_stores_and_maps_only_what_changed(
         rows = daemon.store.db.execute("SELECT run_id, COUNT(*) FROM records GROUP BY run_id")
         stored = dict(rows.fetchall())
         assert stored[full.run_id] == 3 and sum(stored.values()) == 300, stored
+        assert full.counts["judged"] == len(full.arch)
         _same_conclusions(full, fresh, daemon)
+        site.clock.advance(cadence)
+        daemon.sync()  # reads back its writes
+        site.clock.advance(cadence)
+        fresh = _full_afresh(daemon, site)
+        quiet = daemon.sync(full=True)  # nothing changed: every conclusion is the last run's
+        assert quiet.counts["read"] == 300 and quiet.patches == []
+        counts = [quiet.counts[name] for name in ("changed", "mapped", "judged", "wanted")]
+        assert counts == [0, 0, 0, 0] and quiet.counts["compared"] == 0, quiet.counts
+        _same_conclusions(quiet, fresh, daemon)
     finally:
         daemon.store.close()

@@ -23,6 +23,7 @@ from connector.sources.compact import Shared
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync import work as work_state
 from connector.sync.history import RatingChanges
+from connector.sync.judged import Judged, judge
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
 from connector.sync.mapcache import MapCache, Mapped, map_cached
 from connector.sync.plan import Agreed, normalise_option
@@ -34,7 +35,6 @@ from connector.sync.steps import (
     Snapshot,
     by_priority,
     guard_scope,
-    judge_portfolio,
     plan_source,
     refresh,
     refusals,
@@ -112,6 +112,7 @@ class Kept:
     agreed: dict[str, tuple[str, dict[str, tuple[str, str]]]] = field(default_factory=dict)
     mapped: dict[str, MapCache] = field(default_factory=dict)  # by source: records as mapped
     wanted: dict[str, Wanted] = field(default_factory=dict)  # by source: texts as wanted
+    judged: Judged | None = None  # the last run's conclusions, with what they were drawn from
 
     def keep(self, source: str, records: dict[str, Any], hashes: dict[str, str]) -> None:
         self.records[source], self.hashes[source] = records, hashes
@@ -122,6 +123,7 @@ class Kept:
         self.agreed.clear()
         self.mapped.clear()
         self.wanted.clear()
+        self.judged = None
 
 
 def content_hash(raw: Any) -> str:
@@ -171,6 +173,8 @@ class SyncRun:
         self.mapped: dict[str, Mapped] = {}  # by source: this run's
         self.wanted_kept: dict[str, Wanted] = {}  # by source: the last run's wanted texts
         self.wanted: dict[str, Wanted] = {}  # by source: this run's
+        self.judged_kept: Judged | None = None  # the last run's conclusions
+        self.judged: Judged | None = None  # this run's
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -214,6 +218,7 @@ class SyncRun:
                     self.agreed[name] = Agreed(fields, agreed, {})
                 self.map_kept = dict(self.kept.mapped)  # by digest
                 self.wanted_kept = dict(self.kept.wanted)  # by what the texts read
+                self.judged_kept = self.kept.judged  # by every input of the judging
                 self.kept.clear()  # filled again by this run's commit, if it gets there
         writes = dry_run or self.config.writeback.enabled
         with self._phase("check"):
@@ -237,9 +242,10 @@ class SyncRun:
             previous = by_architecture(self.store.previous_ratings(self.today - period, keys), keys)
             latest = by_architecture(self.store.previous_ratings(None, keys), keys)
             missed = missed_by_person(self.store)  # routines: requests left undone
-        findings, assessments = judge_portfolio(
-            arch, self.config, self.today, previous, missed, self.phases
+        findings, assessments, self.judged = judge(
+            arch, self.config, self.today, previous, missed, self.phases, self.judged_kept
         )
+        counts["judged"] = 0 if self.judged is self.judged_kept else len(arch)
         with self._phase("work"):
             # All work, read only, before any write; a full sync reads it all again.
             held = {} if full else work_state.held(self.store.db)
@@ -582,6 +588,7 @@ class SyncRun:
                     self.kept.wanted[name] = self.wanted[name]
                 if name in self.agreed:
                     self.kept.agreed[name] = (self.agreed[name].fields, self.agreed[name].now)
+            self.kept.judged = self.judged
 
     def _reused(self, name: str) -> frozenset[str]:
         """The source's records whose mapping came from the last run's: their JSON (by its
