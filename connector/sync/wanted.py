@@ -117,8 +117,9 @@ def wanted_values(
         return fresh, frozenset(fresh)
     desired = {}
     for key, value in last.desired.items():
-        # the time of assessment is written only beside a change: it is this run's
-        desired[key] = fresh[key] if key in fresh else value.model_copy(update={"assessed": now})
+        if key not in reach:  # (a reached item of a kind no longer written back has none)
+            # the time of assessment is written only beside a change: it is this run's
+            desired[key] = value.model_copy(update={"assessed": now})
     desired.update(fresh)
     return desired, frozenset(fresh)
 
