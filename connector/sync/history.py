@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date, datetime
+from functools import cached_property
 
 from connector.sources.base import Patch, Source
 from connector.sync.keys import KeyScope, by_architecture
@@ -31,9 +32,17 @@ class RatingChanges:
         self.store = store
         self.arch = arch
         self.today = today
-        self.tickets = Tickets(arch, findings, assessments)
-        self.keys = {key: entity.source for key, entity in arch.entities.items()}
+        self.findings, self.assessments = findings, assessments
         self._runs: dict[int, Before] = {}  # by run: what it knew, its findings indexed once
+
+    @cached_property
+    def tickets(self) -> Tickets:
+        """The run's index of tickets, made when a comment is explained (most runs: none)."""
+        return Tickets(self.arch, self.findings, self.assessments)
+
+    @cached_property
+    def keys(self) -> dict[str, str]:
+        return {key: entity.source for key, entity in self.arch.entities.items()}
 
     def annotate(self, patches: list[Patch], sources: dict[str, Source], scope: KeyScope) -> None:
         """Add to each comment a source will post the lines that say why its rating changed
