@@ -260,6 +260,7 @@ def main() -> None:
     )
     print(f"ratio full re-read / bare read: {found['full_seconds'] / found['floor_seconds']:.2f}")
     print(f"ratio 1% changed / full re-read: {found['step_seconds'] / found['full_seconds']:.2f}")
+    print(f"ratio 1% changed / first sync: {found['step_seconds'] / found['first_seconds']:.2f}")
 
 
 if __name__ == "__main__":

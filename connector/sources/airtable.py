@@ -329,6 +329,10 @@ class AirtableSource:
                 return names.get(found.get("primaryFieldId", ""), found["fields"][0]["name"])
         return "Name"
 
+    def map_fingerprint(self) -> None:
+        """None: a record's links name other records by id, so records map together."""
+        return None
+
     def map(self, records: dict[str, TableRecord]) -> MappedRecords:
         """The mapped entities and measurements of these raw records."""
         tables: dict[str, list[dict[str, Any]]] = {table: [] for table in self.tables()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -445,6 +446,13 @@ class JiraSource:
         return map_jira(
             [page], self.mapping, self.name, field_names=self.names, site_url=self.site_url
         )
+
+    def map_fingerprint(self) -> str:
+        """What mapping an issue reads besides the issue: each issue maps alone, so a run may
+        keep an unchanged issue's mapping while this stays the same."""
+        mapping = self.mapping.model_dump_json()
+        said = (self.name, self.site_url, mapping, sorted(self.names.items()))
+        return hashlib.blake2b(repr(said).encode(), digest_size=16).hexdigest()
 
     # -- writing --------------------------------------------------------------------------
 

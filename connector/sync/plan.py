@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,10 +40,12 @@ def desired_values(
     limit: int,
     now: datetime,
     rubric: Mapping[str, list[RubricRating]] | None = None,
+    keys: Collection[str] | None = None,
 ) -> dict[str, DesiredValues]:
     """What each record of the write-back kinds should say: its likelihood, the rationale
     (what would most raise it, then the judgements), and its rubric gaps (the findings written
-    on it, and for a priority its rubric below Green); a record of `gap_kinds` only its gaps."""
+    on it, and for a priority its rubric below Green); a record of `gap_kinds` only its gaps.
+    With `keys`, those items' alone (`connector.sync.wanted`: what a run's change can reach)."""
     tickets = Tickets(
         arch,
         findings,
@@ -57,7 +59,8 @@ def desired_values(
     # Most tickets without a rating have no gaps either: they share one value (never changed
     # in place; `model_copy` makes a new one), not one model each.
     shared = {only: DesiredValues(assessed=now, only_gaps=only) for only in (False, True)}
-    for key, entity in arch.entities.items():
+    entities = arch.entities
+    for key, entity in entities.items() if keys is None else ((k, entities[k]) for k in keys):
         only_gaps = entity.kind in writeback.gap_kinds
         if entity.kind not in writeback.kinds and not only_gaps:
             continue
@@ -171,6 +174,14 @@ class Agreed:
         self.before, self.digests = before, digests
         self.now: dict[str, tuple[str, str]] = {}
         self.compared = 0  # records compared this run (the others agreed as they did)
+        self.unchanged: Collection[str] = ()  # keys whose wanted values are the last run's
+
+    def wanted(self, key: str, desired: DesiredValues) -> str:
+        """The digest of what the record should say (the last run's, when unchanged)."""
+        held = self.before.get(key)
+        if held is not None and key in self.unchanged:
+            return held[1]
+        return wanted_digest(desired)
 
     def agrees(self, key: str, wanted: str) -> bool:
         held = self.before.get(key)
@@ -218,7 +229,7 @@ def plan_writeback(
     for key in sorted(desired):
         if key not in current:
             continue
-        wanted = wanted_digest(desired[key]) if agreed is not None else ""
+        wanted = agreed.wanted(key, desired[key]) if agreed is not None else ""
         if agreed is not None and agreed.agrees(key, wanted):
             agreed.keep(key, wanted)
             continue

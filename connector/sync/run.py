@@ -24,7 +24,9 @@ from connector.sources.incremental import Cursor, ReadResult
 from connector.sync import work as work_state
 from connector.sync.failures import SOURCE_FAILURES, last_parts, reason
 from connector.sync.history import RatingChanges
+from connector.sync.judged import Judged, judge
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
+from connector.sync.mapcache import MapCache, Mapped, map_cached
 from connector.sync.plan import Agreed, normalise_option
 from connector.sync.retention import retain
 from connector.sync.routines import missed_by_person
@@ -32,14 +34,16 @@ from connector.sync.state import RunOutputs, StateStore, StoredRecord
 from connector.sync.steps import (
     ScopeChanged,
     Snapshot,
+    by_priority,
     guard_scope,
-    judge_portfolio,
-    map_guarded,
     plan_source,
     refresh,
     refusals,
+    text_limit,
 )
+from connector.sync.wanted import Inputs, Wanted, wanted_values
 from mappings.graph import Architecture
+from mappings.model import Measurement
 from mappings.records import MappedRecords
 from rules.model import Assessment, Finding, RubricRating
 from rules.rubric import rate_rubric
@@ -115,6 +119,9 @@ class Kept:
     hashes: dict[str, dict[str, str]] = field(default_factory=dict)
     # By source: the records found saying what rdsync wanted (`connector.sync.plan.Agreed`).
     agreed: dict[str, tuple[str, dict[str, tuple[str, str]]]] = field(default_factory=dict)
+    mapped: dict[str, MapCache] = field(default_factory=dict)  # by source: records as mapped
+    wanted: dict[str, Wanted] = field(default_factory=dict)  # by source: texts as wanted
+    judged: Judged | None = None  # the last run's conclusions, with what they were drawn from
 
     def keep(self, source: str, records: dict[str, Any], hashes: dict[str, str]) -> None:
         self.records[source], self.hashes[source] = records, hashes
@@ -123,6 +130,9 @@ class Kept:
         self.records.clear()
         self.hashes.clear()
         self.agreed.clear()
+        self.mapped.clear()
+        self.wanted.clear()
+        self.judged = None
 
 
 def content_hash(raw: Any) -> str:
@@ -170,6 +180,12 @@ class SyncRun:
         self.agreed: dict[str, Agreed] = {}  # by source: what the last run found agreed, and now
         self.failed: dict[str, BaseException] = {}  # sources whose site failed this run
         self.failed_sources: dict[str, Source] = {}  # ... out of `sources`, for their calls
+        self.map_kept: dict[str, MapCache] = {}  # by source: the last run's records as mapped
+        self.mapped: dict[str, Mapped] = {}  # by source: this run's
+        self.wanted_kept: dict[str, Wanted] = {}  # by source: the last run's wanted texts
+        self.wanted: dict[str, Wanted] = {}  # by source: this run's
+        self.judged_kept: Judged | None = None  # the last run's conclusions
+        self.judged: Judged | None = None  # this run's
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -206,9 +222,14 @@ class SyncRun:
         with self._phase("load"):
             stored = {name: self._load(name, source, full) for name, source in self.sources.items()}
             if self.kept is not None:
+                # A full read too: a record read again with the digest it had, whose wanted
+                # texts are as they were, says what it said (the full read finds what an
+                # incremental one cannot: deletions, edits that left `updated` as it was).
                 for name, (fields, agreed) in self.kept.agreed.items():
-                    # a full sync compares every record again, and notes the agreement anew
-                    self.agreed[name] = Agreed(fields, {} if full else agreed, {})
+                    self.agreed[name] = Agreed(fields, agreed, {})
+                self.map_kept = dict(self.kept.mapped)  # by digest
+                self.wanted_kept = dict(self.kept.wanted)  # by what the texts read
+                self.judged_kept = self.kept.judged  # by every input of the judging
                 self.kept.clear()  # filled again by this run's commit, if it gets there
         writes = dry_run or self.config.writeback.enabled
         with self._phase("check"):
@@ -222,15 +243,20 @@ class SyncRun:
             arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
             gc.freeze()  # the records and the graph live to the end of the run (see `execute`)
         counts["skipped"] = len(mapped.skipped)
+        # Mapped afresh (the others' mapping kept from the last run: their JSON is as it was).
+        counts["mapped"] = sum(
+            len(snapshots[name].records) - len(done.reused) for name, done in self.mapped.items()
+        )
         period = timedelta(days=self.config.schedule.assessment_days)
         keys = {key: entity.source for key, entity in arch.entities.items()}
         with self._phase("history"):
             previous = by_architecture(self.store.previous_ratings(self.today - period, keys), keys)
             latest = by_architecture(self.store.previous_ratings(None, keys), keys)
             missed = missed_by_person(self.store)  # routines: requests left undone
-        findings, assessments = judge_portfolio(
-            arch, self.config, self.today, previous, missed, self.phases
+        findings, assessments, self.judged = judge(
+            arch, self.config, self.today, previous, missed, self.phases, self.judged_kept
         )
+        counts["judged"] = 0 if self.judged is self.judged_kept else len(arch)
         with self._phase("work"):
             # All work, read only, before any write; a full sync reads it all again.
             held = {} if full else work_state.held(self.store.db)
@@ -242,7 +268,7 @@ class SyncRun:
         )
         log.info("run=%s phase=judged entities=%s findings=%s", run_id, len(arch), len(findings))
         with self._phase("plan"):
-            patches = self._plan(snapshots, arch, findings, assessments, rubric)
+            patches = self._plan(snapshots, arch, findings, assessments, rubric, counts)
             counts["compared"] = sum(agreed.compared for agreed in self.agreed.values())
             changes = RatingChanges(self.store, arch, findings, assessments, self.today)
             changes.annotate(patches, self.sources, self.scope)
@@ -324,11 +350,13 @@ class SyncRun:
             del self.sources[name]
 
     def _map(self, snapshots: dict[str, Snapshot]) -> tuple[MappedRecords, KeyScope]:
-        """Every source's records mapped, keys scoped by source where two sources share one."""
-        mapped = {
-            name: map_guarded(source, snapshots[name].records)
-            for name, source in self.sources.items()
-        }
+        """Every source's records mapped, keys scoped by source where two sources share one;
+        a record unchanged since the last run (the daemon's) is not mapped again, and a failed
+        source stands in with its part of the last committed run."""
+        for name, source in self.sources.items():
+            held, digests = snapshots[name].records, self.stored_hashes[name]
+            self.mapped[name] = map_cached(source, held, digests, self.map_kept.get(name))
+        mapped = {name: part.records for name, part in self.mapped.items()}
         records: dict[str, Any] = {name: snapshot.records for name, snapshot in snapshots.items()}
         for name, part in last_parts(self.store, self.failed).items():  # as last committed
             mapped[name], records[name] = part, [entity.key for entity in part.entities]
@@ -427,12 +455,33 @@ class SyncRun:
         findings: list[Finding],
         assessments: dict[str, Assessment],
         rubric: list[RubricRating],
+        counts: Counter[str],
     ) -> list[Patch]:
         patches: list[Patch] = []
+        ratings = by_priority(arch, findings, rubric)
+        inputs = Inputs.of(arch, findings, assessments, ratings)
         for name, source in self.sources.items():
             records = snapshots[name].records
             agreed = self.agreed.setdefault(name, Agreed("", {}, {}))
             agreed.digests = self.stored_hashes[name]  # the records' digests after this read
+            writeback, limit = source.mapping.writeback, text_limit(source, self.config)
+            signature = repr((writeback.model_dump_json(), limit))
+            desired, worked = wanted_values(
+                arch,
+                findings,
+                assessments,
+                ratings,
+                inputs,
+                self.wanted_kept.get(name),
+                signature,
+                writeback=writeback,
+                limit=limit,
+                now=self.now,
+            )
+            self.wanted[name] = Wanted(signature, inputs, desired)
+            counts["wanted"] += len(worked)  # worked out afresh (the others as the last run's)
+            if name in self.wanted_kept:
+                agreed.unchanged = desired.keys() - worked
             patches += plan_source(
                 source,
                 records,
@@ -444,6 +493,7 @@ class SyncRun:
                 rubric,
                 self.scope,
                 agreed,
+                desired,
             )
         return patches
 
@@ -555,17 +605,18 @@ class SyncRun:
         kinds = {(e.source, unqualified(e.source, e.key)): str(e.kind) for e in mapped.entities}
         records: dict[str, dict[str, StoredRecord]] = {}
         for name, result in reads.items():
-            hashes = self.fresh_hashes[name]
+            hashes, stored = self.fresh_hashes[name], self._reused(name)
             records[name] = {
                 key: StoredRecord(kinds.get((name, key)), hashes[key], _updated(raw), raw)
                 for key, raw in result.records.items()
+                if key not in stored
             }
         self.store.commit_run(
             run_id,
             cursors={name: result.cursor.dump() for name, result in reads.items()},
             records=records,
             deleted=deleted,
-            measurements=mapped.measurements,
+            measurements=self._new_measurements(mapped),
             assessments=assessments.values(),
             sources={e.key: e.source for e in mapped.entities},
             outputs=outputs,
@@ -574,8 +625,30 @@ class SyncRun:
         if self.kept is not None:  # committed: what the next run would load, kept
             for name in reads:
                 self.kept.keep(name, self.snapshots[name].records, self.stored_hashes[name])
+                cache = self.mapped[name].cache if name in self.mapped else None
+                if cache is not None:
+                    self.kept.mapped[name] = cache
+                if name in self.wanted:
+                    self.kept.wanted[name] = self.wanted[name]
                 if name in self.agreed:
                     self.kept.agreed[name] = (self.agreed[name].fields, self.agreed[name].now)
+            self.kept.judged = self.judged
+
+    def _reused(self, name: str) -> frozenset[str]:
+        """The source's records whose mapping came from the last run's: their JSON (by its
+        digest) and kind are as a committed run stored them, so their rows are not rewritten."""
+        mapped = self.mapped.get(name)
+        return mapped.reused if mapped is not None else frozenset()
+
+    def _new_measurements(self, mapped: MappedRecords) -> list[Measurement]:
+        """The measurements to store: those of records mapped afresh (the others' are stored
+        as they are, by the run that mapped them); all where sources share keys."""
+        if self.scope.shared:
+            return mapped.measurements
+        stored = frozenset().union(*(self._reused(name) for name in self.sources))
+        if not stored:
+            return mapped.measurements
+        return [m for m in mapped.measurements if m.indicator_key.partition("#")[0] not in stored]
 
 
 def failed_how(read: bool) -> str:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from connector.config import Config
-from connector.sources.base import Patch, Source, WriteFailure
+from connector.sources.base import CurrentValues, Patch, Source, WriteFailure
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync.keys import KeyScope, unqualified
 from connector.sync.plan import Agreed, DesiredValues, desired_values, plan_writeback
@@ -161,34 +162,68 @@ def plan_source(
     rubric: list[RubricRating] | None = None,
     scope: KeyScope | None = None,
     agreed: Agreed | None = None,
+    desired: dict[str, DesiredValues] | None = None,
 ) -> list[Patch]:
     """The patches for one source's records: what it should say (the rating, the rationale,
     the rubric gaps) minus what it says now. Only its own entities are its to write (another
     source may hold the same key), never a ticket another source reads too (`scope`); with
-    `agreed`, the records that said so last run and are unchanged are not compared again."""
+    `agreed`, the records that said so last run and are unchanged are not compared again;
+    `desired`: the wanted values worked out already (`connector.sync.wanted`)."""
     scope = scope or KeyScope()
-    by_priority: dict[str, list[RubricRating]] = {}
-    for rating in rate_rubric(arch, findings) if rubric is None else rubric:
-        by_priority.setdefault(rating.priority_key, []).append(rating)
     wb = config.writeback
-    limit = wb.jira_text_limit if source.tool == "jira" else wb.airtable_text_limit
-    desired = desired_values(
-        arch,
-        findings,
-        assessments,
-        source.mapping.writeback,
-        limit=limit,
-        now=now,
-        rubric=by_priority,
-    )
+    if desired is None:
+        desired = desired_values(
+            arch,
+            findings,
+            assessments,
+            source.mapping.writeback,
+            limit=text_limit(source, config),
+            now=now,
+            rubric=by_priority(arch, findings, rubric),
+        )
     return plan_writeback(
         _own(desired, source.name, records, arch, scope),
-        source.current_values(records),
+        _Current(source, records),
         source.field_names(),
         source=source.name,
         comment_on_change=wb.comment_on_change,
         agreed=agreed,
     )
+
+
+class _Current(Mapping[str, CurrentValues]):
+    """What each record's write-back fields hold, read from a record only when it is compared
+    (most are not: they agree as they did last run)."""
+
+    def __init__(self, source: Source, records: dict[str, Any]) -> None:
+        self.source, self.records = source, records
+
+    def __getitem__(self, key: str) -> CurrentValues:
+        return self.source.current_values({key: self.records[key]})[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.records
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+def by_priority(
+    arch: Architecture, findings: list[Finding], rubric: list[RubricRating] | None
+) -> dict[str, list[RubricRating]]:
+    """The planning rubric's ratings by priority (rated here without `rubric`)."""
+    found: dict[str, list[RubricRating]] = {}
+    for rating in rate_rubric(arch, findings) if rubric is None else rubric:
+        found.setdefault(rating.priority_key, []).append(rating)
+    return found
+
+
+def text_limit(source: Source, config: Config) -> int:
+    wb = config.writeback
+    return wb.jira_text_limit if source.tool == "jira" else wb.airtable_text_limit
 
 
 def _own(
