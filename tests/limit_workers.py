@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.clock import Clock
-from connector.config import AirtableSourceConfig
+from connector.config import AirtableSourceConfig, JiraSourceConfig
 from connector.sources.airtable import AirtableSource
 from connector.sources.airtable_pace import airtable_limiter
+from connector.sources.jira import JiraSource
+from connector.sources.jira_pace import site_rates
+from connector.sources.pg_ratelimit import PgRateLimiter
 from connector.sources.retry import RetryPolicy
-from mappings.config import AirtableMapping, load_mapping
+from mappings.config import AirtableMapping, JiraMapping, load_mapping
 
 SPAWN = multiprocessing.get_context("spawn")  # no fork of a process running server threads
 
@@ -48,7 +51,7 @@ def airtable_worker(job: Job, ready: Any, results: Any) -> None:
         penalty_seconds=job.penalty_seconds,
     ).with_token(job.token)
     clock = Clock()
-    limiter = airtable_limiter([config], clock, None, url=job.db)
+    limiter = airtable_limiter([config], clock, None, url=job.db or None)  # "": one process
     mapping = load_mapping("airtable")
     assert isinstance(mapping, AirtableMapping)
     retry = RetryPolicy(tool="Airtable", budget_seconds=60, initial_wait_seconds=0.01)
@@ -66,14 +69,63 @@ def airtable_worker(job: Job, ready: Any, results: Any) -> None:
     results.put((job.base, limiter.waited_seconds, errors))
 
 
+@dataclass(frozen=True)
+class JiraJob:
+    """`calls` requests for the signed-in user (GET myself) to the Jira site at `url`, paced
+    by the database at `db` with its own `requests_per_second`."""
+
+    db: str
+    url: str
+    email: str
+    token: str
+    calls: int
+    requests_per_second: float | None = None
+
+
+def jira_worker(job: JiraJob, ready: Any, results: Any) -> None:
+    """Run `job` once every worker is connected; put ("jira", seconds waited, errors)."""
+    config = JiraSourceConfig(
+        type="jira",
+        url=job.url,
+        email=job.email,
+        projects=["DEL"],
+        requests_per_second=job.requests_per_second,
+    ).with_token(job.token)
+    limiter = PgRateLimiter(job.db, 5)
+    for key, rate in site_rates([config]).items():
+        limiter.set_rate(key, rate)
+    mapping = load_mapping("jira")
+    assert isinstance(mapping, JiraMapping)
+    retry = RetryPolicy(tool="Jira", budget_seconds=60)
+    source = JiraSource("jira", config, mapping, retry=retry, limiter=limiter)
+    source.connect()  # three paced calls, before the start
+    ready.wait()
+    ready.wait()
+    errors: list[str] = []
+    for _ in range(job.calls):
+        try:
+            source.call("myself", source.client.myself)
+        except Exception as error:  # the test asserts there are none: say which
+            errors.append(f"{type(error).__name__}: {error}")
+    results.put(("jira", limiter.waited_seconds, errors))
+
+
 def run_workers(
-    jobs: list[Job], before: Callable[[], None] | None = None, timeout: float = 120.0
+    jobs: list[Job] | list[JiraJob],
+    before: Callable[[], None] | None = None,
+    timeout: float = 60.0,
 ) -> list[tuple[str, float, list[str]]]:
     """Each job in a process of its own; once all are connected, `before()` runs here and then
     they start together. What each reported."""
     ready = SPAWN.Barrier(len(jobs) + 1)
     results = SPAWN.Queue()
-    processes = [SPAWN.Process(target=airtable_worker, args=(job, ready, results)) for job in jobs]
+    processes = [
+        SPAWN.Process(
+            target=jira_worker if isinstance(job, JiraJob) else airtable_worker,
+            args=(job, ready, results),
+        )
+        for job in jobs
+    ]
     for process in processes:
         process.start()
     ready.wait(timeout=timeout)  # every worker connected
@@ -107,6 +159,18 @@ class Admissions:
                     self.moments.setdefault(name, []).append(moment)
 
         api._admit = noted
+
+    def watch_jira(self, limits: Any) -> None:
+        """The same for the sandbox's Jira limits (`Limits.admit`), by endpoint name."""
+        admit = limits.admit
+
+        def noted(endpoint: str, method: str, issue: str | None, now: Any) -> None:
+            admit(endpoint, method, issue, now)
+            moment = time.monotonic()
+            with self._lock:
+                self.moments.setdefault(endpoint, []).append(moment)
+
+        limits.admit = noted
 
     def most_in(self, key: str, window: float) -> int:
         """The most requests of `key` admitted within any `window` seconds."""

@@ -12,8 +12,9 @@ from requests.adapters import HTTPAdapter
 from connector.clock import Clock
 from connector.config import JiraSourceConfig
 from connector.sources.ratelimit import Limiter
-from connector.sources.retry import asked_wait
+from connector.sources.retry import asked_wait, limit_reason
 
+PER_ISSUE = "jira-per-issue-on-write"  # a limit on one issue's writes: the site is not held back
 # A site without `requests_per_second`: not paced (Atlassian publishes no fixed rate for API
 # tokens), yet its requests still wait out a 429 that another process or source met.
 UNPACED = 10_000
@@ -37,7 +38,8 @@ def site_rates(configs: list[JiraSourceConfig]) -> dict[str, int]:
 
 class PacedAdapter(HTTPAdapter):
     """requests' transport for one Jira site: each request sent in a slot of the site's key,
-    the window counted from its end; a 429 that names a wait penalises the key for it."""
+    the window counted from its end; a 429 that names a wait penalises the key for it (unless
+    it is the limit on one issue's writes, which holds back that issue alone)."""
 
     def __init__(self, limiter: Limiter, key: str, clock: Clock) -> None:
         super().__init__()
@@ -48,7 +50,7 @@ class PacedAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         with self.limiter.slot(self.key):
             response = super().send(request, *args, **kwargs)
-        if response.status_code == 429:
+        if response.status_code == 429 and limit_reason(response.headers) != PER_ISSUE:
             wait = asked_wait(response.headers, self.clock.now())
             if wait:
                 self.limiter.penalise(self.key, seconds=wait)
