@@ -5,6 +5,7 @@ every process that shares the limiter, for as long as Jira asked."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -21,8 +22,11 @@ UNPACED = 10_000
 
 
 def site_key(config: JiraSourceConfig) -> str:
-    """The limiter key of a Jira site: the address its requests go to (no secret in it)."""
-    return f"jira:{config.url.rstrip('/').casefold()}"
+    """The limiter key of a Jira site: the address its requests go to, without any user or
+    password written into it (the limiter's keys are stored)."""
+    parts = urlsplit(config.url.strip())
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return f"jira:{parts.scheme}://{host}{parts.path.rstrip('/')}".casefold()
 
 
 def site_rates(configs: list[JiraSourceConfig]) -> dict[str, int]:

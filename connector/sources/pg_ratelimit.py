@@ -3,6 +3,7 @@ PostgreSQL, a slot reserved in one statement on the database's clock."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -144,12 +145,17 @@ class PgRateLimiter:
         self._lock = threading.Lock()  # one connection, one statement at a time
         self._rates: dict[str, int] = {}
         self._conn: psycopg.Connection[Any] | None = None
+        self._pid = os.getpid()
         self.waited_seconds = 0.0
         self.calls = 0
         self.round_trips = 0
 
     def _connection(self) -> psycopg.Connection[Any]:
+        """This process's connection: a forked child never shares its parent's."""
+        if self._conn is not None and self._pid != os.getpid():
+            self._conn = None  # the parent's: left to it, not closed from here
         if self._conn is None or self._conn.closed:
+            self._pid = os.getpid()
             try:
                 self._conn = psycopg.connect(self.url, autocommit=True)
             except psycopg.OperationalError as error:
