@@ -110,6 +110,14 @@ def jira_worker(job: JiraJob, ready: Any, results: Any) -> None:
     results.put(("jira", limiter.waited_seconds, errors))
 
 
+def hold_a_slot(db: str, key: str, entered: Any) -> None:
+    """Take `key`'s slot and never leave it: a worker killed in the middle of a request."""
+    limiter = PgRateLimiter(db, 1)
+    with limiter.slot(key):
+        entered.set()
+        time.sleep(600)  # killed long before: the call that never ends
+
+
 def run_workers(
     jobs: list[Job] | list[JiraJob],
     before: Callable[[], None] | None = None,

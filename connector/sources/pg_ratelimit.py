@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS rdsync_rate_slot (
     key TEXT NOT NULL,
     at DOUBLE PRECISION NOT NULL,       -- when the call may start
     ended DOUBLE PRECISION,             -- when it ended; NULL while it runs
+    backend INT NOT NULL,               -- the session that runs it: if it is gone, so is the call
     PRIMARY KEY (id, key)
 );
 CREATE INDEX IF NOT EXISTS rdsync_rate_slot_key_ended ON rdsync_rate_slot (key, ended);
@@ -46,7 +47,7 @@ BEGIN
     -- Callers of a key take turns here; keys come sorted, so two calls never deadlock.
     PERFORM 1 FROM rdsync_rate_key WHERE key = ANY(keys) ORDER BY key FOR UPDATE;
     moment := extract(epoch FROM clock_timestamp());
-    -- Out of the window, or running longer than any call can (its process died).
+    -- Out of the window, or running longer than any call can (its machine is gone).
     DELETE FROM rdsync_rate_slot WHERE key = ANY(keys)
         AND (ended <= moment - win OR (ended IS NULL AND at <= moment - longest));
     SELECT greatest(moment, max(blocked_until)) INTO start
@@ -55,7 +56,8 @@ BEGIN
         -- A running call may reach the server at any moment until it ends: it holds its
         -- place until then, and the window counts from its end.
         SELECT count(*), min(at) INTO running, first_running
-            FROM rdsync_rate_slot WHERE key = keys[i] AND ended IS NULL;
+            FROM rdsync_rate_slot WHERE key = keys[i] AND ended IS NULL
+            AND backend IN (SELECT pid FROM pg_stat_activity);
         IF running >= rates[i] THEN
             busy := greatest(busy, first_running + win, moment + {POLL});
         ELSE
@@ -70,8 +72,8 @@ BEGIN
         RETURN;
     END IF;
     slot := nextval('rdsync_rate_slot_id');
-    INSERT INTO rdsync_rate_slot (id, key, at, ended)
-        SELECT slot, unnest(keys), start, CASE WHEN closed THEN start END;
+    INSERT INTO rdsync_rate_slot (id, key, at, ended, backend)
+        SELECT slot, unnest(keys), start, CASE WHEN closed THEN start END, pg_backend_pid();
     wait := start - moment;
 END $$;
 """
@@ -118,7 +120,8 @@ class PgRateLimiter:
     before it ends, so however late a loaded machine or a slow network delivers it, the server
     never sees more than `rate` in a window. When every place of a key is held by a running
     call, the caller asks again once the first of them could have left the window (or after
-    POLL seconds). A slot whose process died is forgotten `longest_call` seconds after it began.
+    POLL seconds). A running slot whose process died (its database session is gone) holds
+    nothing; one whose machine vanished is forgotten `longest_call` seconds after it began.
     Rates are the caller's own (`set_rate`): a process with a lower rate for a key waits for
     more room; the slots it counts are everyone's.
     """
@@ -258,8 +261,8 @@ class PgRateLimiter:
         for key, times in dict(state.get("slots") or {}).items():
             for at in times:
                 self._run(
-                    "INSERT INTO rdsync_rate_slot (id, key, at, ended) "
-                    "VALUES (nextval('rdsync_rate_slot_id'), %s, %s, %s)",
+                    "INSERT INTO rdsync_rate_slot (id, key, at, ended, backend) "
+                    "VALUES (nextval('rdsync_rate_slot_id'), %s, %s, %s, pg_backend_pid())",
                     (str(key), float(at), float(at)),
                 )
         for key, until in dict(state.get("blocked") or {}).items():
