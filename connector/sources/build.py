@@ -26,10 +26,12 @@ def shared_limiter(
     """The one limiter of the config's sources (None without any): Airtable's per-base and
     per-token limits and each Jira site's pacing. The daemon keeps it from run to run.
 
-    With a PostgreSQL state store (`[state] url`, or `url`), its windows and penalties live in
-    that database and hold across every process and machine; else they are this process's,
-    and a new process takes up the last one's windows from `state`."""
-    url = url or getattr(config.state, "url", None)
+    With a PostgreSQL database (`url`, else the state store's `[state] url`, else the job
+    queue's `[workers] url`: wherever several processes run, they all reach it), its windows
+    and penalties live there and hold across every process and machine; else they are this
+    process's, and a new process takes up the last one's windows from `state`."""
+    workers = getattr(config, "workers", None)
+    url = url or getattr(config.state, "url", None) or getattr(workers, "url", None)
     airtable = [cfg for cfg in config.sources.values() if isinstance(cfg, AirtableSourceConfig)]
     jira = [cfg for cfg in config.sources.values() if isinstance(cfg, JiraSourceConfig)]
     if not airtable and not jira:
