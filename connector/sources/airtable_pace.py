@@ -16,7 +16,6 @@ import requests
 
 from connector.clock import Clock
 from connector.config import AirtableSourceConfig
-from connector.sources.pg_ratelimit import PgRateLimiter
 from connector.sources.ratelimit import Limiter, RateLimiter
 from connector.sources.retry import retry_after, status_of
 from connector.sources.usage import CallBudget, SourceState
@@ -44,6 +43,10 @@ def airtable_limiter(
     time so that its windows and penalties, kept in `state`, hold for the next process too."""
     limiter: Limiter
     if url is not None:
+        # Here, not at the top: psycopg takes a tenth of a second to import, and every command
+        # that builds sources would pay it, PostgreSQL or not.
+        from connector.sources.pg_ratelimit import PgRateLimiter
+
         limiter = PgRateLimiter(url, 5)
     else:
         limiter = RateLimiter(5, clock=lambda: clock.now().timestamp())
