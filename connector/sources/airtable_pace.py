@@ -35,6 +35,7 @@ def airtable_limiter(
     clock: Clock,
     state: SourceState | None = None,
     url: str | None = None,
+    password: str | None = None,
 ) -> Limiter:
     """One limiter for every Airtable source of a config (a token's limit spans its bases).
 
@@ -47,7 +48,7 @@ def airtable_limiter(
         # that builds sources would pay it, PostgreSQL or not.
         from connector.sources.pg_ratelimit import PgRateLimiter
 
-        limiter = PgRateLimiter(url, 5)
+        limiter = PgRateLimiter(url, 5, password=password)
     else:
         limiter = RateLimiter(5, clock=lambda: clock.now().timestamp())
     rates: dict[str, int] = {}

@@ -30,13 +30,16 @@ def shared_limiter(
     queue's `[workers] url`: wherever several processes run, they all reach it), its windows
     and penalties live there and hold across every process and machine; else they are this
     process's, and a new process takes up the last one's windows from `state`."""
-    workers = getattr(config, "workers", None)
-    url = url or getattr(config.state, "url", None) or getattr(workers, "url", None)
+    password = None
+    state_url = getattr(config.state, "url", None)  # getattr: both URLs come from other branches
+    if url is None and state_url:
+        url, password = state_url, getattr(config.state, "password", None)
+    url = url or getattr(getattr(config, "workers", None), "url", None)  # PGPASSWORD, .pgpass
     airtable = [cfg for cfg in config.sources.values() if isinstance(cfg, AirtableSourceConfig)]
     jira = [cfg for cfg in config.sources.values() if isinstance(cfg, JiraSourceConfig)]
     if not airtable and not jira:
         return None
-    limiter = airtable_limiter(airtable, clock, state, url)
+    limiter = airtable_limiter(airtable, clock, state, url, password)
     for key, rate in site_rates(jira).items():
         limiter.set_rate(key, rate)
     return limiter

@@ -134,6 +134,7 @@ class PgRateLimiter:
         rate: int,
         per: float = 1.0,
         *,
+        password: str | None = None,
         margin: float = 0.05,
         longest_call: float = 630.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -141,6 +142,7 @@ class PgRateLimiter:
         if rate < 1 or per <= 0 or margin < 0 or longest_call <= 0:
             raise ValueError("rate must be >= 1, per > 0, margin >= 0 and longest_call > 0")
         self.url = url
+        self._password = password  # [state] password_env's; else libpq's PGPASSWORD or .pgpass
         self.rate = rate
         self.window = per + margin
         self.longest_call = longest_call
@@ -160,7 +162,13 @@ class PgRateLimiter:
         if self._conn is None or self._conn.closed:
             self._pid = os.getpid()
             try:
-                self._conn = psycopg.connect(self.url, autocommit=True)
+                self._conn = psycopg.connect(
+                    self.url,
+                    password=self._password,
+                    autocommit=True,  # each statement its own short transaction
+                    application_name="rdsync-limits",
+                    connect_timeout=30,
+                )
             except psycopg.OperationalError as error:
                 raise unavailable(error) from None
             install(self._conn)
