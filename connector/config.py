@@ -135,6 +135,13 @@ class JiraSourceConfig(_SourceBase):
         "may (Administer Projects or Administer Jira), suppress always (edits fail where it may "
         "not), send never",
     )
+    requests_per_second: float | None = Field(
+        None,
+        gt=0,
+        le=1000,
+        description="pace the site's requests (all its sources, in every process and worker "
+        "together); default: not paced, a 429 still holds every one back for Jira's wait",
+    )
     deletions: Literal["every_sync", "full_sync"] = Field(
         "every_sync",
         description="when issues that left the scope are found: in every sync (a count of the "

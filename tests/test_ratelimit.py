@@ -145,3 +145,34 @@ def test_windows_and_penalties_carry_over_to_a_new_limiter() -> None:
     assert second.reserve("token") == pytest.approx(29.5)
     clock.now += 40
     assert second.dump() == {"slots": {}, "blocked": {}}  # what has passed is not kept
+
+
+def test_shared_limiter_is_kept_in_postgresql_when_given_its_url() -> None:
+    """The state store's URL picks the limiter every process shares; without, this process's."""
+    from connector.config import AirtableSourceConfig, Config, JiraSourceConfig
+    from connector.sources.build import shared_limiter
+    from connector.sources.jira_pace import UNPACED, site_key
+    from connector.sources.pg_ratelimit import PgRateLimiter
+
+    def jira(url: str, rate: float | None, project: str = "DEL") -> JiraSourceConfig:
+        keys = {"email": "a@b.gov", "projects": [project], "requests_per_second": rate}
+        return JiraSourceConfig(type="jira", url=url, **keys)
+
+    sources = {
+        "dept-a": jira("https://Ops.example.gov/jira/", 8),
+        "dept-b": jira("https://ops.example.gov/jira", 3, "OPS"),  # the same site: the lower rate
+        "cloud": jira("https://x.atlassian.net", None),
+        "at": AirtableSourceConfig(type="airtable", base="appAAAAAA", token_env="T").with_token(
+            "t"
+        ),
+    }
+    config = Config(sources=sources)  # type: ignore[arg-type]
+    local = shared_limiter(config)
+    assert isinstance(local, RateLimiter)
+    shared = shared_limiter(config, url="postgresql://rdsync@127.0.0.1:1/db")
+    assert isinstance(shared, PgRateLimiter) and shared.shared and not local.shared
+    assert shared._rates[site_key(sources["dept-a"])] == 3  # type: ignore[arg-type]
+    assert shared._rates["jira:https://x.atlassian.net"] == UNPACED
+    assert site_key(jira("https://me:secret@Ops.example.gov:8443/jira", None)) == (
+        "jira:https://ops.example.gov:8443/jira"
+    )

@@ -32,7 +32,7 @@ from connector.sources.base import (
     unavailable,
 )
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
-from connector.sources.ratelimit import RateLimiter
+from connector.sources.ratelimit import Limiter
 from connector.sources.reach import answer, answer_text, not_the_tool, unreachable
 from connector.sources.retry import CONNECT_SECONDS, RetryPolicy, ToolUnavailable, status_of
 from connector.sources.usage import CallBudget, SourceState
@@ -67,7 +67,7 @@ class AirtableSource:
         *,
         retry: RetryPolicy | None = None,
         writeback: WritebackConfig | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         clock: Clock = SYSTEM,
         state: SourceState | None = None,
     ) -> None:

@@ -28,7 +28,9 @@ from connector.sources.compact import Shared
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
 from connector.sources.jira_history import fetch_histories, post_json
+from connector.sources.jira_pace import pace_session
 from connector.sources.jira_write import JiraWriter, auth_error, comment_token
+from connector.sources.ratelimit import Limiter
 from connector.sources.reach import answer, answer_text, not_the_tool, unreachable
 from connector.sources.retry import (
     CONNECT_SECONDS,
@@ -68,8 +70,10 @@ class JiraSource:
         *,
         retry: RetryPolicy | None = None,
         writeback: WritebackConfig | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.name = name
+        self.limiter = limiter  # paces the site's requests, shared with its other sources
         self.config = config
         # Two sources of one site may read the same issue; links go to where people open it.
         self.site = (config.site_url or config.url).casefold()
@@ -127,6 +131,8 @@ class JiraSource:
         )
         logging.getLogger("jira").setLevel(logging.WARNING)  # JIRA() sets it to INFO
         self._client._session.hooks["response"].extend([LimitAdvice(self.name), self.site_time])
+        if self.limiter is not None:
+            pace_session(self._client._session, self.config, self.limiter, self.retry.clock)
         try:
             info = self._reach()
             self._learn_server(info)

@@ -7,8 +7,25 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
+
+
+class Limiter(Protocol):
+    """What a source paces its calls with: this module's `RateLimiter` (one process), or
+    `pg_ratelimit.PgRateLimiter` (every process that reaches the PostgreSQL state store)."""
+
+    shared: bool  # the windows are kept where every process sees them (no dump to keep)
+    calls: int
+    waited_seconds: float
+
+    def set_rate(self, key: str, rate: int) -> None: ...
+    def penalise(self, *keys: str, seconds: float) -> None: ...
+    def reserve(self, *keys: str) -> float: ...
+    def acquire(self, *keys: str) -> float: ...
+    def slot(self, *keys: str) -> AbstractContextManager[float]: ...
+    def dump(self) -> dict[str, Any]: ...
+    def load(self, state: Mapping[str, Any]) -> None: ...
 
 
 class RateLimiter:
@@ -30,6 +47,8 @@ class RateLimiter:
     may take longer to reach the server than the margin, counting the window from the end
     still never lets the server see more than `rate` in a window.
     """
+
+    shared = False  # this process's windows only: `dump()` them to keep them
 
     def __init__(
         self,

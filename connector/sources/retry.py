@@ -120,8 +120,11 @@ def retry_after(error: BaseException, now: datetime | None = None) -> float | No
     limits it is trying out): the longer of those given. Without either, Jira Cloud's
     `X-RateLimit-Reset`, an ISO 8601 stamp: to the minute, it means the end of that minute,
     as the reset (request time plus the wait) may fall anywhere in it."""
-    headers = _headers(error)
-    now = now or SYSTEM.now()
+    return asked_wait(_headers(error), now or SYSTEM.now())
+
+
+def asked_wait(headers: Mapping[str, str], now: datetime) -> float | None:
+    """`retry_after` read from a response's headers."""
     asked = [
         wait
         for name in ("Retry-After", "Beta-Retry-After")
