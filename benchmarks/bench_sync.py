@@ -218,6 +218,10 @@ def _quiet(
         outcome = daemon.sync()
         calls, writes = sandbox.stats()["total"], _writes(sandbox)
         found[f"quiet_calls_{deletions}"], found[f"quiet_writes_{deletions}"] = calls, writes
+        # A search is a page of issues (search/jql); Cloud's count of the scope is not one
+        found[f"quiet_searches_{deletions}"] = sum(
+            1 for row in sandbox.stats()["log"] if row["path"].endswith(("/search/jql", "/search"))
+        )
         asked = ", ".join(f"{row['method']} {row['path']}" for row in sandbox.stats()["log"])
         notes.append(
             f"no-change resync (deletions {deletions}): {calls} calls ({asked}), "
