@@ -155,3 +155,60 @@ def test_html_and_pdf_share_one_drawing_of_each_chart(
     build_report(data, tmp_path, ["html", "pdf"])
     targets = [k for k, e in data.architecture.entities.items() if isinstance(e, Target)]
     assert drawn == Counter(targets)
+
+
+def _recording(real: object, log: Path) -> object:
+    """A writer that notes the process it ran in (a forked child's note is a file line)."""
+    import os
+
+    def write(*args: object) -> object:
+        with log.open("a", encoding="utf-8") as notes:
+            notes.write(f"{os.getpid()}\n")
+        return real(*args)  # type: ignore[operator]
+
+    return write
+
+
+def test_the_tables_are_written_by_another_process_while_the_pdf_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XLSX and JSON need no layout: a forked process writes them beside the PDF, and the
+    files are the same as those written alone."""
+    import os
+
+    import reports.json_out
+    import reports.xlsx
+
+    log = tmp_path / "pids"
+    monkeypatch.setattr(reports.xlsx, "write_xlsx", _recording(reports.xlsx.write_xlsx, log))
+    monkeypatch.setattr(reports.json_out, "write_json", _recording(reports.json_out.write_json, log))
+    data = demo_data()
+    together = build_report(data, tmp_path / "all", ["pdf", "xlsx", "json"])
+    pids = log.read_text(encoding="utf-8").split()
+    assert len(pids) == 2 and str(os.getpid()) not in pids
+    log.unlink()
+    alone = build_report(data, tmp_path / "alone", ["json"])
+    assert log.read_text(encoding="utf-8").split() == [str(os.getpid())]  # no PDF: no fork
+    assert together["json"].read_bytes() == alone["json"].read_bytes()
+    for path in together.values():
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == sorted(
+        p.name for p in together.values()
+    )  # no partial file left
+
+
+def test_a_table_that_fails_beside_the_pdf_fails_the_build_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error of the forked writer (an InputError does not cross processes as itself) is
+    raised by the build with its own type, place and fix, and no partial file is left."""
+    import reports.xlsx
+
+    def refuse(*args: object) -> Path:
+        raise InputError("cannot write the workbook", where="report.xlsx", fix="Free space.")
+
+    monkeypatch.setattr(reports.xlsx, "write_xlsx", refuse)
+    with pytest.raises(InputError) as raised:
+        build_report(demo_data(), tmp_path, ["pdf", "xlsx", "json"])
+    assert raised.value.where == "report.xlsx"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
