@@ -284,12 +284,16 @@ def group_targets(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, 
 
 def appendix(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The findings of the appendix by rule, most severe first, each rule named once above its
-    own; the data-quality ones (RD9xx) are left to the Data quality section, which has them
-    with their field and fix already."""
+    own, and its fix too when every finding of the rule has the same (`fix`, else None); the
+    data-quality ones (RD9xx) are left to the Data quality section, which has them with their
+    field and fix already."""
     rules: dict[str, dict[str, Any]] = {}
     for f in findings:  # the most severe first: a rule's heading shows its worst severity
         if not f["code"].startswith("RD9"):
             rules.setdefault(f["code"], {**f, "rows": []})["rows"].append(f)
+    for rule in rules.values():  # a fix every finding of the rule shares is said once
+        fixes = {f["fix"] for f in rule["rows"]}
+        rule["fix"] = fixes.pop() if len(fixes) == 1 and len(rule["rows"]) > 1 else None
     return list(rules.values())
 
 

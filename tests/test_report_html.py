@@ -7,6 +7,7 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 
 import pytest
+from markupsafe import escape
 
 from mappings.graph import Architecture
 from reports.document import build_document
@@ -242,3 +243,26 @@ def test_the_appendix_says_each_rule_once_and_leaves_data_quality_to_its_section
     for code in {f["code"] for f in shown}:
         assert appendix.count(f'<span class="code">{code}</span>') == 1
     assert '<td class="key">' not in appendix  # no code column repeating the heading
+
+
+def test_a_fix_every_finding_of_a_rule_shares_is_said_once() -> None:
+    """The appendix does not repeat a rule's fix on each of its findings: said once under the
+    rule's heading (the demo's two RD305 findings share theirs); a rule whose findings need
+    different fixes keeps a Fix column."""
+    html = demo_html()
+    appendix = html[html.index('id="appendix"') : html.index("How this report rates")]
+    findings = build_document(demo_data(), charts=False).records("findings")
+    shared = [f for f in findings if f["code"] == "RD305"]
+    assert len(shared) == 2 and shared[0]["fix"] == shared[1]["fix"]
+    assert appendix.count(shared[0]["fix"]) == 1
+    rule = appendix[appendix.index('<span class="code">RD305</span>') :]
+    rule = rule[: rule.index("</table>")]
+    assert f"<strong>Fix, for each:</strong> {shared[0]['fix']}" in rule
+    assert "<th" in rule and ">Fix</th>" not in rule
+    for f in shared:
+        assert str(escape(f["message"])) in rule
+    own = [f for f in findings if f["code"] == "RD107"]  # two findings, a fix each
+    assert len({f["fix"] for f in own}) == 2
+    other = appendix[appendix.index('<span class="code">RD107</span>') :]
+    other = other[: other.index("</table>")]
+    assert ">Fix</th>" in other and all(str(escape(f["fix"])) in other for f in own)

@@ -159,3 +159,17 @@ def test_charts_print_from_the_same_svg() -> None:
         '<div class="card"><img class="chart" alt="" src="data:image/svg+xml;'
     )
     assert "<svg" not in printed
+
+
+@needs_pdftotext
+def test_the_printed_appendix_says_a_shared_fix_once_and_loses_nothing(report_pdf: Path) -> None:
+    """Every finding of the appendix prints with its message and its fix; a fix all findings
+    of a rule share prints once, under the rule (the demo's two RD305 findings)."""
+    text = squash(pdf_text(report_pdf))
+    appendix = text[text.rindex(squash("All findings and how to fix them")) :]
+    findings = build_document(demo_data(), charts=False).records("findings")
+    for f in findings:
+        if not f["code"].startswith("RD9"):
+            assert squash(f["message"]) in appendix and squash(f["fix"]) in appendix, f["key"]
+    shared = {f["fix"] for f in findings if f["code"] == "RD305"}
+    assert len(shared) == 1 and appendix.count(squash(shared.pop())) == 1
