@@ -181,7 +181,9 @@ def test_the_tables_are_written_by_another_process_while_the_pdf_prints(
 
     log = tmp_path / "pids"
     monkeypatch.setattr(reports.xlsx, "write_xlsx", _recording(reports.xlsx.write_xlsx, log))
-    monkeypatch.setattr(reports.json_out, "write_json", _recording(reports.json_out.write_json, log))
+    monkeypatch.setattr(
+        reports.json_out, "write_json", _recording(reports.json_out.write_json, log)
+    )
     data = demo_data()
     together = build_report(data, tmp_path / "all", ["pdf", "xlsx", "json"])
     pids = log.read_text(encoding="utf-8").split()
