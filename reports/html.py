@@ -204,7 +204,7 @@ def report_context(document: ReportDocument) -> dict[str, Any]:
         "targets": group_targets(document.records("targets")),
         "charts": document.charts,
         "legend": document.legend,
-        "problems": document.records("problem_solving"),
+        "problems": problem_levels(document.records("problem_solving")),
         "quality": document.records("data_quality"),
         "missed": document.records("missed_updates"),
         "any_findings": not document.tables["findings"].empty,
@@ -280,6 +280,15 @@ def group_targets(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, 
     for row in rows:
         groups.setdefault(row["priority"], []).append(row)
     return list(groups.items())
+
+
+def problem_levels(rows: list[dict[str, Any]]) -> list[tuple[int | None, str, list[Any]]]:
+    """The triaged items by level, in the table's order (the untriaged first): each level and
+    its approach are said once above its items, not on every row."""
+    levels: dict[int | None, tuple[int | None, str, list[Any]]] = {}
+    for row in rows:
+        levels.setdefault(row["level"], (row["level"], row["approach"], []))[2].append(row)
+    return list(levels.values())
 
 
 def appendix(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
