@@ -12,7 +12,7 @@ from markupsafe import escape
 from mappings.graph import Architecture
 from reports.document import build_document
 from reports.html import change_text, day, number, render_report
-from reports.scope import Scope
+from reports.scope import APPROACHES, Scope
 from tests.fixtures_reports import (
     JIRA_SITE,
     JOBS_TABLE,
@@ -266,3 +266,19 @@ def test_a_fix_every_finding_of_a_rule_shares_is_said_once() -> None:
     other = appendix[appendix.index('<span class="code">RD107</span>') :]
     other = other[: other.index("</table>")]
     assert ">Fix</th>" in other and all(str(escape(f["fix"])) in other for f in own)
+
+
+def test_problem_solving_names_each_level_once_above_its_items() -> None:
+    """Rule 8's level and its approach head the items triaged at it (the untriaged first),
+    instead of filling two columns of every row."""
+    html = demo_html()
+    section = html[html.index('id="problems"') : html.index('id="quality"')]
+    rows = build_document(demo_data(), charts=False).records("problem_solving")
+    assert ">Approach</th>" not in section and ">Level</th>" not in section
+    heads = ["Not triaged"] + [f"Level {n}: {APPROACHES[n]}" for n in (4, 3, 2, 1)]
+    at = [section.index(h) for h in heads]
+    assert at == sorted(at) and all(section.count(h) == 1 for h in heads)
+    for row in rows:
+        level = 0 if row["level"] is None else 5 - row["level"]
+        where = section.index(f">{row['key']}</a>")
+        assert at[level] < where and (level == len(at) - 1 or where < at[level + 1]), row["key"]
