@@ -157,46 +157,67 @@ def test_html_and_pdf_share_one_drawing_of_each_chart(
     assert drawn == Counter(targets)
 
 
-def _recording(real: object, log: Path) -> object:
-    """A writer that notes the process it ran in (a forked child's note is a file line)."""
-    import os
+BESIDE = """
+import os, sys
+from pathlib import Path
+import reports.json_out, reports.xlsx
+from reports import build_report
+from tests.fixtures_reports import demo_data
 
-    def write(*args: object) -> object:
+log = Path(sys.argv[1])
+def recording(real):
+    def write(*args):
         with log.open("a", encoding="utf-8") as notes:
-            notes.write(f"{os.getpid()}\n")
-        return real(*args)  # type: ignore[operator]
-
+            notes.write(f"{os.getpid()}\\n")
+        return real(*args)
     return write
+reports.xlsx.write_xlsx = recording(reports.xlsx.write_xlsx)
+reports.json_out.write_json = recording(reports.json_out.write_json)
+formats = sys.argv[3].split(",")
+if sys.argv[4] == "thread":  # another thread running: forking is not safe
+    import threading
+    done = threading.Event()
+    threading.Thread(target=done.wait).start()
+build_report(demo_data(), Path(sys.argv[2]), formats)
+if sys.argv[4] == "thread":
+    done.set()
+print(os.getpid())
+"""
 
 
-def test_the_tables_are_written_by_another_process_while_the_pdf_prints(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """XLSX and JSON need no layout: a forked process writes them beside the PDF, and the
-    files are the same as those written alone."""
+def _build_noting_pids(
+    tmp_path: Path, name: str, formats: str, threads: str
+) -> tuple[str, list[str]]:
+    """Builds in a fresh process (one thread, as `rdsync report` runs; a pytest-xdist worker
+    has more): its pid, and the pid of each table writer."""
     import os
+    import subprocess
+    import sys
 
-    import reports.json_out
-    import reports.xlsx
+    log = tmp_path / f"{name}.pids"
+    done = subprocess.run(
+        [sys.executable, "-c", BESIDE, str(log), str(tmp_path / name), formats, threads],
+        capture_output=True, check=True, text=True, env={**os.environ},
+    )  # fmt: skip
+    return done.stdout.split()[-1], log.read_text(encoding="utf-8").split()
 
-    log = tmp_path / "pids"
-    monkeypatch.setattr(reports.xlsx, "write_xlsx", _recording(reports.xlsx.write_xlsx, log))
-    monkeypatch.setattr(
-        reports.json_out, "write_json", _recording(reports.json_out.write_json, log)
-    )
-    data = demo_data()
-    together = build_report(data, tmp_path / "all", ["pdf", "xlsx", "json"])
-    pids = log.read_text(encoding="utf-8").split()
-    assert len(pids) == 2 and str(os.getpid()) not in pids
-    log.unlink()
-    alone = build_report(data, tmp_path / "alone", ["json"])
-    assert log.read_text(encoding="utf-8").split() == [str(os.getpid())]  # no PDF: no fork
-    assert together["json"].read_bytes() == alone["json"].read_bytes()
+
+def test_the_tables_are_written_by_another_process_while_the_pdf_prints(tmp_path: Path) -> None:
+    """XLSX and JSON need no layout: a forked process writes them beside the PDF, and the
+    files are the same as those written alone; with other threads running (no safe fork), or
+    with no PDF to wait for, this process writes them."""
+    parent, writers = _build_noting_pids(tmp_path, "all", "pdf,xlsx,json", "alone")
+    assert len(writers) == 2 and parent not in writers
+    parent, writers = _build_noting_pids(tmp_path, "json", "json", "alone")
+    assert writers == [parent]
+    parent, writers = _build_noting_pids(tmp_path, "threads", "pdf,xlsx,json", "thread")
+    assert writers == [parent, parent]
+    together = {p.suffix: p for p in (tmp_path / "all").iterdir()}
+    alone = {p.suffix: p for p in (tmp_path / "json").iterdir()}
+    assert together[".json"].read_bytes() == alone[".json"].read_bytes()
+    assert sorted(together) == [".json", ".pdf", ".xlsx"]  # no partial file left
     for path in together.values():
         assert path.stat().st_mode & 0o777 == 0o600
-    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == sorted(
-        p.name for p in together.values()
-    )  # no partial file left
 
 
 def test_a_table_that_fails_beside_the_pdf_fails_the_build_as_itself(
