@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mappings.errors import InputError
 from reports.model import ReportData
+
+if TYPE_CHECKING:
+    from reports.document import ReportDocument
 
 FORMATS = ("html", "pdf", "xlsx", "json")
 PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
@@ -29,30 +36,88 @@ def build_report(
     folder = _folder(out_dir)
     document = build_document(data, charts=bool({"html", "pdf"} & set(wanted)))
     stem = f"crdo-report-{_slug(data.department or 'all-departments')}-{data.today.isoformat()}"
-    written: dict[str, Path] = {}
     html = ""
     if {"html", "pdf"} & set(wanted):
         from reports.html import render_report
 
         html = render_report(document)
-    for fmt in wanted:
-        path = folder / f"{stem}.{fmt}"
-        if fmt == "html":
-            _atomic(path, lambda p: p.write_text(html, encoding="utf-8"))
-        elif fmt == "pdf":
-            from reports.pdf import write_pdf
+    paths = {fmt: folder / f"{stem}.{fmt}" for fmt in wanted}
+    # The tables need no layout: a second process writes them while this one prints the PDF.
+    beside = [f for f in wanted if f in TABLE_FORMATS] if "pdf" in wanted else []
+    with TablesBeside(document, {f: paths[f] for f in beside}) as elsewhere:
+        for fmt in wanted:
+            if fmt not in elsewhere:
+                _write(fmt, document, html, paths[fmt])
+    return paths
 
-            _atomic(path, lambda p: write_pdf(html, p))
-        elif fmt == "xlsx":
-            from reports.xlsx import write_xlsx
 
-            _atomic(path, lambda p: write_xlsx(document, p))
-        else:
-            from reports.json_out import write_json
+TABLE_FORMATS = ("xlsx", "json")
 
-            _atomic(path, lambda p: write_json(document, p))
-        written[fmt] = path
-    return written
+
+def _write(fmt: str, document: ReportDocument, html: str, path: Path) -> None:
+    """Write one format of the report to `path`, atomically."""
+    if fmt == "html":
+        _atomic(path, lambda p: p.write_text(html, encoding="utf-8"))
+    elif fmt == "pdf":
+        from reports.pdf import write_pdf
+
+        _atomic(path, lambda p: write_pdf(html, p))
+    elif fmt == "xlsx":
+        from reports.xlsx import write_xlsx
+
+        _atomic(path, lambda p: write_xlsx(document, p))
+    else:
+        from reports.json_out import write_json
+
+        _atomic(path, lambda p: write_json(document, p))
+
+
+class TablesBeside:
+    """Writes the table formats (XLSX, JSON) in a forked process while the caller prints the
+    PDF, which holds one core for most of a report's time; on leaving, waits for them.
+
+    The child inherits the document as it is (nothing pickled on the way in). Where a fork is
+    not safe (no fork, or other threads running) or a write fails there, the formats are
+    written in this process, so that an error is raised here as itself.
+    """
+
+    def __init__(self, document: ReportDocument, paths: dict[str, Path]) -> None:
+        self.document, self.paths = document, paths
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[str, Future[None]] = {}
+
+    def __enter__(self) -> set[str]:
+        forkable = "fork" in multiprocessing.get_all_start_methods()
+        if not self.paths or not forkable or threading.active_count() > 1:
+            self.paths = {}
+            return set()
+        context = multiprocessing.get_context("fork")
+        self.pool = ProcessPoolExecutor(1, context, initializer=_adopt, initargs=(self.document,))
+        self.futures = {f: self.pool.submit(_write_adopted, f, p) for f, p in self.paths.items()}
+        return set(self.paths)
+
+    def __exit__(self, *failed: object) -> None:
+        if self.pool is None:
+            return
+        try:
+            for fmt, future in self.futures.items():
+                try:
+                    future.result()
+                except Exception:  # a broken pool, or an error that did not cross: write here
+                    _write(fmt, self.document, "", self.paths[fmt])
+        finally:
+            self.pool.shutdown(cancel_futures=True)
+
+
+_ADOPTED: list[ReportDocument] = []  # the forked writer's document, set once as it starts
+
+
+def _adopt(document: ReportDocument) -> None:
+    _ADOPTED[:] = [document]
+
+
+def _write_adopted(fmt: str, path: Path) -> None:
+    _write(fmt, _ADOPTED[0], "", path)
 
 
 def build_stocktake(

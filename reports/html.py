@@ -204,7 +204,7 @@ def report_context(document: ReportDocument) -> dict[str, Any]:
         "targets": group_targets(document.records("targets")),
         "charts": document.charts,
         "legend": document.legend,
-        "problems": document.records("problem_solving"),
+        "problems": problem_levels(document.records("problem_solving")),
         "quality": document.records("data_quality"),
         "missed": document.records("missed_updates"),
         "any_findings": not document.tables["findings"].empty,
@@ -282,14 +282,27 @@ def group_targets(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, 
     return list(groups.items())
 
 
+def problem_levels(rows: list[dict[str, Any]]) -> list[tuple[int | None, str, list[Any]]]:
+    """The triaged items by level, in the table's order (the untriaged first): each level and
+    its approach are said once above its items, not on every row."""
+    levels: dict[int | None, tuple[int | None, str, list[Any]]] = {}
+    for row in rows:
+        levels.setdefault(row["level"], (row["level"], row["approach"], []))[2].append(row)
+    return list(levels.values())
+
+
 def appendix(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The findings of the appendix by rule, most severe first, each rule named once above its
-    own; the data-quality ones (RD9xx) are left to the Data quality section, which has them
-    with their field and fix already."""
+    own, and its fix too when every finding of the rule has the same (`fix`, else None); the
+    data-quality ones (RD9xx) are left to the Data quality section, which has them with their
+    field and fix already."""
     rules: dict[str, dict[str, Any]] = {}
     for f in findings:  # the most severe first: a rule's heading shows its worst severity
         if not f["code"].startswith("RD9"):
             rules.setdefault(f["code"], {**f, "rows": []})["rows"].append(f)
+    for rule in rules.values():  # a fix every finding of the rule shares is said once
+        fixes = {f["fix"] for f in rule["rows"]}
+        rule["fix"] = fixes.pop() if len(fixes) == 1 and len(rule["rows"]) > 1 else None
     return list(rules.values())
 
 

@@ -155,3 +155,83 @@ def test_html_and_pdf_share_one_drawing_of_each_chart(
     build_report(data, tmp_path, ["html", "pdf"])
     targets = [k for k, e in data.architecture.entities.items() if isinstance(e, Target)]
     assert drawn == Counter(targets)
+
+
+BESIDE = """
+import os, sys
+from pathlib import Path
+import reports.json_out, reports.xlsx
+from reports import build_report
+from tests.fixtures_reports import demo_data
+
+log = Path(sys.argv[1])
+def recording(real):
+    def write(*args):
+        with log.open("a", encoding="utf-8") as notes:
+            notes.write(f"{os.getpid()}\\n")
+        return real(*args)
+    return write
+reports.xlsx.write_xlsx = recording(reports.xlsx.write_xlsx)
+reports.json_out.write_json = recording(reports.json_out.write_json)
+formats = sys.argv[3].split(",")
+if sys.argv[4] == "thread":  # another thread running: forking is not safe
+    import threading
+    done = threading.Event()
+    threading.Thread(target=done.wait).start()
+build_report(demo_data(), Path(sys.argv[2]), formats)
+if sys.argv[4] == "thread":
+    done.set()
+print(os.getpid())
+"""
+
+
+def _build_noting_pids(
+    tmp_path: Path, name: str, formats: str, threads: str
+) -> tuple[str, list[str]]:
+    """Builds in a fresh process (one thread, as `rdsync report` runs; a pytest-xdist worker
+    has more): its pid, and the pid of each table writer."""
+    import os
+    import subprocess
+    import sys
+
+    log = tmp_path / f"{name}.pids"
+    done = subprocess.run(
+        [sys.executable, "-c", BESIDE, str(log), str(tmp_path / name), formats, threads],
+        capture_output=True, check=True, text=True, env={**os.environ},
+    )  # fmt: skip
+    return done.stdout.split()[-1], log.read_text(encoding="utf-8").split()
+
+
+def test_the_tables_are_written_by_another_process_while_the_pdf_prints(tmp_path: Path) -> None:
+    """XLSX and JSON need no layout: a forked process writes them beside the PDF, and the
+    files are the same as those written alone; with other threads running (no safe fork), or
+    with no PDF to wait for, this process writes them."""
+    parent, writers = _build_noting_pids(tmp_path, "all", "pdf,xlsx,json", "alone")
+    assert len(writers) == 2 and parent not in writers
+    parent, writers = _build_noting_pids(tmp_path, "json", "json", "alone")
+    assert writers == [parent]
+    parent, writers = _build_noting_pids(tmp_path, "threads", "pdf,xlsx,json", "thread")
+    assert writers == [parent, parent]
+    together = {p.suffix: p for p in (tmp_path / "all").iterdir()}
+    alone = {p.suffix: p for p in (tmp_path / "json").iterdir()}
+    assert together[".json"].read_bytes() == alone[".json"].read_bytes()
+    assert sorted(together) == [".json", ".pdf", ".xlsx"]  # no partial file left
+    for path in together.values():
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_table_that_fails_beside_the_pdf_fails_the_build_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error of the forked writer (an InputError does not cross processes as itself) is
+    raised by the build with its own type, place and fix, and no partial file is left."""
+    import reports.xlsx
+
+    def refuse(*args: object) -> Path:
+        raise InputError("cannot write the workbook", where="report.xlsx", fix="Free space.")
+
+    monkeypatch.setattr(reports.xlsx, "write_xlsx", refuse)
+    with pytest.raises(InputError) as raised:
+        build_report(demo_data(), tmp_path, ["pdf", "xlsx", "json"])
+    assert raised.value.where == "report.xlsx"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]

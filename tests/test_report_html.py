@@ -7,11 +7,12 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 
 import pytest
+from markupsafe import escape
 
 from mappings.graph import Architecture
 from reports.document import build_document
 from reports.html import change_text, day, number, render_report
-from reports.scope import Scope
+from reports.scope import APPROACHES, Scope
 from tests.fixtures_reports import (
     JIRA_SITE,
     JOBS_TABLE,
@@ -242,3 +243,42 @@ def test_the_appendix_says_each_rule_once_and_leaves_data_quality_to_its_section
     for code in {f["code"] for f in shown}:
         assert appendix.count(f'<span class="code">{code}</span>') == 1
     assert '<td class="key">' not in appendix  # no code column repeating the heading
+
+
+def test_a_fix_every_finding_of_a_rule_shares_is_said_once() -> None:
+    """The appendix does not repeat a rule's fix on each of its findings: said once under the
+    rule's heading (the demo's two RD305 findings share theirs); a rule whose findings need
+    different fixes keeps a Fix column."""
+    html = demo_html()
+    appendix = html[html.index('id="appendix"') : html.index("How this report rates")]
+    findings = build_document(demo_data(), charts=False).records("findings")
+    shared = [f for f in findings if f["code"] == "RD305"]
+    assert len(shared) == 2 and shared[0]["fix"] == shared[1]["fix"]
+    assert appendix.count(shared[0]["fix"]) == 1
+    rule = appendix[appendix.index('<span class="code">RD305</span>') :]
+    rule = rule[: rule.index("</table>")]
+    assert f"<strong>Fix, for each:</strong> {shared[0]['fix']}" in rule
+    assert "<th" in rule and ">Fix</th>" not in rule
+    for f in shared:
+        assert str(escape(f["message"])) in rule
+    own = [f for f in findings if f["code"] == "RD107"]  # two findings, a fix each
+    assert len({f["fix"] for f in own}) == 2
+    other = appendix[appendix.index('<span class="code">RD107</span>') :]
+    other = other[: other.index("</table>")]
+    assert ">Fix</th>" in other and all(str(escape(f["fix"])) in other for f in own)
+
+
+def test_problem_solving_names_each_level_once_above_its_items() -> None:
+    """Rule 8's level and its approach head the items triaged at it (the untriaged first),
+    instead of filling two columns of every row."""
+    html = demo_html()
+    section = html[html.index('id="problems"') : html.index('id="quality"')]
+    rows = build_document(demo_data(), charts=False).records("problem_solving")
+    assert ">Approach</th>" not in section and ">Level</th>" not in section
+    heads = ["Not triaged"] + [f"Level {n}: {APPROACHES[n]}" for n in (4, 3, 2, 1)]
+    at = [section.index(h) for h in heads]
+    assert at == sorted(at) and all(section.count(h) == 1 for h in heads)
+    for row in rows:
+        level = 0 if row["level"] is None else 5 - row["level"]
+        where = section.index(f">{row['key']}</a>")
+        assert at[level] < where and (level == len(at) - 1 or where < at[level + 1]), row["key"]

@@ -159,3 +159,39 @@ def test_charts_print_from_the_same_svg() -> None:
         '<div class="card"><img class="chart" alt="" src="data:image/svg+xml;'
     )
     assert "<svg" not in printed
+
+
+@needs_pdftotext
+def test_the_printed_appendix_says_a_shared_fix_once_and_loses_nothing(report_pdf: Path) -> None:
+    """Every finding of the appendix prints with its message and its fix; a fix all findings
+    of a rule share prints once, under the rule (the demo's two RD305 findings)."""
+    text = squash(pdf_text(report_pdf))
+    appendix = text[text.rindex(squash("All findings and how to fix them")) :]
+    findings = build_document(demo_data(), charts=False).records("findings")
+    for f in findings:
+        if not f["code"].startswith("RD9"):
+            assert squash(f["message"]) in appendix and squash(f["fix"]) in appendix, f["key"]
+    shared = {f["fix"] for f in findings if f["code"] == "RD305"}
+    assert len(shared) == 1 and appendix.count(squash(shared.pop())) == 1
+
+
+@needs_pdftotext
+def test_printed_problem_solving_keeps_every_item_under_its_level(report_pdf: Path) -> None:
+    """Each Red and Amber/Red item prints with its key, name, kind, reason and leader, after
+    the heading of its level and approach (said once) and before the next level's."""
+    from reports.scope import APPROACHES
+
+    text = squash(pdf_text(report_pdf))
+    start = text.index(squash("Problem solving Every Red"))
+    section = text[start : text.index("Dataquality", start)]
+    heads = [squash("Not triaged")] + [squash(f"Level {n}: {APPROACHES[n]}") for n in (4, 3, 2)]
+    heads.append(squash(f"Level 1: {APPROACHES[1]}"))
+    at = [section.index(h) for h in heads]
+    assert at == sorted(at)
+    for row in build_document(demo_data(), charts=False).records("problem_solving"):
+        level = 0 if row["level"] is None else 5 - row["level"]
+        where = section.index(squash(f"{row['key']} {row['name']}"))
+        assert at[level] < where and (level == 4 or where < at[level + 1]), row["key"]
+        line = section[where : where + 400]
+        for part in (row["kind"], row["reason"], row["leader"]):
+            assert squash(part) in line, (row["key"], part)
