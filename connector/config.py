@@ -292,6 +292,42 @@ class StateConfig(Strict):
     )
 
 
+class WorkersConfig(Strict):
+    """`[workers]`: `rdsync run` defers one job per source and `rdsync worker` runs them, on as
+    many machines as wanted, through a job queue in PostgreSQL (docs/deploy.md)."""
+
+    url: str = Field(
+        pattern=r"^postgres(ql)?://",
+        description="the PostgreSQL database of the job queue (procrastinate), e.g. "
+        "postgresql://rdsync@db.example.org/rdsync; the password from PGPASSWORD or ~/.pgpass, "
+        "never in this file",
+    )
+    concurrency: int = Field(1, ge=1, le=64, description="jobs one `rdsync worker` runs at once")
+    heartbeat_seconds: float = Field(
+        10, gt=0, le=600, description="how often a worker tells the queue it is alive"
+    )
+    stalled_seconds: float = Field(
+        30,
+        gt=0,
+        le=3600,
+        description="a worker silent this long is taken for dead and its job given to another",
+    )
+
+    @model_validator(mode="after")
+    def _no_password(self) -> Self:
+        if re.match(r"^postgres(ql)?://[^/@]*:[^/@]*@", self.url):
+            raise ValueError(
+                "a password in [workers] url would be in the config file and the logs: give it "
+                "in PGPASSWORD or ~/.pgpass instead"
+            )
+        if self.stalled_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError(
+                "stalled_seconds must be at least twice heartbeat_seconds, or a live worker "
+                "that misses one beat is taken for dead"
+            )
+        return self
+
+
 _CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
@@ -434,6 +470,7 @@ class Config(Strict):
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
     routines: RoutinesConfig | None = None  # no [routines] table: no update requests sent
     jira_dashboard: JiraDashboardConfig | None = None
+    workers: WorkersConfig | None = None  # no [workers] table: `rdsync run` syncs by itself
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 

@@ -1,0 +1,174 @@
+"""Workers on a job queue (procrastinate on a real PostgreSQL): one job per source, one run
+of a source at a time, a killed worker's job taken over, a stale worker's commit refused."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from connector.clock import Clock
+from connector.sandbox.server import Sandbox, start_sandbox
+from connector.sync import lease
+from connector.sync.jobs import QUEUE, source_lock
+from connector.sync.run import SETTLE_AFTER, SyncRun
+from connector.sync.state import StateStore
+from tests.campaign import snapshot, sync
+from tests.workers import (
+    STALLED,
+    defer_round,
+    edits,
+    events,
+    overlaps,
+    running,
+    start_worker,
+    statuses,
+    wait_for_jobs,
+    workers_config,
+)
+
+
+@pytest.fixture
+def sites() -> Any:
+    """Two sites on the machine's clock (the workers are other processes and read that)."""
+    started = [start_sandbox(seed="demo", clock=Clock()) for _ in range(2)]
+    yield started
+    for site in started:
+        site.stop()
+
+
+def three_sources(a: Sandbox, b: Sandbox) -> dict[str, tuple[Sandbox, str, dict[str, Any]]]:
+    return {"ops": (a, "jira", {}), "strategy": (a, "airtable", {}), "hr": (b, "jira", {})}
+
+
+def test_the_scheduler_defers_one_job_per_source_and_never_piles_them_up(
+    tmp_path: Path, postgres_url: str, sites: list[Sandbox]
+) -> None:
+    config = workers_config(tmp_path, three_sources(*sites), postgres_url)
+    defer_round(config)
+    defer_round(config)  # the next interval while the first round still waits: no new jobs
+    with psycopg.connect(postgres_url) as db:
+        rows = db.execute(
+            "SELECT args->>'source', lock, queueing_lock, status::text FROM procrastinate_jobs "
+            "WHERE queue_name = %s ORDER BY 1",
+            (QUEUE,),
+        ).fetchall()
+    assert [row[0] for row in rows] == ["hr", "ops", "strategy"]
+    assert all(row[1] == source_lock(row[0]) and row[3] == "todo" for row in rows)
+    assert all(row[2] == f"{source_lock(row[0])}:sync" for row in rows)
+    defer_round(config, full=True)  # the daily full sync queues beside a waiting sync
+    assert statuses(postgres_url) == {"todo": 6}
+
+
+def test_two_workers_never_run_one_source_at_once(
+    tmp_path: Path, postgres_url: str, sites: list[Sandbox]
+) -> None:
+    config = workers_config(tmp_path, three_sources(*sites), postgres_url)
+    for site in sites:  # slow writes: the second round is queued while the first runs
+        site.set_faults("issue_edit:slow:1,delay=0.05")
+    workers = [start_worker(tmp_path, n, concurrency=2) for n in range(2)]
+    try:
+        defer_round(config)
+        deadline = time.monotonic() + 60
+        while not running(postgres_url) and time.monotonic() < deadline:
+            time.sleep(0.1)  # waiting for the worker processes to start and take a job
+        defer_round(config)  # each source's second job waits for its first: the same lock
+        wait_for_jobs(postgres_url, timeout=240)
+        defer_round(config)  # every source read once now: this round writes what is left
+        done = wait_for_jobs(postgres_url, timeout=240)
+    finally:
+        for worker in workers:
+            worker.stop()
+    assert done == {"succeeded": 9}, [w.text()[-3000:] for w in workers]
+    history = events(postgres_url)
+    assert overlaps(history) == []
+    assert len({e.worker for e in history if e.kind == "started"}) >= 1
+    for site in sites:
+        site.set_faults(None)
+        assert snapshot(site, "jira").duplicates == 0
+    # Everything is written: one more run of the whole portfolio writes nothing.
+    again = sync(config, Clock())
+    assert again.counts["written"] == 0 and again.counts["comments"] == 0
+
+
+def test_a_killed_worker_s_job_is_taken_over_and_finished_within_a_minute(
+    tmp_path: Path, postgres_url: str, sites: list[Sandbox]
+) -> None:
+    a, b = sites
+    config = workers_config(tmp_path, {"ops": (a, "jira", {})}, postgres_url)
+    baseline = workers_config(tmp_path / "baseline", {"ops": (b, "jira", {})}, postgres_url)
+    sync(baseline, Clock())  # the same run never killed, on a twin site
+    a.set_faults("issue_edit:slow:1,delay=0.1")  # the kill lands among the writes
+    first = start_worker(tmp_path, 0)
+    try:
+        defer_round(config)
+        assert a.wait_for(lambda: edits(a) >= 5, timeout=120)
+        first.kill()
+        killed = time.time()
+        second = start_worker(tmp_path, 1)
+        try:
+            done = wait_for_jobs(postgres_url, timeout=90)
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+    assert done == {"succeeded": 1}, second.text()[-3000:]
+    history = events(postgres_url)
+    starts = [e.at.timestamp() for e in history if e.kind == "started"]
+    assert [e.kind for e in history].count("deferred_for_retry") == 1
+    assert len(starts) == 2 and starts[1] - killed < 60
+    assert starts[1] - killed >= STALLED - 1  # taken for dead by its silence, not before
+    store = StateStore(config.state_path)
+    try:
+        assert lease.leases(store)["ops"][1] == 2  # the second holder's lease
+    finally:
+        store.close()
+    a.set_faults(None)
+    assert snapshot(a, "jira").owned == snapshot(b, "jira").owned
+    # A comment the killed run cannot be sure it added is settled by a run after the window
+    # (SETTLE_AFTER), as after any kill: then the comments equal the twin's, none twice.
+    later = Clock()
+    later.advance(SETTLE_AFTER + timedelta(seconds=1))
+    sync(config, later)
+    got, want = snapshot(a, "jira"), snapshot(b, "jira")
+    assert got.duplicates == 0
+    assert got.state() == want.state()
+
+
+def test_a_stale_worker_s_commit_is_refused(tmp_path: Path, sites: list[Sandbox]) -> None:
+    sandbox = sites[0]  # a fresh site: the run has tickets to write, so batches to stop between
+    config = workers_config(tmp_path, {"ops": (sandbox, "jira", {})}, "postgresql://x@localhost/x")
+    store = StateStore(config.state_path, sandbox.clock)
+    try:
+        stale = lease.take(store, "ops", "w1 job 1", 30)
+        taken: list[lease.Fence] = []
+
+        def taken_over() -> bool:  # between two write batches, another worker takes the job
+            if not taken:
+                taken.append(lease.take(store, "ops", "w2 job 1", 30))
+            return False
+
+        run = SyncRun(
+            config,
+            store,
+            clock=sandbox.clock,
+            echo=lambda _: None,
+            should_stop=taken_over,
+            only="ops",
+            fence=stale,
+        )
+        with pytest.raises(lease.StaleLease, match=r"lost its lease 1 .* to w2 job 1 \(lease 2\)"):
+            run.execute()
+        assert taken and store.cursor("ops") is None  # nothing of the stale run committed
+        assert store.runs(1)[0].status == "failed"
+        fresh = SyncRun(
+            config, store, clock=sandbox.clock, echo=lambda _: None, only="ops", fence=taken[0]
+        )
+        fresh.execute()
+        assert store.cursor("ops") is not None
+    finally:
+        store.close()
