@@ -3,6 +3,10 @@ of a source at a time, a killed worker's job taken over, a stale worker's commit
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -12,13 +16,16 @@ import psycopg
 import pytest
 
 from connector.clock import Clock
+from connector.config import load_config
 from connector.sandbox.server import Sandbox, start_sandbox
 from connector.sync import lease
 from connector.sync.jobs import QUEUE, source_lock
 from connector.sync.run import SETTLE_AFTER, SyncRun
 from connector.sync.state import StateStore
+from mappings.errors import ConfigError
 from tests.campaign import snapshot, sync
 from tests.workers import (
+    ROOT,
     STALLED,
     defer_round,
     edits,
@@ -172,3 +179,51 @@ def test_a_stale_worker_s_commit_is_refused(tmp_path: Path, sites: list[Sandbox]
         assert store.cursor("ops") is not None
     finally:
         store.close()
+
+
+def test_rdsync_run_with_workers_is_the_scheduler(
+    tmp_path: Path, postgres_url: str, sites: list[Sandbox]
+) -> None:
+    workers_config(tmp_path, three_sources(*sites), postgres_url)
+    command = [sys.executable, "-m", "connector.cli", "run", "--config"]
+    log = (tmp_path / "run.log").open("wb")
+    process = subprocess.Popen(
+        [*command, str(tmp_path / "rdsync.toml")], cwd=ROOT, stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + 60
+        found: dict[str, int] = {}
+        while found != {"todo": 3} and time.monotonic() < deadline:
+            time.sleep(0.2)  # waiting for the scheduler process to start and queue the round
+            with contextlib.suppress(psycopg.errors.UndefinedTable):  # no queue tables yet
+                found = statuses(postgres_url)
+        assert found == {"todo": 3}, (tmp_path / "run.log").read_text()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()
+    assert not (tmp_path / "state.sqlite").exists()  # the scheduler leaves the state to workers
+
+
+def test_a_password_in_the_queue_url_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    path = tmp_path / "rdsync.toml"
+    path.write_text('[workers]\nurl = "postgresql://rdsync:s3cret@db/rdsync"\n')
+    with pytest.raises(ConfigError, match="PGPASSWORD") as refused:
+        load_config(path)
+    assert "s3cret" not in str(refused.value)
+
+
+def test_a_worker_without_a_queue_says_which_table_it_needs(tmp_path: Path) -> None:
+    path = tmp_path / "rdsync.toml"
+    path.write_text('[state]\npath = "state.sqlite"\n')
+    ran = subprocess.run(
+        [sys.executable, "-m", "connector.cli", "worker", "--config", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 2
+    assert "needs a [workers] table" in ran.stderr and "Traceback" not in ran.stderr
