@@ -227,3 +227,34 @@ def test_a_worker_without_a_queue_says_which_table_it_needs(tmp_path: Path) -> N
     )
     assert ran.returncode == 2
     assert "needs a [workers] table" in ran.stderr and "Traceback" not in ran.stderr
+
+
+def test_a_job_syncs_its_source_alone_and_writes_once_every_source_was_read(
+    tmp_path: Path, sites: list[Sandbox]
+) -> None:
+    a, b = sites
+    layout = {"ops": (a, "jira", {}), "hr": (b, "jira", {})}
+    config = workers_config(tmp_path, layout, "postgresql://rdsync@localhost/unused")
+    store = StateStore(config.state_path, a.clock)
+
+    def job(source: str) -> Any:
+        run = SyncRun(config, store, clock=a.clock, echo=lambda _: None, only=source)
+        return run.execute()
+
+    def searches(site: Sandbox) -> int:
+        return sum(c["count"] for c in site.stats()["counts"] if "search" in c["path"])
+
+    try:
+        first = job("ops")
+        assert first.counts["written"] == 0  # hr never read: its shared keys would change
+        assert first.notes == ["writes held until these sources are read: hr"]
+        assert store.cursor("ops") is not None and store.cursor("hr") is None
+        assert searches(b) == 0 and searches(a) > 0  # hr's site not read by ops's job
+        second = job("hr")
+        assert second.counts["written"] > 0 and edits(a) == 0  # only hr's tickets written
+        assert set(second.reads) == {"hr"}
+        a.reset_stats()
+        third = job("ops")
+        assert third.counts["written"] > 0 and third.counts["written"] == edits(a)
+    finally:
+        store.close()
