@@ -258,3 +258,19 @@ def test_a_job_syncs_its_source_alone_and_writes_once_every_source_was_read(
         assert third.counts["written"] > 0 and third.counts["written"] == edits(a)
     finally:
         store.close()
+
+
+def test_retention_leaves_alone_a_run_another_worker_has_not_committed_yet(
+    tmp_path: Path, sites: list[Sandbox]
+) -> None:
+    a = sites[0]
+    config = workers_config(tmp_path, {"ops": (a, "jira", {})}, "postgresql://rdsync@x/unused")
+    store = StateStore(config.state_path, a.clock)
+    try:
+        going = store.start_run()  # another worker's run: started, its commit still to come
+        SyncRun(config, store, clock=a.clock, echo=lambda _: None, only="ops").execute()
+        past = {int(run) for (run,) in store.db.execute("SELECT run_id FROM past_runs")}
+        # Noted as past, it would never be thinned once it commits: the store would grow.
+        assert going not in past
+    finally:
+        store.close()
