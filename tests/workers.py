@@ -167,3 +167,18 @@ def overlaps(history: list[Event]) -> list[str]:
 def edits(site: Sandbox) -> int:
     """Issue edits the site has answered (PUT), since its last stats reset."""
     return sum(c["count"] for c in site.stats()["counts"] if c["method"] == "PUT")
+
+
+def contended(history: list[Event]) -> int:
+    """Jobs queued while another job of their source was running: the lock had work to do."""
+    running_now: dict[str, set[int]] = {}
+    found = 0
+    for event in history:
+        jobs = running_now.setdefault(event.source, set())
+        if event.kind == "deferred" and jobs:
+            found += 1
+        elif event.kind == "started":
+            jobs.add(event.job)
+        elif event.kind in ("succeeded", "failed", "deferred_for_retry", "aborted"):
+            jobs.discard(event.job)
+    return found
