@@ -329,6 +329,50 @@ def month_figures(quick: bool) -> list[Figure]:
     return month(quick)
 
 
+def workers_figures(quick: bool) -> list[Figure]:
+    """The workers campaign (bench_workers): 20 sources by 1 and 4 workers, some killed."""
+    from benchmarks.bench_workers import line, measure
+
+    sources, beat = (4, (1.0, 4.0)) if quick else (20, (10.0, 30.0))
+    found = measure(sources, 2 if quick else 3, 1, beat)
+    plan = found["scenarios"]
+    for scenario in plan:
+        print(f"  workers: {line(scenario)}")
+    takeovers = [t for s in plan for t in s.takeovers]
+    return [
+        figure(
+            f"workers: 4 against 1, {sources} sources",
+            plan[1].throughput(),
+            "jobs/s",
+            ">= 1x",
+            plan[0].throughput(),
+            "1 worker",
+            "ours",
+        ),
+        figure(
+            f"workers: slowest takeover of {len(takeovers)} killed jobs",
+            max(takeovers, default=0.0),
+            "s",
+            "<= 60",
+            source="issue 21",
+        ),
+        figure(
+            "workers: scenarios unlike 1 worker's, or failing",
+            sum(bool(s.problems) for s in plan),
+            "",
+            "== 0",
+            source="issue 21",
+        ),
+        figure(
+            "workers: comments doubled",
+            sum(s.duplicates for s in plan),
+            "",
+            "== 0",
+            source="issue 21",
+        ),
+    ]
+
+
 BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "sync": sync_figures,
     "jira-read": jira_read_figures,
@@ -340,6 +384,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Figure]]] = {
     "sandbox": sandbox_figures,
     "growth": growth_figures,  # bench_growth.py: sizes, and `month` (200 syncs)
     "month": month_figures,
+    "workers": workers_figures,  # bench_workers.py: needs PostgreSQL's server binaries
 }
 CAMPAIGNS = {
     "fault campaign (seeds x tools)": ["-m", "tests.campaign_faults", "--seeds", "50"],

@@ -362,6 +362,43 @@ def _url_password(url: str) -> bool:
     return in_user or in_query
 
 
+class WorkersConfig(Strict):
+    """`[workers]`: `rdsync run` defers one job per source and `rdsync worker` runs them, on as
+    many machines as wanted, through a job queue in PostgreSQL (docs/deploy.md)."""
+
+    url: str | None = Field(
+        None,
+        pattern=r"^postgres(ql)?://",
+        description="the PostgreSQL database of the job queue (procrastinate), e.g. "
+        "postgresql://rdsync@db.example.org/rdsync (default: [state] url, with its password); "
+        "the password from PGPASSWORD or ~/.pgpass, never in this file",
+    )
+    concurrency: int = Field(1, ge=1, le=64, description="jobs one `rdsync worker` runs at once")
+    heartbeat_seconds: float = Field(
+        10, gt=0, le=600, description="how often a worker tells the queue it is alive"
+    )
+    stalled_seconds: float = Field(
+        30,
+        gt=0,
+        le=3600,
+        description="a worker silent this long is taken for dead and its job given to another",
+    )
+
+    @model_validator(mode="after")
+    def _no_password(self) -> Self:
+        if self.url is not None and re.match(r"^postgres(ql)?://[^/@]*:[^/@]*@", self.url):
+            raise ValueError(
+                "a password in [workers] url would be in the config file and the logs: give it "
+                "in PGPASSWORD or ~/.pgpass instead"
+            )
+        if self.stalled_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError(
+                "stalled_seconds must be at least twice heartbeat_seconds, or a live worker "
+                "that misses one beat is taken for dead"
+            )
+        return self
+
+
 _CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
@@ -504,6 +541,7 @@ class Config(Strict):
     reports: ReportsConfig = Field(default_factory=ReportsConfig)
     routines: RoutinesConfig | None = None  # no [routines] table: no update requests sent
     jira_dashboard: JiraDashboardConfig | None = None
+    workers: WorkersConfig | None = None  # no [workers] table: `rdsync run` syncs by itself
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
@@ -523,6 +561,16 @@ class Config(Strict):
                         f"{source.url}: each ticket must be in one source's scope; drop it "
                         "from one of them"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _queue_database(self) -> Self:
+        """Workers need a PostgreSQL database for their queue: their own, or the state's."""
+        if self.workers is not None and self.workers.url is None and self.state.url is None:
+            raise ValueError(
+                "[workers] needs the PostgreSQL database of its job queue: set workers.url, "
+                "or keep the state there ([state] url), which the queue then shares"
+            )
         return self
 
     @model_validator(mode="after")

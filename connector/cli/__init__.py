@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "sandbox": "connector.sandbox.cli:sandbox",
     "sync": "connector.cli.sync:sync",
     "run": "connector.cli.sync:run",
+    "worker": "connector.cli.worker:worker",
     "demo": "connector.cli.demo:demo",
     "report": "connector.cli.report:report",
     "stocktake": "connector.cli.report:stocktake",

@@ -139,6 +139,10 @@ def sync(
 def run(config_path: Path, accept_scope_change: bool, verbose: bool) -> None:
     """Run the daemon: a sync every [schedule] sync_minutes, a full one daily, and the reports.
 
+    With a [workers] table it is the scheduler instead: it queues one sync job per source
+    every sync_minutes (and the full syncs, reports, stock takes and routines), and
+    `rdsync worker` processes run them (docs/deploy.md).
+
     Stops cleanly on SIGTERM or SIGINT (finishing the write in flight and committing). A second
     daemon on the same state store refuses to start and names the process holding it. A source
     whose mapping does not fit its site sits each run out, the others sync; the log and the
@@ -159,6 +163,10 @@ def run(config_path: Path, accept_scope_change: bool, verbose: bool) -> None:
 
     setup_logging(verbose)
     config = load_config(config_path)
+    if config.workers is not None:  # the scheduler: workers run the jobs (docs/deploy.md)
+        from connector.sync.jobs import serve
+
+        sys.exit(serve(config))
     with state_errors(store_where(config)):
         daemon = Daemon(
             config,

@@ -74,13 +74,15 @@ def retain(store: StateStore, keep: int, period_days: int) -> Retained:
     """Drop what no report, rating comparison, explanation or pending write needs; one
     transaction. A run once thinned (or that stored no assessments) is noted in `past_runs`
     and never looked at again: a pass reads the runs still whole, not every run stored."""
-    runs, empty = _whole_runs(store)
-    whole = kept_whole(runs, keep, period_days, _reported(store))
-    # The oldest of the newest `keep` runs that stored assessments (dry and failed runs
-    # store none: they do not push a run's conclusions out).
-    oldest_kept = min((run for run, _ in runs[:keep]), default=0)
     thinned = rows = 0
+    # Read inside the transaction: workers retain at once (docs/deploy.md), and what one
+    # pass noted in `past_runs` the next must see.
     with store.transaction() as db:
+        runs, empty = _whole_runs(store)
+        whole = kept_whole(runs, keep, period_days, _reported(store))
+        # The oldest of the newest `keep` runs that stored assessments (dry and failed runs
+        # store none: they do not push a run's conclusions out).
+        oldest_kept = min((run for run, _ in runs[:keep]), default=0)
         # Oldest first: a stretch's first row is kept before its later rows are looked at.
         for run, _ in reversed(runs):
             if run not in whole:
@@ -118,18 +120,20 @@ def _slim(db: Any, run: int) -> None:
 
 def _whole_runs(store: StateStore) -> tuple[list[tuple[int, date]], list[int]]:
     """The runs not yet thinned that stored assessments, newest first, each with its day;
-    and those that stored none (failed, or stopped before their commit)."""
+    and those ended having stored none (failed, dry). A run still going (another worker's)
+    is neither: it may yet commit."""
     found, empty = [], []
     rows = store.db.execute(
-        "SELECT id FROM runs WHERE NOT EXISTS "
+        "SELECT id, status FROM runs WHERE NOT EXISTS "
         "(SELECT 1 FROM past_runs p WHERE p.run_id = runs.id) ORDER BY id DESC"
     ).fetchall()
-    for (run,) in rows:
+    for run, status in rows:
         row = store.db.execute(
             "SELECT assessed_on FROM assessments WHERE run_id = ? LIMIT 1", (run,)
         ).fetchone()
         if row is None:
-            empty.append(int(run))
+            if status != "running":
+                empty.append(int(run))
         else:
             found.append((int(run), date.fromisoformat(row[0])))
     return found, empty

@@ -26,6 +26,7 @@ from connector.sync.failures import SOURCE_FAILURES, last_parts, reason
 from connector.sync.history import RatingChanges
 from connector.sync.judged import Judged, judge
 from connector.sync.keys import KeyScope, by_architecture, scope_keys, unqualified
+from connector.sync.lease import Fence
 from connector.sync.mapcache import MapCache, Mapped, map_cached
 from connector.sync.plan import Agreed, normalise_option
 from connector.sync.retention import retain
@@ -156,6 +157,8 @@ class SyncRun:
         skip_unfit: bool = False,
         accept_scope_change: bool = False,
         kept: Kept | None = None,
+        only: str | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -186,6 +189,10 @@ class SyncRun:
         self.wanted: dict[str, Wanted] = {}  # by source: this run's
         self.judged_kept: Judged | None = None  # the last run's conclusions
         self.judged: Judged | None = None  # this run's
+        # A worker's job (`connector/sync/jobs.py`): read, write and commit this source alone;
+        # the others' records come from the state store as the last commit left them.
+        self.only = only
+        self.fence = fence  # checked in the commit's transaction: a stale worker's is refused
 
     def execute(self, *, full: bool = False, dry_run: bool = False) -> Outcome:
         started = time.monotonic()
@@ -220,7 +227,10 @@ class SyncRun:
     def _execute(self, run_id: int, *, full: bool, dry_run: bool) -> Outcome:
         # The state first: a damaged store stops the run before any request is sent.
         with self._phase("load"):
-            stored = {name: self._load(name, source, full) for name, source in self.sources.items()}
+            stored = {
+                name: self._load(name, source, full and self._mine(name))
+                for name, source in self.sources.items()
+            }
             if self.kept is not None:
                 # A full read too: a record read again with the digest it had, whose wanted
                 # texts are as they were, says what it said (the full read finds what an
@@ -260,7 +270,8 @@ class SyncRun:
         with self._phase("work"):
             # All work, read only, before any write; a full sync reads it all again.
             held = {} if full else work_state.held(self.store.db)
-            work = work_state.read_scopes(self.sources, arch, held)
+            mine = {name: s for name, s in self.sources.items() if self._mine(name)}
+            work = work_state.read_scopes(mine, arch, held)
         with self._phase("rules"):
             rubric = rate_rubric(arch, findings)
         counts["ratings_changed"] = sum(
@@ -278,7 +289,12 @@ class SyncRun:
         outcome.phases = self.phases
         outcome.failed = {name: reason(error) for name, error in self.failed.items()}
         outcome.errors += [f"sources.{name}: {why}" for name, why in outcome.failed.items()]
-        if dry_run:
+        # A job's portfolio is whole once every source was read: until then keys and links
+        # to an unread source would be written as they will not stay (a key it shares).
+        unread = sorted(n for n, was in stored.items() if was.cursor is None and not self._mine(n))
+        if unread:
+            outcome.notes.append(f"writes held until these sources are read: {', '.join(unread)}")
+        elif dry_run:
             for patch in patches:
                 self.echo(patch.describe())
         elif self.config.writeback.enabled:
@@ -296,6 +312,10 @@ class SyncRun:
             with self._phase("retain"):
                 self._retain(run_id)
         return outcome
+
+    def _mine(self, name: str) -> bool:
+        """Whether this run reads, writes and commits the source: all do, unless `only`."""
+        return self.only is None or name == self.only
 
     def _retain(self, run_id: int) -> None:
         """Just after the commit: what no report, comparison or pending write needs goes."""
@@ -342,6 +362,8 @@ class SyncRun:
                 unfit[name] = (source, problems)
         if not unfit:
             return
+        if self.only in unfit:  # a job's own source unfit: nothing of it can be synced
+            raise guard.refusal({self.only: unfit[self.only]})
         if not self.skip_unfit or len(unfit) == len(self.sources):
             raise guard.refusal(unfit)
         for name, (source, problems) in unfit.items():
@@ -397,6 +419,9 @@ class SyncRun:
             loaded[name], records = loaded[name]._replace(records=None), None
             stored = before
             self.stored_hashes[name] = before
+            if not self._mine(name):  # another job's source: as its last commit left it
+                snapshots[name] = self.snapshots[name] = snapshot
+                continue
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
             schemas = source.calls["schema"]
             try:
@@ -461,6 +486,8 @@ class SyncRun:
         ratings = by_priority(arch, findings, rubric)
         inputs = Inputs.of(arch, findings, assessments, ratings)
         for name, source in self.sources.items():
+            if not self._mine(name):
+                continue  # its own job plans its writes
             records = snapshots[name].records
             agreed = self.agreed.setdefault(name, Agreed("", {}, {}))
             agreed.digests = self.stored_hashes[name]  # the records' digests after this read
@@ -577,6 +604,8 @@ class SyncRun:
             source = self.sources.get(entry.source)
             if entry.action != "comment" or entry.run_id == run_id or source is None:
                 continue
+            if not self._mine(entry.source):
+                continue  # its own source's job settles it
             given_up = datetime.fromisoformat(entry.done_at or entry.planned_at)
             if self.clock.now() - given_up < self.settle_after:
                 outcome.counts["comments_pending"] += 1  # perhaps still in flight: next run
@@ -613,6 +642,7 @@ class SyncRun:
             }
         self.store.commit_run(
             run_id,
+            fence=self.fence.check if self.fence is not None else None,
             cursors={name: result.cursor.dump() for name, result in reads.items()},
             records=records,
             deleted=deleted,

@@ -197,6 +197,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     CREATE INDEX ledger_by_status ON ledger (status, id);
     CREATE TABLE past_runs (run_id INTEGER PRIMARY KEY); -- retention is done with them
     """,
+    # Workers (connector/sync/lease.py): who syncs a source now, and the fencing counter its
+    # commit must still match; a worker that lost its job commits nothing.
+    """
+    CREATE TABLE leases (
+        source TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,            -- worker and job: who took the lease last
+        fence INTEGER NOT NULL,          -- + 1 at each take
+        expires TEXT NOT NULL            -- when another worker may take the job over
+    );
+    """,
 )
 
 
@@ -503,8 +513,12 @@ class StateStore:
         sources: Mapping[str, str] | None = None,
         outputs: RunOutputs | None = None,
         work: work_state.WorkRead | None = None,
+        fence: Callable[[Any], None] | None = None,
     ) -> None:
         """Everything a run learnt, in one transaction: it lands whole or not at all.
+
+        `fence(db)` runs first in that transaction and raises to refuse it (a worker's lease
+        taken over by another: `connector.sync.lease`).
 
         `records[source][key]` replaces the stored copy of each record read in this run.
         `sources` names each assessment's source (by its key in the architecture), so that
@@ -512,6 +526,8 @@ class StateStore:
         """
         sources = sources or {}
         with self.transaction() as db:
+            if fence is not None:
+                fence(db)
             for source, cursor in cursors.items():
                 db.execute(
                     "INSERT INTO cursors (source, cursor, run_id) VALUES (?,?,?) "
