@@ -1,8 +1,11 @@
-"""Raw records held compactly: equal reference objects (users, statuses, options) held once."""
+"""Raw records held compactly: equal reference objects (users, statuses, options) held once,
+rdsync's own texts as text."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from mappings.readers import ReadError, read_paragraph
 
 SHORT = 24  # texts up to this long recur (field ids, types, option values): shared
 
@@ -48,6 +51,11 @@ class Shared:
         return value
 
 
+    def text(self, text: str) -> str:
+        """The first text equal to `text` met in this read (a ticket's gaps recur)."""
+        return self.texts.setdefault(text, text)
+
+
 def _same(kept: dict[str, Any], value: dict[str, Any]) -> bool:
     """Equal as JSON: the same keys in the same order, and values equal (`==` alone takes
     1 for true and misses order)."""
@@ -56,3 +64,23 @@ def _same(kept: dict[str, Any], value: dict[str, Any]) -> bool:
 
 def _types(value: dict[str, Any]) -> list[type]:
     return [type(item) for item in value.values()]
+
+
+def owned_texts(fields: dict[str, Any], ids: tuple[str, ...], shared: Shared | None) -> None:
+    """The texts rdsync itself wrote (rationale, rubric gaps) held as the text they read as,
+    in place of the Atlassian document a Cloud site returns them as.
+
+    The planner only asks whether a ticket says what rdsync wants, by that text
+    (`connector.sync.plan.normalise_text`, the same for a document and for its text), and no
+    mapping reads these fields: a document of a few lines held as parsed JSON takes some
+    13 KB, its text a tenth of that. A value that does not read as text is kept as read (the
+    planner then rewrites it, as before)."""
+    for fid in ids:
+        value = fields.get(fid)
+        if not isinstance(value, dict) or value.get("type") != "doc":
+            continue
+        try:
+            text = read_paragraph(value)
+        except ReadError:
+            continue
+        fields[fid] = text if shared is None or text is None else shared.text(text)
