@@ -27,7 +27,8 @@ class Shared:
         self.texts: dict[str, str] = {}
 
     def __call__(self, value: Any) -> Any:
-        """`value` with its reference objects shared (lists and dicts are updated in place)."""
+        """`value` with its reference objects, keys and short texts shared (lists are updated
+        in place; an object comes back as a new dict with the same items in the same order)."""
         if isinstance(value, list):
             for at, item in enumerate(value):
                 if isinstance(item, dict | list):
@@ -41,15 +42,18 @@ class Shared:
             if kept is not None and _same(kept, value):
                 return kept
         texts = self.texts
+        # The keys too: JSON parsed one record at a time (the state's rows) holds its own copy
+        # of every key ("customfield_10023", "fromString"): a third of a record's memory.
+        held = {}
         for key, item in value.items():
             if isinstance(item, dict | list):
-                value[key] = self(item)
+                item = self(item)
             elif isinstance(item, str) and len(item) <= SHORT:
-                value[key] = texts.setdefault(item, item)
+                item = texts.setdefault(item, item)
+            held[texts.setdefault(key, key)] = item
         if isinstance(address, str):
-            self.objects.setdefault(address, value)
-        return value
-
+            self.objects.setdefault(address, held)
+        return held
 
     def text(self, text: str) -> str:
         """The first text equal to `text` met in this read (a ticket's gaps recur)."""

@@ -320,8 +320,8 @@ class JiraSource:
             if cursor.is_duplicate(key, stamp):
                 counts["duplicates"] += 1
             else:
-                records[key] = shared(issue)
-                owned_texts(issue.get("fields") or {}, self.owned_ids, shared)
+                records[key] = held = shared(issue)
+                owned_texts(held.get("fields") or {}, self.owned_ids, shared)
         return False
 
     def _count(self, counts: Counter[str]) -> int | None:
