@@ -1,8 +1,11 @@
-"""Raw records held compactly: equal reference objects (users, statuses, options) held once."""
+"""Raw records held compactly: equal reference objects (users, statuses, options) held once,
+rdsync's own texts as text."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from mappings.readers import ReadError, read_paragraph
 
 SHORT = 24  # texts up to this long recur (field ids, types, option values): shared
 
@@ -24,7 +27,8 @@ class Shared:
         self.texts: dict[str, str] = {}
 
     def __call__(self, value: Any) -> Any:
-        """`value` with its reference objects shared (lists and dicts are updated in place)."""
+        """`value` with its reference objects, keys and short texts shared (lists are updated
+        in place; an object comes back as a new dict with the same items in the same order)."""
         if isinstance(value, list):
             for at, item in enumerate(value):
                 if isinstance(item, dict | list):
@@ -38,14 +42,22 @@ class Shared:
             if kept is not None and _same(kept, value):
                 return kept
         texts = self.texts
+        # The keys too: JSON parsed one record at a time (the state's rows) holds its own copy
+        # of every key ("customfield_10023", "fromString"): a third of a record's memory.
+        held = {}
         for key, item in value.items():
             if isinstance(item, dict | list):
-                value[key] = self(item)
+                item = self(item)
             elif isinstance(item, str) and len(item) <= SHORT:
-                value[key] = texts.setdefault(item, item)
+                item = texts.setdefault(item, item)
+            held[texts.setdefault(key, key)] = item
         if isinstance(address, str):
-            self.objects.setdefault(address, value)
-        return value
+            self.objects.setdefault(address, held)
+        return held
+
+    def text(self, text: str) -> str:
+        """The first text equal to `text` met in this read (a ticket's gaps recur)."""
+        return self.texts.setdefault(text, text)
 
 
 def _same(kept: dict[str, Any], value: dict[str, Any]) -> bool:
@@ -56,3 +68,23 @@ def _same(kept: dict[str, Any], value: dict[str, Any]) -> bool:
 
 def _types(value: dict[str, Any]) -> list[type]:
     return [type(item) for item in value.values()]
+
+
+def owned_texts(fields: dict[str, Any], ids: tuple[str, ...], shared: Shared | None) -> None:
+    """The texts rdsync itself wrote (rationale, rubric gaps) held as the text they read as,
+    in place of the Atlassian document a Cloud site returns them as.
+
+    The planner only asks whether a ticket says what rdsync wants, by that text
+    (`connector.sync.plan.normalise_text`, the same for a document and for its text), and no
+    mapping reads these fields: a document of a few lines held as parsed JSON takes some
+    13 KB, its text a tenth of that. A value that does not read as text is kept as read (the
+    planner then rewrites it, as before)."""
+    for fid in ids:
+        value = fields.get(fid)
+        if not isinstance(value, dict) or value.get("type") != "doc":
+            continue
+        try:
+            text = read_paragraph(value)
+        except ReadError:
+            continue
+        fields[fid] = text if shared is None or text is None else shared.text(text)

@@ -24,7 +24,7 @@ from connector.sources.base import (
     Patch,
     Role,
 )
-from connector.sources.compact import Shared
+from connector.sources.compact import Shared, owned_texts
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
 from connector.sources.jira_history import fetch_histories, post_json
@@ -88,6 +88,7 @@ class JiraSource:
         self.schemas: dict[str, dict[str, Any]] = {}
         self.index = FieldIndex({})  # field references -> ids, for reading and writing alike
         self.field_ids: dict[Role, str] = {}  # write-back role -> field id
+        self.owned_ids: tuple[str, ...] = ()  # our text fields no mapping reads: held as text
         self.notes: list[str] = []
         self.account_name = ""  # who rdsync signs in as, from GET myself
         self.zone = ZoneInfo("UTC")
@@ -223,6 +224,9 @@ class JiraSource:
                 )
             else:
                 self.field_ids[role] = fid
+        mapped = {self.field_id(ref) or ref for ref in self.mapping.field_refs()}
+        texts = (self.field_ids.get("rationale"), self.field_ids.get("gaps"))
+        self.owned_ids = tuple(fid for fid in texts if fid is not None and fid not in mapped)
 
     def field_id(self, ref: str) -> str | None:
         """The site's field a reference means: by id, or by its exact name if one field has
@@ -323,7 +327,8 @@ class JiraSource:
             if cursor.is_duplicate(key, stamp):
                 counts["duplicates"] += 1
             else:
-                records[key] = shared(issue)
+                records[key] = held = shared(issue)
+                owned_texts(held.get("fields") or {}, self.owned_ids, shared)
         return False
 
     def _count(self, counts: Counter[str]) -> int | None:
@@ -486,7 +491,10 @@ class JiraSource:
         return writer.apply(patches, outage)
 
     def restore(self, raw: Any) -> Any:
-        """An issue as the state store kept it: already as `read` returns it."""
+        """An issue as the state store kept it: as `read` returns it (a row an earlier rdsync
+        stored with its documents is held as text once the source knows its fields)."""
+        if isinstance(raw, dict) and isinstance(raw.get("fields"), dict):
+            owned_texts(raw["fields"], self.owned_ids, None)
         return raw
 
     def planned_comment(self, patch: Patch) -> tuple[str, str] | None:
