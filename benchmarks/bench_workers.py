@@ -5,7 +5,8 @@ without workers killed (SIGKILL) at random moments, on a real PostgreSQL job que
         [--heartbeat 10] [--stalled 30]
 
 Ten sandbox sites on the machine's clock, each serving a Jira project (source `jira-N`) and an
-Airtable base (`airtable-N`): 20 sources in one config, one state store. Four scenarios, each on
+Airtable base (`airtable-N`): 20 sources in one config, one state store (on PostgreSQL, beside
+the queue, as machines of their own would keep it). Four scenarios, each on
 fresh sites, a fresh queue database and a fresh state store, run the same rounds of one sync
 job per source (`rdsync run`'s round, `connector.sync.jobs.Scheduler.defer`):
 
@@ -128,7 +129,11 @@ def run_scenario(
             site, tool = started[n // 2], ("jira", "airtable")[n % 2]
             layout[f"{tool}-{n // 2}"] = (site, tool, {})
         url = server.database("rdsync_queue")
-        config = workers_config(folder, layout, url, heartbeat=beat[0], stalled=beat[1])
+        # As machines of their own would run it: the state store on PostgreSQL, the queue in
+        # the same database ([workers] without a url of its own)
+        config = workers_config(
+            folder, layout, url, heartbeat=beat[0], stalled=beat[1], state_there=True
+        )
         pool = Pool(folder, scenario.workers)
         kills: list[float] = []
         try:
