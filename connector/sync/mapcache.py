@@ -30,6 +30,9 @@ class MapCache:
     fingerprint: str
     notes: list[str] = field(default_factory=list)
     pieces: dict[str, Piece] = field(default_factory=dict)
+    # (kind, relation) -> the field it is read from, as the site names it (RD902 says it):
+    # learnt from the records mapped, so kept for the runs that map only a few of them
+    relation_fields: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,14 +71,15 @@ def map_cached(
         return Mapped(map_guarded(source, dict(records)), None)
     pieces.update(split)
     notes = fresh.notes if todo or valid is None else valid.notes
-    out = MappedRecords(notes=list(notes))
+    labels = {**(valid.relation_fields if valid is not None else {}), **fresh.relation_fields}
+    out = MappedRecords(notes=list(notes), relation_fields=dict(labels))
     for key in records:  # in the records' order, as mapping them all at once gives
         piece = pieces[key]
         out.entities += piece.entities
         out.measurements += piece.measurements
         out.problems += piece.problems
         out.skipped += piece.skipped
-    return Mapped(out, MapCache(fingerprint, list(notes), pieces), reused)
+    return Mapped(out, MapCache(fingerprint, list(notes), pieces, labels), reused)
 
 
 def _split(

@@ -37,6 +37,7 @@ from connector.sync.steps import (
     Snapshot,
     by_priority,
     guard_scope,
+    map_guarded,
     plan_source,
     refresh,
     refusals,
@@ -377,7 +378,10 @@ class SyncRun:
         source stands in with its part of the last committed run."""
         for name, source in self.sources.items():
             held, digests = snapshots[name].records, self.stored_hashes[name]
-            self.mapped[name] = map_cached(source, held, digests, self.map_kept.get(name))
+            if self.kept is None:  # no daemon to keep a cache for: mapped once, held once
+                self.mapped[name] = Mapped(map_guarded(source, dict(held)), None)
+            else:
+                self.mapped[name] = map_cached(source, held, digests, self.map_kept.get(name))
         mapped = {name: part.records for name, part in self.mapped.items()}
         records: dict[str, Any] = {name: snapshot.records for name, snapshot in snapshots.items()}
         for name, part in last_parts(self.store, self.failed).items():  # as last committed
