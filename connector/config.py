@@ -705,15 +705,14 @@ def _resolve_smtp_password(path: Path, config: Config, env: Mapping[str, str]) -
     smtp = config.routines.smtp if config.routines is not None else None
     if smtp is None or smtp.password_env is None:
         return
-    value = env.get(smtp.password_env, "")
-    if not value:
-        state = "empty" if smtp.password_env in env else "unset"
-        raise ConfigError(
-            f"no SMTP password: environment variable {smtp.password_env} is {state}",
-            where=f"{path}: routines.smtp.password_env",
-            fix=f"Export {smtp.password_env} with the mail account's password, or remove "
-            "password_env for a server that takes mail without signing in.",
-        )
+    value = _env_password(
+        env,
+        smtp.password_env,
+        what="SMTP",
+        where=f"{path}: routines.smtp.password_env",
+        fix=f"Export {smtp.password_env} with the mail account's password, or remove "
+        "password_env for a server that takes mail without signing in.",
+    )
     smtp._password = SecretStr(value)
     remember_secret(value, smtp.username)
 
@@ -724,18 +723,31 @@ def _resolve_state_password(path: Path, config: Config, env: Mapping[str, str]) 
     state = config.state
     if state.password_env is None:
         return
-    value = env.get(state.password_env, "")
-    if not value:
-        what = "empty" if state.password_env in env else "unset"
-        raise ConfigError(
-            f"no PostgreSQL password: environment variable {state.password_env} is {what}",
-            where=f"{path}: state.password_env",
-            fix=f"Export {state.password_env} with the database user's password, or remove "
-            "password_env for a server that signs this user in without one (a .pgpass file, "
-            "peer or certificate authentication).",
-        )
+    value = _env_password(
+        env,
+        state.password_env,
+        what="PostgreSQL",
+        where=f"{path}: state.password_env",
+        fix=f"Export {state.password_env} with the database user's password, or remove "
+        "password_env for a server that signs this user in without one (a .pgpass file, "
+        "peer or certificate authentication).",
+    )
     state._password = SecretStr(value)
     remember_secret(value)
+
+
+def _env_password(env: Mapping[str, str], variable: str, *, what: str, where: str, fix: str) -> str:
+    """A password from the environment variable a `password_env` key names; unset or empty
+    stops the load, naming the key."""
+    value = env.get(variable, "")
+    if not value:
+        state = "empty" if variable in env else "unset"
+        raise ConfigError(
+            f"no {what} password: environment variable {variable} is {state}",
+            where=where,
+            fix=fix,
+        )
+    return value
 
 
 def _refuse_inline_secrets(path: Path, data: dict[str, Any]) -> None:
