@@ -752,22 +752,18 @@ def _env_password(env: Mapping[str, str], variable: str, *, what: str, where: st
 
 def _refuse_inline_secrets(path: Path, data: dict[str, Any]) -> None:
     routines = data.get("routines")
-    smtp = routines.get("smtp") if isinstance(routines, dict) else None
-    for key in SECRET_KEYS if isinstance(smtp, dict) else ():
-        if key in smtp:  # type: ignore[operator]
-            raise ConfigError(
-                "secrets are never read from the config file",
-                where=f"{path}: routines.smtp.{key}",
-                fix=f"Remove {key}; name the environment variable holding it in password_env.",
-            )
-    state = data.get("state")
-    for key in SECRET_KEYS if isinstance(state, dict) else ():
-        if key in state:  # type: ignore[operator]
-            raise ConfigError(
-                "secrets are never read from the config file",
-                where=f"{path}: state.{key}",
-                fix=f"Remove {key}; name the environment variable holding it in password_env.",
-            )
+    tables = {  # the tables whose password comes from the variable password_env names
+        "routines.smtp": routines.get("smtp") if isinstance(routines, dict) else None,
+        "state": data.get("state"),
+    }
+    for where, table in tables.items():
+        for key in SECRET_KEYS if isinstance(table, dict) else ():
+            if key in table:  # type: ignore[operator]
+                raise ConfigError(
+                    "secrets are never read from the config file",
+                    where=f"{path}: {where}.{key}",
+                    fix=f"Remove {key}; name the environment variable holding it in password_env.",
+                )
     sources = data.get("sources")
     if not isinstance(sources, dict):
         return
