@@ -31,10 +31,10 @@ def shared_limiter(
     and penalties live there and hold across every process and machine; else they are this
     process's, and a new process takes up the last one's windows from `state`."""
     password = None
-    state_url = getattr(config.state, "url", None)  # getattr: both URLs come from other branches
-    if url is None and state_url:
-        url, password = state_url, getattr(config.state, "password", None)
-    url = url or getattr(getattr(config, "workers", None), "url", None)  # PGPASSWORD, .pgpass
+    if url is None and config.state.url:
+        url, password = config.state.url, config.state.password
+    if url is None and config.workers is not None:
+        url = config.workers.url  # its password from PGPASSWORD or ~/.pgpass
     airtable = [cfg for cfg in config.sources.values() if isinstance(cfg, AirtableSourceConfig)]
     jira = [cfg for cfg in config.sources.values() if isinstance(cfg, JiraSourceConfig)]
     if not airtable and not jira:
