@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,9 +15,11 @@ from click.testing import CliRunner
 from connector.cli import main
 from connector.cli.report import scheduled_stocktakes
 from connector.cli.routines import stocktakes
+from connector.cli.status import gather
 from connector.config import load_config
 from connector.sandbox.seeds.draft import HEALTH, JOBS
 from connector.sandbox.server import Sandbox
+from connector.sync.daemon import stocktake_due
 from connector.sync.state import StateStore
 from mappings.model import Priority
 from tests.campaign import configure_sources, sync
@@ -71,6 +73,16 @@ def test_report_and_stock_takes_cover_the_portfolio_or_a_department_across_sourc
     try:
         today = clock.today()
         assert set(stocktakes(config, store, today)) == jobs
+        # `rdsync status` names the next pack the daemon will make: a priority of the
+        # department, on the day the department's own stagger gives it.
+        due = gather(config, store, clock)["next"]["stocktake"]
+        on = datetime.fromisoformat(due["at"]).astimezone(UTC).date()
+        order = sorted(jobs)
+        assert due["priorities"] and set(due["priorities"]) <= jobs
+        weeks = config.schedule.stocktake_weeks
+        assert due["priorities"] == [
+            k for i, k in enumerate(order) if stocktake_due(i, len(order), weeks, on)
+        ]
         for day in range(7 * config.schedule.stocktake_weeks):
             scheduled_stocktakes(config, store, today + timedelta(days=day))
     finally:

@@ -179,7 +179,7 @@ def _next_jobs(
             "weekday": cadence.report_weekday,
             "last": report[1] if report else None,
         },
-        "stocktake": _next_stocktake(store, now, cadence.report_at, cadence.stocktake_weeks),
+        "stocktake": _next_stocktake(config, store, now),
     }
 
 
@@ -192,13 +192,15 @@ def _next_at(now: datetime, hhmm: str, weekday: int | None = None) -> datetime:
     return at
 
 
-def _next_stocktake(store: StateStore, now: datetime, hhmm: str, weeks: int) -> dict[str, Any]:
+def _next_stocktake(config: Config, store: StateStore, now: datetime) -> dict[str, Any]:
     """The next day a priority's stock take pack is due (`daemon.stocktake_due`: staggered
-    over the cycle), and which priorities, from the last sync's priorities."""
+    over the cycle), and which priorities: the daemon's own list (`stocktake_priorities`, the
+    `[reports] department`'s when one is set), from the last sync's priorities."""
     from connector.sync.daemon import stocktake_due
 
-    keys = store.assessed_keys("priority")  # every priority is assessed, by its key
-    first = _next_at(now, hhmm)
+    weeks = config.schedule.stocktake_weeks
+    keys = _stocktake_keys(config, store)
+    first = _next_at(now, config.schedule.report_at)
     for offset in range(7 * weeks + 1):
         at = first + timedelta(days=offset)
         on: date = at.astimezone(UTC).date()  # the daemon asks its clock's (UTC) day
@@ -206,6 +208,17 @@ def _next_stocktake(store: StateStore, now: datetime, hhmm: str, weeks: int) -> 
         if due:
             return {"at": _stamp(at), "priorities": due, "every_weeks": weeks}
     return {"at": None, "priorities": [], "every_weeks": weeks}
+
+
+def _stocktake_keys(config: Config, store: StateStore) -> list[str]:
+    """Every assessed priority, or, with `[reports] department` set, that department's: the
+    stagger counts only them, so the whole list would name the wrong days and priorities."""
+    if config.reports.department is None:
+        return store.assessed_keys("priority")  # every priority is assessed, by its key
+    from connector.cli.report import stocktake_priorities
+
+    found = store.outputs()
+    return [] if found is None else stocktake_priorities(config, found[1].entities)
 
 
 def _stamp(at: datetime | None) -> str | None:
