@@ -41,6 +41,27 @@ def test_an_object_at_the_same_address_is_shared_only_when_identical_as_json() -
     assert next(iter(one)) is next(iter(two)) and one == two == {"customfield_10023": 1.5}
 
 
+def test_a_page_is_shared_in_place_by_the_same_rule() -> None:
+    """A page the client just parsed: its objects shared as rows are, in place, the keys as
+    the parser left them (one copy a page already)."""
+    shared = Shared()
+    user = {"self": "u/1", "accountId": "1", "active": True, "avatarUrls": {"16x16": "a"}}
+    page = json.loads(json.dumps({"issues": [{"author": user, "items": [{"field": "Cv"}]}] * 2}))
+    first, second = page["issues"]
+    assert shared.page(page) is page and page["issues"][0] is first
+    assert second["author"] is first["author"]
+    assert second["items"][0]["field"] is first["items"][0]["field"]
+    others = [
+        shared.page(json.loads(json.dumps(value)))
+        for value in ({**user, "active": 1}, {"accountId": "1", **user})
+    ]
+    for other in others:
+        assert other is not first["author"] and other["self"] == "u/1"
+    assert json.dumps(others) == json.dumps([{**user, "active": 1}, {"accountId": "1", **user}])
+    histories = json.loads(json.dumps([{"author": user}, {"author": user}]))
+    assert shared.page(histories)[1]["author"] is first["author"]
+
+
 def test_a_full_read_holds_under_7000_bytes_an_issue(make_sandbox: Any, tmp_path: Path) -> None:
     """The benchmark's site (12 history entries an indicator, a few hundred owners): each
     issue's raw JSON as the client parsed it held 14,600 bytes; shared, 4,800."""

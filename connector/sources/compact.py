@@ -55,6 +55,44 @@ class Shared:
             self.objects.setdefault(address, held)
         return held
 
+    def page(self, value: Any) -> Any:
+        """`value`, parsed from a page the client just received, with its reference objects
+        and short texts shared, changed in place. Its keys are left as they are: the parser
+        already holds each key of one page once (what `__call__` does for rows parsed one at
+        a time), so a read pays only for what repeats across pages."""
+        if value.__class__ is dict:
+            return self._page_dict(value)
+        if value.__class__ is list:
+            self._page_list(value)
+        return value
+
+    def _page_dict(self, value: dict[str, Any]) -> dict[str, Any]:
+        objects, texts = self.objects, self.texts
+        address = value.get("self")
+        if address.__class__ is str:
+            kept = objects.get(address)
+            if kept is not None and _same(kept, value):
+                return kept
+        for key, item in value.items():  # only values change: the dict keeps its size
+            kind = item.__class__
+            if kind is dict:
+                value[key] = self._page_dict(item)
+            elif kind is list:
+                self._page_list(item)
+            elif kind is str and len(item) <= SHORT:
+                value[key] = texts.setdefault(item, item)
+        if address.__class__ is str:
+            objects.setdefault(address, value)
+        return value
+
+    def _page_list(self, items: list[Any]) -> None:
+        for at, item in enumerate(items):
+            kind = item.__class__
+            if kind is dict:
+                items[at] = self._page_dict(item)
+            elif kind is list:
+                self._page_list(item)
+
     def text(self, text: str) -> str:
         """The first text equal to `text` met in this read (a ticket's gaps recur)."""
         return self.texts.setdefault(text, text)
@@ -63,11 +101,11 @@ class Shared:
 def _same(kept: dict[str, Any], value: dict[str, Any]) -> bool:
     """Equal as JSON: the same keys in the same order, and values equal (`==` alone takes
     1 for true and misses order)."""
-    return list(kept) == list(value) and kept == value and _types(kept) == _types(value)
+    return kept == value and list(kept) == list(value) and _types(kept) == _types(value)
 
 
 def _types(value: dict[str, Any]) -> list[type]:
-    return [type(item) for item in value.values()]
+    return list(map(type, value.values()))
 
 
 def owned_texts(fields: dict[str, Any], ids: tuple[str, ...], shared: Shared | None) -> None:
