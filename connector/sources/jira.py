@@ -331,8 +331,10 @@ class JiraSource:
             if cursor.is_duplicate(key, stamp):
                 counts["duplicates"] += 1
             else:
-                records[key] = held = shared.page(issue)
-                owned_texts(held.get("fields") or {}, self.owned_ids, shared)
+                fields = issue.get("fields")
+                if isinstance(fields, dict):  # first: a document held as text is not walked
+                    owned_texts(fields, self.owned_ids, shared)
+                records[key] = shared.page(issue)
         return False
 
     def _count(self, counts: Counter[str]) -> int | None:
