@@ -24,6 +24,7 @@ class Shared:
 
     def __init__(self) -> None:
         self.objects: dict[str, Any] = {}
+        self.signs: dict[str, Sign] = {}  # each kept object's keys and the types of its values
         self.texts: dict[str, str] = {}
 
     def __call__(self, value: Any) -> Any:
@@ -39,7 +40,7 @@ class Shared:
         address = value.get("self")
         if isinstance(address, str):
             kept = self.objects.get(address)
-            if kept is not None and _same(kept, value):
+            if kept is not None and self._same(address, kept, value):
                 return kept
         texts = self.texts
         # The keys too: JSON parsed one record at a time (the state's rows) holds its own copy
@@ -52,7 +53,7 @@ class Shared:
                 item = texts.setdefault(item, item)
             held[texts.setdefault(key, key)] = item
         if isinstance(address, str):
-            self.objects.setdefault(address, held)
+            self._keep(address, held)
         return held
 
     def page(self, value: Any) -> Any:
@@ -67,22 +68,23 @@ class Shared:
         return value
 
     def _page_dict(self, value: dict[str, Any]) -> dict[str, Any]:
-        objects, texts = self.objects, self.texts
+        texts = self.texts
         address = value.get("self")
         if address.__class__ is str:
-            kept = objects.get(address)
-            if kept is not None and _same(kept, value):
+            kept = self.objects.get(address)
+            if kept is not None and self._same(address, kept, value):
                 return kept
         for key, item in value.items():  # only values change: the dict keeps its size
             kind = item.__class__
-            if kind is dict:
+            if kind is str:
+                if len(item) <= SHORT:
+                    value[key] = texts.setdefault(item, item)
+            elif kind is dict:
                 value[key] = self._page_dict(item)
             elif kind is list:
                 self._page_list(item)
-            elif kind is str and len(item) <= SHORT:
-                value[key] = texts.setdefault(item, item)
         if address.__class__ is str:
-            objects.setdefault(address, value)
+            self._keep(address, value)
         return value
 
     def _page_list(self, items: list[Any]) -> None:
@@ -93,19 +95,26 @@ class Shared:
             elif kind is list:
                 self._page_list(item)
 
+    def _same(self, address: str, kept: dict[str, Any], value: dict[str, Any]) -> bool:
+        """Equal as JSON: values equal, and the same keys in the same order with values of the
+        same types (`==` alone takes 1 for true and misses order)."""
+        return kept == value and self.signs[address] == _sign(value)
+
+    def _keep(self, address: str, value: dict[str, Any]) -> None:
+        if address not in self.objects:
+            self.objects[address] = value
+            self.signs[address] = _sign(value)
+
     def text(self, text: str) -> str:
         """The first text equal to `text` met in this read (a ticket's gaps recur)."""
         return self.texts.setdefault(text, text)
 
 
-def _same(kept: dict[str, Any], value: dict[str, Any]) -> bool:
-    """Equal as JSON: the same keys in the same order, and values equal (`==` alone takes
-    1 for true and misses order)."""
-    return kept == value and list(kept) == list(value) and _types(kept) == _types(value)
+Sign = tuple[tuple[str, ...], tuple[type, ...]]
 
 
-def _types(value: dict[str, Any]) -> list[type]:
-    return list(map(type, value.values()))
+def _sign(value: dict[str, Any]) -> Sign:
+    return tuple(value), tuple(map(type, value.values()))
 
 
 def owned_texts(fields: dict[str, Any], ids: tuple[str, ...], shared: Shared | None) -> None:
