@@ -29,15 +29,19 @@ class Shared:
 
     def __call__(self, value: Any) -> Any:
         """`value` with its reference objects, keys and short texts shared (lists are updated
-        in place; an object comes back as a new dict with the same items in the same order)."""
+        in place; an object comes back as a new dict with the same items in the same order).
+        `value` itself, a record, is not kept for sharing: see `page`."""
+        return self._row(value, record=True)
+
+    def _row(self, value: Any, record: bool = False) -> Any:
         if isinstance(value, list):
             for at, item in enumerate(value):
                 if isinstance(item, dict | list):
-                    value[at] = self(item)
+                    value[at] = self._row(item)
             return value
         if not isinstance(value, dict):
             return value
-        address = value.get("self")
+        address = None if record else value.get("self")
         if isinstance(address, str):
             kept = self.objects.get(address)
             if kept is not None and self._same(address, kept, value):
@@ -48,7 +52,7 @@ class Shared:
         held = {}
         for key, item in value.items():
             if isinstance(item, dict | list):
-                item = self(item)
+                item = self._row(item)
             elif isinstance(item, str) and len(item) <= SHORT:
                 item = texts.setdefault(item, item)
             held[texts.setdefault(key, key)] = item
@@ -60,16 +64,20 @@ class Shared:
         """`value`, parsed from a page the client just received, with its reference objects
         and short texts shared, changed in place. Its keys are left as they are: the parser
         already holds each key of one page once (what `__call__` does for rows parsed one at
-        a time), so a read pays only for what repeats across pages."""
+        a time), so a read pays only for what repeats across pages.
+
+        A record itself (an issue, or a history entry) is not kept for sharing: it is met once
+        a read, and kept at its address it would take the place of the stubs that do repeat
+        (an issue's `parent`, at the parent issue's address, in each of its children)."""
         if value.__class__ is dict:
-            return self._page_dict(value)
+            return self._page_dict(value, record=True)
         if value.__class__ is list:
             self._page_list(value)
         return value
 
-    def _page_dict(self, value: dict[str, Any]) -> dict[str, Any]:
+    def _page_dict(self, value: dict[str, Any], record: bool = False) -> dict[str, Any]:
         texts = self.texts
-        address = value.get("self")
+        address = None if record else value.get("self")
         if address.__class__ is str:
             kept = self.objects.get(address)
             if kept is not None and self._same(address, kept, value):
