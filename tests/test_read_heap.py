@@ -27,12 +27,12 @@ def test_the_last_of_nested_reads_gives_the_frozen_objects_back() -> None:
 def test_a_process_that_froze_objects_itself_is_left_as_it_was() -> None:
     gc.freeze()  # as a server that preloads before it forks
     try:
-        before = gc.get_freeze_count()
+        before = gc.get_freeze_count()  # less as frozen objects die (other threads' too)
         with frozen_pages() as settle:
             _ = [{"page": n} for n in range(100)]
             settle()
-            assert gc.get_freeze_count() == before
-        assert gc.get_freeze_count() == before
+            assert gc.get_freeze_count() <= before  # nothing more frozen
+        assert gc.get_freeze_count() > before // 2  # and what was, still is
     finally:
         gc.unfreeze()
 
