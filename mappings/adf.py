@@ -29,7 +29,11 @@ def _adf_blocks(node: Any, blocks: list[str]) -> None:
         return
     kind = node.get("type")
     if kind in _ADF_BLOCKS:
-        blocks.extend(line.strip() for line in _adf_inline(node).split("\n"))
+        line = _adf_inline(node)
+        if "\n" in line:
+            blocks.extend(part.strip() for part in line.split("\n"))
+        else:  # most blocks: one line
+            blocks.append(line.strip())
         return
     if kind in ("blockCard", "embedCard"):  # a pasted link shown as a card: its address
         blocks.append(str(_attrs(node).get("url") or ""))
@@ -44,10 +48,12 @@ def _adf_inline(node: dict[str, Any]) -> str:
         if not isinstance(child, dict):
             continue
         kind = child.get("type")
+        if kind == "text":  # most nodes: no attributes to look at
+            text = child.get("text", "")
+            parts.append(text if text.__class__ is str else str(text))
+            continue
         attrs = _attrs(child)
-        if kind == "text":
-            parts.append(str(child.get("text", "")))
-        elif kind == "hardBreak":
+        if kind == "hardBreak":
             parts.append("\n")
         elif kind == "date":
             parts.append(adf_date(attrs.get("timestamp")))

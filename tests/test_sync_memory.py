@@ -25,9 +25,9 @@ def test_an_object_at_the_same_address_is_shared_only_when_identical_as_json() -
     second = shared({"author": json.loads(json.dumps(user)), "items": [{"field": "Current value"}]})
     assert second["author"] is first["author"]
     assert second["items"][0]["field"] is first["items"][0]["field"]
-    renamed = shared({**user, "active": 1})  # equal to Python, not as JSON
-    reordered = shared({"accountId": "1", **user})
-    changed = shared({**user, "avatarUrls": {"16x16": "b"}})
+    renamed = shared({"author": {**user, "active": 1}})["author"]  # equal to Python, not JSON
+    reordered = shared({"author": {"accountId": "1", **user}})["author"]
+    changed = shared({"author": {**user, "avatarUrls": {"16x16": "b"}}})["author"]
     for kept, read in (
         (renamed, {**user, "active": 1}),
         (changed, {**user, "avatarUrls": {"16x16": "b"}}),
@@ -39,6 +39,43 @@ def test_an_object_at_the_same_address_is_shared_only_when_identical_as_json() -
     # Keys too, across records parsed apart (as the state's rows are): one copy of each.
     one, two = (shared(json.loads('{"customfield_10023": 1.5}')) for _ in range(2))
     assert next(iter(one)) is next(iter(two)) and one == two == {"customfield_10023": 1.5}
+
+
+def test_a_page_is_shared_in_place_by_the_same_rule() -> None:
+    """A page the client just parsed: its objects shared as rows are, in place, the keys as
+    the parser left them (one copy a page already)."""
+    shared = Shared()
+    user = {"self": "u/1", "accountId": "1", "active": True, "avatarUrls": {"16x16": "a"}}
+    page = json.loads(json.dumps({"issues": [{"author": user, "items": [{"field": "Cv"}]}] * 2}))
+    first, second = page["issues"]
+    assert shared.page(page) is page and page["issues"][0] is first
+    assert second["author"] is first["author"]
+    assert second["items"][0]["field"] is first["items"][0]["field"]
+    others = [
+        shared.page(json.loads(json.dumps({"author": value})))["author"]
+        for value in ({**user, "active": 1}, {"accountId": "1", **user})
+    ]
+    for other in others:
+        assert other is not first["author"] and other["self"] == "u/1"
+    assert json.dumps(others) == json.dumps([{**user, "active": 1}, {"accountId": "1", **user}])
+    histories = json.loads(json.dumps([{"author": user}, {"author": user}]))
+    assert shared.page(histories)[1]["author"] is first["author"]
+
+
+def test_a_parent_met_first_as_an_issue_does_not_keep_its_children_s_stubs_apart() -> None:
+    """A read by key meets a parent issue before its children, and each child names it by a
+    stub at the same address (`parent`: id, key, a few fields): the stubs are held once, by
+    rows and by pages alike. The issue itself stays whole and its own."""
+    issue = {"self": "i/1", "key": "DEL-1", "fields": {"summary": "Outcome", "labels": []}}
+    stub = {"self": "i/1", "key": "DEL-1", "fields": {"summary": "Outcome"}}
+
+    def child(n: int) -> dict[str, Any]:
+        return {"self": f"i/{n}", "key": f"DEL-{n}", "fields": {"parent": stub}}
+
+    for hold in (Shared().__call__, Shared().page):
+        first, one, two = (hold(json.loads(json.dumps(r))) for r in (issue, child(2), child(3)))
+        assert first == issue and one["fields"]["parent"] == stub
+        assert two["fields"]["parent"] is one["fields"]["parent"]
 
 
 def test_a_full_read_holds_under_7000_bytes_an_issue(make_sandbox: Any, tmp_path: Path) -> None:

@@ -24,22 +24,27 @@ class Shared:
 
     def __init__(self) -> None:
         self.objects: dict[str, Any] = {}
+        self.signs: dict[str, Sign] = {}  # each kept object's keys and the types of its values
         self.texts: dict[str, str] = {}
 
     def __call__(self, value: Any) -> Any:
         """`value` with its reference objects, keys and short texts shared (lists are updated
-        in place; an object comes back as a new dict with the same items in the same order)."""
+        in place; an object comes back as a new dict with the same items in the same order).
+        `value` itself, a record, is not kept for sharing: see `page`."""
+        return self._row(value, record=True)
+
+    def _row(self, value: Any, record: bool = False) -> Any:
         if isinstance(value, list):
             for at, item in enumerate(value):
                 if isinstance(item, dict | list):
-                    value[at] = self(item)
+                    value[at] = self._row(item)
             return value
         if not isinstance(value, dict):
             return value
-        address = value.get("self")
+        address = None if record else value.get("self")
         if isinstance(address, str):
             kept = self.objects.get(address)
-            if kept is not None and _same(kept, value):
+            if kept is not None and self._same(address, kept, value):
                 return kept
         texts = self.texts
         # The keys too: JSON parsed one record at a time (the state's rows) holds its own copy
@@ -47,27 +52,77 @@ class Shared:
         held = {}
         for key, item in value.items():
             if isinstance(item, dict | list):
-                item = self(item)
+                item = self._row(item)
             elif isinstance(item, str) and len(item) <= SHORT:
                 item = texts.setdefault(item, item)
             held[texts.setdefault(key, key)] = item
         if isinstance(address, str):
-            self.objects.setdefault(address, held)
+            self._keep(address, held)
         return held
+
+    def page(self, value: Any) -> Any:
+        """`value`, parsed from a page the client just received, with its reference objects
+        and short texts shared, changed in place. Its keys are left as they are: the parser
+        already holds each key of one page once (what `__call__` does for rows parsed one at
+        a time), so a read pays only for what repeats across pages.
+
+        A record itself (an issue, or a history entry) is not kept for sharing: it is met once
+        a read, and kept at its address it would take the place of the stubs that do repeat
+        (an issue's `parent`, at the parent issue's address, in each of its children)."""
+        if value.__class__ is dict:
+            return self._page_dict(value, record=True)
+        if value.__class__ is list:
+            self._page_list(value)
+        return value
+
+    def _page_dict(self, value: dict[str, Any], record: bool = False) -> dict[str, Any]:
+        texts = self.texts
+        address = None if record else value.get("self")
+        if address.__class__ is str:
+            kept = self.objects.get(address)
+            if kept is not None and self._same(address, kept, value):
+                return kept
+        for key, item in value.items():  # only values change: the dict keeps its size
+            kind = item.__class__
+            if kind is str:
+                if len(item) <= SHORT:
+                    value[key] = texts.setdefault(item, item)
+            elif kind is dict:
+                value[key] = self._page_dict(item)
+            elif kind is list:
+                self._page_list(item)
+        if address.__class__ is str:
+            self._keep(address, value)
+        return value
+
+    def _page_list(self, items: list[Any]) -> None:
+        for at, item in enumerate(items):
+            kind = item.__class__
+            if kind is dict:
+                items[at] = self._page_dict(item)
+            elif kind is list:
+                self._page_list(item)
+
+    def _same(self, address: str, kept: dict[str, Any], value: dict[str, Any]) -> bool:
+        """Equal as JSON: values equal, and the same keys in the same order with values of the
+        same types (`==` alone takes 1 for true and misses order)."""
+        return kept == value and self.signs[address] == _sign(value)
+
+    def _keep(self, address: str, value: dict[str, Any]) -> None:
+        if address not in self.objects:
+            self.objects[address] = value
+            self.signs[address] = _sign(value)
 
     def text(self, text: str) -> str:
         """The first text equal to `text` met in this read (a ticket's gaps recur)."""
         return self.texts.setdefault(text, text)
 
 
-def _same(kept: dict[str, Any], value: dict[str, Any]) -> bool:
-    """Equal as JSON: the same keys in the same order, and values equal (`==` alone takes
-    1 for true and misses order)."""
-    return list(kept) == list(value) and kept == value and _types(kept) == _types(value)
+Sign = tuple[tuple[str, ...], tuple[type, ...]]
 
 
-def _types(value: dict[str, Any]) -> list[type]:
-    return [type(item) for item in value.values()]
+def _sign(value: dict[str, Any]) -> Sign:
+    return tuple(value), tuple(map(type, value.values()))
 
 
 def owned_texts(fields: dict[str, Any], ids: tuple[str, ...], shared: Shared | None) -> None:

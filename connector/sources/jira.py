@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +25,7 @@ from connector.sources.base import (
     Role,
 )
 from connector.sources.compact import Shared, owned_texts
+from connector.sources.heap import frozen_pages
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
 from connector.sources.jira_history import fetch_histories, post_json
@@ -277,18 +278,21 @@ class JiraSource:
         self.site_time.value = None  # the site's clock when this read's first answer came
         total: int | None = None
         shared = Shared()  # each page's users, statuses and options held once, as it comes
-        for page in self._pages(self._read_jql(since), fields, expand, counts):
-            if newest_first and total is None and isinstance(page.get("total"), int):
-                total = page["total"]
-            stop = since if newest_first else None
-            older = self._take(page, stop, cursor, records, returned, counts, shared)
-            if older:  # newest first: the rest was read before
-                break
-        for issue in () if self.cloud else records.values():
-            self._complete_changelog(issue, counts, shared)
-        if self.cloud:
-            indicators = [issue for issue in records.values() if self._is_indicator(issue)]
-            fetch_histories(indicators, self._measured(), self._bulk_post(), counts, shared)
+        with frozen_pages() as settle:  # the pages kept are not walked again by the collector
+            for page in self._pages(self._read_jql(since), fields, expand, counts):
+                if newest_first and total is None and isinstance(page.get("total"), int):
+                    total = page["total"]
+                stop = since if newest_first else None
+                older = self._take(page, stop, cursor, records, returned, counts, shared)
+                settle()
+                if older:  # newest first: the rest was read before
+                    break
+            for issue in () if self.cloud else records.values():
+                self._complete_changelog(issue, counts, shared)
+            if self.cloud:
+                indicators = [issue for issue in records.values() if self._is_indicator(issue)]
+                post = self._bulk_post(settle)
+                fetch_histories(indicators, self._measured(), post, counts, shared.page)
         every_sync = since is not None and self.config.deletions == "every_sync"
         if every_sync and self.cloud:
             total = self._count(counts)
@@ -327,8 +331,10 @@ class JiraSource:
             if cursor.is_duplicate(key, stamp):
                 counts["duplicates"] += 1
             else:
-                records[key] = held = shared(issue)
-                owned_texts(held.get("fields") or {}, self.owned_ids, shared)
+                fields = issue.get("fields")
+                if isinstance(fields, dict):  # first: a document held as text is not walked
+                    owned_texts(fields, self.owned_ids, shared)
+                records[key] = shared.page(issue)
         return False
 
     def _count(self, counts: Counter[str]) -> int | None:
@@ -405,9 +411,15 @@ class JiraSource:
         fid = self.field_id(measure.field) if measure is not None else None
         return [fid] if fid else []
 
-    def _bulk_post(self) -> Any:
+    def _bulk_post(self, settle: Callable[[], None]) -> Any:
+        """The bulk fetch, retried; what the pages before it kept is frozen before each."""
         post = post_json(self.client._session, self.client._get_url("changelog/bulkfetch"))
-        return lambda what, body: self.call(what, post, body)
+
+        def fetch(what: str, body: dict[str, Any]) -> Any:
+            settle()
+            return self.call(what, post, body)
+
+        return fetch
 
     def _complete_changelog(
         self, issue: dict[str, Any], counts: Counter[str], shared: Shared
@@ -425,7 +437,7 @@ class JiraSource:
         whole = self.call(
             f"changelog {key}", self.client.issue, key, fields="updated", expand="changelog"
         )
-        full = shared(whole.raw.get("changelog", {}).get("histories") or [])
+        full = shared.page(whole.raw.get("changelog", {}).get("histories") or [])
         issue["changelog"] = {
             "startAt": 0,
             "maxResults": len(full),
