@@ -14,6 +14,7 @@ import requests
 
 from connector.sandbox.server import Sandbox
 from connector.sources.jira_write import TOKEN_PREFIX
+from connector.sync.daemon import Daemon
 from connector.sync.state import StateStore
 from mappings.readers import read_paragraph
 from tests.campaign import configure, settle, sync, team_edits
@@ -153,3 +154,32 @@ def _adf(text: str) -> dict[str, Any]:
             for line in text.splitlines()
         ],
     }
+
+
+def test_the_daemon_says_why_from_the_findings_it_kept_of_the_last_run(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_sandbox(seed="demo")
+    config = configure(tmp_path, site)
+    daemon = Daemon(config, clock=site.clock)
+    first = daemon.sync()
+    read_back: list[int] = []
+    stored = StateStore.run_findings
+
+    def run_findings(store: StateStore, run_id: int) -> Any:
+        read_back.append(run_id)
+        return stored(store, run_id)
+
+    monkeypatch.setattr(StateStore, "run_findings", run_findings)
+    site.clock.advance(timedelta(days=1))
+    team_edits(site, "jira")  # the ED four-hour share falls from 84.5% to 60%
+    second = daemon.sync()
+    daemon.store.close()
+    target = site.demo()["keys"]["P1-O1-I1-T1"]
+    (patch,) = [p for p in second.patches if p.key == target]
+    assert patch.comment is not None
+    # What it says is what a run reading the findings back says (the test above).
+    assert "Evidence of progress from Amber/Green to Red" in patch.comment
+    (comment,) = comments(site, target)
+    assert "84.5% on 2026-10-22 → 60% on 2026-11-23; this moved" in comment["text"]
+    assert first.run_id not in read_back  # taken from memory, not parsed again

@@ -29,7 +29,7 @@ from connector.sources.heap import frozen_pages
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
 from connector.sources.jira_history import fetch_histories, post_json
-from connector.sources.jira_pace import pace_session
+from connector.sources.jira_pace import pace_session, settle_environment
 from connector.sources.jira_write import JiraWriter, auth_error, comment_token
 from connector.sources.ratelimit import Limiter
 from connector.sources.reach import answer, answer_text, not_the_tool, unreachable
@@ -135,6 +135,7 @@ class JiraSource:
         self._client._session.hooks["response"].extend([LimitAdvice(self.name), self.site_time])
         if self.limiter is not None:
             pace_session(self._client._session, self.config, self.limiter, self.retry.clock)
+        settle_environment(self._client._session, self.config.url)
         try:
             info = self._reach()
             self._learn_server(info)

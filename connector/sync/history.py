@@ -28,8 +28,10 @@ class RatingChanges:
         findings: list[Finding],
         assessments: dict[str, Assessment],
         today: date,
+        last: tuple[int, list[Finding]] | None = None,
     ) -> None:
         self.store = store
+        self.last = last  # (run, findings) the daemon kept of the last committed run
         self.arch = arch
         self.today = today
         self.findings, self.assessments = findings, assessments
@@ -74,12 +76,18 @@ class RatingChanges:
 
     def _run(self, run_id: int) -> Before:
         """An earlier run's ratings and findings (indexing its findings took 2 ms a comment
-        when made again for each, at 3,000 issues)."""
+        when made again for each, at 3,000 issues; the last run's findings, which most
+        comments compare with, are taken as the daemon kept them: reading back every finding
+        of a run took 0.1-0.2 s at 10,000 issues)."""
         found = self._runs.get(run_id)
         if found is None:
             ratings: dict[str, Rating] = by_architecture(self.store.run_ratings(run_id), self.keys)
             info = self.store.run_info(run_id)
             started = datetime.fromisoformat(info.started_at) if info else None
-            findings: list[Finding] = self.store.run_findings(run_id)
+            findings: list[Finding] = (
+                self.last[1]
+                if self.last is not None and self.last[0] == run_id
+                else self.store.run_findings(run_id)
+            )
             found = self._runs[run_id] = Before({}, ratings, findings, started)
         return found

@@ -124,6 +124,9 @@ class Kept:
     mapped: dict[str, MapCache] = field(default_factory=dict)  # by source: records as mapped
     wanted: dict[str, Wanted] = field(default_factory=dict)  # by source: texts as wanted
     judged: Judged | None = None  # the last run's conclusions, with what they were drawn from
+    # The last committed run's id and the findings it stored: a rating-change comment says
+    # why from them without reading that run's findings (every one) back from the store.
+    findings: tuple[int, list[Finding]] | None = None
 
     def keep(self, source: str, records: dict[str, Any], hashes: dict[str, str]) -> None:
         self.records[source], self.hashes[source] = records, hashes
@@ -135,6 +138,7 @@ class Kept:
         self.mapped.clear()
         self.wanted.clear()
         self.judged = None
+        self.findings = None
 
 
 def content_hash(raw: Any) -> str:
@@ -190,6 +194,7 @@ class SyncRun:
         self.wanted: dict[str, Wanted] = {}  # by source: this run's
         self.judged_kept: Judged | None = None  # the last run's conclusions
         self.judged: Judged | None = None  # this run's
+        self.findings_kept: tuple[int, list[Finding]] | None = None  # the last run's
         # A worker's job (`connector/sync/jobs.py`): read, write and commit this source alone;
         # the others' records come from the state store as the last commit left them.
         self.only = only
@@ -241,6 +246,7 @@ class SyncRun:
                 self.map_kept = dict(self.kept.mapped)  # by digest
                 self.wanted_kept = dict(self.kept.wanted)  # by what the texts read
                 self.judged_kept = self.kept.judged  # by every input of the judging
+                self.findings_kept = self.kept.findings
                 self.kept.clear()  # filled again by this run's commit, if it gets there
         writes = dry_run or self.config.writeback.enabled
         with self._phase("check"):
@@ -282,7 +288,9 @@ class SyncRun:
         with self._phase("plan"):
             patches = self._plan(snapshots, arch, findings, assessments, rubric, counts)
             counts["compared"] = sum(agreed.compared for agreed in self.agreed.values())
-            changes = RatingChanges(self.store, arch, findings, assessments, self.today)
+            changes = RatingChanges(
+                self.store, arch, findings, assessments, self.today, self.findings_kept
+            )
             changes.annotate(patches, self.sources, self.scope)
         outcome = Outcome(run_id, dry_run, full, arch, findings, assessments, rubric, patches)
         outcome.reads, outcome.deleted, outcome.counts = reads, deleted, counts
@@ -667,6 +675,7 @@ class SyncRun:
                 if name in self.agreed:
                     self.kept.agreed[name] = (self.agreed[name].fields, self.agreed[name].now)
             self.kept.judged = self.judged
+            self.kept.findings = (run_id, outputs.findings)
 
     def _reused(self, name: str) -> frozenset[str]:
         """The source's records whose mapping came from the last run's: their JSON (by its
