@@ -106,8 +106,8 @@ def draw_focus(document: ReportDocument) -> None:
     from rules.alignment import shares, total
 
     focus = document.focus
-    if focus is None:
-        return
+    if focus is None or {FOCUS_MATRIX, FOCUS_WORK} & set(document.charts):
+        return  # none to draw, or drawn already (for the PDF, and shared by the HTML)
     if focus.links:  # a matrix of empty cells says nothing
         document.charts[FOCUS_MATRIX] = matrix_svg(focus)
     work = focus_section.scope_items(document.scope)
