@@ -54,12 +54,13 @@ def build_report(
             beside.write(paths["pdf"], lambda p: _pdf(printed, p))
         for fmt in [f for f in TABLE_FORMATS if f in wanted]:
             job = _table_writer(fmt, document)
-            if "pdf" in wanted:
-                beside.write(paths[fmt], job)
+            if "pdf" in wanted:  # behind the PDF, the longest of the work
+                beside.write(paths[fmt], job, behind=True)
             else:  # with no PDF to wait for, quicker written here than forked
                 _atomic(paths[fmt], job)
         if "html" in wanted:
-            draw_charts(document, charted(document, "full"))  # those the PDF did not need
+            # Those the PDF did not need, behind it: it is the longest of the work left.
+            draw_charts(document, charted(document, "full"), behind="pdf" in wanted)
             draw_focus(document)
             page = render_report(document)
             _atomic(paths["html"], lambda p: p.write_text(page, encoding="utf-8"))
@@ -103,12 +104,16 @@ class Beside:
     def __enter__(self) -> Beside:
         return self
 
-    def write(self, path: Path, job: Callable[[Path], object]) -> None:
+    def write(self, path: Path, job: Callable[[Path], object], *, behind: bool = False) -> None:
+        """Write `path` with `job` in a child (at a lower priority if `behind`), or here."""
         forkable = "fork" in multiprocessing.get_all_start_methods()
         if not forkable or threading.active_count() > 1:
             _atomic(path, job)
             return
-        child = multiprocessing.get_context("fork").Process(target=_quietly, args=(path, job))
+        from reports.charts import BEHIND
+
+        context = multiprocessing.get_context("fork")
+        child = context.Process(target=_quietly, args=(path, job, BEHIND if behind else 0))
         child.start()
         self.children.append((child, path, job))
 
@@ -119,9 +124,11 @@ class Beside:
                 _atomic(path, job)
 
 
-def _quietly(path: Path, job: Callable[[Path], object]) -> None:
+def _quietly(path: Path, job: Callable[[Path], object], nice: int = 0) -> None:
     """A child's write: a failure is its exit code (this process raises it again), never a
     traceback printed by multiprocessing."""
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
     try:
         _atomic(path, job)
     except BaseException:
