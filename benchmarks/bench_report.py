@@ -4,9 +4,10 @@ Run from the repository root:  python -m benchmarks.bench_report [--priorities 1
 Each priority holds 100 targets (10 outcomes x 5 indicators x 2 targets), 25 strategies, their
 milestones and risks, quarterly measurements, assessments and findings. Prints wall and CPU
 seconds for the shared model (tables, then charts: drawn once, for HTML and PDF alike, over a
-process per core from 200 charts) and for each format's own work; the PDF as WeasyPrint's
-parse and layout, then its drawing of the pages (the charts' SVG among them). Then the row
-itself: one `build_report` of the HTML alone and one of all four formats, wall time each.
+process per core from 200 charts) and for each format's own work; the PDF (the print edition
+`build_report` writes by default: reports/edition.py) as WeasyPrint's parse and layout, then
+its drawing of the pages (the charts' SVG among them). Then the row itself: one `build_report`
+of the HTML alone and one of all four formats, wall time each.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def main() -> None:
         (out / "report.html").write_text(html)
         from weasyprint import HTML
 
-        page = HTML(string=as_images(html), url_fetcher=offline_fetcher())
+        printed = render_report(document, "print")  # the PDF's edition, from the same charts
+        page = HTML(string=as_images(printed), url_fetcher=offline_fetcher())
         pages, layout = timed("pdf: parse + layout", page.render)
         _, draw = timed("pdf: draw + write", lambda: pages.write_pdf(out / "report.pdf"))
         pdf = layout + draw

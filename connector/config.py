@@ -433,6 +433,11 @@ class ReportsConfig(Strict):
     out: Path = Field(Path("reports"), description="folder for reports and stock take packs")
     formats: list[ReportFormat] = Field(default_factory=lambda: list(REPORT_FORMATS))
     department: str | None = Field(None, description="only this department's priorities")
+    pdf: Literal["print", "full"] = Field(
+        "print",
+        description="the PDF's edition: print (charts of the targets that need attention, every "
+        "target's figures in a ledger) or full (the HTML edition, every chart)",
+    )
 
 
 class SmtpConfig(Strict):

@@ -5,17 +5,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mappings.errors import InputError
 from reports.model import ReportData
 
 if TYPE_CHECKING:
     from reports.document import ReportDocument
+    from reports.edition import Edition
 
 FORMATS = ("html", "pdf", "xlsx", "json")
 PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
@@ -23,101 +24,115 @@ STOCKTAKE_FORMATS = ("html", "pdf")
 
 
 def build_report(
-    data: ReportData, out_dir: Path, formats: Sequence[str] = FORMATS
+    data: ReportData,
+    out_dir: Path,
+    formats: Sequence[str] = FORMATS,
+    pdf_edition: Edition = "print",
 ) -> dict[str, Path]:
     """Write the report in each format to `out_dir`; returns the path of each, by format.
 
-    All formats come from one model. The HTML is one self-contained page; the PDF is printed
-    from that same HTML; the XLSX has a sheet per table; the JSON follows report.schema.json.
+    All formats come from one model, and each chart is drawn once. The HTML is one
+    self-contained page charting every target; the PDF prints the `pdf_edition` of that page
+    (reports/edition.py); the XLSX has a sheet per table; the JSON follows report.schema.json.
+    The PDF and the tables are written by forked processes (see `Beside`): the PDF prints from
+    the charts its edition shows while this process draws the others for the HTML.
     """
-    from reports.document import build_document
+    from reports.document import build_document, draw_charts, draw_focus
+    from reports.edition import charted
+    from reports.html import render_report
 
     wanted = _formats(formats, FORMATS)
     folder = _folder(out_dir)
-    document = build_document(data, charts=bool({"html", "pdf"} & set(wanted)))
+    document = build_document(data, charts=False)
     stem = f"crdo-report-{_slug(data.department or 'all-departments')}-{data.today.isoformat()}"
-    html = ""
-    if {"html", "pdf"} & set(wanted):
-        from reports.html import render_report
-
-        html = render_report(document)
     paths = {fmt: folder / f"{stem}.{fmt}" for fmt in wanted}
-    # The tables need no layout: a second process writes them while this one prints the PDF.
-    beside = [f for f in wanted if f in TABLE_FORMATS] if "pdf" in wanted else []
-    with TablesBeside(document, {f: paths[f] for f in beside}) as elsewhere:
-        for fmt in wanted:
-            if fmt not in elsewhere:
-                _write(fmt, document, html, paths[fmt])
+    with Beside() as beside:
+        if "pdf" in wanted:
+            draw_charts(document, charted(document, pdf_edition))
+            draw_focus(document)
+            printed = render_report(document, pdf_edition)
+            beside.write(paths["pdf"], lambda p: _pdf(printed, p))
+        for fmt in [f for f in TABLE_FORMATS if f in wanted]:
+            job = _table_writer(fmt, document)
+            if "pdf" in wanted:  # behind the PDF, the longest of the work
+                beside.write(paths[fmt], job, behind=True)
+            else:  # with no PDF to wait for, quicker written here than forked
+                _atomic(paths[fmt], job)
+        if "html" in wanted:
+            # Those the PDF did not need, behind it: it is the longest of the work left.
+            draw_charts(document, charted(document, "full"), behind="pdf" in wanted)
+            draw_focus(document)
+            page = render_report(document)
+            _atomic(paths["html"], lambda p: p.write_text(page, encoding="utf-8"))
     return paths
 
 
 TABLE_FORMATS = ("xlsx", "json")
 
 
-def _write(fmt: str, document: ReportDocument, html: str, path: Path) -> None:
-    """Write one format of the report to `path`, atomically."""
-    if fmt == "html":
-        _atomic(path, lambda p: p.write_text(html, encoding="utf-8"))
-    elif fmt == "pdf":
-        from reports.pdf import write_pdf
+def _pdf(html: str, path: Path) -> None:
+    from reports.pdf import write_pdf
 
-        _atomic(path, lambda p: write_pdf(html, p))
-    elif fmt == "xlsx":
+    write_pdf(html, path)
+
+
+def _table_writer(fmt: str, document: ReportDocument) -> Callable[[Path], object]:
+    """The writer of a table format (XLSX or JSON) of the document."""
+    if fmt == "xlsx":
         from reports.xlsx import write_xlsx
 
-        _atomic(path, lambda p: write_xlsx(document, p))
-    else:
-        from reports.json_out import write_json
+        return lambda p: write_xlsx(document, p)
+    from reports.json_out import write_json
 
-        _atomic(path, lambda p: write_json(document, p))
+    return lambda p: write_json(document, p)
 
 
-class TablesBeside:
-    """Writes the table formats (XLSX, JSON) in a forked process while the caller prints the
-    PDF, which holds one core for most of a report's time; on leaving, waits for them.
+class Beside:
+    """Writes files in forked processes while this one goes on; on leaving, waits for them.
 
-    The child inherits the document as it is (nothing pickled on the way in). Where a fork is
-    not safe (no fork, or other threads running) or a write fails there, the formats are
-    written in this process, so that an error is raised here as itself.
+    The PDF holds one core for most of a report's time, and the tables need no layout, so each
+    is written by a child of its own while this process draws the HTML's charts. A child
+    inherits what it writes as it is (nothing pickled) and starts no thread here, so the chart
+    pool may still fork. Where a fork is not safe (no fork, or other threads running) a file is
+    written at once in this process; a child that fails is written again here, so that its
+    error is raised as itself (an InputError does not cross processes whole).
     """
 
-    def __init__(self, document: ReportDocument, paths: dict[str, Path]) -> None:
-        self.document, self.paths = document, paths
-        self.pool: ProcessPoolExecutor | None = None
-        self.futures: dict[str, Future[None]] = {}
+    def __init__(self) -> None:
+        self.children: list[tuple[Any, Path, Callable[[Path], object]]] = []
 
-    def __enter__(self) -> set[str]:
+    def __enter__(self) -> Beside:
+        return self
+
+    def write(self, path: Path, job: Callable[[Path], object], *, behind: bool = False) -> None:
+        """Write `path` with `job` in a child (at a lower priority if `behind`), or here."""
         forkable = "fork" in multiprocessing.get_all_start_methods()
-        if not self.paths or not forkable or threading.active_count() > 1:
-            self.paths = {}
-            return set()
+        if not forkable or threading.active_count() > 1:
+            _atomic(path, job)
+            return
+        from reports.charts import BEHIND
+
         context = multiprocessing.get_context("fork")
-        self.pool = ProcessPoolExecutor(1, context, initializer=_adopt, initargs=(self.document,))
-        self.futures = {f: self.pool.submit(_write_adopted, f, p) for f, p in self.paths.items()}
-        return set(self.paths)
+        child = context.Process(target=_quietly, args=(path, job, BEHIND if behind else 0))
+        child.start()
+        self.children.append((child, path, job))
 
     def __exit__(self, *failed: object) -> None:
-        if self.pool is None:
-            return
-        try:
-            for fmt, future in self.futures.items():
-                try:
-                    future.result()
-                except Exception:  # a broken pool, or an error that did not cross: write here
-                    _write(fmt, self.document, "", self.paths[fmt])
-        finally:
-            self.pool.shutdown(cancel_futures=True)
+        for child, path, job in self.children:
+            child.join()
+            if child.exitcode != 0 and not failed[0]:
+                _atomic(path, job)
 
 
-_ADOPTED: list[ReportDocument] = []  # the forked writer's document, set once as it starts
-
-
-def _adopt(document: ReportDocument) -> None:
-    _ADOPTED[:] = [document]
-
-
-def _write_adopted(fmt: str, path: Path) -> None:
-    _write(fmt, _ADOPTED[0], "", path)
+def _quietly(path: Path, job: Callable[[Path], object], nice: int = 0) -> None:
+    """A child's write: a failure is its exit code (this process raises it again), never a
+    traceback printed by multiprocessing."""
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
+    try:
+        _atomic(path, job)
+    except BaseException:
+        sys.exit(1)
 
 
 def build_stocktake(

@@ -232,14 +232,20 @@ POOL_FROM = 200
 
 
 def draw_targets(
-    arch: Architecture, keys: Iterable[str], today: date, workers: int | None = None
+    arch: Architecture,
+    keys: Iterable[str],
+    today: date,
+    workers: int | None = None,
+    *,
+    behind: bool = False,
 ) -> dict[str, str]:
     """The chart of each target key, as inline SVG; a chart that cannot be drawn is a note in
     its place (HTML), so that one target's data never costs the report its other charts.
 
     The readers keep values no chart can hold out of the architecture (RD901); the note is for
     what still slips through, e.g. a state store written before they did. Many charts are
-    shared out over `workers` processes (by default one per core, for POOL_FROM or more).
+    shared out over `workers` processes (by default one per core, for POOL_FROM or more);
+    `behind` lowers their priority, so that work waited on more (a PDF printing) goes first.
     """
     wanted = list(dict.fromkeys(k for k in keys if isinstance(arch.get(k), Target)))
     if workers is None:
@@ -251,7 +257,8 @@ def draw_targets(
         return _draw(arch, wanted, today)
     context = multiprocessing.get_context("fork")
     chunks = [wanted[n::workers] for n in range(workers)]
-    with ProcessPoolExecutor(workers, context, initializer=_adopt, initargs=(arch, today)) as pool:
+    adopt = (arch, today, BEHIND if behind else 0)
+    with ProcessPoolExecutor(workers, context, initializer=_adopt, initargs=adopt) as pool:
         drawn: dict[str, str] = {}
         for part in pool.map(_draw_adopted, chunks):
             drawn.update(part)
@@ -268,8 +275,13 @@ def _cores() -> int:
 _ADOPTED: list[Any] = []  # a worker's architecture and day, set once as it starts
 
 
-def _adopt(arch: Architecture, today: date) -> None:
+BEHIND = 10  # the niceness of drawers behind a PDF: they get a core it leaves idle
+
+
+def _adopt(arch: Architecture, today: date, nice: int = 0) -> None:
     _ADOPTED[:] = [arch, today]
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
 
 
 def _draw_adopted(keys: list[str]) -> dict[str, str]:

@@ -106,8 +106,8 @@ def draw_focus(document: ReportDocument) -> None:
     from rules.alignment import shares, total
 
     focus = document.focus
-    if focus is None:
-        return
+    if focus is None or {FOCUS_MATRIX, FOCUS_WORK} & set(document.charts):
+        return  # none to draw, or drawn already (for the PDF, and shared by the HTML)
     if focus.links:  # a matrix of empty cells says nothing
         document.charts[FOCUS_MATRIX] = matrix_svg(focus)
     work = focus_section.scope_items(document.scope)
@@ -118,13 +118,14 @@ def draw_focus(document: ReportDocument) -> None:
         document.charts[FOCUS_WORK] = work_svg(by_department)
 
 
-def draw_charts(document: ReportDocument, keys: list[str]) -> None:
-    """Add the SVG chart of each target key (and the shared legend) to a document."""
+def draw_charts(document: ReportDocument, keys: list[str], *, behind: bool = False) -> None:
+    """Add the SVG chart of each target key (and the shared legend) to a document; `behind`:
+    drawn at a lower priority than the work a user waits on (charts.draw_targets)."""
     from reports.charts import draw_targets, legend_svg
 
     scope = document.scope
     wanted = [key for key in keys if key not in document.charts]
-    document.charts.update(draw_targets(scope.arch, wanted, scope.today))
+    document.charts.update(draw_targets(scope.arch, wanted, scope.today, behind=behind))
     document.legend = document.legend or legend_svg()
 
 

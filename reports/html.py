@@ -13,6 +13,16 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from reports.document import ReportDocument, freshness
+from reports.edition import (
+    Edition,
+    attention,
+    charted,
+    in_heat_map,
+    in_print,
+    in_print_problems,
+    ledger,
+    ledger_head,
+)
 from reports.focus import view as focus_view
 from reports.frames import DECISION_LIMIT, RATING_COLUMNS
 from reports.model import ReportData
@@ -163,14 +173,23 @@ DECISION_TABLE_LIMIT = 20  # decisions the summary lists with their reasons; XLS
 STALE_HOURS = 24  # the daemon syncs at least daily; older data means a sync has been failing
 
 
-def render_report(document: ReportDocument) -> str:
-    """The whole CRDO report as one HTML page."""
-    return render("report.html.j2", **report_context(document))
+def render_report(document: ReportDocument, edition: Edition = "full") -> str:
+    """The whole CRDO report as one HTML page: the full edition charts every target, the print
+    edition those that need attention (reports/edition.py)."""
+    return render("report.html.j2", **report_context(document, edition))
 
 
-def report_context(document: ReportDocument) -> dict[str, Any]:
+def report_context(document: ReportDocument, edition: Edition = "full") -> dict[str, Any]:
     data = document.data
     changes = document.records("changes")
+    targets = document.records("targets")
+    marked = set(attention(document))
+    shown = set(charted(document, edition))
+    problems = document.records("problem_solving")
+    printed = edition == "print"
+    levels = {p["key"]: p["level"] for p in problems if p["kind"] == "target"}
+    findings = document.records("findings")
+    heat = document.records("heat_map")
     fresh = data.thresholds.freshness_days
     return {
         "data": data,
@@ -193,7 +212,9 @@ def report_context(document: ReportDocument) -> dict[str, Any]:
         "rose": [c for c in changes if c["change"] > 0],
         "review": _review_blocks(document),
         "elements": REVIEW_ROWS,
-        "heat": document.records("heat_map"),
+        "heat": [h for h in heat if in_heat_map(h, edition)],
+        "heat_shown": sum(1 for h in heat if h["kind"] == "strategy" and in_heat_map(h, edition)),
+        "heat_left": sum(1 for h in heat if not in_heat_map(h, edition)),
         "agreed": document.records("agreed_ratings"),
         "unlinked": UNLINKED,
         "judgement_columns": list(JUDGEMENT_COLUMNS.values()),
@@ -201,14 +222,22 @@ def report_context(document: ReportDocument) -> dict[str, Any]:
         "by_leader": document.records("findings_by_leader"),
         "criteria": list(CRITERION_COLUMNS.items()),
         "rubric": document.records("rubric_gaps"),
-        "targets": group_targets(document.records("targets")),
+        "edition": edition,
+        "targets": group_targets(targets),
+        "targets_total": len(targets),
+        "charted": group_targets([r for r in targets if r["key"] in shown]),
+        "attention": marked,
         "charts": document.charts,
         "legend": document.legend,
-        "problems": problem_levels(document.records("problem_solving")),
+        "problems": problem_levels(
+            problems if edition == "full" else [p for p in problems if in_print_problems(p)]
+        ),
+        "ledger": group_targets(ledger(targets, levels, number, month)) if printed else [],
+        "ledger_head": ledger_head(targets),
         "quality": document.records("data_quality"),
         "missed": document.records("missed_updates"),
         "any_findings": not document.tables["findings"].empty,
-        "appendix": appendix(document.records("findings")),
+        "appendix": appendix(findings if edition == "full" else in_print(findings)),
         "method": METHOD,
         "focus": focus_view(document),
     }

@@ -15,6 +15,7 @@ from connector.sync.state import StateStore
 from mappings.model import BaseEntity, Priority
 from tests.campaign import configure, sync
 from tests.conftest import ANCHOR, site_clock
+from tests.test_report_pdf import needs_pdftotext, pdf_text
 
 pytestmark = pytest.mark.e2e
 
@@ -67,3 +68,41 @@ def test_a_key_that_is_no_priority_exits_2_and_lists_the_priorities(
         assert f"--priority: in the last sync, {what}" in result.output
         assert f"Give the key of a priority: {', '.join(keys)}." in result.output
     assert not list(tmp_path.iterdir())
+
+
+@needs_pdftotext
+def test_the_pdf_is_the_print_edition_unless_the_full_one_is_asked_for(
+    synced: tuple[Path, list[BaseEntity]], tmp_path: Path
+) -> None:
+    """`--pdf-edition full` prints every chart, as `[reports] pdf = "full"` does; by default the
+    PDF is the print edition, with its ledger of every target."""
+    from connector.cli.report import build_reports
+    from connector.config import load_config
+    from connector.sync.stores import open_store
+
+    config_path, entities = synced
+    args = ["report", "--config", str(config_path), "--format", "pdf", "--out"]
+    runs: dict[str, list[str]] = {"print": [], "full": ["--pdf-edition", "full"]}
+    printed: dict[str, str] = {}
+    for name, more in runs.items():
+        result = CliRunner().invoke(main, [*args, str(tmp_path / name), *more])
+        assert result.exit_code == 0, result.output
+        printed[name] = pdf_text(next((tmp_path / name).glob("*.pdf")))
+    assert "Every target's figures" in printed["print"] and "Trajectories" not in printed["print"]
+    assert "Trajectories" in printed["full"] and "Every target's figures" not in printed["full"]
+    bad = CliRunner().invoke(main, [*args, str(tmp_path / "bad"), "--pdf-edition", "poster"])
+    assert bad.exit_code == 2 and "--pdf-edition" in bad.output and "Traceback" not in bad.output
+    text = config_path.read_text(encoding="utf-8")
+    assert text.count("[reports]\n") == 1
+    configured = config_path.with_name("rdsync-full.toml")  # beside it: same relative paths
+    configured.write_text(text.replace("[reports]\n", '[reports]\npdf = "full"\n'), "utf-8")
+    config = load_config(configured)
+    assert config.reports.pdf == "full"
+    store = open_store(config)
+    try:
+        paths = build_reports(config, store, tmp_path / "configured", ["pdf"])
+    finally:
+        store.close()
+    assert "Trajectories" in pdf_text(paths["pdf"])
+    targets = [e for e in entities if e.kind.value == "target"]
+    assert targets and all(t.key in printed["print"] for t in targets)

@@ -158,6 +158,7 @@ jql = "project = OPS AND labels = delivery"
         ),
         ("[stat]\npath = 'x'\n", "stat", "unknown key 'stat'"),
         ("[schedule]\nfull_at = '25:00'\n", "schedule.full_at", "pattern"),
+        ('[reports]\npdf = "poster"\n', "reports.pdf", "expected 'print' or 'full'"),
     ],
 )
 def test_every_problem_names_the_file_and_key(

@@ -160,7 +160,7 @@ def test_html_and_pdf_share_one_drawing_of_each_chart(
 BESIDE = """
 import os, sys
 from pathlib import Path
-import reports.json_out, reports.xlsx
+import reports.json_out, reports.pdf, reports.xlsx
 from reports import build_report
 from tests.fixtures_reports import demo_data
 
@@ -173,6 +173,7 @@ def recording(real):
     return write
 reports.xlsx.write_xlsx = recording(reports.xlsx.write_xlsx)
 reports.json_out.write_json = recording(reports.json_out.write_json)
+reports.pdf.write_pdf = recording(reports.pdf.write_pdf)
 formats = sys.argv[3].split(",")
 if sys.argv[4] == "thread":  # another thread running: forking is not safe
     import threading
@@ -189,7 +190,7 @@ def _build_noting_pids(
     tmp_path: Path, name: str, formats: str, threads: str
 ) -> tuple[str, list[str]]:
     """Builds in a fresh process (one thread, as `rdsync report` runs; a pytest-xdist worker
-    has more): its pid, and the pid of each table writer."""
+    has more): its pid, and the pid of each writer of the PDF or a table."""
     import os
     import subprocess
     import sys
@@ -202,20 +203,21 @@ def _build_noting_pids(
     return done.stdout.split()[-1], log.read_text(encoding="utf-8").split()
 
 
-def test_the_tables_are_written_by_another_process_while_the_pdf_prints(tmp_path: Path) -> None:
-    """XLSX and JSON need no layout: a forked process writes them beside the PDF, and the
-    files are the same as those written alone; with other threads running (no safe fork), or
-    with no PDF to wait for, this process writes them."""
-    parent, writers = _build_noting_pids(tmp_path, "all", "pdf,xlsx,json", "alone")
-    assert len(writers) == 2 and parent not in writers
+def test_the_pdf_and_the_tables_are_written_by_other_processes(tmp_path: Path) -> None:
+    """The PDF prints in a forked process while this one draws the HTML's other charts, and
+    XLSX and JSON (no layout) are written by forked processes beside it; the files are the
+    same as those written alone. With other threads running (no safe fork), or with no PDF to
+    wait for, this process writes them."""
+    parent, writers = _build_noting_pids(tmp_path, "all", "html,pdf,xlsx,json", "alone")
+    assert len(set(writers)) == 3 and parent not in writers
     parent, writers = _build_noting_pids(tmp_path, "json", "json", "alone")
     assert writers == [parent]
     parent, writers = _build_noting_pids(tmp_path, "threads", "pdf,xlsx,json", "thread")
-    assert writers == [parent, parent]
+    assert writers == [parent, parent, parent]
     together = {p.suffix: p for p in (tmp_path / "all").iterdir()}
     alone = {p.suffix: p for p in (tmp_path / "json").iterdir()}
     assert together[".json"].read_bytes() == alone[".json"].read_bytes()
-    assert sorted(together) == [".json", ".pdf", ".xlsx"]  # no partial file left
+    assert sorted(together) == [".html", ".json", ".pdf", ".xlsx"]  # no partial file left
     for path in together.values():
         assert path.stat().st_mode & 0o777 == 0o600
 
@@ -235,3 +237,40 @@ def test_a_table_that_fails_beside_the_pdf_fails_the_build_as_itself(
         build_report(demo_data(), tmp_path, ["pdf", "xlsx", "json"])
     assert raised.value.where == "report.xlsx"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+FAILING = """
+import sys
+from pathlib import Path
+import reports.xlsx
+from mappings.errors import InputError
+from reports import build_report
+from tests.fixtures_reports import demo_data
+
+def refuse(*args):
+    raise InputError("cannot write the workbook", where="report.xlsx", fix="Free space.")
+
+reports.xlsx.write_xlsx = refuse
+try:
+    build_report(demo_data(), Path(sys.argv[1]), ["pdf", "xlsx"])
+except InputError as error:
+    print("raised", error.where)
+"""
+
+
+def test_a_writer_that_fails_in_its_forked_process_fails_the_build_as_itself(
+    tmp_path: Path,
+) -> None:
+    """In a fresh process (one thread: the writers fork), the child's failure prints no
+    traceback; the build writes that format again itself and raises its error whole."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FAILING, str(tmp_path)],
+        capture_output=True, check=True, text=True, env={**os.environ},
+    )  # fmt: skip
+    assert done.stdout.split() == ["raised", "report.xlsx"]
+    assert "Traceback" not in done.stderr
+    assert [p.suffix for p in tmp_path.iterdir()] == [".pdf"]  # no partial workbook left

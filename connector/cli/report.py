@@ -137,14 +137,18 @@ def build_reports(
     out: Path,
     formats: Sequence[str] | None = None,
     department: str | None = None,
+    pdf_edition: str | None = None,
 ) -> dict[str, Path]:
-    """The CRDO report in every format asked for; recorded so the next one shows the change."""
+    """The CRDO report in every format asked for; recorded so the next one shows the change.
+    The PDF is `pdf_edition` (print or full), else `[reports] pdf`."""
     from reports import build_report
+    from reports.edition import Edition
     from reports.model import ReportData
 
     data = report_data(config, store, department)
     assert isinstance(data, ReportData)
-    paths = build_report(data, out, list(formats or config.reports.formats))
+    edition: Edition = "full" if (pdf_edition or config.reports.pdf) == "full" else "print"
+    paths = build_report(data, out, list(formats or config.reports.formats), edition)
     found = store.outputs()
     assert found is not None
     store.record_report(found[0], "report", data.department or "", out)
@@ -231,14 +235,26 @@ def scheduled_stocktakes(config: Config, store: StateStore, on: date) -> None:
     help="Comma list of html, pdf, xlsx, json (default: [reports] formats).",
 )
 @click.option("--department", default=None, help="Only this department's priorities.")
+@click.option(
+    "--pdf-edition",
+    type=click.Choice(["print", "full"]),
+    default=None,
+    help="The PDF's edition: print (charts of the targets that need attention, every target's "
+    "figures in a ledger) or full (every chart, as the HTML); default: [reports] pdf.",
+)
 def report(
-    config_path: Path, out: Path | None, formats: str | None, department: str | None
+    config_path: Path,
+    out: Path | None,
+    formats: str | None,
+    department: str | None,
+    pdf_edition: str | None,
 ) -> None:
     """Build the CRDO compliance report from the state store of the last sync.
 
     \b
     Example:
       rdsync report --config rdsync.toml --out reports --format html,pdf
+      rdsync report --config rdsync.toml --format pdf --pdf-edition full
     """
     from connector.config import REPORT_FORMATS, load_config
     from connector.sync.state import state_errors
@@ -258,7 +274,7 @@ def report(
     try:
         target = out or config.resolve(config.reports.out)
         with state_errors(store.where):
-            built = build_reports(config, store, target, chosen, department)
+            built = build_reports(config, store, target, chosen, department, pdf_edition)
         for fmt, path in sorted(built.items()):
             echo(f"{fmt}: {path}")
     finally:
