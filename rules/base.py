@@ -70,6 +70,9 @@ class RuleContext(BaseModel):
     kinds: list[tuple[Architecture, dict[EntityKind, list[BaseEntity]]]] = Field(
         default_factory=list, exclude=True, repr=False
     )
+    opened: list[tuple[Architecture, dict[EntityKind, list[BaseEntity]]]] = Field(
+        default_factory=list, exclude=True, repr=False
+    )  # the same, of the entities not done (`open_by_kind`)
 
     def by_kind(self, arch: Architecture) -> dict[EntityKind, list[BaseEntity]]:
         """The entities of each kind, in the architecture's order, indexed once a run: the
@@ -80,6 +83,15 @@ class RuleContext(BaseModel):
         for entity in arch.entities.values():
             found[entity.kind].append(entity)
         self.kinds[:] = [(arch, found)]
+        return found
+
+    def open_by_kind(self, arch: Architecture) -> dict[EntityKind, list[BaseEntity]]:
+        """`by_kind` without the entities marked done, indexed once a run: most rules judge
+        open work only, and a list each is one pass, not one filter per rule."""
+        if self.opened and self.opened[0][0] is arch:
+            return self.opened[0][1]
+        found = {kind: [e for e in of if not e.done] for kind, of in self.by_kind(arch).items()}
+        self.opened[:] = [(arch, found)]
         return found
 
     def progress(self, target: Target, latest: Measurement) -> tuple[float | None, float | None]:
