@@ -211,6 +211,19 @@ class Assessment(BaseModel):
         return lines
 
 
+def _share_field_names(cls: type[BaseModel]) -> None:
+    """Fix the table of field names that `Assessment.trusted` instances share: Python fills it
+    from the first instances given attributes one by one, and names given first by other code
+    can leave no room for the last fields (the test suite's imports did: each instance then
+    had a dict of its own again), so the first instance sets every field, in order."""
+    bare = cls.__new__(cls)
+    for name in cls.model_fields:
+        object.__setattr__(bare, name, None)
+
+
+_share_field_names(Assessment)
+
+
 def _judged(judgement: Any) -> Any:
     if isinstance(judgement, dict):
         return (judgement.get("name"), judgement.get("rating"), judgement.get("rationale"))
