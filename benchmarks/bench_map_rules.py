@@ -22,6 +22,7 @@ import resource
 import sys
 import time
 import tracemalloc
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -78,19 +79,29 @@ def pipeline(entities: int) -> tuple[int, int, float, float]:
     return len(arch), len(findings), time.perf_counter() - start, time.process_time() - cpu
 
 
-def judged(entities: int) -> tuple[int, int, float, float]:
+def judged(entities: int, phases: dict[str, float] | None = None) -> tuple[int, int, float, float]:
     """Generate, map, assemble and judge as a sync does (both rule phases and the likelihood
-    of every assessed entity): entities, assessments, seconds, CPU seconds."""
+    of every assessed entity): entities, assessments, seconds, CPU seconds. The seconds of each
+    step (generate + map, assemble, rules, assess) are printed, and put in `phases` if given."""
     from connector.config import Config
     from connector.sync.steps import judge_portfolio
 
+    spent: defaultdict[str, float] = defaultdict(float)
     start, cpu = time.perf_counter(), time.process_time()
     mapping = load_mapping("jira")
     assert isinstance(mapping, JiraMapping)
     records = map_jira(pages(entities), mapping)
+    mapped = time.perf_counter()
     arch = Architecture(records.entities, records.measurements, records.problems)
-    _, assessments = judge_portfolio(arch, Config(), TODAY, {})
-    return len(arch), len(assessments), time.perf_counter() - start, time.process_time() - cpu
+    assembled = time.perf_counter()
+    _, assessments = judge_portfolio(arch, Config(), TODAY, {}, seconds=spent)
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    steps = {"generate + map": mapped - start, "assemble": assembled - mapped, **spent}
+    shown = ", ".join(f"{name} {step:.2f} s" for name, step in steps.items())
+    print(f"  map + rules + assess, {len(arch):,} entities: {shown}", flush=True)
+    if phases is not None:
+        phases |= steps
+    return len(arch), len(assessments), seconds, cpu_seconds
 
 
 def measure(entities: int = 100_000) -> dict[str, Any]:
@@ -132,6 +143,11 @@ def main() -> None:
     print(f"ratio pipeline / baseline:  {pipe_s / base_s:5.1f}x")
     print(f"entities mapped:            {mapped:,}; findings: {findings:,}")
     print(f"peak memory (ru_maxrss):    {rss:6.1f} MB  (process, after the pipeline)")
+    _, assessments, judged_s, judged_cpu = judged(args.entities)
+    work = judged_s - gen_s
+    print(f"map + rules + assess:       {work:6.2f} s  ({judged_cpu:.2f} s CPU with generation)")
+    print(f"assessments:                {assessments:,}")
+    print(f"peak memory (ru_maxrss):    {_rss_mb():6.1f} MB  (process, after judging)")
     if not args.no_tracemalloc:
         tracemalloc.start()
         pipeline(args.entities)

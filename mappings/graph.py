@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
@@ -255,14 +255,20 @@ class Architecture:
 
     def descendants(self, key: str) -> Iterator[BaseEntity]:
         """Everything below a key by parent, breadth first, each once."""
+        entities = self.entities
+        for node in self.descendant_keys(key):
+            yield entities[node]
+
+    def descendant_keys(self, key: str) -> Iterator[str]:
+        """The keys of everything below a key by parent, breadth first, each once."""
         seen = {key}
-        queue = list(self._children.get(key, ()))
+        queue = deque(self._children.get(key, ()))  # a list's pop(0) costs the list's length
         while queue:
-            node = queue.pop(0)
+            node = queue.popleft()
             if node in seen:
                 continue
             seen.add(node)
-            yield self.entities[node]
+            yield node
             queue.extend(self._children.get(node, ()))
 
     def indicator_of(self, target: Target) -> Indicator | None:
@@ -293,16 +299,20 @@ class Architecture:
     def plan(self, priority_key: str) -> list[BaseEntity]:
         """A priority and everything under it: its tree, the strategies driving its targets and
         outcomes, and their milestones and risks; each entity once."""
-        found: dict[str, BaseEntity] = {priority_key: self.entities[priority_key]}
-        for entity in self.descendants(priority_key):
-            found[entity.key] = entity
-        for entity in list(found.values()):
-            if isinstance(entity, Target | Outcome):
-                for strategy in self.strategies_for(entity.key):
-                    found.setdefault(strategy.key, strategy)
-                    for below in self.descendants(strategy.key):
-                        found.setdefault(below.key, below)
-        return list(found.values())
+        entities = self.entities
+        return [entities[key] for key in self.plan_keys(priority_key)]
+
+    def plan_keys(self, priority_key: str) -> list[str]:
+        """The keys of `plan(priority_key)`, in its order (no entity looked up twice)."""
+        entities, driven_by, below = self.entities, self._driven_by, self.descendant_keys
+        found = dict.fromkeys([priority_key, *below(priority_key)])
+        for key in list(found):
+            if key in driven_by and isinstance(entities[key], Target | Outcome):
+                for strategy in driven_by[key]:
+                    found.setdefault(strategy)
+                    for part in below(strategy):
+                        found.setdefault(part)
+        return list(found)
 
 
 __all__ = [

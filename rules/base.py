@@ -60,8 +60,9 @@ class RuleContext(BaseModel):
     )
 
     # A target's facts as of its latest measurement, computed once a run (`progress`,
-    # `required`): by target key, the target and measurement they were computed from and them.
-    facts: dict[tuple[str, str], tuple[Target, Measurement, Any]] = Field(
+    # `required`): by fact, then by target key (no key tuple apiece: 22,000 at 100k entities),
+    # the target and measurement they were computed from and them.
+    facts: dict[str, dict[str, tuple[Target, Measurement, Any]]] = Field(
         default_factory=dict, exclude=True, repr=False
     )
 
@@ -70,6 +71,9 @@ class RuleContext(BaseModel):
     kinds: list[tuple[Architecture, dict[EntityKind, list[BaseEntity]]]] = Field(
         default_factory=list, exclude=True, repr=False
     )
+    opened: list[tuple[Architecture, dict[EntityKind, list[BaseEntity]]]] = Field(
+        default_factory=list, exclude=True, repr=False
+    )  # the same, of the entities not done (`open_by_kind`)
 
     def by_kind(self, arch: Architecture) -> dict[EntityKind, list[BaseEntity]]:
         """The entities of each kind, in the architecture's order, indexed once a run: the
@@ -80,6 +84,18 @@ class RuleContext(BaseModel):
         for entity in arch.entities.values():
             found[entity.kind].append(entity)
         self.kinds[:] = [(arch, found)]
+        return found
+
+    def open_by_kind(self, arch: Architecture) -> dict[EntityKind, list[BaseEntity]]:
+        """`by_kind` without the entities marked done, indexed once a run: most rules judge
+        open work only, and a list each is one pass, not one filter per rule."""
+        if self.opened and self.opened[0][0] is arch:
+            return self.opened[0][1]
+        found = {  # a kind with nothing done shares the list of all
+            kind: [e for e in of if not e.done] if any(e.done for e in of) else of
+            for kind, of in self.by_kind(arch).items()
+        }
+        self.opened[:] = [(arch, found)]
         return found
 
     def progress(self, target: Target, latest: Measurement) -> tuple[float | None, float | None]:
@@ -97,11 +113,14 @@ class RuleContext(BaseModel):
     def _once(self, what: str, target: Target, latest: Measurement, compute: Callable[[], T]) -> T:
         """`compute()`, kept for this run by target key and checked against the target and
         measurement objects it was computed from (another graph's are new objects)."""
-        found = self.facts.get((what, target.key))
+        facts = self.facts.get(what)
+        if facts is None:
+            facts = self.facts[what] = {}
+        found = facts.get(target.key)
         if found is not None and found[0] is target and found[1] is latest:
             return found[2]
         value = compute()
-        self.facts[what, target.key] = (target, latest, value)
+        facts[target.key] = (target, latest, value)
         return value
 
     def trend(self, indicator_key: str, series: Sequence[Measurement]) -> Trend:

@@ -50,11 +50,13 @@ class CriticalDependency:
 
 def membership(arch: Architecture) -> dict[str, tuple[str, ...]]:
     """Each key in a priority's plan -> the keys of every priority whose plan holds it."""
-    found: dict[str, list[str]] = defaultdict(list)
+    found: dict[str, tuple[str, ...]] = {}
     for priority in arch.of_kind(Priority):
-        for entity in arch.plan(priority.key):
-            found[entity.key].append(priority.key)
-    return {key: tuple(keys) for key, keys in found.items()}
+        mine = (priority.key,)
+        for key in arch.plan_keys(priority.key):  # most keys are in one plan: no list apiece
+            known = found.get(key)
+            found[key] = mine if known is None else (*known, *mine)
+    return found
 
 
 def dependencies(arch: Architecture, members: Mapping[str, tuple[str, ...]]) -> list[Dependency]:
@@ -200,17 +202,19 @@ def critical(
     """Items rated Red or Amber/Red that items of another priority wait on: by a "blocks"
     link, or as a strategy that drives the targets of several priorities."""
     found = []
-    for entity in arch.entities.values():
-        waiting = list(arch.blocked_keys(entity.key))
-        mine = set(members.get(entity.key, ()))
-        others = sorted({p for key in waiting for p in members.get(key, ()) if p not in mine})
-        rated = rated_item(arch, entity.key, assessments)
-        if not others or not mine or entity.done or rated is None:
+    for key, entity in arch.entities.items():
+        waiting = arch.blocked_keys(key)
+        if not waiting or entity.done:  # most items block nothing: no walk, no set, no list
+            continue
+        mine = set(members.get(key, ()))
+        others = sorted({p for k in waiting for p in members.get(k, ()) if p not in mine})
+        rated = rated_item(arch, key, assessments) if others and mine else None
+        if rated is None:
             continue
         rating = assessments[rated].likelihood
         if rating <= AT_RISK:
             kept = tuple(k for k in waiting if set(members.get(k, ())) - mine)
-            found.append(CriticalDependency(entity.key, rated, rating, kept, tuple(others), BLOCKS))
+            found.append(CriticalDependency(key, rated, rating, kept, tuple(others), BLOCKS))
     for strategy in arch.of_kind(Strategy):
         served = members.get(strategy.key, ())
         got = assessments.get(strategy.key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import ClassVar, Literal
 
 from mappings.graph import Architecture
@@ -29,11 +30,14 @@ class EntityRule(Rule):
     # The [rules.thresholds] keys the rule reads, shown by `rdsync rules <code>` and the docs.
     options: ClassVar[tuple[str, ...]] = ()
 
-    def subjects(self, by_kind: ByKind) -> Iterator[BaseEntity]:
-        """The entities this rule judges, kind by kind in the order of `kinds`."""
-        for entity in entities_of(by_kind, self.kinds):
-            if not (self.skip_done and entity.done):
-                yield entity
+    def subjects(self, by_kind: ByKind, open_by_kind: ByKind | None = None) -> Iterator[BaseEntity]:
+        """The entities this rule judges, kind by kind in the order of `kinds`; `open_by_kind`:
+        the same index without the entities marked done (`RuleContext.open_by_kind`), if made."""
+        if not self.skip_done:
+            return entities_of(by_kind, self.kinds)
+        if open_by_kind is not None:
+            return entities_of(open_by_kind, self.kinds)
+        return (entity for entity in entities_of(by_kind, self.kinds) if not entity.done)
 
     def prepare(self, arch: Architecture, ctx: RuleContext) -> None:
         """Build per-run indexes; the default needs none."""
@@ -45,7 +49,7 @@ class EntityRule(Rule):
 
     def check(self, arch: Architecture, ctx: RuleContext) -> Iterator[Finding]:
         self.prepare(arch, ctx)
-        for entity in self.subjects(ctx.by_kind(arch)):
+        for entity in self.subjects(ctx.by_kind(arch), ctx.open_by_kind(arch)):
             yield from self.check_entity(entity, arch, ctx)
 
 
@@ -97,8 +101,7 @@ class MissingChildRule(EntityRule):
 
 
 def entities_of(by_kind: ByKind, kinds: Iterable[EntityKind]) -> Iterator[BaseEntity]:
-    for kind in kinds:
-        yield from by_kind.get(kind, ())
+    return chain.from_iterable([by_kind.get(kind, ()) for kind in kinds])
 
 
 def run_rules(
@@ -141,11 +144,12 @@ def apply_rules(
     # The index costs a pass over the graph: only per-entity rules read it (not RD403, RD405).
     wanted = any(issubclass(rule, EntityRule) for rule in rules)
     by_kind = ctx.by_kind(arch) if wanted else {}
+    opened = ctx.open_by_kind(arch) if wanted else {}
     findings: list[Finding] = []
     for rule_class in rules:
         rule = rule_class()
         severity = rule_class.severity if severity_of is None else severity_of(rule_class)
-        found, failures = _run_one(rule, arch, ctx, by_kind, strict)
+        found, failures = _run_one(rule, arch, ctx, (by_kind, opened), strict)
         if severity is not rule_class.severity:
             found = [f.model_copy(update={"severity": severity}) for f in found]
         findings += found
@@ -156,13 +160,15 @@ def apply_rules(
 
 
 def _run_one(
-    rule: Rule, arch: Architecture, ctx: RuleContext, by_kind: ByKind, strict: bool
+    rule: Rule, arch: Architecture, ctx: RuleContext, index: tuple[ByKind, ByKind], strict: bool
 ) -> tuple[list[Finding], list[Finding]]:
-    """A rule's findings, and the error findings of its failures (none when strict)."""
+    """A rule's findings, and the error findings of its failures (none when strict); `index`:
+    the entities by kind, all and open (`RuleContext.by_kind`, `open_by_kind`)."""
     if strict:
         if isinstance(rule, EntityRule):
             rule.prepare(arch, ctx)
-            found = [f for e in rule.subjects(by_kind) for f in rule.check_entity(e, arch, ctx)]
+            subjects = rule.subjects(*index)
+            found = [f for e in subjects for f in rule.check_entity(e, arch, ctx)]
             return found, []
         return list(rule.check(arch, ctx)), []
     try:
@@ -172,7 +178,7 @@ def _run_one(
     except Exception as error:
         return [], [_failure(rule, rule.code, None, error)]
     found, failures = [], []
-    for entity in rule.subjects(by_kind):
+    for entity in rule.subjects(*index):
         try:
             found.extend(rule.check_entity(entity, arch, ctx))
         except Exception as error:

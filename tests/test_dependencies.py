@@ -10,12 +10,15 @@ from mappings.model import Indicator, Milestone, Outcome, Person, Priority, Stra
 from mappings.work import WorkItem, airtable_work, jira_work
 from rules.alignment import largest_unaligned, shares, total
 from rules.dependencies import (
+    BLOCKS,
     SHARED_ACTOR,
     SHARED_LEADER,
     chain_actors,
+    critical,
     dependencies,
     membership,
 )
+from rules.model import Assessment, Rating
 
 AMARA = Person(id="acc-1", name="Amara Okafor")
 
@@ -67,6 +70,29 @@ def test_a_done_item_ties_nothing() -> None:
     )
     leaders = [d for d in dependencies(arch, membership(arch)) if d.kind == SHARED_LEADER]
     assert leaders == []  # Amara leads P1 itself, and only done strategies elsewhere
+
+
+class CountingWalks(Architecture):
+    """The graph, counting the walks up from an item that it is asked for."""
+
+    walks = 0
+
+    def ancestors(self, key: str) -> Any:
+        self.walks += 1
+        return super().ancestors(key)
+
+
+def test_only_an_item_that_blocks_another_is_rated_through_its_ancestors() -> None:
+    # Every item was looked up the tree for a rating, blocking or not: 100,000 walks a run.
+    entities = list(two_priorities().entities.values())
+    quiet = CountingWalks(entities)
+    assert critical(quiet, membership(quiet), {}) == [] and quiet.walks == 0
+    milestone = quiet.entities["S6-M"].model_copy(update={"blocks": ["P11-T"]})
+    linked = CountingWalks([e for e in entities if e.key != "S6-M"] + [milestone])
+    red = Assessment(key="S6", kind="strategy", assessed_on="2025-06-30", likelihood=Rating.RED)
+    [found] = critical(linked, membership(linked), {"S6": red})
+    assert (found.key, found.rated, found.via, found.priorities) == ("S6-M", "S6", BLOCKS, ("P11",))
+    assert linked.walks == 1  # S6-M, rated through its strategy
 
 
 def test_jira_work_reads_parent_and_links_either_way_and_odd_values_as_empty() -> None:
