@@ -3,8 +3,8 @@
 Run from the repository root:  python benchmarks/bench_jira_read.py [--issues 10000] [--runs 3]
 
 Seeds a sandbox with `--issues` synthetic issues (project DEL, 12 changes of `Current value`
-per indicator) into a state file, serves it from a process of its own (`rdsync sandbox serve`),
-as a real site is served from elsewhere, and times, alternately, `--runs` times each:
+per indicator) into a state file, serves it from a process of its own as a real site is served
+from elsewhere (benchmarks/served.py), and times, alternately, `--runs` times each:
 
 - bare: `jira.JIRA` construction and `enhanced_search_issues(json_result=True)` paging the
   same JQL and fields as the connector, 100 a page, then the same `changelog/bulkfetch`
@@ -23,13 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,47 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jira import JIRA
 
+from benchmarks.served import Site, served
 from connector.config import JiraSourceConfig
-from connector.sandbox.server import Sandbox
 from connector.sources.jira import JiraSource
 from mappings.config import JiraMapping, load_mapping
-
-
-@dataclass(frozen=True)
-class Site:
-    """Where the served site answers, its admin's sign-in, and the id of `Current value`."""
-
-    url: str
-    email: str
-    token: str
-    value_field: str
-
-
-@contextmanager
-def served(issues: int) -> Iterator[tuple[Site, float]]:
-    """A site of `issues` issues seeded into a state file, then served by `rdsync sandbox
-    serve` in a process of its own until the block ends; the site and the seeding seconds."""
-    with tempfile.TemporaryDirectory() as folder:
-        state = Path(folder) / "site.db"
-        started = time.perf_counter()
-        seeding = Sandbox(seed="empty", state=state)
-        seeding.seed_bulk(issues, history=12)
-        seeded = time.perf_counter() - started
-        email, token = seeding.email, seeding.token
-        value = seeding.field_id("Current value")
-        seeding.stop()
-        command = [sys.executable, "-m", "connector.cli", "sandbox", "serve"]
-        command += ["--state", str(state), "--seed", "empty", "--email", email, "--token", token]
-        server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        try:
-            assert server.stdout is not None
-            url = server.stdout.readline().strip()  # its first line is the base URL
-            if not url.startswith("http"):
-                raise SystemExit(f"the sandbox did not start (exit {server.wait()})")
-            yield Site(url, email, token, value), seeded
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 def bare(sandbox: Site, jql: str, fields: list[str]) -> int:
@@ -103,7 +61,7 @@ def bare(sandbox: Site, jql: str, fields: list[str]) -> int:
         token = page.get("nextPageToken")
         if not token:
             break
-    url, value = client._get_url("changelog/bulkfetch"), sandbox.value_field
+    url, value = client._get_url("changelog/bulkfetch"), sandbox.field_id("Current value")
     for start in range(0, len(indicators), 1000):
         body: dict[str, Any] = {"issueIdsOrKeys": indicators[start : start + 1000]}
         body |= {"fieldIds": [value], "maxResults": 10_000}

@@ -2,7 +2,8 @@
 
     python benchmarks/bench_sync.py [--issues 10000]
 
-Seeds a sandbox with `--issues` synthetic issues (1,000 plans of 10) and runs `Daemon.sync`
+Seeds a sandbox with `--issues` synthetic issues (1,000 plans of 10), serves it from a process
+of its own as a real site is served from elsewhere (benchmarks/served.py), and runs `Daemon.sync`
 as `rdsync run` does (its sources kept from run to run, the site's clock moved on by the
 schedule's `sync_minutes` between runs), timing:
 
@@ -36,8 +37,7 @@ from jira import JIRA
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_jira_read import bare
-from connector.clock import Clock
-from connector.sandbox.server import Sandbox, start_sandbox
+from benchmarks.served import Site, SiteClock, served
 from connector.sources.build import build_sources
 from connector.sources.jira import JiraSource
 from connector.sync.daemon import Daemon
@@ -59,15 +59,15 @@ def _timed(work: Any) -> tuple[Any, float]:
     return result, time.perf_counter() - started
 
 
-def _writes(sandbox: Sandbox) -> int:
+def _writes(sandbox: Site) -> int:
     return sandbox.count("PUT", EDIT) + sandbox.count("POST", EDIT + "/comment")
 
 
-def _reads(sandbox: Sandbox) -> int:
+def _reads(sandbox: Site) -> int:
     return sum(sandbox.count(method, path) for method, path in READS)
 
 
-def _change(sandbox: Sandbox, count: int) -> int:
+def _change(sandbox: Site, count: int) -> int:
     """A team edits the current value of `count` indicators, one issue each."""
     session = requests.Session()
     session.auth = (sandbox.email, sandbox.token)
@@ -94,7 +94,7 @@ class Sent:
             self.requests.append((request.method, request.url, request.body))
 
 
-def replay(sandbox: Sandbox, sent: list[tuple[str, str, Any]]) -> int:
+def replay(sandbox: Site, sent: list[tuple[str, str, Any]]) -> int:
     """The writes of a sync sent again by a bare `jira` client, one after another."""
     client = JIRA(
         server=sandbox.url,
@@ -112,14 +112,10 @@ def replay(sandbox: Sandbox, sent: list[tuple[str, str, Any]]) -> int:
 def measure(issues: int = 10_000) -> dict[str, Any]:
     """The figures of the module doc, by name, and `notes`: lines of detail for the CLI."""
     notes: list[str] = []
-    clock = Clock()  # one clock for the site and every run against it
-    with (
-        start_sandbox(seed="empty", clock=clock) as sandbox,
-        tempfile.TemporaryDirectory() as folder,
-    ):
-        _, seeded = _timed(lambda: sandbox.seed_bulk(issues, history=12))
+    clock = SiteClock()  # one clock for the site and every run against it
+    with served(issues, clock) as (sandbox, seeded), tempfile.TemporaryDirectory() as folder:
         notes.append(f"seeded {issues:,} issues in {seeded:.1f} s")
-        config = configure(Path(folder), sandbox)
+        config = configure(Path(folder), sandbox)  # type: ignore[arg-type]  # its url, token
         cadence = timedelta(minutes=config.schedule.sync_minutes)
         daemon = Daemon(config, clock=clock)
         probe = JiraSource("jira", config.sources["jira"], _mapping())  # type: ignore[arg-type]
@@ -141,8 +137,7 @@ def measure(issues: int = 10_000) -> dict[str, Any]:
         first_calls, first_writes = sandbox.stats()["total"], _writes(sandbox)
         assert first_writes == len(sent.requests) > 0, (first_writes, len(sent.requests))
         notes.append(f"first sync: {first_s:.1f} s, {first_calls:,} calls, {first_writes:,} writes")
-        with start_sandbox(seed="empty", clock=clock) as twin:  # the data the first sync read
-            twin.seed_bulk(issues, history=12)
+        with served(issues, clock) as (twin, _):  # the data the first sync read
             count, read_s = _timed(lambda: bare(twin, jql, fields))
             assert count == issues, count
             again = [
@@ -203,7 +198,7 @@ def measure(issues: int = 10_000) -> dict[str, Any]:
 
 
 def _quiet(
-    daemon: Daemon, sandbox: Sandbox, clock: Clock, cadence: timedelta, notes: list[str]
+    daemon: Daemon, sandbox: Site, clock: SiteClock, cadence: timedelta, notes: list[str]
 ) -> dict[str, int]:
     """Two no-change resyncs: deletions looked for in every sync (the default), then left to
     the daily full sync; the calls and writes of each."""
