@@ -141,8 +141,13 @@ class Kept:
         self.findings = None
 
 
+# json.dumps(raw, sort_keys=True, default=str)'s encoder, built once: the same text (no record
+# holds itself, so the check for cycles finds none), without an encoder built per record.
+_DIGESTED = json.JSONEncoder(sort_keys=True, default=str, check_circular=False)
+
+
 def content_hash(raw: Any) -> str:
-    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:20]
+    return hashlib.sha256(_DIGESTED.encode(raw).encode()).hexdigest()[:20]
 
 
 class SyncRun:
