@@ -262,8 +262,9 @@ class SyncRun:
             snapshots, reads, deleted = self._read(stored, full, dry_run, counts)
         with self._phase("map"):
             mapped, self.scope = self._map(snapshots)
+            gc.freeze()  # the records and what was mapped live to the run's end (see `execute`)
             arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
-            gc.freeze()  # the records and the graph live to the end of the run (see `execute`)
+            gc.freeze()  # and the graph
         counts["skipped"] = len(mapped.skipped)
         # Mapped afresh (the others' mapping kept from the last run: their JSON is as it was).
         counts["mapped"] = sum(
@@ -313,6 +314,7 @@ class SyncRun:
                 self.echo(patch.describe())
         elif self.config.writeback.enabled:
             with self._phase("write"):
+                gc.freeze()  # the plan and the run's conclusions live to the commit
                 self._settle_comments(run_id, snapshots, patches, outcome)
                 self._apply(run_id, patches, outcome)
                 findings += refusals(arch, outcome.refusals, self.config, self.today)
