@@ -261,8 +261,9 @@ class SyncRun:
         with self._phase("read"):
             snapshots, reads, deleted = self._read(stored, full, dry_run, counts)
         with self._phase("map"):
+            gc.freeze()  # the records read live to the run's end (see `execute`)
             mapped, self.scope = self._map(snapshots)
-            gc.freeze()  # the records and what was mapped live to the run's end (see `execute`)
+            gc.freeze()  # and what was mapped
             arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
             gc.freeze()  # and the graph
         counts["skipped"] = len(mapped.skipped)
