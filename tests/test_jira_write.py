@@ -13,7 +13,7 @@ from jira.exceptions import JIRAError
 
 from connector.config import JiraSourceConfig, WritebackConfig
 from connector.sources.base import ApplyResult, Outage, Patch
-from connector.sources.jira_write import JiraWriter, comment_token
+from connector.sources.jira_write import JiraWriter, adf, comment_token
 from connector.sources.retry import RetryPolicy
 
 FIELD_IDS = {
@@ -167,3 +167,29 @@ def test_a_comment_whose_answer_was_lost_is_not_posted_twice() -> None:
     posted = client.comments[0]
     assert posted["properties"] == [{"key": "rdsync", "value": {"token": comment_token(patch)}}]
     assert "rdsync:" not in json.dumps(posted["body"])
+
+
+def test_a_write_back_text_as_adf_paragraphs_and_lists() -> None:
+    """Blank lines dropped; consecutive "- " lines are one list, a paragraph ends it; a bare
+    "-" is a paragraph (the document Jira shows as the text reads)."""
+    text = "Why:\n- one\n  - two \n\nThen\n- three\n-\n- four"
+
+    def para(words: str) -> dict[str, Any]:
+        return {"type": "paragraph", "content": [{"type": "text", "text": words}]}
+
+    def bullets(*items: str) -> dict[str, Any]:
+        listed = [{"type": "listItem", "content": [para(item)]} for item in items]
+        return {"type": "bulletList", "content": listed}
+
+    assert adf(text) == {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            para("Why:"),
+            bullets("one", "two"),
+            para("Then"),
+            bullets("three"),
+            para("-"),
+            bullets("four"),
+        ],
+    }

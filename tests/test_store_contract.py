@@ -269,6 +269,30 @@ def test_the_ledger_keeps_one_entry_per_token(at: Backing) -> None:
     store.close()
 
 
+def test_a_batch_of_intents_is_read_back_in_one_query_a_source(at: Backing) -> None:
+    """A batch's entries come back in its order, an existing token's entry kept, other tokens
+    of the same keys left out; read back by one query (SQLite's trace counts them)."""
+    store = at.open()
+    run = store.start_run()
+    old = store.plan_write(run, "jira", "DEL-2", "fields", "old", {"n": 0})
+    kept = store.plan_write(run, "jira", "DEL-3", "comment", "c3", {"said": "before"})
+    intents = [("jira", f"DEL-{n}", "fields", f"t{n}", {"n": n}) for n in (3, 1, 2)]
+    intents.insert(1, ("jira", "DEL-3", "comment", "c3", {"said": "again"}))
+    selects: list[str] = []
+    if at.kind == "sqlite":
+        store.db.set_trace_callback(selects.append)  # type: ignore[attr-defined]
+    batch = store.plan_writes(run + 1, intents)
+    selects = [sql for sql in selects if sql.lstrip().upper().startswith("SELECT")]
+    assert [(e.key, e.action, e.token, e.detail) for e in batch] == [
+        (i[1], i[2], i[3], {"said": "before"} if i[3] == "c3" else i[4]) for i in intents
+    ]
+    assert batch[1].id == kept.id and batch[1].run_id == run
+    assert old.id not in {e.id for e in batch}
+    assert {e.run_id for e in batch if e.action == "fields"} == {run + 1}
+    assert len(selects) == (1 if at.kind == "sqlite" else 0), selects
+    store.close()
+
+
 def test_calls_and_source_values(at: Backing) -> None:
     store = at.open()
     store.add_calls("jira", date(2026, 11, 30), 3)

@@ -4,7 +4,7 @@ concludes exactly what a run that maps every record afresh concludes."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import requests
 from connector.sandbox.server import Sandbox
 from connector.sync.daemon import Daemon
 from connector.sync.plan import desired_values
-from connector.sync.run import Outcome, SyncRun
+from connector.sync.run import Outcome, SyncRun, content_hash
 from connector.sync.steps import by_priority
 from tests.campaign import configure, team_edits
 
@@ -143,3 +143,15 @@ def test_a_full_re_read_stores_and_maps_only_what_changed(
         _same_conclusions(quiet, fresh, daemon)
     finally:
         daemon.store.close()
+
+
+def test_record_digests_keep_the_values_states_already_hold() -> None:
+    """A stored record's digest (and a write's ledger token) is compared with one computed
+    anew: the digest of a record, whatever encoder computes it, stays sha256 of its JSON with
+    sorted keys and `default=str`, cut to 20 hex digits."""
+    record = {
+        "key": "DEL-7",
+        "fields": {"b": [1.5, None, True, "café"], "a": datetime(2026, 3, 1, tzinfo=UTC)},
+    }
+    assert content_hash(record) == "8565e4aed437a9c4e02f"
+    assert content_hash(["DEL-7", {"likelihood": "3 - Amber"}]) == "683c1aa6b2475188bee3"

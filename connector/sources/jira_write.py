@@ -29,15 +29,18 @@ def adf(text: str) -> dict[str, Any]:
     """Plain text as an Atlassian Document Format document: a paragraph per non-blank line, and
     lines that start with "- " as the items of a bullet list (as Jira shows a list)."""
     content: list[dict[str, Any]] = []
-    for line in (line.strip() for line in text.splitlines()):
+    items: list[dict[str, Any]] | None = None  # the list being filled, if the last block is one
+    for line in text.splitlines():
+        line = line.strip()
         if not line:
             continue
-        if line.startswith(BULLET) and line[len(BULLET) :].strip():
-            item = _paragraph(line[len(BULLET) :].strip())
-            if not content or content[-1]["type"] != "bulletList":
-                content.append({"type": "bulletList", "content": []})
-            content[-1]["content"].append({"type": "listItem", "content": [item]})
+        if line.startswith(BULLET) and (item := line[len(BULLET) :].strip()):
+            if items is None:
+                items = []
+                content.append({"type": "bulletList", "content": items})
+            items.append({"type": "listItem", "content": [_paragraph(item)]})
         else:
+            items = None
             content.append(_paragraph(line))
     return {"type": "doc", "version": 1, "content": content}
 
@@ -106,12 +109,14 @@ class JiraWriter:
             return adf(value)
         return value
 
+    def body(self, patch: Patch) -> str:
+        """The JSON of the PUT that writes a patch's changes."""
+        ids = self.source.field_ids
+        fields = {ids[role]: self.value(role, value) for role, value in patch.changes.items()}
+        return _BODY.encode({"fields": fields})
+
     def _edit(self, patch: Patch, result: ApplyResult) -> None:
-        fields = {
-            self.source.field_ids[role]: self.value(role, value)
-            for role, value in patch.changes.items()
-        }
-        body = json.dumps({"fields": fields}, default=_json_default)
+        body = self.body(patch)
         quiet = self.source.notifications.quiet(patch.key)
         try:
             self._put(patch.key, body, quiet, result)
@@ -328,3 +333,7 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot send {type(value).__name__} to Jira")
+
+
+# json.dumps(body, default=_json_default)'s encoder, built once rather than for every PUT.
+_BODY = json.JSONEncoder(default=_json_default)

@@ -328,6 +328,42 @@ class RetryPolicy:
         return self._call(what, fn, args, kwargs, first=True)
 
     def _call(self, what: str, fn: Callable[..., T], args: Any, kwargs: Any, *, first: bool) -> T:
+        # Almost every call succeeds at once: tenacity's machinery (about 15 µs a call) is only
+        # built for one whose first attempt failed, and then replays that attempt's error.
+        started = time.monotonic()
+        try:
+            return fn(*args, **kwargs)
+        except requests.exceptions.SSLError as error:
+            raise certificate_refused(self.tool, what, error) from None
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            failed = error
+        return self._retried(what, fn, args, kwargs, first=first, started=started, failed=failed)
+
+    def _retried(
+        self,
+        what: str,
+        fn: Callable[..., T],
+        args: Any,
+        kwargs: Any,
+        *,
+        first: bool,
+        started: float,
+        failed: BaseException,
+    ) -> T:
+        """The call retried after its first attempt failed with `failed`, as if tenacity had
+        made that attempt: the same attempt numbers, waits and budget, counted from `started`."""
+        replay = [failed]
+
+        def attempt(*args: Any, **kwargs: Any) -> T:
+            if replay:
+                raise replay.pop()
+            return fn(*args, **kwargs)
+
+        def since_started(state: RetryCallState) -> None:
+            state.start_time = started  # the budget includes the first attempt's own time
+
         stop = stop_before_delay(self.budget_seconds)
         retrying = Retrying(
             retry=retry_if_exception(is_transient),
@@ -335,13 +371,13 @@ class RetryPolicy:
             stop=stop_any(stop, _Unreachable(min(REACH_SECONDS, self.budget_seconds)))
             if first
             else stop,
+            before=since_started,
             before_sleep=partial(self._before_sleep, what),
             sleep=self._sleep,
             reraise=True,
         )
-        started = time.monotonic()
         try:
-            return retrying(fn, *args, **kwargs)
+            return retrying(attempt, *args, **kwargs)
         except requests.exceptions.SSLError as error:
             raise certificate_refused(self.tool, what, error) from None
         except Exception as error:

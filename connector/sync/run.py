@@ -141,8 +141,13 @@ class Kept:
         self.findings = None
 
 
+# json.dumps(raw, sort_keys=True, default=str)'s encoder, built once: the same text (no record
+# holds itself, so the check for cycles finds none), without an encoder built per record.
+_DIGESTED = json.JSONEncoder(sort_keys=True, default=str, check_circular=False)
+
+
 def content_hash(raw: Any) -> str:
-    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:20]
+    return hashlib.sha256(_DIGESTED.encode(raw).encode()).hexdigest()[:20]
 
 
 class SyncRun:
@@ -256,9 +261,11 @@ class SyncRun:
         with self._phase("read"):
             snapshots, reads, deleted = self._read(stored, full, dry_run, counts)
         with self._phase("map"):
+            gc.freeze()  # the records read live to the run's end (see `execute`)
             mapped, self.scope = self._map(snapshots)
+            gc.freeze()  # and what was mapped
             arch = Architecture(mapped.entities, mapped.measurements, mapped.problems)
-            gc.freeze()  # the records and the graph live to the end of the run (see `execute`)
+            gc.freeze()  # and the graph
         counts["skipped"] = len(mapped.skipped)
         # Mapped afresh (the others' mapping kept from the last run: their JSON is as it was).
         counts["mapped"] = sum(
@@ -308,6 +315,7 @@ class SyncRun:
                 self.echo(patch.describe())
         elif self.config.writeback.enabled:
             with self._phase("write"):
+                gc.freeze()  # the plan and the run's conclusions live to the commit
                 self._settle_comments(run_id, snapshots, patches, outcome)
                 self._apply(run_id, patches, outcome)
                 findings += refusals(arch, outcome.refusals, self.config, self.today)

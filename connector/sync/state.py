@@ -883,9 +883,29 @@ class StateStore:
                 "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (source, key, action, token) DO NOTHING",
                 [(run_id, *i[:4], json.dumps(i[4]), "planned", now) for i in intents],
             )
-        found = [self.ledger_entry(*intent[:4]) for intent in intents]
-        assert all(entry is not None for entry in found)
-        return [entry for entry in found if entry is not None]
+        found = self._ledger_entries([(i[0], i[1], i[2], i[3]) for i in intents])
+        assert len(found) == len(intents)
+        return found
+
+    def _ledger_entries(self, wanted: list[tuple[str, str, str, str]]) -> list[LedgerEntry]:
+        """The entries of (source, key, action, token)s, in their order: one query a source
+        (by the token index's prefix), not one an entry."""
+        keys: dict[str, set[str]] = {}
+        for source, key, _, _ in wanted:
+            keys.setdefault(source, set()).add(key)
+        looked = set(wanted)
+        found: dict[tuple[str, str, str, str], LedgerEntry] = {}
+        for source, named in keys.items():
+            ordered = sorted(named)
+            rows = self.db.execute(
+                "SELECT id, run_id, source, key, action, token, detail, status, planned_at, "
+                f"done_at FROM ledger WHERE source=? AND key IN ({','.join('?' * len(ordered))})",
+                (source, *ordered),
+            )
+            for row in rows:
+                if (ident := (row[2], row[3], row[4], row[5])) in looked:
+                    found[ident] = _entry(row)
+        return [found[ident] for ident in wanted if ident in found]
 
     def mark_writes(self, statuses: dict[int, str]) -> None:
         """Each entry's new status (by id), in one transaction."""
