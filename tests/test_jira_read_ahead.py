@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 
 from connector.sandbox.server import Sandbox
+from connector.sources import jira_history
 from connector.sources.jira import JiraSource
+from connector.sources.jira_history import fetch_histories
 from connector.sources.retry import RetryPolicy, ToolUnavailable
-from tests.test_jira_source import SEARCH, source_for
+from tests.test_jira_source import BULK, SEARCH, source_for
 
 pytestmark = pytest.mark.e2e
 
@@ -140,3 +142,35 @@ def test_pages_closed_early_wait_for_the_page_coming_and_end_their_thread(
     assert demo.stats()["in_flight"] == 0  # closing waited for it; nothing is left to land
     assert demo.count("GET", SEARCH) == 2 == counts["search_calls"]
     assert pages_threads() == []
+
+
+def test_the_next_bulk_changelog_page_is_asked_for_while_this_one_is_kept(
+    demo: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo.seed_bulk(100, history=40, seed=4)
+    # Smaller batches and pages than Jira's (1,000 issues, 10,000 histories), to see both.
+    monkeypatch.setattr(jira_history, "ISSUES", 20)
+    monkeypatch.setattr(jira_history, "PAGE", 300)
+    source = source_for(demo)
+    full = source.read()
+    indicators = [i for i in full.records.values() if source._is_indicator(i)]
+    requests = full.counts["changelog_calls"]
+    assert requests > len(indicators) / 20 + 1  # several batches, some of several pages
+    expected = {i["key"]: i["changelog"] for i in indicators}
+    demo.set_faults("changelog:slow:1,delay=0.02")  # long enough for any overlap to show
+    demo.reset_stats()
+    kept: list[bool] = []
+
+    def settle() -> None:  # called once a page is kept: the next one was asked for before
+        n = len(kept) + 1
+        reached = n == requests or demo.wait_for(lambda: demo.count("POST", BULK) > n, WAIT)
+        kept.append(reached)
+
+    counts: Counter[str] = Counter()
+    fetch_histories(indicators, source._measured(), source._bulk_post(), counts, settle=settle)
+    assert kept == [True] * requests and counts["changelog_calls"] == requests
+    assert demo.count("POST", BULK) == requests
+    assert {i["key"]: i["changelog"] for i in indicators} == expected
+    spans = search_spans(demo, BULK)
+    assert all(later[0] >= earlier[1] - 0.002 for earlier, later in pairwise(spans))
+    assert [t for t in threading.enumerate() if t.name.startswith("jira-changelog")] == []

@@ -299,8 +299,12 @@ class JiraSource:
                 self._complete_changelog(issue, counts, shared)
             if self.cloud:
                 indicators = [issue for issue in records.values() if self._is_indicator(issue)]
-                post = self._bulk_post(settle)
-                fetch_histories(indicators, self._measured(), post, counts, shared.page)
+                before = counts["changelog_calls"]
+                try:
+                    post, fields = self._bulk_post(), self._measured()
+                    fetch_histories(indicators, fields, post, counts, shared.page, settle)
+                finally:  # counted where they were sent from: the caller's thread
+                    self.calls["changelog"] += counts["changelog_calls"] - before
         every_sync = since is not None and self.config.deletions == "every_sync"
         if every_sync and self.cloud:
             total = self._count(counts)
@@ -471,13 +475,12 @@ class JiraSource:
         fid = self.field_id(measure.field) if measure is not None else None
         return [fid] if fid else []
 
-    def _bulk_post(self, settle: Callable[[], None]) -> Any:
-        """The bulk fetch, retried; what the pages before it kept is frozen before each."""
+    def _bulk_post(self) -> Any:
+        """The bulk fetch, retried (sent from the fetching thread: `read` counts the calls)."""
         post = post_json(self.client._session, self.client._get_url("changelog/bulkfetch"))
 
         def fetch(what: str, body: dict[str, Any]) -> Any:
-            settle()
-            return self.call(what, post, body)
+            return self.retry.call(f"{self.name}: {what}", post, body)
 
         return fetch
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,34 +30,34 @@ def fetch_histories(
     post: Post,
     counts: Counter[str],
     keep: Callable[[Any], Any] = lambda history: history,
+    settle: Callable[[], None] = lambda: None,
 ) -> None:
     """Give each issue its whole changelog of `field_ids` (oldest first), in the shape search
     inlines it (`{"histories": [...], "total": n}`); each history as `keep` holds it (the
-    read shares its users: see `compact.Shared`), page by page."""
+    read shares its users: see `compact.Shared`), page by page, `settle` called after each.
+
+    A request's body needs only the page before's `nextPageToken`, so the next one is sent
+    (from one thread of its own, one request in flight at a time) while this page is kept;
+    its error is raised when its page is next."""
     if not issues or not field_ids:
         return
     found: dict[str, list[dict[str, Any]]] = {str(issue["id"]): [] for issue in issues}
     ids = list(found)
-    for start in range(0, len(ids), ISSUES):
-        batch = ids[start : start + ISSUES]
-        token: str | None = None
-        while True:
-            counts["changelog_calls"] += 1
-            body: dict[str, Any] = {
-                "issueIdsOrKeys": batch,
-                "fieldIds": field_ids[:FIELDS],
-                "maxResults": PAGE,
-            }
-            if token:
-                body["nextPageToken"] = token
-            page = post(f"changelog bulkfetch {counts['changelog_calls']}", body)
+    batches = [ids[start : start + ISSUES] for start in range(0, len(ids), ISSUES)]
+    bodies = _bodies(batches, field_ids[:FIELDS])
+    with ThreadPoolExecutor(1, thread_name_prefix="jira-changelog") as pool:
+        body: dict[str, Any] | None = bodies(None, None)
+        coming = _send(pool, post, body, counts)
+        while body is not None:
+            page = coming.result()
+            body = bodies(body, page)
+            if body is not None:
+                coming = _send(pool, post, body, counts)
             for log in page.get("issueChangeLogs") or ():
                 histories = found.get(str(log.get("issueId")))
                 if histories is not None:
                     histories.extend(keep(_history(h)) for h in log.get("changeHistories") or ())
-            token = page.get("nextPageToken")
-            if not token:
-                break
+            settle()
     for issue in issues:
         histories = found[str(issue["id"])]
         issue["changelog"] = {
@@ -65,6 +66,37 @@ def fetch_histories(
             "total": len(histories),
             "histories": histories,
         }
+
+
+Body = dict[str, Any]
+
+
+def _bodies(
+    batches: list[list[str]], field_ids: list[str]
+) -> Callable[[Body | None, Body | None], Body | None]:
+    """The body after `(body, its page)`: the same batch's next page while the page has a
+    `nextPageToken`, else the next batch's first; the first with `(None, None)`, None at the end."""
+    order = {id(batch): n for n, batch in enumerate(batches)}
+
+    def following(body: Body | None, page: Body | None) -> Body | None:
+        if body is None:
+            batch = batches[0]
+        elif page is not None and page.get("nextPageToken"):
+            return {**body, "nextPageToken": page["nextPageToken"]}
+        else:
+            n = order[id(body["issueIdsOrKeys"])] + 1
+            if n == len(batches):
+                return None
+            batch = batches[n]
+        return {"issueIdsOrKeys": batch, "fieldIds": field_ids, "maxResults": PAGE}
+
+    return following
+
+
+def _send(pool: ThreadPoolExecutor, post: Post, body: Body, counts: Counter[str]) -> Future[Body]:
+    """One bulk fetch, counted here (in the caller's thread), sent from the pool's."""
+    counts["changelog_calls"] += 1
+    return pool.submit(post, f"changelog bulkfetch {counts['changelog_calls']}", body)
 
 
 def _history(history: Any) -> Any:
