@@ -21,7 +21,8 @@ FIELDS = 10  # field ids a request may filter by
 # and Jira's points cost the same objects whatever the page size.
 PAGE = 10_000
 
-Post = Callable[[str, dict[str, Any]], dict[str, Any]]  # (what, body) -> the page, retried
+Body = dict[str, Any]
+Post = Callable[[str, Body], Body]  # (what, body) -> the page, retried
 
 
 def fetch_histories(
@@ -44,10 +45,12 @@ def fetch_histories(
     found: dict[str, list[dict[str, Any]]] = {str(issue["id"]): [] for issue in issues}
     ids = list(found)
     batches = [ids[start : start + ISSUES] for start in range(0, len(ids), ISSUES)]
-    bodies = _bodies(batches, field_ids[:FIELDS])
+    fields = field_ids[:FIELDS]
+    bodies = _bodies(batches, fields)
     with ThreadPoolExecutor(1, thread_name_prefix="jira-changelog") as pool:
-        body: dict[str, Any] | None = bodies(None, None)
-        coming = _send(pool, post, body, counts)
+        first = _body(batches[0], fields)
+        body: Body | None = first
+        coming = _send(pool, post, first, counts)
         while body is not None:
             page = coming.result()
             body = bodies(body, page)
@@ -68,29 +71,22 @@ def fetch_histories(
         }
 
 
-Body = dict[str, Any]
-
-
-def _bodies(
-    batches: list[list[str]], field_ids: list[str]
-) -> Callable[[Body | None, Body | None], Body | None]:
+def _bodies(batches: list[list[str]], field_ids: list[str]) -> Callable[[Body, Body], Body | None]:
     """The body after `(body, its page)`: the same batch's next page while the page has a
-    `nextPageToken`, else the next batch's first; the first with `(None, None)`, None at the end."""
-    order = {id(batch): n for n, batch in enumerate(batches)}
+    `nextPageToken`, else the next batch's first; None after the last."""
+    order = {id(batch): n for n, batch in enumerate(batches)}  # bodies share their batch
 
-    def following(body: Body | None, page: Body | None) -> Body | None:
-        if body is None:
-            batch = batches[0]
-        elif page is not None and page.get("nextPageToken"):
+    def following(body: Body, page: Body) -> Body | None:
+        if page.get("nextPageToken"):
             return {**body, "nextPageToken": page["nextPageToken"]}
-        else:
-            n = order[id(body["issueIdsOrKeys"])] + 1
-            if n == len(batches):
-                return None
-            batch = batches[n]
-        return {"issueIdsOrKeys": batch, "fieldIds": field_ids, "maxResults": PAGE}
+        n = order[id(body["issueIdsOrKeys"])] + 1
+        return _body(batches[n], field_ids) if n < len(batches) else None
 
     return following
+
+
+def _body(batch: list[str], field_ids: list[str]) -> Body:
+    return {"issueIdsOrKeys": batch, "fieldIds": field_ids, "maxResults": PAGE}
 
 
 def _send(pool: ThreadPoolExecutor, post: Post, body: Body, counts: Counter[str]) -> Future[Body]:
