@@ -54,6 +54,7 @@ class Stats:
     def begin(self) -> None:
         with self._lock:
             self._in_flight += 1
+            self._changed.notify_all()  # `wait_for` promises a re-check when a request begins
 
     def end(self) -> None:
         with self._lock:

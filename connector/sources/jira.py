@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -279,8 +283,11 @@ class JiraSource:
         self.site_time.value = None  # the site's clock when this read's first answer came
         total: int | None = None
         shared = Shared()  # each page's users, statuses and options held once, as it comes
-        with frozen_pages() as settle:  # the pages kept are not walked again by the collector
-            for page in self._pages(self._read_jql(since), fields, expand, counts):
+        # The next page is fetched while this one is taken, unless this one ends the read.
+        ahead = partial(_wanted_after, since if newest_first else None)
+        pages = self._pages(self._read_jql(since), fields, expand, counts, ahead)
+        with frozen_pages() as settle, closing(pages):  # kept pages: not walked by the collector
+            for page in pages:
                 if newest_first and total is None and isinstance(page.get("total"), int):
                     total = page["total"]
                 stop = since if newest_first else None
@@ -292,8 +299,12 @@ class JiraSource:
                 self._complete_changelog(issue, counts, shared)
             if self.cloud:
                 indicators = [issue for issue in records.values() if self._is_indicator(issue)]
-                post = self._bulk_post(settle)
-                fetch_histories(indicators, self._measured(), post, counts, shared.page)
+                before = counts["changelog_calls"]
+                try:
+                    post, fields = self._bulk_post(), self._measured()
+                    fetch_histories(indicators, fields, post, counts, shared.page, settle)
+                finally:  # counted where they were sent from: the caller's thread
+                    self.calls["changelog"] += counts["changelog_calls"] - before
         every_sync = since is not None and self.config.deletions == "every_sync"
         if every_sync and self.cloud:
             total = self._count(counts)
@@ -347,25 +358,77 @@ class JiraSource:
         return count if isinstance(count, int) else None
 
     def _pages(
-        self, jql: str, fields: list[str], expand: str | None, counts: Counter[str]
-    ) -> Iterator[dict[str, Any]]:
-        """Search pages: Cloud by `nextPageToken`, Server/DC by `startAt`; one call each."""
+        self,
+        jql: str,
+        fields: list[str],
+        expand: str | None,
+        counts: Counter[str],
+        ahead: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> Generator[dict[str, Any], None, None]:
+        """Search pages: Cloud by `nextPageToken`, Server/DC by `startAt`; one call each.
+
+        With `ahead`, the page after one that `ahead` says does not end the read is asked for
+        (in one thread of its own, under the retry policy and the limiter) before that one is
+        handed over, so the site answers while the caller takes it: one request in flight at
+        a time, in the same order; its error is raised when the caller asks for that page.
+        Closed early, a page still coming is waited for and dropped, and the thread ends."""
         size = self.config.page_size if fields != ["key"] else ID_PAGE[self.config.deployment]
+        search = partial(self._search, jql, fields, expand, size)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="jira-pages") if ahead else None
+        dropped = threading.Event()  # the caller stopped: a page still coming tries no more
         token: str | None = None
         start = 0
-        while True:
-            counts["search_calls"] += 1
-            what = f"search page {counts['search_calls']}"
-            try:
-                page = self.call(what, self._search, jql, fields, expand, size, token, start)
-            except JIRAError as error:
-                raise self._search_error(error, jql) from None
-            yield page
-            issues = page.get("issues") or []
-            token, start = page.get("nextPageToken"), start + len(issues)
-            last = not token if self.cloud else not issues or start >= int(page.get("total", 0))
-            if last:
-                return
+        try:
+            coming = self._ask(pool, dropped, counts, search, token, start)
+            while True:
+                try:
+                    page = coming.result()
+                except JIRAError as error:
+                    raise self._search_error(error, jql) from None
+                issues = page.get("issues") or []
+                token, start = page.get("nextPageToken"), start + len(issues)
+                last = not token if self.cloud else not issues or start >= int(page.get("total", 0))
+                if last:
+                    yield page
+                    return
+                if ahead is not None and ahead(page):
+                    coming = self._ask(pool, dropped, counts, search, token, start)
+                    yield page
+                else:
+                    yield page
+                    coming = self._ask(pool, dropped, counts, search, token, start)
+        finally:
+            dropped.set()
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _ask(
+        self,
+        pool: ThreadPoolExecutor | None,
+        dropped: threading.Event,
+        counts: Counter[str],
+        search: Callable[..., dict[str, Any]],
+        *args: Any,
+    ) -> Future[dict[str, Any]]:
+        """One search page asked for: counted here, in the caller's thread; fetched in the
+        pool's thread when there is one, else now."""
+        counts["search_calls"] += 1
+        self.calls["search"] += 1
+        what = f"{self.name}: search page {counts['search_calls']}"
+
+        def attempt() -> dict[str, Any]:
+            if dropped.is_set():
+                raise _Dropped(what)  # not transient: no retry is tried for a dropped page
+            return search(*args)
+
+        if pool is not None:
+            return pool.submit(self.retry.call, what, attempt)
+        done: Future[dict[str, Any]] = Future()
+        try:
+            done.set_result(self.retry.call(what, attempt))
+        except Exception as error:
+            done.set_exception(error)
+        return done
 
     def _search_error(self, error: JIRAError, jql: str) -> RdsyncError:
         """A refused search names the config key behind it: the scope, or the deployment."""
@@ -412,13 +475,12 @@ class JiraSource:
         fid = self.field_id(measure.field) if measure is not None else None
         return [fid] if fid else []
 
-    def _bulk_post(self, settle: Callable[[], None]) -> Any:
-        """The bulk fetch, retried; what the pages before it kept is frozen before each."""
+    def _bulk_post(self) -> Any:
+        """The bulk fetch, retried (sent from the fetching thread: `read` counts the calls)."""
         post = post_json(self.client._session, self.client._get_url("changelog/bulkfetch"))
 
         def fetch(what: str, body: dict[str, Any]) -> Any:
-            settle()
-            return self.call(what, post, body)
+            return self.retry.call(f"{self.name}: {what}", post, body)
 
         return fetch
 
@@ -526,6 +588,20 @@ def jql_string(value: str) -> str:
     """A JQL string literal: a quote or backslash in the value is escaped, so that a value
     can never end the string and add clauses of its own."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class _Dropped(Exception):
+    """A page the caller no longer wants: never asked for again."""
+
+
+def _wanted_after(since: datetime | None, page: dict[str, Any]) -> bool:
+    """Whether the read goes on past this page: always, unless it reads newest first down to
+    `since` and the page's last issue is already older (then `_take` stops in this page)."""
+    issues = page.get("issues") or []
+    if since is None or not issues:
+        return True
+    updated = _stamp(str((issues[-1].get("fields") or {}).get("updated") or ""))
+    return updated is None or updated >= since
 
 
 def _stamp(text: str) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,8 @@ FIELDS = 10  # field ids a request may filter by
 # and Jira's points cost the same objects whatever the page size.
 PAGE = 10_000
 
-Post = Callable[[str, dict[str, Any]], dict[str, Any]]  # (what, body) -> the page, retried
+Body = dict[str, Any]
+Post = Callable[[str, Body], Body]  # (what, body) -> the page, retried
 
 
 def fetch_histories(
@@ -29,34 +31,36 @@ def fetch_histories(
     post: Post,
     counts: Counter[str],
     keep: Callable[[Any], Any] = lambda history: history,
+    settle: Callable[[], None] = lambda: None,
 ) -> None:
     """Give each issue its whole changelog of `field_ids` (oldest first), in the shape search
     inlines it (`{"histories": [...], "total": n}`); each history as `keep` holds it (the
-    read shares its users: see `compact.Shared`), page by page."""
+    read shares its users: see `compact.Shared`), page by page, `settle` called after each.
+
+    A request's body needs only the page before's `nextPageToken`, so the next one is sent
+    (from one thread of its own, one request in flight at a time) while this page is kept;
+    its error is raised when its page is next."""
     if not issues or not field_ids:
         return
     found: dict[str, list[dict[str, Any]]] = {str(issue["id"]): [] for issue in issues}
     ids = list(found)
-    for start in range(0, len(ids), ISSUES):
-        batch = ids[start : start + ISSUES]
-        token: str | None = None
-        while True:
-            counts["changelog_calls"] += 1
-            body: dict[str, Any] = {
-                "issueIdsOrKeys": batch,
-                "fieldIds": field_ids[:FIELDS],
-                "maxResults": PAGE,
-            }
-            if token:
-                body["nextPageToken"] = token
-            page = post(f"changelog bulkfetch {counts['changelog_calls']}", body)
+    batches = [ids[start : start + ISSUES] for start in range(0, len(ids), ISSUES)]
+    fields = field_ids[:FIELDS]
+    bodies = _bodies(batches, fields)
+    with ThreadPoolExecutor(1, thread_name_prefix="jira-changelog") as pool:
+        first = _body(batches[0], fields)
+        body: Body | None = first
+        coming = _send(pool, post, first, counts)
+        while body is not None:
+            page = coming.result()
+            body = bodies(body, page)
+            if body is not None:
+                coming = _send(pool, post, body, counts)
             for log in page.get("issueChangeLogs") or ():
                 histories = found.get(str(log.get("issueId")))
                 if histories is not None:
                     histories.extend(keep(_history(h)) for h in log.get("changeHistories") or ())
-            token = page.get("nextPageToken")
-            if not token:
-                break
+            settle()
     for issue in issues:
         histories = found[str(issue["id"])]
         issue["changelog"] = {
@@ -65,6 +69,30 @@ def fetch_histories(
             "total": len(histories),
             "histories": histories,
         }
+
+
+def _bodies(batches: list[list[str]], field_ids: list[str]) -> Callable[[Body, Body], Body | None]:
+    """The body after `(body, its page)`: the same batch's next page while the page has a
+    `nextPageToken`, else the next batch's first; None after the last."""
+    order = {id(batch): n for n, batch in enumerate(batches)}  # bodies share their batch
+
+    def following(body: Body, page: Body) -> Body | None:
+        if page.get("nextPageToken"):
+            return {**body, "nextPageToken": page["nextPageToken"]}
+        n = order[id(body["issueIdsOrKeys"])] + 1
+        return _body(batches[n], field_ids) if n < len(batches) else None
+
+    return following
+
+
+def _body(batch: list[str], field_ids: list[str]) -> Body:
+    return {"issueIdsOrKeys": batch, "fieldIds": field_ids, "maxResults": PAGE}
+
+
+def _send(pool: ThreadPoolExecutor, post: Post, body: Body, counts: Counter[str]) -> Future[Body]:
+    """One bulk fetch, counted here (in the caller's thread), sent from the pool's."""
+    counts["changelog_calls"] += 1
+    return pool.submit(post, f"changelog bulkfetch {counts['changelog_calls']}", body)
 
 
 def _history(history: Any) -> Any:
