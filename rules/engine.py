@@ -30,14 +30,11 @@ class EntityRule(Rule):
     # The [rules.thresholds] keys the rule reads, shown by `rdsync rules <code>` and the docs.
     options: ClassVar[tuple[str, ...]] = ()
 
-    def subjects(self, by_kind: ByKind, open_by_kind: ByKind | None = None) -> Iterator[BaseEntity]:
-        """The entities this rule judges, kind by kind in the order of `kinds`; `open_by_kind`:
-        the same index without the entities marked done (`RuleContext.open_by_kind`), if made."""
-        if not self.skip_done:
-            return entities_of(by_kind, self.kinds)
-        if open_by_kind is not None:
-            return entities_of(open_by_kind, self.kinds)
-        return (entity for entity in entities_of(by_kind, self.kinds) if not entity.done)
+    def subjects(self, arch: Architecture, ctx: RuleContext) -> Iterator[BaseEntity]:
+        """The entities this rule judges, kind by kind in the order of `kinds`, from the run's
+        index of them (`RuleContext.by_kind`), or of those not done (`open_by_kind`)."""
+        index = ctx.open_by_kind(arch) if self.skip_done else ctx.by_kind(arch)
+        return entities_of(index, self.kinds)
 
     def prepare(self, arch: Architecture, ctx: RuleContext) -> None:
         """Build per-run indexes; the default needs none."""
@@ -49,7 +46,7 @@ class EntityRule(Rule):
 
     def check(self, arch: Architecture, ctx: RuleContext) -> Iterator[Finding]:
         self.prepare(arch, ctx)
-        for entity in self.subjects(ctx.by_kind(arch), ctx.open_by_kind(arch)):
+        for entity in self.subjects(arch, ctx):
             yield from self.check_entity(entity, arch, ctx)
 
 
@@ -140,16 +137,11 @@ def apply_rules(
     strict: bool = False,
 ) -> list[Finding]:
     """Run these rules as `run_rules` does (isolation, re-grading, order), without a config."""
-    rules = list(rules)
-    # The index costs a pass over the graph: only per-entity rules read it (not RD403, RD405).
-    wanted = any(issubclass(rule, EntityRule) for rule in rules)
-    by_kind = ctx.by_kind(arch) if wanted else {}
-    opened = ctx.open_by_kind(arch) if wanted else {}
     findings: list[Finding] = []
     for rule_class in rules:
         rule = rule_class()
         severity = rule_class.severity if severity_of is None else severity_of(rule_class)
-        found, failures = _run_one(rule, arch, ctx, (by_kind, opened), strict)
+        found, failures = _run_one(rule, arch, ctx, strict)
         if severity is not rule_class.severity:
             found = [f.model_copy(update={"severity": severity}) for f in found]
         findings += found
@@ -160,14 +152,14 @@ def apply_rules(
 
 
 def _run_one(
-    rule: Rule, arch: Architecture, ctx: RuleContext, index: tuple[ByKind, ByKind], strict: bool
+    rule: Rule, arch: Architecture, ctx: RuleContext, strict: bool
 ) -> tuple[list[Finding], list[Finding]]:
-    """A rule's findings, and the error findings of its failures (none when strict); `index`:
-    the entities by kind, all and open (`RuleContext.by_kind`, `open_by_kind`)."""
+    """A rule's findings, and the error findings of its failures (none when strict). The
+    entities by kind are indexed by the first per-entity rule, once a run (`subjects`)."""
     if strict:
         if isinstance(rule, EntityRule):
             rule.prepare(arch, ctx)
-            subjects = rule.subjects(*index)
+            subjects = rule.subjects(arch, ctx)
             found = [f for e in subjects for f in rule.check_entity(e, arch, ctx)]
             return found, []
         return list(rule.check(arch, ctx)), []
@@ -178,7 +170,7 @@ def _run_one(
     except Exception as error:
         return [], [_failure(rule, rule.code, None, error)]
     found, failures = [], []
-    for entity in rule.subjects(*index):
+    for entity in rule.subjects(arch, ctx):
         try:
             found.extend(rule.check_entity(entity, arch, ctx))
         except Exception as error:
