@@ -46,14 +46,13 @@ def fetch_histories(
     ids = list(found)
     batches = [ids[start : start + ISSUES] for start in range(0, len(ids), ISSUES)]
     fields = field_ids[:FIELDS]
-    bodies = _bodies(batches, fields)
+    n, first = 0, _body(batches[0], fields)
+    body: Body | None = first
     with ThreadPoolExecutor(1, thread_name_prefix="jira-changelog") as pool:
-        first = _body(batches[0], fields)
-        body: Body | None = first
         coming = _send(pool, post, first, counts)
         while body is not None:
             page = coming.result()
-            body = bodies(body, page)
+            n, body = _following(batches, fields, n, body, page)
             if body is not None:
                 coming = _send(pool, post, body, counts)
             for log in page.get("issueChangeLogs") or ():
@@ -71,18 +70,16 @@ def fetch_histories(
         }
 
 
-def _bodies(batches: list[list[str]], field_ids: list[str]) -> Callable[[Body, Body], Body | None]:
-    """The body after `(body, its page)`: the same batch's next page while the page has a
-    `nextPageToken`, else the next batch's first; None after the last."""
-    order = {id(batch): n for n, batch in enumerate(batches)}  # bodies share their batch
-
-    def following(body: Body, page: Body) -> Body | None:
-        if page.get("nextPageToken"):
-            return {**body, "nextPageToken": page["nextPageToken"]}
-        n = order[id(body["issueIdsOrKeys"])] + 1
-        return _body(batches[n], field_ids) if n < len(batches) else None
-
-    return following
+def _following(
+    batches: list[list[str]], field_ids: list[str], n: int, body: Body, page: Body
+) -> tuple[int, Body | None]:
+    """The body after `body` (of batch `n`) and its page, with its batch: the same batch's
+    next page while the page has a `nextPageToken`, else the next batch's first; None after
+    the last."""
+    if page.get("nextPageToken"):
+        return n, {**body, "nextPageToken": page["nextPageToken"]}
+    n += 1
+    return n, (_body(batches[n], field_ids) if n < len(batches) else None)
 
 
 def _body(batch: list[str], field_ids: list[str]) -> Body:
