@@ -898,8 +898,7 @@ class StateStore:
         for source, named in keys.items():
             ordered = sorted(named)
             rows = self.db.execute(
-                "SELECT id, run_id, source, key, action, token, detail, status, planned_at, "
-                f"done_at FROM ledger WHERE source=? AND key IN ({','.join('?' * len(ordered))})",
+                f"{LEDGER_ROWS} WHERE source=? AND key IN ({','.join('?' * len(ordered))})",
                 (source, *ordered),
             )
             for row in rows:
@@ -918,9 +917,7 @@ class StateStore:
 
     def ledger_entry(self, source: str, key: str, action: str, token: str) -> LedgerEntry | None:
         row = self.db.execute(
-            "SELECT id, run_id, source, key, action, token, detail, status, planned_at, done_at "
-            "FROM ledger "
-            "WHERE source=? AND key=? AND action=? AND token=?",
+            f"{LEDGER_ROWS} WHERE source=? AND key=? AND action=? AND token=?",
             (source, key, action, token),
         ).fetchone()
         return None if row is None else _entry(row)
@@ -929,21 +926,16 @@ class StateStore:
         """The entries of one source and action (e.g. the routines' update requests), oldest
         first: read by its index, not by a scan of every write the ledger holds."""
         rows = self.db.execute(
-            "SELECT id, run_id, source, key, action, token, detail, status, planned_at, done_at "
-            "FROM ledger WHERE source=? AND action=? AND status=? ORDER BY id",
+            f"{LEDGER_ROWS} WHERE source=? AND action=? AND status=? ORDER BY id",
             (source, action, status),
         )
         return [_entry(r) for r in rows]
 
     def ledger(self, status: str | None = None) -> list[LedgerEntry]:
-        query = (
-            "SELECT id, run_id, source, key, action, token, detail, status, planned_at, done_at "
-            "FROM ledger"
-        )
         rows = (
-            self.db.execute(query + " WHERE status=? ORDER BY id", (status,))
+            self.db.execute(f"{LEDGER_ROWS} WHERE status=? ORDER BY id", (status,))
             if status
-            else self.db.execute(query + " ORDER BY id")
+            else self.db.execute(f"{LEDGER_ROWS} ORDER BY id")
         )
         return [_entry(r) for r in rows]
 
@@ -976,6 +968,12 @@ def _run_info(r: tuple[Any, ...]) -> RunInfo:
     return RunInfo(
         r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), bool(r[6]), bool(r[7])
     )
+
+
+# The ledger's columns in the order `_entry` reads them.
+LEDGER_ROWS = (
+    "SELECT id, run_id, source, key, action, token, detail, status, planned_at, done_at FROM ledger"
+)
 
 
 def _entry(row: tuple[Any, ...]) -> LedgerEntry:
