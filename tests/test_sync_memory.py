@@ -78,13 +78,9 @@ def test_a_parent_met_first_as_an_issue_does_not_keep_its_children_s_stubs_apart
         assert two["fields"]["parent"] is one["fields"]["parent"]
 
 
-def test_a_full_read_holds_under_7000_bytes_an_issue(make_sandbox: Any, tmp_path: Path) -> None:
-    """The benchmark's site (12 history entries an indicator, a few hundred owners): each
-    issue's raw JSON as the client parsed it held 14,600 bytes; shared, 4,800."""
-    sandbox = make_sandbox(seed="empty")
-    sandbox.seed_bulk(2_000, history=12)
-    config = configure(tmp_path, sandbox)
-    source = next(iter(build_sources(config, sandbox.clock, None).values()))
+def held_by_a_read(config: Any, clock: Any) -> tuple[Any, Any, int]:
+    """The config's one source, a full read of it, and the bytes its records hold once read."""
+    source = next(iter(build_sources(config, clock, None).values()))
     source.connect()
     gc.collect()
     tracemalloc.start()
@@ -94,6 +90,16 @@ def test_a_full_read_holds_under_7000_bytes_an_issue(make_sandbox: Any, tmp_path
         held, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return source, result, held
+
+
+def test_a_full_read_holds_under_7000_bytes_an_issue(make_sandbox: Any, tmp_path: Path) -> None:
+    """The benchmark's site (12 history entries an indicator, a few hundred owners): each
+    issue's raw JSON as the client parsed it held 14,600 bytes; shared, 4,800."""
+    sandbox = make_sandbox(seed="empty")
+    sandbox.seed_bulk(2_000, history=12)
+    config = configure(tmp_path, sandbox)
+    _, result, held = held_by_a_read(config, sandbox.clock)
     assert len(result.records) == 2_000
     histories = [r["changelog"]["histories"] for r in result.records.values() if "changelog" in r]
     assert sum(map(len, histories)) == 400 * 12  # the measured histories were read too
@@ -111,16 +117,7 @@ def test_our_own_texts_are_held_as_the_text_the_planner_compares(
     sandbox.seed_bulk(1_000, history=12)
     config = configure(tmp_path, sandbox)
     assert sync(config, sandbox.clock, full=True).counts["written"] > 400
-    source = next(iter(build_sources(config, sandbox.clock, None).values()))
-    source.connect()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        result = source.read(None)
-        gc.collect()
-        held, _ = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    source, result, held = held_by_a_read(config, sandbox.clock)
     ids = [sandbox.field_id("Likelihood rationale"), sandbox.field_id("Rubric gaps")]
     texts = [r["fields"].get(fid) for r in result.records.values() for fid in ids]
     assert sum(isinstance(text, str) for text in texts) > 400
