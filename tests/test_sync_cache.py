@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from pydantic import TypeAdapter
 
 from connector.sandbox.server import Sandbox
 from connector.sync.daemon import Daemon
 from connector.sync.plan import desired_values
 from connector.sync.run import Outcome, SyncRun, content_hash
 from connector.sync.steps import by_priority
+from mappings.model import Entity
 from tests.campaign import configure, team_edits
 
 
@@ -155,3 +157,38 @@ def test_record_digests_keep_the_values_states_already_hold() -> None:
     }
     assert content_hash(record) == "8565e4aed437a9c4e02f"
     assert content_hash(["DEL-7", {"likelihood": "3 - Amber"}]) == "683c1aa6b2475188bee3"
+
+
+def test_a_daemon_s_commit_dumps_only_the_changed_entities_and_assessments_and_stores_alike(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """After a team edits 3 indicators, the daemon's commit serialises afresh only the entities
+    mapped again and the assessments that changed; every row it stores is the very text a dump
+    of the run's entities and assessments from scratch gives."""
+    site = make_sandbox(seed="empty")
+    site.seed_bulk(300, history=6)
+    config = configure(tmp_path, site)
+    cadence = timedelta(minutes=config.schedule.sync_minutes)
+    daemon = Daemon(config, clock=site.clock)
+    try:
+        daemon.sync()
+        site.clock.advance(cadence)
+        daemon.sync()  # reads back its own writes
+        _edit_indicators(site, 3)
+        site.clock.advance(cadence)
+        step = daemon.sync()
+        kept = daemon.kept.serialised
+        assert kept.fresh_entities == step.counts["mapped"] == 3
+        assert 0 < kept.fresh_assessments < len(step.assessments) / 2
+        rows = daemon.store.db.execute(
+            "SELECT key, body FROM assessments WHERE run_id=?", (step.run_id,)
+        )
+        stored = dict(rows.fetchall())
+        assert stored == {k: a.model_dump_json() for k, a in step.assessments.items()}
+        row = daemon.store.db.execute(
+            "SELECT entities FROM run_outputs WHERE run_id=?", (step.run_id,)
+        ).fetchone()
+        entities = list(step.arch.entities.values())
+        assert row[0] == TypeAdapter(list[Entity]).dump_json(entities).decode()
+    finally:
+        daemon.store.close()

@@ -95,8 +95,9 @@ def normalise_text(raw: Any) -> str:
         text = read_paragraph(raw) or ""
     except ReadError:
         return repr(raw)  # unreadable: never equal to what we want, so it gets rewritten
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
-    return "\n".join(line.removeprefix(BULLET) for line in lines if line)
+    # Once over the whole text, not line by line: a run of spaces never spans a line break.
+    lines = _SPACES.sub(" ", text).splitlines()
+    return "\n".join([line.removeprefix(BULLET) for line in map(str.strip, lines) if line])
 
 
 def normalise_option(raw: Any) -> str:

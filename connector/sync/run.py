@@ -31,6 +31,7 @@ from connector.sync.mapcache import MapCache, Mapped, map_cached
 from connector.sync.plan import Agreed, normalise_option
 from connector.sync.retention import retain
 from connector.sync.routines import missed_by_person
+from connector.sync.serialised import Serialised
 from connector.sync.state import RunOutputs, StateStore, StoredRecord
 from connector.sync.steps import (
     ScopeChanged,
@@ -127,6 +128,8 @@ class Kept:
     # The last committed run's id and the findings it stored: a rating-change comment says
     # why from them without reading that run's findings (every one) back from the store.
     findings: tuple[int, list[Finding]] | None = None
+    # The JSON of the last commit's entities and assessments: the unchanged are not dumped again.
+    serialised: Serialised = field(default_factory=Serialised)
 
     def keep(self, source: str, records: dict[str, Any], hashes: dict[str, str]) -> None:
         self.records[source], self.hashes[source] = records, hashes
@@ -671,6 +674,7 @@ class SyncRun:
             sources={e.key: e.source for e in mapped.entities},
             outputs=outputs,
             work=work,
+            serialised=self.kept.serialised if self.kept is not None else None,
         )
         if self.kept is not None:  # committed: what the next run would load, kept
             for name in reads:

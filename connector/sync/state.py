@@ -24,6 +24,7 @@ from connector.sync import work as work_state
 from connector.sync.dialect import Database, Migration, PerDialect, script, statements
 from connector.sync.files import private_folders
 from connector.sync.keys import unqualified
+from connector.sync.serialised import Serialised
 from connector.sync.state_file import (
     FIXES,
     StateFile,
@@ -235,9 +236,12 @@ class RunOutputs:
     findings: list[Finding]
     rubric: list[RubricRating]
 
-    def dump(self) -> tuple[str, str, str, str]:
+    def dump(self, kept: Serialised | None = None) -> tuple[str, str, str, str]:
+        """The four as stored; with `kept`, the entities' JSON kept from the last commit."""
         return (
-            _ENTITIES.dump_json(self.entities).decode(),
+            _ENTITIES.dump_json(self.entities).decode()
+            if kept is None
+            else kept.entities_json(self.entities),
             _PROBLEMS.dump_json(self.problems).decode(),
             _FINDINGS.dump_json(self.findings).decode(),
             _RUBRIC.dump_json(self.rubric).decode(),
@@ -514,6 +518,7 @@ class StateStore:
         outputs: RunOutputs | None = None,
         work: work_state.WorkRead | None = None,
         fence: Callable[[Any], None] | None = None,
+        serialised: Serialised | None = None,
     ) -> None:
         """Everything a run learnt, in one transaction: it lands whole or not at all.
 
@@ -522,8 +527,14 @@ class StateStore:
 
         `records[source][key]` replaces the stored copy of each record read in this run.
         `sources` names each assessment's source (by its key in the architecture), so that
-        it is kept under (source, the key in that source).
+        it is kept under (source, the key in that source). `serialised`: the JSON of the last
+        commit's entities and assessments, reused for those unchanged (a daemon's).
         """
+        dumped = (
+            ((a, a.model_dump_json()) for a in assessments)
+            if serialised is None
+            else serialised.assessments_json(assessments)
+        )
         sources = sources or {}
         with self.transaction() as db:
             if fence is not None:
@@ -574,9 +585,9 @@ class StateStore:
                         a.kind,
                         a.assessed_on.isoformat(),
                         int(a.likelihood),
-                        a.model_dump_json(),
+                        text,
                     )
-                    for a in assessments
+                    for a, text in dumped
                 ),
             )
             if outputs is not None:
@@ -586,7 +597,7 @@ class StateStore:
                     "ON CONFLICT (run_id) DO UPDATE SET entities=excluded.entities, "
                     "problems=excluded.problems, findings=excluded.findings, "
                     "rubric=excluded.rubric",
-                    (run_id, *outputs.dump()),
+                    (run_id, *outputs.dump(serialised)),
                 )
             if work is not None:
                 work_state.save(db, run_id, work)
