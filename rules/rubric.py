@@ -66,12 +66,23 @@ RED_SHARE = 0.5  # errors on this share of the entities a rule looks at make the
 STRUCTURE = ("RD101", "RD102", "RD104", "RD105")
 
 
-def rate_rubric(arch: Architecture, findings: Iterable[Finding]) -> list[RubricRating]:
+# A plan's ratings, by its priority's key, with what they were rated from: the counts of its
+# open entities by kind and the findings on its entities (`rate_criterion` reads nothing else).
+RatedFrom = tuple[tuple[tuple[str, int], ...], tuple[Finding, ...]]
+Rated = dict[str, tuple[RatedFrom, list[RubricRating]]]
+
+
+def rate_rubric(
+    arch: Architecture, findings: Iterable[Finding], kept: Rated | None = None
+) -> list[RubricRating]:
     """Every criterion for every open priority's plan: priorities in architecture order,
-    criteria in the manual's order. A done priority's plan is closed and not rated."""
+    criteria in the manual's order. A done priority's plan is closed and not rated. With
+    `kept` (the last call's, replaced by this one's), a plan rated from the same counts and
+    findings takes its ratings again."""
     by_key: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_key[finding.key].append(finding)
+    last, now = (kept or {}).copy(), {}
     ratings: list[RubricRating] = []
     for priority in arch.of_kind(Priority):
         if priority.done:
@@ -79,8 +90,16 @@ def rate_rubric(arch: Architecture, findings: Iterable[Finding]) -> list[RubricR
         plan = arch.plan(priority.key)
         kinds = Counter(str(e.kind) for e in plan if not e.done)
         found = [f for entity in plan for f in by_key.get(entity.key, ())]
-        for criterion in RUBRIC_CRITERIA:
-            ratings.append(rate_criterion(priority.key, criterion, kinds, found))
+        rated_from = (tuple(sorted(kinds.items())), tuple(found))
+        held = last.get(priority.key)
+        if held is None or held[0] != rated_from:
+            rated = [rate_criterion(priority.key, c, kinds, found) for c in RUBRIC_CRITERIA]
+            held = (rated_from, rated)
+        now[priority.key] = held
+        ratings += held[1]
+    if kept is not None:
+        kept.clear()
+        kept.update(now)
     return ratings
 
 

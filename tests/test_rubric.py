@@ -157,3 +157,28 @@ def test_findings_count_only_on_their_own_plan_and_done_priorities_are_not_rated
     assert ratings["DEL-20 Delivery chain"].rating is Rating.AMBER_GREEN
     assert not any(key.startswith("DEL-90 ") for key in ratings)
     assert list(ratings)[:2] == ["DEL-1 Aspiration", "DEL-1 Strategies"]
+
+
+def test_kept_ratings_are_taken_again_only_for_a_plan_rated_from_the_same_counts_and_findings() -> (
+    None
+):
+    """Three plans rated with the last call's ratings kept: after one plan's strategy loses its
+    delivery chain (a new finding) and another gains a strategy (other counts), those two are
+    rated afresh and the third's ratings are the very ones kept; every rating is as a call
+    without them gives."""
+    config, ctx = RulesConfig(), RuleContext(today=TODAY)
+
+    def rated(entities: list[Any], kept: Any) -> list[RubricRating]:
+        arch = Architecture(entities, [])
+        return rate_rubric(arch, run_rules(arch, config, ctx, strict=True), kept)
+
+    kept: Any = {}
+    before = rated(_plan(1) + _plan(20) + _plan(40), kept)
+    assert set(kept) == {"DEL-1", "DEL-20", "DEL-40"}
+    edited = _plan(1) + _plan(20, delivery_chain=None) + _plan(40, strategies=2)
+    after = rated(edited, kept)
+    assert after == rated(edited, None)
+    by_plan = {key: [r for r in after if r.priority_key == key] for key in kept}
+    assert all(a is b for a, b in zip(by_plan["DEL-1"], before[:8], strict=True))
+    assert by_plan["DEL-20"] != before[8:16]  # its delivery chain: Amber/Green now
+    assert not any(a is b for a, b in zip(by_plan["DEL-40"], before[16:], strict=True))

@@ -56,6 +56,7 @@ def _same_conclusions(step: Outcome, fresh: Outcome, daemon: Daemon) -> None:
     assert step.arch.entities == fresh.arch.entities
     assert step.arch.measurements == fresh.arch.measurements  # by indicator, each by date
     assert step.assessments == fresh.assessments
+    assert step.rubric == fresh.rubric  # each plan's, kept where rated from the same
     found = sorted((f.code, f.key, f.severity, f.message) for f in step.findings)
     assert sorted((f.code, f.key, f.severity, f.message) for f in fresh.findings) == found
     assert _texts(step, daemon) == _texts(fresh, daemon)

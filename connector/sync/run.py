@@ -49,7 +49,7 @@ from mappings.graph import Architecture
 from mappings.model import Measurement
 from mappings.records import MappedRecords
 from rules.model import Assessment, Finding, RubricRating
-from rules.rubric import rate_rubric
+from rules.rubric import Rated, rate_rubric
 
 log = logging.getLogger("rdsync.sync")
 
@@ -130,6 +130,7 @@ class Kept:
     findings: tuple[int, list[Finding]] | None = None
     # The JSON of the last commit's entities and assessments: the unchanged are not dumped again.
     serialised: Serialised = field(default_factory=Serialised)
+    rubric: Rated = field(default_factory=dict)  # each plan's ratings, with what rated them
 
     def keep(self, source: str, records: dict[str, Any], hashes: dict[str, str]) -> None:
         self.records[source], self.hashes[source] = records, hashes
@@ -142,6 +143,7 @@ class Kept:
         self.wanted.clear()
         self.judged = None
         self.findings = None
+        self.rubric = {}
 
 
 # json.dumps(raw, sort_keys=True, default=str)'s encoder, built once: the same text (no record
@@ -203,6 +205,7 @@ class SyncRun:
         self.judged_kept: Judged | None = None  # the last run's conclusions
         self.judged: Judged | None = None  # this run's
         self.findings_kept: tuple[int, list[Finding]] | None = None  # the last run's
+        self.rubric_kept: Rated = {}  # the plans' ratings as last rated, then as this run's
         # A worker's job (`connector/sync/jobs.py`): read, write and commit this source alone;
         # the others' records come from the state store as the last commit left them.
         self.only = only
@@ -255,6 +258,7 @@ class SyncRun:
                 self.wanted_kept = dict(self.kept.wanted)  # by what the texts read
                 self.judged_kept = self.kept.judged  # by every input of the judging
                 self.findings_kept = self.kept.findings
+                self.rubric_kept = self.kept.rubric
                 self.kept.clear()  # filled again by this run's commit, if it gets there
         writes = dry_run or self.config.writeback.enabled
         with self._phase("check"):
@@ -290,7 +294,7 @@ class SyncRun:
             mine = {name: s for name, s in self.sources.items() if self._mine(name)}
             work = work_state.read_scopes(mine, arch, held)
         with self._phase("rules"):
-            rubric = rate_rubric(arch, findings)
+            rubric = rate_rubric(arch, findings, self.rubric_kept)
         counts["ratings_changed"] = sum(
             1 for k, a in assessments.items() if latest.get(k) != a.likelihood
         )
@@ -688,6 +692,7 @@ class SyncRun:
                     self.kept.agreed[name] = (self.agreed[name].fields, self.agreed[name].now)
             self.kept.judged = self.judged
             self.kept.findings = (run_id, outputs.findings)
+            self.kept.rubric = self.rubric_kept
 
     def _reused(self, name: str) -> frozenset[str]:
         """The source's records whose mapping came from the last run's: their JSON (by its
