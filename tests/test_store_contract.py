@@ -201,6 +201,14 @@ def test_assessments_ratings_and_their_history(at: Backing) -> None:
         Rating.RED,
         Rating.AMBER_RED,
     ]
+    # a comment's "before": the newest of the last ones with the rating shown, else the newest
+    for shown, run in ((Rating.AMBER_RED, runs[1]), (Rating.GREEN, runs[0]), (None, runs[2])):
+        found = store.assessment_shown("jira", "DEL-4", shown)
+        assert found is not None and found[0] == run
+        assert found[1].likelihood == (shown or Rating.RED)
+    found = store.assessment_shown("jira", "DEL-4", Rating.GREEN, 2)  # older than the last 2
+    assert found is not None and (found[0], found[1].likelihood) == (runs[2], Rating.RED)
+    assert store.assessment_shown("jira", "DEL-77", Rating.GREEN) is None
     assert store.run_ratings(runs[2])[("jira", "DEL-4")] == Rating.RED
     # by key alone: jira's DEL-4 and hr's (hr:DEL-4 is DEL-4 in its source), run by run
     assert [r for _, r in store.rating_history("DEL-4")] == [

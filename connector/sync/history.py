@@ -64,12 +64,10 @@ class RatingChanges:
     def why(self, source: str, plain: str, key: str, shown: int | None) -> str | None:
         """Why `key`'s rating moved from the one its ticket shows (`shown`), or None when no
         earlier assessment of it is stored."""
-        history = self.store.assessment_history(source, plain)
-        if not history:
+        found = self.store.assessment_shown(source, plain, shown)
+        if found is None:
             return None
-        run_id, before = next(
-            ((run, a) for run, a in history if int(a.likelihood) == shown), history[0]
-        )
+        run_id, before = found
         known = copy.copy(self._run(run_id))  # a shallow copy: the run's index is shared
         known.assessments = {key: before}
         return explain(key, self.tickets, known, self.today)

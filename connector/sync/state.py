@@ -764,6 +764,19 @@ class StateStore:
         )
         return [(int(run), Assessment.model_validate_json(body)) for run, body in rows]
 
+    def assessment_shown(
+        self, source: str, key: str, shown: int | None, limit: int = 20
+    ) -> tuple[int, Assessment] | None:
+        """Of `assessment_history(source, key, limit)`, the newest with the rating `shown`,
+        else the newest; only that one parsed (a rating-change comment reads one of them)."""
+        row = self.db.execute(
+            "SELECT run_id, body FROM (SELECT run_id, likelihood, body FROM assessments "
+            "WHERE source IN (?, '') AND key=? ORDER BY run_id DESC LIMIT ?) AS recent "
+            "ORDER BY CASE WHEN likelihood = ? THEN 0 ELSE 1 END, run_id DESC LIMIT 1",
+            (source, key, limit, shown),
+        ).fetchone()
+        return None if row is None else (int(row[0]), Assessment.model_validate_json(row[1]))
+
     def run_ratings(self, run_id: int) -> dict[tuple[str, str], Rating]:
         """Every rating one run stored, by (source, key)."""
         rows = self.db.execute(
