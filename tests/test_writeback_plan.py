@@ -151,6 +151,24 @@ def test_plan_covers_only_records_read_this_run_in_key_order() -> None:
     assert [p.key for p in patches] == ["DEL-9"]
 
 
+def test_values_kept_from_an_earlier_run_are_written_with_this_run_s_time() -> None:
+    """A daemon keeps the wanted values no change reached as an earlier run worked them out
+    (`connector.sync.wanted`); a record compared with them is patched as assessed `now`."""
+    earlier = datetime(2026, 3, 30, 10, 0, tzinfo=UTC)
+    want = {"DEL-9": desired(assessed=earlier), "DEL-10": desired()}
+    have = {"DEL-9": CurrentValues(), "DEL-10": CurrentValues()}
+    patches = plan_writeback(want, have, FIELDS, source="jira", now=NOW)
+    assert [(p.key, p.changes["assessed"]) for p in patches] == [("DEL-10", NOW), ("DEL-9", NOW)]
+    assert want["DEL-9"].assessed == earlier  # the kept value itself is left as it was
+
+
+def test_runs_of_spaces_are_one_space_on_every_line_as_on_each_alone() -> None:
+    text = "- a \t\u00a0b  \n\n\u2028  c\u00a0\u00a0d\r\n - e\x0bf  "
+    each = [" ".join(line.replace("\u00a0", " ").split()) for line in text.splitlines()]
+    assert normalise_text(text) == "\n".join(line.removeprefix("- ") for line in each if line)
+    assert normalise_text(text) == "a b\nc d\ne\nf"
+
+
 def test_whitespace_and_adf_do_not_count_as_changes() -> None:
     assert normalise_text(adf("a  b", "", "c")) == normalise_text("a b\n\n  c  ")
     assert normalise_text(None) == normalise_text("") == ""

@@ -213,13 +213,16 @@ def plan_writeback(
     source: str,
     comment_on_change: bool = True,
     agreed: Agreed | None = None,
+    now: datetime | None = None,
 ) -> list[Patch]:
     """Patches, in key order, for the records whose owned fields differ from the desired values.
 
     Records missing from `current` (not read this run, or gone from the tool) get no patch:
     we write only onto what we have just seen. Roles missing from `field_names` are never
     written, so an unmapped field stays untouched. With `agreed`, a record that said last run
-    what it should say this run, unchanged since, is not compared again.
+    what it should say this run, unchanged since, is not compared again. With `now`, a record
+    compared is compared with its desired values as of `now` (kept ones carry the time of the
+    run that worked them out; the time of assessment is written only beside a change).
     """
     patches = []
     if agreed is not None:
@@ -236,10 +239,13 @@ def plan_writeback(
             continue
         if agreed is not None:
             agreed.compared += 1
+        want = desired[key]
+        if now is not None and want.assessed != now:
+            want = want.model_copy(update={"assessed": now})
         patch = plan_record(
             source,
             key,
-            desired[key],
+            want,
             current[key],
             field_names,
             comment_on_change=comment_on_change,

@@ -188,6 +188,7 @@ def plan_source(
         source=source.name,
         comment_on_change=wb.comment_on_change,
         agreed=agreed,
+        now=now,
     )
 
 

@@ -115,11 +115,9 @@ def wanted_values(
     )
     if reach is None or last is None:
         return fresh, frozenset(fresh)
-    desired = {}
-    for key, value in last.desired.items():
-        if key not in reach:  # (a reached item of a kind no longer written back has none)
-            # the time of assessment is written only beside a change: it is this run's
-            desired[key] = value.model_copy(update={"assessed": now})
+    # The last run's values where no change reaches (a reached item of a kind no longer written
+    # back has none), as they were: a patch is stamped with this run's time (`plan_writeback`).
+    desired = {key: value for key, value in last.desired.items() if key not in reach}
     desired.update(fresh)
     return desired, frozenset(fresh)
 
