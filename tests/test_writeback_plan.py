@@ -169,6 +169,17 @@ def test_runs_of_spaces_are_one_space_on_every_line_as_on_each_alone() -> None:
     assert normalise_text(text) == "a b\nc d\ne\nf"
 
 
+def test_an_empty_field_is_written_only_where_the_text_wanted_is_not_blank() -> None:
+    for text in ("x", " - x", "-", "\u2028y"):
+        assert normalise_text(text) != ""
+        patch = plan_record("jira", "DEL-1", desired(gaps=text), CurrentValues(), FIELDS)
+        assert patch is not None and patch.changes["gaps"] == text and patch.before["gaps"] is None
+    for blank in ("", " \n\t\u00a0\u2028 ", None):
+        assert normalise_text(blank) == ""
+        patch = plan_record("jira", "DEL-1", desired(gaps=blank), CurrentValues(), FIELDS)
+        assert patch is not None and "gaps" not in patch.changes
+
+
 def test_whitespace_and_adf_do_not_count_as_changes() -> None:
     assert normalise_text(adf("a  b", "", "c")) == normalise_text("a b\n\n  c  ")
     assert normalise_text(None) == normalise_text("") == ""

@@ -132,7 +132,12 @@ def plan_record(
         if role not in field_names:
             continue
         want, have = getattr(desired, role), getattr(current, role)
-        if _normalised(role, want) != _normalised(role, have):
+        if have is None and (want is None or type(want) is str):
+            # An empty field (every one, on a first sync): what rdsync wants reads as text
+            # unless it is blank, and text is never blank once read (`normalise_text`).
+            if want is not None and want.strip():
+                changes[role], before[role] = want, None
+        elif _normalised(role, want) != _normalised(role, have):
             changes[role] = want or None
             before[role] = _normalised(role, have) or None
     # `Last assessed` alone would change on every run: it travels only with a real change,
@@ -233,10 +238,12 @@ def plan_writeback(
     for key in sorted(desired):
         if key not in current:
             continue
-        wanted = agreed.wanted(key, desired[key]) if agreed is not None else ""
-        if agreed is not None and agreed.agrees(key, wanted):
-            agreed.keep(key, wanted)
-            continue
+        wanted = None  # its digest, made only to compare with the last run's or to keep
+        if agreed is not None and key in agreed.before:
+            wanted = agreed.wanted(key, desired[key])
+            if agreed.agrees(key, wanted):
+                agreed.keep(key, wanted)
+                continue
         if agreed is not None:
             agreed.compared += 1
         want = desired[key]
@@ -253,5 +260,5 @@ def plan_writeback(
         if patch is not None:
             patches.append(patch)
         elif agreed is not None:
-            agreed.keep(key, wanted)
+            agreed.keep(key, agreed.wanted(key, desired[key]) if wanted is None else wanted)
     return patches
