@@ -237,10 +237,13 @@ def _own(
     """The desired values of the source's own records, by the key the tool knows, their texts
     naming the source's own keys plainly."""
     own: dict[str, DesiredValues] = {}
+    entities = arch.entities
     for key, value in desired.items():
         plain = unqualified(source, key)
-        mine = arch.entities[key].source == source and plain in records
-        if mine and scope.writable(source, plain):
+        mine = entities[key].source == source and plain in records
+        if mine and not scope.shared:  # no key of two sources: every text as it is
+            own[plain] = value
+        elif mine and scope.writable(source, plain):
             texts = {"rationale": value.rationale, "gaps": value.gaps}
             local = {role: scope.local(source, text) for role, text in texts.items()}
             own[plain] = value.model_copy(update=local) if local != texts else value
