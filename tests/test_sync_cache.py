@@ -193,3 +193,37 @@ def test_a_daemon_s_commit_dumps_only_the_changed_entities_and_assessments_and_s
         assert row[0] == TypeAdapter(list[Entity]).dump_json(entities).decode()
     finally:
         daemon.store.close()
+
+
+def test_an_incremental_run_after_edits_below_a_parent_concludes_as_a_run_from_scratch(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """300 synthetic issues: a team edits 3 indicators, which moves the ratings of the targets
+    they measure and, through them, of an outcome or priority above, and a plan's rubric. The
+    daemon's next (incremental) run, with everything it keeps from run to run (the mapping,
+    the rubric, the wanted texts, the JSON it stores), concludes what a run from scratch on
+    the same data concludes: every finding, assessment, rubric rating, wanted text and patch."""
+    site = make_sandbox(seed="empty")
+    site.seed_bulk(300, history=6)
+    config = configure(tmp_path, site)
+    cadence = timedelta(minutes=config.schedule.sync_minutes)
+    daemon = Daemon(config, clock=site.clock)
+    try:
+        daemon.sync()
+        site.clock.advance(cadence)
+        last = daemon.sync()  # reads back its own writes
+        _edit_indicators(site, 3)
+        site.clock.advance(cadence)
+        fresh = _full_afresh(daemon, site)
+        step = daemon.sync()
+        assert step.counts["read"] == step.counts["mapped"] == 3
+        moved = {
+            a.kind
+            for key, a in step.assessments.items()
+            if a.likelihood != last.assessments[key].likelihood
+        }
+        assert {"target"} < moved and moved & {"outcome", "priority"}, moved
+        assert step.rubric != last.rubric
+        _same_conclusions(step, fresh, daemon)
+    finally:
+        daemon.store.close()
