@@ -227,3 +227,30 @@ def test_an_incremental_run_after_edits_below_a_parent_concludes_as_a_run_from_s
         _same_conclusions(step, fresh, daemon)
     finally:
         daemon.store.close()
+
+
+def test_a_sync_records_each_batch_of_writes_with_the_last_one_s_marks(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """The ledger takes one transaction a batch of writes (its intents, with the marks of the
+    batch before it) and one for the last marks, not two a batch; every write is marked."""
+    site = make_sandbox(seed="empty")
+    site.seed_bulk(100, history=2)
+    config = configure(tmp_path, site)
+    daemon = Daemon(config, clock=site.clock)
+    begun: list[str] = []
+    try:
+        daemon.store.db.set_trace_callback(
+            lambda sql: begun.append(sql) if sql.startswith("BEGIN") else None
+        )
+        first = daemon.sync()
+        daemon.store.db.set_trace_callback(None)
+        batches = -(-len(first.patches) // 10)  # ten patches a Jira batch
+        assert first.counts["written"] == len(first.patches) > 20
+        rows = daemon.store.db.execute("SELECT status, COUNT(*) FROM ledger GROUP BY status")
+        statuses = dict(rows.fetchall())
+        assert statuses == {"done": first.counts["written"] + first.counts["comments"]}, statuses
+        # the run's own: start, batches + 1, commit, finish (retention's, when it has any)
+        assert batches + 4 <= len(begun) <= batches + 6, (batches, len(begun))
+    finally:
+        daemon.store.close()

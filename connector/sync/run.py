@@ -554,31 +554,46 @@ class SyncRun:
     def _apply(self, run_id: int, patches: list[Patch], outcome: Outcome) -> None:
         """Write in the batches each source sends as one request or a few (ten at most),
         each first recorded in the ledger and then marked done or failed, checking between
-        batches whether to stop."""
+        batches whether to stop. A batch's marks are recorded with the next batch's intents,
+        in one transaction, before that batch is sent (the last ones at the end)."""
         done = 0
-        for name, source in self.sources.items():
-            outage = Outage(name)  # a ticket that keeps failing is refused; a dead site stops
-            try:
-                for batch in source.batches([p for p in patches if p.source == name]):
-                    if self.should_stop():
-                        outcome.errors.append("stopped before all writes: the next run ends them")
-                        return
-                    self._apply_batch(run_id, source, batch, outcome, outage)
-                    done += len(batch)
-                    if self.on_write is not None:
-                        self.on_write(done, len(patches))
-            except SOURCE_FAILURES as error:  # its site went down while writing: others go on
-                if len(self.sources) == 1:
-                    raise
-                log.warning("source=%s failed while writing: %s", name, redact(str(error)))
-                outcome.failed[name] = f"while writing: {reason(error)}"
-                outcome.errors.append(f"sources.{name}: {outcome.failed[name]}")
+        marks: dict[int, str] = {}  # the last batch's, not yet recorded
+        try:
+            for name, source in self.sources.items():
+                outage = Outage(name)  # a ticket that keeps failing is refused; a dead site stops
+                try:
+                    for batch in source.batches([p for p in patches if p.source == name]):
+                        if self.should_stop():
+                            outcome.errors.append(
+                                "stopped before all writes: the next run ends them"
+                            )
+                            return
+                        marks = self._apply_batch(run_id, source, batch, outcome, outage, marks)
+                        done += len(batch)
+                        if self.on_write is not None:
+                            self.on_write(done, len(patches))
+                except SOURCE_FAILURES as error:  # its site went down while writing: others go on
+                    if len(self.sources) == 1:
+                        raise
+                    log.warning("source=%s failed while writing: %s", name, redact(str(error)))
+                    outcome.failed[name] = f"while writing: {reason(error)}"
+                    outcome.errors.append(f"sources.{name}: {outcome.failed[name]}")
+        finally:
+            if marks:
+                self.store.mark_writes(marks)
 
     def _apply_batch(
-        self, run_id: int, source: Source, batch: list[Patch], outcome: Outcome, outage: Outage
-    ) -> None:
-        """Record the batch's edits and comments in the ledger (one transaction), send them,
-        then mark each done or failed (one more)."""
+        self,
+        run_id: int,
+        source: Source,
+        batch: list[Patch],
+        outcome: Outcome,
+        outage: Outage,
+        last: dict[int, str],
+    ) -> dict[int, str]:
+        """Record the batch's edits and comments in the ledger, in one transaction with the
+        last batch's marks (`last`, emptied once recorded), send them, and return each one's
+        mark: done or failed (one transaction a batch, where each took two)."""
         intents: list[tuple[str, str, str, str, dict[str, Any]]] = []
         for patch in batch:
             token = content_hash([patch.key, {k: str(v) for k, v in patch.changes.items()}])
@@ -588,7 +603,10 @@ class SyncRun:
             if planned is not None:  # recorded first: a run killed before it lands settles it
                 said = {"text": planned[1], "likelihood": patch.changes.get("likelihood")}
                 intents.append((patch.source, patch.key, "comment", planned[0], said))
-        recorded = self.store.plan_writes(run_id, intents)
+        with self.store.transaction():
+            self.store.mark_writes(last)
+            recorded = self.store.plan_writes(run_id, intents)
+        last.clear()
         entries = {e.key: e for e in recorded if e.action == "fields"}
         comments = {e.key: e for e in recorded if e.action == "comment"}
         result: ApplyResult = source.apply(batch, outage)
@@ -613,7 +631,7 @@ class SyncRun:
         written = set(result.written)
         for key, entry in entries.items():
             marks[entry.id] = "done" if key in written else "failed"
-        self.store.mark_writes(marks)
+        return marks
 
     def _settle_comments(
         self,
