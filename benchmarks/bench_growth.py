@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -145,29 +146,55 @@ def _state_mb(path: Path) -> float:
 def month(issues: int, syncs: int, edits: int = 5) -> dict[str, Any]:
     """`syncs` incremental syncs 15 minutes apart, the same `edits` indicators changed before
     each (`Edits.swing`): the seconds, CPU seconds, phases, writes and comments of every sync
-    and the state's size after it. The syncs run in one child process (`MonthSyncs`)."""
-    clock = Clock()
-    with (
-        start_sandbox(seed="empty", clock=clock) as sandbox,
-        tempfile.TemporaryDirectory() as folder,
-    ):
-        sandbox.seed_bulk(issues, history=12)
-        config = configure(Path(folder), sandbox)
-        found: dict[str, Any] = {"issues": issues, "seconds": [], "cpu_seconds": [], "phases": []}
-        found |= {"state_mb": [], "writes": [], "parts": [], "ratings_changed": []}
-        with MonthSyncs(Path(folder) / "rdsync.toml") as child:
-            child.sync(clock, full=True)
-            team = Edits(sandbox)
-            for _ in range(syncs):
-                clock.advance(timedelta(minutes=15))
-                team.swing(edits)
-                done = child.sync(clock)
-                for name in ("seconds", "cpu_seconds", "phases", "ratings_changed"):
-                    found[name].append(done[name])
-                found["writes"].append((done["written"], done["comments"]))
-                found["state_mb"].append(_state_mb(config.state_path))
-                found["parts"].append(_state_parts(config.state_path))
+    and the state's size after it.
+
+    The last ten syncs run in turn with syncs 6-15 of a second month of the same site, begun
+    alongside (`young`): a busy machine slows both sides alike, where the first month's own
+    syncs 6-15 ran minutes before its last (and the machine's load moved a median of ten by
+    half between them). Both sides' figures are kept: `early` holds the second month's."""
+    found: dict[str, Any] = {"issues": issues, "seconds": [], "cpu_seconds": [], "phases": []}
+    found |= {"state_mb": [], "writes": [], "parts": [], "ratings_changed": [], "early": []}
+    with ExitStack() as stack:
+        old = _Month(stack, issues, edits)
+        for _ in range(max(syncs - 10, 0)):
+            _note(found, old)
+        young = _Month(stack, issues, edits)
+        for _ in range(5):
+            young.step()
+        for _ in range(min(syncs, 10)):
+            found["early"].append(young.step())
+            _note(found, old)
     return found
+
+
+def _note(found: dict[str, Any], month: _Month) -> None:
+    """The month's next sync, and its state's size after it, noted in `found`."""
+    done = month.step()
+    for name in ("seconds", "cpu_seconds", "phases", "ratings_changed"):
+        found[name].append(done[name])
+    found["writes"].append((done["written"], done["comments"]))
+    found["state_mb"].append(_state_mb(month.state))
+    found["parts"].append(_state_parts(month.state))
+
+
+class _Month:
+    """A site of `issues` issues on a clock of its own, its store after a full sync, and the
+    child that syncs it; `step()` moves the clock 15 minutes on, edits and syncs."""
+
+    def __init__(self, stack: ExitStack, issues: int, edits: int) -> None:
+        self.clock, self.edits = Clock(), edits
+        sandbox = stack.enter_context(start_sandbox(seed="empty", clock=self.clock))
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        sandbox.seed_bulk(issues, history=12)
+        self.state = configure(folder, sandbox).state_path
+        self.child = stack.enter_context(MonthSyncs(folder / "rdsync.toml"))
+        self.child.sync(self.clock, full=True)
+        self.team = Edits(sandbox)
+
+    def step(self) -> dict[str, Any]:
+        self.clock.advance(timedelta(minutes=15))
+        self.team.swing(self.edits)
+        return self.child.sync(self.clock)
 
 
 class MonthSyncs:
@@ -365,10 +392,16 @@ def print_month(found: dict[str, Any]) -> None:
         times = " ".join(f"{seconds[n]:.2f}/{cpu[n]:.2f}" for n in chosen)
         print(f"seconds / CPU seconds of the {label}: {times}")
     print(f"last / tenth sync time: {seconds[-1] / seconds[min(9, len(seconds) - 1)]:.2f}")
-    for name, values in (("seconds", seconds), ("CPU seconds", cpu)):
-        early, late = _median(values[5:15]), _median(values[-10:])
-        print(f"{name}, median of syncs 6-15: {early:.3f}; of the last 10: {late:.3f}")
-    print(_month_phases(found["phases"]))
+    beside = found["early"]
+    times = " ".join(f"{run['seconds']:.2f}/{run['cpu_seconds']:.2f}" for run in beside)
+    print(f"seconds / CPU seconds of syncs 6-15 of a second month, in turn with the last: {times}")
+    for name, label in (("seconds", "seconds"), ("cpu_seconds", "CPU seconds")):
+        early, late = _median([run[name] for run in beside]), _median(found[name][-10:])
+        print(
+            f"{label}, median of syncs 6-15: {early:.3f} (the month's own, minutes before: "
+            f"{_median(found[name][5:15]):.3f}); of the last 10: {late:.3f}"
+        )
+    print(_month_phases([run["phases"] for run in beside], found["phases"][-10:]))
     for name, part in (("6-15", writes[5:15]), ("last 10", writes[-10:])):
         print(f"writes, comments of syncs {name}: {sorted(set(part))}")
     parts, half = found["parts"], len(seconds) // 2 - 1
@@ -384,14 +417,14 @@ def print_month(found: dict[str, Any]) -> None:
     print(f"second half: {changed:,} ratings changed, {rows:,} rows of rating history kept")
 
 
-def _month_phases(phases: list[dict[str, float]]) -> str:
+def _month_phases(first: list[dict[str, float]], last: list[dict[str, float]]) -> str:
     """Each phase's median seconds in syncs 6-15 and in the last 10: where a slower sync's
     time went."""
-    names = sorted({name for run in phases for name in run})
+    names = sorted({name for run in first + last for name in run})
     lines = ["phase      6-15 (ms)  last 10 (ms)"]
     for name in names:
-        early = _median([run.get(name, 0.0) for run in phases[5:15]]) * 1000
-        late = _median([run.get(name, 0.0) for run in phases[-10:]]) * 1000
+        early = _median([run.get(name, 0.0) for run in first]) * 1000
+        late = _median([run.get(name, 0.0) for run in last]) * 1000
         lines.append(f"{name:<9} {early:10.1f}  {late:12.1f}")
     return "\n".join(lines)
 
@@ -463,9 +496,10 @@ def size_figures(quick: bool) -> list[Any]:
 
 
 def month_figures(quick: bool) -> list[Any]:
-    """Time: the last ten syncs against syncs 6-15 (medians of ten), in wall time and in the
-    sync's own CPU time (its process holds no sandbox: `MonthSyncs`), and the state's size at
-    the end against halfway. The issue's 200 syncs (`--quick`: 30 of 300 issues)."""
+    """Time: the last ten syncs against syncs 6-15 (medians of ten, the two run in turn: see
+    `month`), in wall time and in the sync's own CPU time (its process holds no sandbox:
+    `MonthSyncs`), and the state's size at the end against halfway. The issue's 200 syncs
+    (`--quick`: 30 of 300 issues)."""
     from benchmarks.suite import figure
 
     issues, syncs = (300, 30) if quick else (1_000, 200)
@@ -481,8 +515,8 @@ def month_figures(quick: bool) -> list[Any]:
             _median(found[name][-10:]),
             "s",
             "<= 1.1x",
-            _median(found[name][5:15]),
-            "syncs 6-15",
+            _median([run[name] for run in found["early"]]),
+            "syncs 6-15, run in turn",
             "issue 19",
         )
         for name, kind in (("seconds", ""), ("cpu_seconds", ", CPU"))
