@@ -13,13 +13,17 @@ log-log axes (1.0: linear).
 `month`: one store, `--syncs` incremental syncs 15 minutes apart on the one clock (stepped,
 not waited for), the same few indicators edited before each (each moved between the same two
 values, so that every sync has the same work: the same writes and comments), retention on as
-configured by default. It prints the time of each tenth sync, its writes, and the state's size
-(the file and its WAL) over the runs: the last sync as fast as the tenth. Two parts of the state
-grow with genuine new data and are kept by design: the rating history (retention keeps each
-stretch of one rating's first and last rows: here every sync re-rates the same items, so each
-sync adds a row for each of them) and the records' JSON (each edit adds to the issue's own
-changelog on the site). The suite's rows: the rest of the state flat (end against halfway),
-and the history kept per rating change.
+configured by default. The syncs run one after another in a child process, the sandbox in
+this one, so that a sync's CPU time is its own. It prints the time of each tenth sync, its
+writes, and the state's size (the file and its WAL) over the runs; the wall and CPU seconds of
+the first 15 and the last 10 syncs, and each phase's median in syncs 6-15 and the last 10: the
+last syncs as fast as the tenth. Two parts of the state grow with genuine new data and are
+kept by design: the rating history (retention keeps each stretch of one rating's first and
+last rows: here every sync re-rates the same items, so each sync adds a row for each of them)
+and the records' JSON (each edit adds to the issue's own changelog on the site, which a sync
+reads whole for each changed issue and maps for every issue). The suite's rows: the last ten
+syncs against syncs 6-15 in wall and in CPU time, the rest of the state flat (end against
+halfway), and the history kept per rating change.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -140,35 +145,111 @@ def _state_mb(path: Path) -> float:
 
 def month(issues: int, syncs: int, edits: int = 5) -> dict[str, Any]:
     """`syncs` incremental syncs 15 minutes apart, the same `edits` indicators changed before
-    each (`Edits.swing`): the seconds, writes and comments of every sync and the state's size
-    after it."""
-    clock = Clock()
-    with (
-        start_sandbox(seed="empty", clock=clock) as sandbox,
-        tempfile.TemporaryDirectory() as folder,
-    ):
+    each (`Edits.swing`): the seconds, CPU seconds, phases, writes and comments of every sync
+    and the state's size after it.
+
+    The last ten syncs run in turn with syncs 6-15 of a second month of the same site, begun
+    alongside (`young`): a busy machine slows both sides alike, where the first month's own
+    syncs 6-15 ran minutes before its last (and the machine's load moved a median of ten by
+    half between them). Both sides' figures are kept: `early` holds the second month's."""
+    found: dict[str, Any] = {"issues": issues, "seconds": [], "cpu_seconds": [], "phases": []}
+    found |= {"state_mb": [], "writes": [], "parts": [], "ratings_changed": [], "early": []}
+    with ExitStack() as stack:
+        old = _Month(stack, issues, edits)
+        for _ in range(max(syncs - 10, 0)):
+            _note(found, old)
+        young = _Month(stack, issues, edits)
+        for _ in range(5):
+            young.step()
+        for _ in range(min(syncs, 10)):
+            found["early"].append(young.step())
+            _note(found, old)
+    return found
+
+
+def _note(found: dict[str, Any], month: _Month) -> None:
+    """The month's next sync, and its state's size after it, noted in `found`."""
+    done = month.step()
+    for name in ("seconds", "cpu_seconds", "phases", "ratings_changed"):
+        found[name].append(done[name])
+    found["writes"].append((done["written"], done["comments"]))
+    found["state_mb"].append(_state_mb(month.state))
+    found["parts"].append(_state_parts(month.state))
+
+
+class _Month:
+    """A site of `issues` issues on a clock of its own, its store after a full sync, and the
+    child that syncs it; `step()` moves the clock 15 minutes on, edits and syncs."""
+
+    def __init__(self, stack: ExitStack, issues: int, edits: int) -> None:
+        self.clock, self.edits = Clock(), edits
+        sandbox = stack.enter_context(start_sandbox(seed="empty", clock=self.clock))
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         sandbox.seed_bulk(issues, history=12)
-        config = configure(Path(folder), sandbox)
-        sync(config, clock, full=True)
-        team = Edits(sandbox)
-        seconds, sizes_mb, writes, parts, changes = [], [], [], [], []
-        for _ in range(syncs):
-            clock.advance(timedelta(minutes=15))
-            team.swing(edits)
-            started = time.perf_counter()
-            outcome = sync(config, clock)
-            seconds.append(time.perf_counter() - started)
-            sizes_mb.append(_state_mb(config.state_path))
-            writes.append((outcome.counts["written"], outcome.counts["comments"]))
-            parts.append(_state_parts(config.state_path))
-            changes.append(outcome.counts["ratings_changed"])
+        self.state = configure(folder, sandbox).state_path
+        self.child = stack.enter_context(MonthSyncs(folder / "rdsync.toml"))
+        self.child.sync(self.clock, full=True)
+        self.team = Edits(sandbox)
+
+    def step(self) -> dict[str, Any]:
+        self.clock.advance(timedelta(minutes=15))
+        self.team.swing(self.edits)
+        return self.child.sync(self.clock)
+
+
+class MonthSyncs:
+    """The month's syncs, run one after another in one child process that lives through them
+    (as a process running them in turn would), each asked for on its stdin with the parent's
+    clock. The sandbox stays in this process: the child's CPU time is the sync's own, not the
+    site's serving of it, and the two do not take turns at one interpreter lock (in one
+    process a median of ten syncs moved by 10% between runs of the suite)."""
+
+    def __init__(self, config: Path) -> None:
+        command = [sys.executable, "-m", "benchmarks.bench_growth", "syncs", str(config)]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def sync(self, clock: Clock, full: bool = False) -> dict[str, Any]:
+        """One sync at the clock's time: `month_sync`'s figures."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"at": clock.now().isoformat(), "full": full}) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"a sync failed (the child exited {self.process.wait()})")
+        found: dict[str, Any] = json.loads(line)
+        return found
+
+    def __enter__(self) -> MonthSyncs:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()  # the child's loop ends with its input
+        self.process.wait(timeout=60)
+
+
+def month_syncs(config_path: str) -> None:
+    """The child's loop (`MonthSyncs`): a sync for each line of stdin, its figures a line."""
+    config = load_config(Path(config_path))
+    for line in sys.stdin:
+        asked = json.loads(line)
+        print(json.dumps(month_sync(config, asked["at"], asked["full"])), flush=True)
+
+
+def month_sync(config: Any, at: str, full: bool) -> dict[str, Any]:
+    """One sync on a clock reading `at`: its wall time, the CPU time of this process (the
+    sync's own: its reading threads' too), its phases' seconds and its counts."""
+    clock = Clock(datetime.fromisoformat(at))
+    started, cpu = time.perf_counter(), time.process_time()
+    outcome = sync(config, clock, full=full)
+    counts = outcome.counts
     return {
-        "issues": issues,
-        "seconds": seconds,
-        "state_mb": sizes_mb,
-        "writes": writes,
-        "parts": parts,
-        "ratings_changed": changes,
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "phases": dict(outcome.phases),
+        **{name: counts[name] for name in ("written", "comments", "ratings_changed")},
     }
 
 
@@ -273,8 +354,11 @@ def main() -> None:
     one.add_argument("config")
     one.add_argument("--at", required=True)
     one.add_argument("--full", action="store_true")
+    sub.add_parser("syncs").add_argument("config")  # the month's syncs' child (`MonthSyncs`)
     args = parser.parse_args()
-    if args.what == "one":
+    if args.what == "syncs":
+        month_syncs(args.config)
+    elif args.what == "one":
         print(json.dumps(one_sync(args.config, args.at, args.full)))
     elif args.what == "sizes":
         print_sizes(sizes(args.sizes))
@@ -298,15 +382,26 @@ def print_sizes(found: dict[str, Any]) -> None:
 
 
 def print_month(found: dict[str, Any]) -> None:
-    seconds, sizes_mb = found["seconds"], found["state_mb"]
+    seconds, sizes_mb, cpu = found["seconds"], found["state_mb"], found["cpu_seconds"]
     print(f"{len(seconds)} syncs of {found['issues']:,} issues, 15 minutes apart")
     writes = found["writes"]
     for n in range(9, len(seconds), 10):
         done = f"{writes[n][0]:>3} written, {writes[n][1]:>3} comments"
         print(f"sync {n + 1:>4}: {seconds[n]:6.2f} s   {done}   state {sizes_mb[n]:8.1f} MB")
+    for label, chosen in (("first 15", range(15)), ("last 10", range(len(seconds))[-10:])):
+        times = " ".join(f"{seconds[n]:.2f}/{cpu[n]:.2f}" for n in chosen)
+        print(f"seconds / CPU seconds of the {label}: {times}")
     print(f"last / tenth sync time: {seconds[-1] / seconds[min(9, len(seconds) - 1)]:.2f}")
-    early, late = _median(seconds[5:15]), _median(seconds[-10:])
-    print(f"median of syncs 6-15: {early:.2f} s; of the last 10: {late:.2f} s")
+    beside = found["early"]
+    times = " ".join(f"{run['seconds']:.2f}/{run['cpu_seconds']:.2f}" for run in beside)
+    print(f"seconds / CPU seconds of syncs 6-15 of a second month, in turn with the last: {times}")
+    for name, label in (("seconds", "seconds"), ("cpu_seconds", "CPU seconds")):
+        early, late = _median([run[name] for run in beside]), _median(found[name][-10:])
+        print(
+            f"{label}, median of syncs 6-15: {early:.3f} (the month's own, minutes before: "
+            f"{_median(found[name][5:15]):.3f}); of the last 10: {late:.3f}"
+        )
+    print(_month_phases([run["phases"] for run in beside], found["phases"][-10:]))
     for name, part in (("6-15", writes[5:15]), ("last 10", writes[-10:])):
         print(f"writes, comments of syncs {name}: {sorted(set(part))}")
     parts, half = found["parts"], len(seconds) // 2 - 1
@@ -320,6 +415,18 @@ def print_month(found: dict[str, Any]) -> None:
     changed = sum(found["ratings_changed"][half + 1 :])
     rows = parts[-1]["history_rows"] - parts[half]["history_rows"]
     print(f"second half: {changed:,} ratings changed, {rows:,} rows of rating history kept")
+
+
+def _month_phases(first: list[dict[str, float]], last: list[dict[str, float]]) -> str:
+    """Each phase's median seconds in syncs 6-15 and in the last 10: where a slower sync's
+    time went."""
+    names = sorted({name for run in first + last for name in run})
+    lines = ["phase      6-15 (ms)  last 10 (ms)"]
+    for name in names:
+        early = _median([run.get(name, 0.0) for run in first]) * 1000
+        late = _median([run.get(name, 0.0) for run in last]) * 1000
+        lines.append(f"{name:<9} {early:10.1f}  {late:12.1f}")
+    return "\n".join(lines)
 
 
 def _median(values: list[float]) -> float:
@@ -389,20 +496,33 @@ def size_figures(quick: bool) -> list[Any]:
 
 
 def month_figures(quick: bool) -> list[Any]:
-    """Time: the last syncs against the tenth (medians of ten), and the state's size at the
-    end against halfway (`python benchmarks/bench_growth.py month` runs 200)."""
+    """Time: the last ten syncs against syncs 6-15 (medians of ten, the two run in turn: see
+    `month`), in wall time and in the sync's own CPU time (its process holds no sandbox:
+    `MonthSyncs`), and the state's size at the end against halfway. The issue's 200 syncs
+    (`--quick`: 30 of 300 issues)."""
     from benchmarks.suite import figure
 
-    issues, syncs = (300, 30) if quick else (1_000, 100)
+    issues, syncs = (300, 30) if quick else (1_000, 200)
     found = month(issues, syncs)
     print_month(found)
-    seconds, parts, half = found["seconds"], found["parts"], syncs // 2 - 1
-    early, late = _median(seconds[5:15]), _median(seconds[-10:])
+    parts, half = found["parts"], syncs // 2 - 1
     label = f"{syncs} syncs of {issues:,} issues, 15 min apart"
     changed = sum(found["ratings_changed"][half + 1 :])
     rows = parts[-1]["history_rows"] - parts[half]["history_rows"]
+    times = [
+        figure(
+            f"{label}: last 10{kind} (median)",
+            _median(found[name][-10:]),
+            "s",
+            "<= 1.1x",
+            _median([run[name] for run in found["early"]]),
+            "syncs 6-15, run in turn",
+            "issue 19",
+        )
+        for name, kind in (("seconds", ""), ("cpu_seconds", ", CPU"))
+    ]
     return [
-        figure(f"{label}: last 10 (median)", late, "s", "<= 1.1x", early, "syncs 6-15", "issue 19"),
+        *times,
         figure(
             f"{label}: state less rating history, records' JSON",
             bounded(parts[-1]) / 2**20,
