@@ -47,7 +47,7 @@ def main() -> None:
     from reports.document import build_document, draw_charts
     from reports.html import render_report
     from reports.json_out import write_json
-    from reports.pdf import as_images, offline_fetcher
+    from reports.pdf import as_images, collector_paused, offline_fetcher
     from reports.xlsx import write_xlsx
 
     data, _ = timed("portfolio (fixture)", lambda: portfolio(args.priorities))
@@ -64,9 +64,10 @@ def main() -> None:
         from weasyprint import HTML
 
         printed = render_report(document, "print")  # the PDF's edition, from the same charts
-        page = HTML(string=as_images(printed), url_fetcher=offline_fetcher())
-        pages, layout = timed("pdf: parse + layout", page.render)
-        _, draw = timed("pdf: draw + write", lambda: pages.write_pdf(out / "report.pdf"))
+        with collector_paused():  # as write_pdf prints
+            page = HTML(string=as_images(printed), url_fetcher=offline_fetcher())
+            pages, layout = timed("pdf: parse + layout", page.render)
+            _, draw = timed("pdf: draw + write", lambda: pages.write_pdf(out / "report.pdf"))
         pdf = layout + draw
         print(f"  {len(pages.pages)} pages")
         _, xlsx = timed("xlsx", lambda: write_xlsx(document, out / "report.xlsx"))
