@@ -13,6 +13,7 @@ of the HTML alone and one of all four formats, wall time each.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import tempfile
 import time
@@ -47,7 +48,7 @@ def main() -> None:
     from reports.document import build_document, draw_charts
     from reports.html import render_report
     from reports.json_out import write_json
-    from reports.pdf import as_images, offline_fetcher
+    from reports.pdf import as_images, collector_paused, offline_fetcher
     from reports.xlsx import write_xlsx
 
     data, _ = timed("portfolio (fixture)", lambda: portfolio(args.priorities))
@@ -64,11 +65,14 @@ def main() -> None:
         from weasyprint import HTML
 
         printed = render_report(document, "print")  # the PDF's edition, from the same charts
-        page = HTML(string=as_images(printed), url_fetcher=offline_fetcher())
-        pages, layout = timed("pdf: parse + layout", page.render)
-        _, draw = timed("pdf: draw + write", lambda: pages.write_pdf(out / "report.pdf"))
+        with collector_paused():  # as write_pdf prints
+            page = HTML(string=as_images(printed), url_fetcher=offline_fetcher())
+            pages, layout = timed("pdf: parse + layout", page.render)
+            _, draw = timed("pdf: draw + write", lambda: pages.write_pdf(out / "report.pdf"))
         pdf = layout + draw
         print(f"  {len(pages.pages)} pages")
+        page = pages = None  # its boxes collected now, not in the middle of the next part
+        gc.collect()
         _, xlsx = timed("xlsx", lambda: write_xlsx(document, out / "report.xlsx"))
         _, json_ = timed("json", lambda: write_json(document, out / "report.json"))
         sizes = {p.suffix: p.stat().st_size / 2**20 for p in out.iterdir()}

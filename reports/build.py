@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import re
@@ -47,20 +48,20 @@ def build_report(
     stem = f"crdo-report-{_slug(data.department or 'all-departments')}-{data.today.isoformat()}"
     paths = {fmt: folder / f"{stem}.{fmt}" for fmt in wanted}
     with Beside() as beside:
+        for fmt in [f for f in TABLE_FORMATS if f in wanted]:
+            job = _table_writer(fmt, document)
+            if "pdf" in wanted:  # first, on the core left idle while the PDF's charts draw
+                beside.write(paths[fmt], job)
+            else:  # with no PDF to wait for, quicker written here than forked
+                _atomic(paths[fmt], job)
         if "pdf" in wanted:
             draw_charts(document, charted(document, pdf_edition))
             draw_focus(document)
             printed = render_report(document, pdf_edition)
             beside.write(paths["pdf"], lambda p: _pdf(printed, p))
-        for fmt in [f for f in TABLE_FORMATS if f in wanted]:
-            job = _table_writer(fmt, document)
-            if "pdf" in wanted:  # behind the PDF, the longest of the work
-                beside.write(paths[fmt], job, behind=True)
-            else:  # with no PDF to wait for, quicker written here than forked
-                _atomic(paths[fmt], job)
         if "html" in wanted:
-            # Those the PDF did not need, behind it: it is the longest of the work left.
-            draw_charts(document, charted(document, "full"), behind="pdf" in wanted)
+            # Those the PDF did not need, beside it.
+            draw_charts(document, charted(document, "full"))
             draw_focus(document)
             page = render_report(document)
             _atomic(paths["html"], lambda p: p.write_text(page, encoding="utf-8"))
@@ -90,8 +91,9 @@ def _table_writer(fmt: str, document: ReportDocument) -> Callable[[Path], object
 class Beside:
     """Writes files in forked processes while this one goes on; on leaving, waits for them.
 
-    The PDF holds one core for most of a report's time, and the tables need no layout, so each
-    is written by a child of its own while this process draws the HTML's charts. A child
+    The PDF holds one core for most of a report's time: it prints in a child while this process
+    draws the HTML's charts. The tables need no layout: each is written first, by a child of
+    its own, on the core left idle while this process draws the PDF's charts. A child
     inherits what it writes as it is (nothing pickled) and starts no thread here, so the chart
     pool may still fork. Where a fork is not safe (no fork, or other threads running) a file is
     written at once in this process; a child that fails is written again here, so that its
@@ -104,16 +106,14 @@ class Beside:
     def __enter__(self) -> Beside:
         return self
 
-    def write(self, path: Path, job: Callable[[Path], object], *, behind: bool = False) -> None:
-        """Write `path` with `job` in a child (at a lower priority if `behind`), or here."""
+    def write(self, path: Path, job: Callable[[Path], object]) -> None:
+        """Write `path` with `job` in a child, or here."""
         forkable = "fork" in multiprocessing.get_all_start_methods()
         if not forkable or threading.active_count() > 1:
             _atomic(path, job)
             return
-        from reports.charts import BEHIND
-
         context = multiprocessing.get_context("fork")
-        child = context.Process(target=_quietly, args=(path, job, BEHIND if behind else 0))
+        child = context.Process(target=_quietly, args=(path, job))
         child.start()
         self.children.append((child, path, job))
 
@@ -124,11 +124,12 @@ class Beside:
                 _atomic(path, job)
 
 
-def _quietly(path: Path, job: Callable[[Path], object], nice: int = 0) -> None:
+def _quietly(path: Path, job: Callable[[Path], object]) -> None:
     """A child's write: a failure is its exit code (this process raises it again), never a
     traceback printed by multiprocessing."""
-    if nice and hasattr(os, "nice"):
-        os.nice(nice)
+    # A child writes one file and exits: what it allocates lives until then, so the cyclic
+    # collector (walking the parent's heap it inherited, and the writer's) is time lost.
+    gc.disable()
     try:
         _atomic(path, job)
     except BaseException:

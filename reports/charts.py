@@ -236,16 +236,16 @@ def draw_targets(
     keys: Iterable[str],
     today: date,
     workers: int | None = None,
-    *,
-    behind: bool = False,
 ) -> dict[str, str]:
     """The chart of each target key, as inline SVG; a chart that cannot be drawn is a note in
     its place (HTML), so that one target's data never costs the report its other charts.
 
     The readers keep values no chart can hold out of the architecture (RD901); the note is for
     what still slips through, e.g. a state store written before they did. Many charts are
-    shared out over `workers` processes (by default one per core, for POOL_FROM or more);
-    `behind` lowers their priority, so that work waited on more (a PDF printing) goes first.
+    shared out over `workers` processes (by default one per core, for POOL_FROM or more).
+    They run at the priority of this process: a lower one would leave them a tenth of a core
+    wherever other programs keep the cores busy (a PDF printing beside them is one more
+    process, and takes its share).
     """
     wanted = list(dict.fromkeys(k for k in keys if isinstance(arch.get(k), Target)))
     if workers is None:
@@ -257,8 +257,7 @@ def draw_targets(
         return _draw(arch, wanted, today)
     context = multiprocessing.get_context("fork")
     chunks = [wanted[n::workers] for n in range(workers)]
-    adopt = (arch, today, BEHIND if behind else 0)
-    with ProcessPoolExecutor(workers, context, initializer=_adopt, initargs=adopt) as pool:
+    with ProcessPoolExecutor(workers, context, initializer=_adopt, initargs=(arch, today)) as pool:
         drawn: dict[str, str] = {}
         for part in pool.map(_draw_adopted, chunks):
             drawn.update(part)
@@ -275,13 +274,8 @@ def _cores() -> int:
 _ADOPTED: list[Any] = []  # a worker's architecture and day, set once as it starts
 
 
-BEHIND = 10  # the niceness of drawers behind a PDF: they get a core it leaves idle
-
-
-def _adopt(arch: Architecture, today: date, nice: int = 0) -> None:
+def _adopt(arch: Architecture, today: date) -> None:
     _ADOPTED[:] = [arch, today]
-    if nice and hasattr(os, "nice"):
-        os.nice(nice)
 
 
 def _draw_adopted(keys: list[str]) -> dict[str, str]:

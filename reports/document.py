@@ -118,14 +118,13 @@ def draw_focus(document: ReportDocument) -> None:
         document.charts[FOCUS_WORK] = work_svg(by_department)
 
 
-def draw_charts(document: ReportDocument, keys: list[str], *, behind: bool = False) -> None:
-    """Add the SVG chart of each target key (and the shared legend) to a document; `behind`:
-    drawn at a lower priority than the work a user waits on (charts.draw_targets)."""
+def draw_charts(document: ReportDocument, keys: list[str]) -> None:
+    """Add the SVG chart of each target key (and the shared legend) to a document."""
     from reports.charts import draw_targets, legend_svg
 
     scope = document.scope
     wanted = [key for key in keys if key not in document.charts]
-    document.charts.update(draw_targets(scope.arch, wanted, scope.today, behind=behind))
+    document.charts.update(draw_targets(scope.arch, wanted, scope.today))
     document.legend = document.legend or legend_svg()
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from copy import copy
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,28 +72,62 @@ def neutralise(sheet: Any) -> None:
 def _dress(sheet: Any, columns: list[str], urls: dict[str, str]) -> None:
     """Rating cells filled in their rating's colour (the number stays: colour is never the
     only sign), and key cells linked to their ticket or record."""
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, Font
 
-    fills = {
-        value: (PatternFill("solid", fgColor=fill), Font(color=ink, bold=True))
-        for value, (fill, ink) in FILLS.items()
-    }
-    link = Font(color="1D70B8", underline="single")
+    fills = {value: _filled(fill, ink) for value, (fill, ink) in FILLS.items()}
+    link = _setting(font=Font(color="1D70B8", underline="single"))
+    dressed = Dressed()
     for index, column in enumerate(columns, start=1):
+        cells = [c for (c,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index)]
         if column in RATED_COLUMNS:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            for cell in cells:
                 if isinstance(cell.value, int) and cell.value in fills:
-                    cell.fill, cell.font = fills[cell.value]
+                    dressed.dress(cell, cell.value, fills[cell.value])
         elif column in LINES_COLUMNS:
-            wrap = Alignment(wrap_text=True, vertical="top")
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.alignment = wrap
+            wrap = _setting(alignment=Alignment(wrap_text=True, vertical="top"))
+            for cell in cells:
+                dressed.dress(cell, "wrap", wrap)
         elif column in KEY_COLUMNS:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            for cell in cells:
                 url = urls.get(cell.value) if isinstance(cell.value, str) else None
                 if url is not None:
                     cell.hyperlink = url
-                    cell.font = link
+                    dressed.dress(cell, "link", link)
+
+
+def _filled(fill: str, ink: str) -> Callable[[Any], None]:
+    from openpyxl.styles import Font, PatternFill
+
+    return _setting(fill=PatternFill("solid", fgColor=fill), font=Font(color=ink, bold=True))
+
+
+def _setting(**style: Any) -> Callable[[Any], None]:
+    """A change of a cell's style: set each named attribute (font, fill, alignment)."""
+
+    def change(cell: Any) -> None:
+        for name, value in style.items():
+            setattr(cell, name, value)
+
+    return change
+
+
+class Dressed:
+    """Styles cells, each change worked out once per style a cell starts from and copied after:
+    openpyxl looks every style set on a cell up in the workbook's lists by hashing it, which
+    costs more than the rest of a large sheet's dressing."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple[object, ...], Any] = {}
+
+    def dress(self, cell: Any, kind: object, change: Callable[[Any], None]) -> None:
+        """Apply `change` (named `kind`) to `cell`'s style: a quoted formula start stays."""
+        key = (kind, *(cell._style or ()))  # None: openpyxl's default style, unset yet
+        made = self.made.get(key)
+        if made is None:
+            change(cell)
+            self.made[key] = copy(cell._style)
+        else:  # openpyxl's own idiom for a cell's style (WorksheetCopy)
+            cell._style = copy(made)
 
 
 def _plain(value: Any) -> Any:

@@ -222,6 +222,57 @@ def test_the_pdf_and_the_tables_are_written_by_other_processes(tmp_path: Path) -
         assert path.stat().st_mode & 0o777 == 0o600
 
 
+PRIORITY = """
+import os, sys
+from pathlib import Path
+import reports.build, reports.charts, reports.document
+import reports.json_out, reports.pdf, reports.xlsx
+from reports import build_report
+from tests.fixtures_reports import demo_data
+
+log = Path(sys.argv[1])
+def noting(what, real, name=lambda *args: ""):
+    def work(*args, **named):
+        with log.open("a", encoding="utf-8") as notes:
+            notes.write(f"{what}{name(*args)} {os.getpid()} {os.nice(0)}\\n")
+        return real(*args, **named)
+    return work
+reports.xlsx.write_xlsx = noting("xlsx", reports.xlsx.write_xlsx)
+reports.json_out.write_json = noting("json", reports.json_out.write_json)
+reports.pdf.write_pdf = noting("pdf", reports.pdf.write_pdf)
+reports.charts._draw = noting("drawn", reports.charts._draw)
+reports.charts.POOL_FROM = 2  # the demo's few charts over a pool, as a large report's are
+# In this process, in order: what it hands to a child, and the charts it has drawn
+ordered = lambda beside, path, job: f":{path.suffix}"
+reports.build.Beside.write = noting("beside", reports.build.Beside.write, ordered)
+reports.document.draw_charts = noting("charts", reports.document.draw_charts)
+build_report(demo_data(), Path(sys.argv[2]), ["html", "pdf", "xlsx", "json"])
+print(os.getpid(), os.nice(0))
+"""
+
+
+def test_the_work_beside_the_pdf_runs_at_the_builds_priority(tmp_path: Path) -> None:
+    """The tables' writers start first (their core is idle while the PDF's charts are drawn)
+    and every process of the build runs at its priority: one lowered would get a tenth of a
+    core wherever other programs keep the cores busy, and the report would wait on it."""
+    import os
+    import subprocess
+    import sys
+
+    log = tmp_path / "work.log"
+    done = subprocess.run(
+        [sys.executable, "-c", PRIORITY, str(log), str(tmp_path / "out")],
+        capture_output=True, check=True, text=True, env={**os.environ},
+    )  # fmt: skip
+    parent, nice = done.stdout.split()
+    work = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    here = [w for w, pid, _ in work if pid == parent]
+    assert here == ["beside:.xlsx", "beside:.json", "charts", "beside:.pdf", "charts"]
+    elsewhere = {w for w, pid, _ in work if pid != parent}
+    assert elsewhere == {"xlsx", "json", "pdf", "drawn"}  # the charts drawn over the pool
+    assert {n for _, _, n in work} == {nice}
+
+
 def test_a_table_that_fails_beside_the_pdf_fails_the_build_as_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -129,3 +129,19 @@ def test_build_report_prints_the_print_edition_unless_asked_for_the_full_one(
     assert "Every target's figures" not in full
     for row in document.records("targets"):
         assert squash(row["key"]) in squash(printed) and squash(row["key"]) in squash(full)
+
+
+def test_printed_evidence_is_a_line_of_its_judgements_in_order() -> None:
+    """Paper cannot open a <details>: the print edition gives each item's evidence as the
+    markup the HTML's list shows (its keys linked alike), its judgements one after another
+    between " · "; no list or disclosure for WeasyPrint to lay out box by box."""
+    document = build_document(demo_data(), charts=False)
+    printed = section(render_report(document, "print"), "heatmap")
+    full = section(render_report(document), "heatmap")
+    rows = re.findall(r'<td colspan="\d+" data-key="([^"]+)">(.*?)</td></tr>', printed)
+    assert rows and not re.search(r"<(details|summary|ul|li)\b", printed)
+    for key, evidence in rows:
+        shown = re.search(rf'data-key="{re.escape(key)}">(.*?)</td></tr>', full)
+        assert shown is not None
+        items = re.findall(r"<li>(.*?)</li>", shown[1])
+        assert evidence == (" · ".join(items) if items else shown[1]), key

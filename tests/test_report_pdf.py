@@ -195,3 +195,35 @@ def test_printed_problem_solving_keeps_every_item_under_its_level(report_pdf: Pa
         line = section[where : where + 400]
         for part in (row["kind"], row["reason"], row["leader"]):
             assert squash(part) in line, (row["key"], part)
+
+
+def test_printing_pauses_the_cyclic_collector_and_restores_it(tmp_path: Path) -> None:
+    """WeasyPrint's boxes are millions of young objects the collector would walk again and
+    again: it stays off while a page prints, and is as it was after (on, or still off)."""
+    import gc
+    import sys
+
+    printing: list[str] = []
+
+    def noted(phase: str, info: dict[str, int]) -> None:
+        frame = sys._getframe(1)
+        while frame is not None:  # a collection started from inside WeasyPrint's own code
+            if phase == "start" and "weasyprint" in frame.f_code.co_filename:
+                printing.append(frame.f_code.co_name)
+                return
+            frame = frame.f_back
+
+    html = demo_html()
+    write_pdf(html, tmp_path / "first.pdf")  # WeasyPrint's modules imported (not printing)
+    gc.callbacks.append(noted)
+    try:
+        write_pdf(html, tmp_path / "on.pdf")
+        assert printing == [] and gc.isenabled()
+        gc.disable()
+        try:
+            write_pdf("<p>Report</p>", tmp_path / "off.pdf")
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.remove(noted)
