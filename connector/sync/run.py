@@ -20,6 +20,7 @@ from connector.mapping_tools import guard
 from connector.sources.base import ApplyResult, Outage, Patch, Source, WriteFailure
 from connector.sources.build import build_sources
 from connector.sources.compact import Shared
+from connector.sources.heap import frozen_pages, frozen_run
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync import work as work_state
 from connector.sync.failures import SOURCE_FAILURES, last_parts, reason
@@ -212,11 +213,8 @@ class SyncRun:
         # What lives before the run (a daemon's kept records, modules) and the records once read
         # live through it: frozen, the collector's full passes skip them (at 10,000 issues they
         # took seconds a run); `unfreeze` at the end hands them back.
-        gc.freeze()
-        try:
+        with frozen_run():  # reads inside freeze their pages too (`connector.sources.heap`)
             return self._execute_run(full=full, dry_run=dry_run, started=started)
-        finally:
-            gc.unfreeze()
 
     def _execute_run(self, *, full: bool, dry_run: bool, started: float) -> Outcome:
         run_id = self.store.start_run(full=full, dry_run=dry_run)
@@ -418,7 +416,8 @@ class SyncRun:
             return Stored(self.store.hashes(name), None, cursor)
         if self.kept is not None and name in self.kept.records:
             return Stored(self.kept.hashes[name], self.kept.records[name], cursor)
-        rows = self.store.records(name, hold=Shared())  # compact as a read holds them
+        with frozen_pages() as settle:  # rows held: frozen as a read's pages are
+            rows = self.store.records(name, hold=Shared(settle))  # compact as a read holds them
         records = {key: source.restore(row.raw) for key, row in rows.items()}
         return Stored({key: row.content_hash for key, row in rows.items()}, records, cursor)
 
