@@ -295,7 +295,7 @@ class JiraSource:
                     total = page["total"]
                 stop = since if newest_first else None
                 older = self._take(page, stop, cursor, records, returned, counts, shared)
-                premapped.page(page, records, self._is_indicator)
+                premapped.issues(page.get("issues") or (), records, self._is_indicator)
                 settle()
                 if older:  # newest first: the rest was read before
                     break
@@ -306,7 +306,8 @@ class JiraSource:
                 before = counts["changelog_calls"]
                 try:
                     post, fields = self._bulk_post(), self._measured()
-                    fetch_histories(indicators, fields, post, counts, shared.page, settle)
+                    whole = partial(premapped.issues, records=records, waits=None)
+                    fetch_histories(indicators, fields, post, counts, shared.page, settle, whole)
                 finally:  # counted where they were sent from: the caller's thread
                     self.calls["changelog"] += counts["changelog_calls"] - before
         every_sync = since is not None and self.config.deletions == "every_sync"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from mappings.jira import IssueMapper
@@ -12,28 +12,32 @@ from mappings.records import MappedRecords, cyclic_gc_paused
 class Premapped:
     """A read's issues mapped as their page came, while the site prepares the next page (the
     mapping was a quarter of a read + map's client time, after the read). An indicator waits
-    for its whole changelog (fetched after the pages): `map` maps it with the issues the read
-    did not map. Each issue's output is held as tuples (none: one shared empty tuple), by
-    key, beside the very record it came from: `map` takes it only for that record."""
+    for its whole changelog, fetched after the pages: it is mapped once its batch is whole,
+    while the next batch is fetched. Each issue's output is held as tuples (none: one shared
+    empty tuple), by key, beside the very record it came from: `map` takes it only for that
+    record."""
 
     def __init__(self, mapper: IssueMapper | None = None) -> None:
         self.mapper = mapper
         self.pieces: dict[str, tuple[Any, ...]] = {}
 
-    def page(
+    def issues(
         self,
-        page: dict[str, Any],
+        issues: Iterable[Any],
         records: dict[str, Any],
-        waits: Callable[[dict[str, Any]], bool],
+        waits: Callable[[dict[str, Any]], bool] | None,
     ) -> None:
-        """Map the issues of `page` that `records` kept (as those very objects)."""
+        """Map those of `issues` that `records` kept (as those very objects), but for those
+        that `waits` says are not whole yet."""
         if self.mapper is None:
             return
         piece = MappedRecords()
         with cyclic_gc_paused():
-            for issue in page.get("issues") or ():
+            for issue in issues:
                 key = issue.get("key") if isinstance(issue, dict) else None
-                if not isinstance(key, str) or records.get(key) is not issue or waits(issue):
+                if not isinstance(key, str) or records.get(key) is not issue:
+                    continue
+                if waits is not None and waits(issue):
                     continue
                 try:
                     self.mapper.into(issue, piece)
