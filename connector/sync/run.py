@@ -279,6 +279,7 @@ class SyncRun:
             arch, self.config, self.today, previous, missed, self.phases, self.judged_kept
         )
         counts["judged"] = 0 if self.judged is self.judged_kept else len(arch)
+        gc.freeze()  # the conclusions live to the run's end too
         with self._phase("work"):
             # All work, read only, before any write; a full sync reads it all again.
             held = {} if full else work_state.held(self.store.db)
@@ -286,6 +287,7 @@ class SyncRun:
             work = work_state.read_scopes(mine, arch, held)
         with self._phase("rules"):
             rubric = rate_rubric(arch, findings)
+            gc.freeze()  # and the rubric
         counts["ratings_changed"] = sum(
             1 for k, a in assessments.items() if latest.get(k) != a.likelihood
         )
