@@ -34,7 +34,9 @@ class Premapped:
         piece = MappedRecords()
         with cyclic_gc_paused():
             for issue in issues:
-                key = issue.get("key") if isinstance(issue, dict) else None
+                if not isinstance(issue, dict):
+                    continue
+                key = issue.get("key")
                 if not isinstance(key, str) or records.get(key) is not issue:
                     continue
                 if waits is not None and waits(issue):
