@@ -33,9 +33,10 @@ class Premapped:
             return
         piece = MappedRecords()
         with cyclic_gc_paused():
-            for issue in issues:
-                if not isinstance(issue, dict):
+            for item in issues:
+                if not isinstance(item, dict):
                     continue
+                issue: dict[str, Any] = item
                 key = issue.get("key")
                 if not isinstance(key, str) or records.get(key) is not issue:
                     continue
