@@ -2,10 +2,12 @@
 back when it ends: a daemon's collector still finds every cycle, read after read."""
 
 import gc
+import json
 import threading
 from typing import Any
 
 from connector.config import JiraSourceConfig
+from connector.sources.compact import Shared
 from connector.sources.heap import frozen_pages, frozen_run
 from connector.sources.jira import JiraSource
 from mappings.config import JiraMapping, load_mapping
@@ -109,3 +111,18 @@ def test_a_jira_read_freezes_its_pages_and_a_cycle_made_meanwhile_is_collected_a
     assert gc.get_freeze_count() == 0
     gc.collect()
     assert collected.is_set()
+
+
+def test_rows_loaded_from_the_state_are_frozen_as_a_read_s_pages() -> None:
+    """An incremental run loads every stored record, one JSON row at a time (30,000 rows:
+    six full collections walked them, 2.5 s): held through `Shared(settle)`, what the rows
+    hold is frozen after each hundred, as a read's pages are."""
+    with frozen_run(), frozen_pages() as settle:
+        hold = Shared(settle)
+        rows = [
+            hold(json.loads(json.dumps({"key": f"DEL-{n}", "fields": {"labels": []}})))
+            for n in range(99)
+        ]
+        assert not frozen_now(rows[0])
+        rows.append(hold({"key": "DEL-99", "fields": {}}))
+        assert all(frozen_now(row) for row in rows)
