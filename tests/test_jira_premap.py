@@ -43,6 +43,7 @@ def test_a_read_maps_its_issues_as_they_come_and_map_gives_the_same(
     sandbox = make_sandbox(seed="empty")
     sandbox.seed_bulk(250, history=3)
     source = source_for(sandbox, page_size=50)
+    source.map_as_read = True
     result = source.read()
     records = result.records
     indicators = {k for k, r in records.items() if r["fields"]["issuetype"]["name"] == "Indicator"}
@@ -76,6 +77,7 @@ def test_early_mappings_are_not_taken_once_the_source_learnt_its_fields_again(
     sandbox = make_sandbox(seed="empty")
     sandbox.seed_bulk(60, history=2)
     source = source_for(sandbox, page_size=50)
+    source.map_as_read = True
     result = source.read()
     assert source._premapped.pieces
     taken: list[Any] = []
@@ -85,3 +87,6 @@ def test_early_mappings_are_not_taken_once_the_source_learnt_its_fields_again(
     mapped = source.map(result.records)
     assert not taken
     assert len(mapped.entities) == 60
+    plain = source_for(sandbox, page_size=50)  # a caller that may not map every record
+    plain.read()
+    assert not plain._premapped.pieces

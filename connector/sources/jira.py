@@ -103,6 +103,10 @@ class JiraSource:
         self.fitness: dict[bool, list[Any]] = {}  # the mapping check's problems, by `writes`
         self._client: JIRA | None = None
         self._premapped = Premapped()  # the last read's issues mapped as they came
+        # Map each issue as its page comes (`jira_premap`): for a caller that maps every
+        # record it reads next (a run without a daemon's map cache, which maps only what
+        # changed: for it, mapping all early would be work and memory spent for nothing).
+        self.map_as_read = False
 
     # -- connecting -----------------------------------------------------------------------
 
@@ -288,7 +292,7 @@ class JiraSource:
         # The next page is fetched while this one is taken, unless this one ends the read.
         ahead = partial(_wanted_after, since if newest_first else None)
         pages = self._pages(self._read_jql(since), fields, expand, counts, ahead)
-        self._premapped = premapped = Premapped(self._mapper())
+        self._premapped = premapped = Premapped(self._mapper() if self.map_as_read else None)
         with frozen_pages() as settle, closing(pages):  # kept pages: not walked by the collector
             for page in pages:
                 if newest_first and total is None and isinstance(page.get("total"), int):
