@@ -10,8 +10,7 @@ from elsewhere (benchmarks/served.py), and times, alternately, `--runs` times ea
   same JQL and fields as the connector, 100 a page, then the same `changelog/bulkfetch`
   requests for the indicators' `Current value`, doing nothing else;
 - connector: `JiraSource.read()` (sign-in, field list, paging under the retry policy, the
-  boundary bookkeeping, the bulk changelog fetch) and `JiraSource.map()` onto entities, each
-  issue mapped as its page comes (`map_as_read`, as a run without a daemon's cache maps).
+  boundary bookkeeping, the bulk changelog fetch) and `JiraSource.map()` onto entities.
 
 It prints the best time of each, issues per second and the ratio connector / bare (aim <= 1.25).
 With the site in this process, both sides' garbage collections would walk the site's own stored
@@ -79,7 +78,6 @@ def connector(sandbox: Site, mapping: JiraMapping) -> tuple[int, int]:
         type="jira", url=sandbox.url, email=sandbox.email, projects=["DEL"], timeout_seconds=60
     ).with_token(sandbox.token)
     source = JiraSource("jira", config, mapping)
-    source.map_as_read = True  # as a run maps: each issue as its page comes
     result = source.read()
     mapped = source.map(result.records)
     return len(result.records), len(mapped.entities)

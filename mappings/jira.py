@@ -173,40 +173,6 @@ def _map_page(
         _map_issue(issue, plan, mapping, source, kind, out)
 
 
-class IssueMapper:
-    """`map_jira` of pages without `names` of their own, one issue at a time, the plan
-    compiled once: what `map_jira([{"issues": issues}], ...)` gives is `begin(out)`, then
-    each issue `into(issue, out)` in order, and so mapping may go on as the issues come."""
-
-    def __init__(
-        self,
-        mapping: JiraMapping,
-        source: str,
-        field_names: Mapping[str, str] | None,
-        site_url: str | None,
-    ) -> None:
-        self.mapping, self.source = mapping, source
-        self.field_names, self.site_url = field_names, site_url
-        self.plan = compile_plan(mapping, dict(field_names or {}))
-        self.plan.site_url = site_url.rstrip("/") if site_url else None
-
-    def fits(self, field_names: Mapping[str, str] | None, site_url: str | None) -> bool:
-        """Whether this maps as a mapper of these names and address would (the very names:
-        a source that connected again learnt them afresh)."""
-        return field_names is self.field_names and site_url == self.site_url
-
-    def begin(self, out: MappedRecords, issues: bool) -> None:
-        """What mapping a page says once (its notes only when it holds issues)."""
-        if issues:
-            out.note(*self.plan.notes)
-        for kind_of, relations in self.plan.relations.items():
-            for name, (relation, found) in relations.items():
-                out.relation_fields.setdefault((kind_of.value, name), _label(relation, found))
-
-    def into(self, issue: Any, out: MappedRecords) -> None:
-        _map_issue(issue, self.plan, self.mapping, self.source, None, out)
-
-
 def _label(relation: JiraRelation, found: _Field | None) -> str:
     """The field (or link type) a relation is read from, as the site names it."""
     return found.label if found else str(relation.link_type or "Parent")

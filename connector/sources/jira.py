@@ -34,7 +34,6 @@ from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
 from connector.sources.jira_history import fetch_histories, post_json
 from connector.sources.jira_pace import pace_session, settle_environment
-from connector.sources.jira_premap import Premapped
 from connector.sources.jira_write import JiraWriter, auth_error, comment_token
 from connector.sources.ratelimit import Limiter
 from connector.sources.reach import answer, answer_text, not_the_tool, unreachable
@@ -47,11 +46,11 @@ from connector.sources.retry import (
 )
 from mappings.config import JiraMapping
 from mappings.errors import ConfigError, RdsyncError
-from mappings.jira import IssueMapper, map_jira
+from mappings.jira import map_jira
 from mappings.jira_fields import FieldIndex
 from mappings.model import EntityKind
 from mappings.readers import ReadError, read_datetime
-from mappings.records import MappedRecords, cyclic_gc_paused
+from mappings.records import MappedRecords
 
 ID_PAGE = {"cloud": 5000, "server": 1000}  # a key-only search may page this many at once
 
@@ -102,11 +101,6 @@ class JiraSource:
         self.site_time = SiteTime()
         self.fitness: dict[bool, list[Any]] = {}  # the mapping check's problems, by `writes`
         self._client: JIRA | None = None
-        self._premapped = Premapped()  # the last read's issues mapped as they came
-        # Map each issue as its page comes (`jira_premap`): for a caller that maps every
-        # record it reads next (a run without a daemon's map cache, which maps only what
-        # changed: for it, mapping all early would be work and memory spent for nothing).
-        self.map_as_read = False
 
     # -- connecting -----------------------------------------------------------------------
 
@@ -292,14 +286,12 @@ class JiraSource:
         # The next page is fetched while this one is taken, unless this one ends the read.
         ahead = partial(_wanted_after, since if newest_first else None)
         pages = self._pages(self._read_jql(since), fields, expand, counts, ahead)
-        self._premapped = premapped = Premapped(self._mapper() if self.map_as_read else None)
         with frozen_pages() as settle, closing(pages):  # kept pages: not walked by the collector
             for page in pages:
                 if newest_first and total is None and isinstance(page.get("total"), int):
                     total = page["total"]
                 stop = since if newest_first else None
                 older = self._take(page, stop, cursor, records, returned, counts, shared)
-                premapped.issues(page.get("issues") or (), records, self._is_indicator)
                 settle()
                 if older:  # newest first: the rest was read before
                     break
@@ -310,8 +302,7 @@ class JiraSource:
                 before = counts["changelog_calls"]
                 try:
                     post, fields = self._bulk_post(), self._measured()
-                    whole = partial(premapped.issues, records=records, waits=None)
-                    fetch_histories(indicators, fields, post, counts, shared.page, settle, whole)
+                    fetch_histories(indicators, fields, post, counts, shared.page, settle)
                 finally:  # counted where they were sent from: the caller's thread
                     self.calls["changelog"] += counts["changelog_calls"] - before
         every_sync = since is not None and self.config.deletions == "every_sync"
@@ -536,25 +527,11 @@ class JiraSource:
         return keys
 
     def map(self, records: dict[str, Any]) -> MappedRecords:
-        """The mapped entities and measurements of these raw issues: those the last read
-        mapped as their page came (`Premapped`) taken as they were, the others mapped now."""
-        premapped, self._premapped = self._premapped, Premapped()
-        mapper = premapped.mapper
-        if mapper is None or not premapped.pieces or not mapper.fits(self.names, self.site_url):
-            page = {"issues": list(records.values())}
-            return map_jira(
-                [page], self.mapping, self.name, field_names=self.names, site_url=self.site_url
-            )
-        out = MappedRecords()
-        mapper.begin(out, bool(records))
-        with cyclic_gc_paused():
-            for key, record in records.items():
-                if not premapped.take(key, record, out):
-                    mapper.into(record, out)
-        return out
-
-    def _mapper(self) -> IssueMapper:
-        return IssueMapper(self.mapping, self.name, self.names, self.site_url)
+        """The mapped entities and measurements of these raw issues."""
+        page = {"issues": list(records.values())}
+        return map_jira(
+            [page], self.mapping, self.name, field_names=self.names, site_url=self.site_url
+        )
 
     def map_fingerprint(self) -> str:
         """What mapping an issue reads besides the issue: each issue maps alone, so a run may

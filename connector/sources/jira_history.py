@@ -32,13 +32,10 @@ def fetch_histories(
     counts: Counter[str],
     keep: Callable[[Any], Any] = lambda history: history,
     settle: Callable[[], None] = lambda: None,
-    whole: Callable[[list[dict[str, Any]]], None] = lambda issues: None,
 ) -> None:
     """Give each issue its whole changelog of `field_ids` (oldest first), in the shape search
     inlines it (`{"histories": [...], "total": n}`); each history as `keep` holds it (the
-    read shares its users: see `compact.Shared`), page by page, `settle` called after each;
-    `whole` is given each batch's issues once their changelogs are whole (the next batch is
-    on its way meanwhile).
+    read shares its users: see `compact.Shared`), page by page, `settle` called after each.
 
     A request's body needs only the page before's `nextPageToken`, so the next one is sent
     (from one thread of its own, one request in flight at a time) while this page is kept;
@@ -46,9 +43,6 @@ def fetch_histories(
     if not issues or not field_ids:
         return
     found: dict[str, list[dict[str, Any]]] = {str(issue["id"]): [] for issue in issues}
-    holders: dict[str, list[dict[str, Any]]] = {}  # id -> the issues of that id
-    for issue in issues:
-        holders.setdefault(str(issue["id"]), []).append(issue)
     ids = list(found)
     batches = [ids[start : start + ISSUES] for start in range(0, len(ids), ISSUES)]
     fields = field_ids[:FIELDS]
@@ -58,7 +52,6 @@ def fetch_histories(
         coming = _send(pool, post, first, counts)
         while body is not None:
             page = coming.result()
-            batch = n
             n, body = _following(batches, fields, n, body, page)
             if body is not None:
                 coming = _send(pool, post, body, counts)
@@ -66,21 +59,15 @@ def fetch_histories(
                 histories = found.get(str(log.get("issueId")))
                 if histories is not None:
                     histories.extend(keep(_history(h)) for h in log.get("changeHistories") or ())
-            if n != batch:  # that batch's last page
-                done = [issue for i in batches[batch] for issue in holders[i]]
-                for issue in done:
-                    _give(issue, found[str(issue["id"])])
-                whole(done)
             settle()
-
-
-def _give(issue: dict[str, Any], histories: list[dict[str, Any]]) -> None:
-    issue["changelog"] = {
-        "startAt": 0,
-        "maxResults": len(histories),
-        "total": len(histories),
-        "histories": histories,
-    }
+    for issue in issues:
+        histories = found[str(issue["id"])]
+        issue["changelog"] = {
+            "startAt": 0,
+            "maxResults": len(histories),
+            "total": len(histories),
+            "histories": histories,
+        }
 
 
 def _following(

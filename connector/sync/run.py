@@ -22,7 +22,6 @@ from connector.sources.build import build_sources
 from connector.sources.compact import Shared
 from connector.sources.heap import frozen_pages, frozen_run
 from connector.sources.incremental import Cursor, ReadResult
-from connector.sources.jira import JiraSource
 from connector.sync import work as work_state
 from connector.sync.failures import SOURCE_FAILURES, last_parts, reason
 from connector.sync.history import RatingChanges
@@ -447,8 +446,6 @@ class SyncRun:
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
             schemas = source.calls["schema"]
             try:
-                if self.kept is None and isinstance(source, JiraSource):
-                    source.map_as_read = True  # `_map` maps every record next
                 result = source.read(snapshot.cursor if incremental else None)
             except SOURCE_FAILURES as error:  # the site: its last committed records stand in
                 self._fail(name, error)
