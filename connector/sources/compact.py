@@ -3,10 +3,12 @@ rdsync's own texts as text."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mappings.readers import ReadError, read_paragraph
 
+ROWS = 100  # rows held one at a time between two `settle` calls: as a read's page
 SHORT = 24  # texts up to this long recur (field ids, types, option values): shared
 
 
@@ -22,16 +24,22 @@ class Shared:
     (an option renamed mid-read), or equal with its keys in another order or a value of
     another type at the top (1 for true), is kept as read."""
 
-    def __init__(self) -> None:
+    def __init__(self, settle: Callable[[], None] | None = None) -> None:
         self.objects: dict[str, Any] = {}
         self.signs: dict[str, Sign] = {}  # each kept object's keys and the types of its values
         self.texts: dict[str, str] = {}
+        self.settle = settle  # called after each `ROWS` rows held (`heap.frozen_pages`)
+        self.rows = 0
 
     def __call__(self, value: Any) -> Any:
         """`value` with its reference objects, keys and short texts shared (lists are updated
         in place; an object comes back as a new dict with the same items in the same order).
         `value` itself, a record, is not kept for sharing: see `page`."""
-        return self._row(value, record=True)
+        held = self._row(value, record=True)
+        self.rows += 1
+        if self.settle is not None and self.rows % ROWS == 0:
+            self.settle()
+        return held
 
     def _row(self, value: Any, record: bool = False) -> Any:
         if isinstance(value, list):

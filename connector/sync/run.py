@@ -20,6 +20,7 @@ from connector.mapping_tools import guard
 from connector.sources.base import ApplyResult, Outage, Patch, Source, WriteFailure
 from connector.sources.build import build_sources
 from connector.sources.compact import Shared
+from connector.sources.heap import frozen_pages, frozen_run
 from connector.sources.incremental import Cursor, ReadResult
 from connector.sync import work as work_state
 from connector.sync.failures import SOURCE_FAILURES, last_parts, reason
@@ -218,11 +219,8 @@ class SyncRun:
         # What lives before the run (a daemon's kept records, modules) and the records once read
         # live through it: frozen, the collector's full passes skip them (at 10,000 issues they
         # took seconds a run); `unfreeze` at the end hands them back.
-        gc.freeze()
-        try:
+        with frozen_run():  # reads inside freeze their pages too (`connector.sources.heap`)
             return self._execute_run(full=full, dry_run=dry_run, started=started)
-        finally:
-            gc.unfreeze()
 
     def _execute_run(self, *, full: bool, dry_run: bool, started: float) -> Outcome:
         run_id = self.store.start_run(full=full, dry_run=dry_run)
@@ -288,6 +286,7 @@ class SyncRun:
             arch, self.config, self.today, previous, missed, self.phases, self.judged_kept
         )
         counts["judged"] = 0 if self.judged is self.judged_kept else len(arch)
+        gc.freeze()  # the conclusions live to the run's end too
         with self._phase("work"):
             # All work, read only, before any write; a full sync reads it all again.
             held = {} if full else work_state.held(self.store.db)
@@ -295,6 +294,7 @@ class SyncRun:
             work = work_state.read_scopes(mine, arch, held)
         with self._phase("rules"):
             rubric = rate_rubric(arch, findings, self.rubric_kept)
+            gc.freeze()  # and the rubric
         counts["ratings_changed"] = sum(
             1 for k, a in assessments.items() if latest.get(k) != a.likelihood
         )
@@ -425,7 +425,8 @@ class SyncRun:
             return Stored(self.store.hashes(name), None, cursor)
         if self.kept is not None and name in self.kept.records:
             return Stored(self.kept.hashes[name], self.kept.records[name], cursor)
-        rows = self.store.records(name, hold=Shared())  # compact as a read holds them
+        with frozen_pages() as settle:  # rows held: frozen as a read's pages are
+            rows = self.store.records(name, hold=Shared(settle))  # compact as a read holds them
         records = {key: source.restore(row.raw) for key, row in rows.items()}
         return Stored({key: row.content_hash for key, row in rows.items()}, records, cursor)
 
