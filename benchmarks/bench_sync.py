@@ -7,7 +7,8 @@ of its own as a real site is served from elsewhere (benchmarks/served.py), and r
 as `rdsync run` does (its sources kept from run to run, the site's clock moved on by the
 schedule's `sync_minutes` between runs), timing:
 
-- the first sync (every plan rated and written back), against its floor: the `jira` client
+- the first sync (every plan rated and written back), against its floor (each timed twice,
+  alternated, on freshly seeded sites, the fastest of each kept): the `jira` client
   paging the same JQL and fields with the same bulk changelog fetch (bench_jira_read.bare),
   then sending the very PUTs and comments that sync sent, and nothing else, on a twin site
   seeded alike (the data the first sync found: a PUT of a value a field holds already costs
@@ -27,6 +28,7 @@ import argparse
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -109,46 +111,85 @@ def replay(sandbox: Site, sent: list[tuple[str, str, Any]]) -> int:
     return len(sent)
 
 
+FIRST_TRIALS = 2  # the first sync and its floor, each timed this many times, alternated
+
+
+def _first_trial(
+    stack: ExitStack, issues: int, clock: SiteClock, notes: list[str]
+) -> dict[str, Any]:
+    """One first sync of a freshly seeded site by a fresh daemon, then its floor on a twin
+    site seeded alike; the site, config and daemon are left open on `stack`."""
+    sandbox, seeded = stack.enter_context(served(issues, clock))
+    folder = stack.enter_context(tempfile.TemporaryDirectory())
+    notes.append(f"seeded {issues:,} issues in {seeded:.1f} s")
+    config = configure(Path(folder), sandbox)  # type: ignore[arg-type]  # its url, token
+    daemon = Daemon(config, clock=clock)
+    probe = JiraSource("jira", config.sources["jira"], _mapping())  # type: ignore[arg-type]
+    probe.connect()
+    jql, fields = f"{probe.scope_jql} ORDER BY key ASC", probe.read_fields()
+    sent = Sent()
+
+    def first_sync() -> Outcome:
+        daemon.sources = build_sources(config, clock, daemon.store, daemon.limiter)
+        daemon._built_for = config  # as the daemon builds them, with a hook added
+        source = daemon.sources["jira"]
+        assert isinstance(source, JiraSource)
+        source.ensure_connected()
+        source.client._session.hooks["response"].append(sent)
+        return daemon.sync()
+
+    sandbox.reset_stats()
+    first, first_s = _timed(first_sync)
+    first_calls, first_writes = sandbox.stats()["total"], _writes(sandbox)
+    assert first_writes == len(sent.requests) > 0, (first_writes, len(sent.requests))
+    notes.append(f"first sync: {first_s:.1f} s, {first_calls:,} calls, {first_writes:,} writes")
+    with served(issues, clock) as (twin, _):  # the data the first sync read
+        count, read_s = _timed(lambda: bare(twin, jql, fields))
+        assert count == issues, count
+        again = [
+            (method, twin.url + url[len(sandbox.url) :], b) for method, url, b in sent.requests
+        ]
+        _, write_s = _timed(lambda: replay(twin, again))
+    notes.append(
+        f"first sync floor: {read_s + write_s:.2f} s (bare read {read_s:.2f} s, the same "
+        f"{len(sent.requests):,} writes sent again {write_s:.2f} s)"
+    )
+    return {
+        "sandbox": sandbox,
+        "config": config,
+        "daemon": daemon,
+        "jql": jql,
+        "fields": fields,
+        "first": first,
+        "first_s": first_s,
+        "first_calls": first_calls,
+        "first_writes": first_writes,
+        "floor_s": read_s + write_s,
+    }
+
+
 def measure(issues: int = 10_000) -> dict[str, Any]:
     """The figures of the module doc, by name, and `notes`: lines of detail for the CLI."""
     notes: list[str] = []
     clock = SiteClock()  # one clock for the site and every run against it
-    with served(issues, clock) as (sandbox, seeded), tempfile.TemporaryDirectory() as folder:
-        notes.append(f"seeded {issues:,} issues in {seeded:.1f} s")
-        config = configure(Path(folder), sandbox)  # type: ignore[arg-type]  # its url, token
+    with ExitStack() as stack:
+        trials = []
+        for n in range(FIRST_TRIALS):
+            own = ExitStack()  # an earlier trial's site and daemon are let go before the next
+            trials.append(_first_trial(own, issues, clock, notes))
+            if n < FIRST_TRIALS - 1:
+                trials[-1]["daemon"].store.close()
+                own.close()
+            else:
+                stack.enter_context(own)
+        fastest = min(trials, key=lambda t: t["first_s"])
+        first, first_s = fastest["first"], fastest["first_s"]
+        first_calls, first_writes = fastest["first_calls"], fastest["first_writes"]
+        first_floor = min(t["floor_s"] for t in trials)
+        trial = trials[-1]  # the later syncs go on from the last trial's site and state
+        sandbox, config, daemon = trial["sandbox"], trial["config"], trial["daemon"]
+        jql, fields = trial["jql"], trial["fields"]
         cadence = timedelta(minutes=config.schedule.sync_minutes)
-        daemon = Daemon(config, clock=clock)
-        probe = JiraSource("jira", config.sources["jira"], _mapping())  # type: ignore[arg-type]
-        probe.connect()
-        jql, fields = f"{probe.scope_jql} ORDER BY key ASC", probe.read_fields()
-        sent = Sent()
-
-        def first_sync() -> Outcome:
-            daemon.sources = build_sources(config, clock, daemon.store, daemon.limiter)
-            daemon._built_for = config  # as the daemon builds them, with a hook added
-            source = daemon.sources["jira"]
-            assert isinstance(source, JiraSource)
-            source.ensure_connected()
-            source.client._session.hooks["response"].append(sent)
-            return daemon.sync()
-
-        sandbox.reset_stats()
-        first, first_s = _timed(first_sync)
-        first_calls, first_writes = sandbox.stats()["total"], _writes(sandbox)
-        assert first_writes == len(sent.requests) > 0, (first_writes, len(sent.requests))
-        notes.append(f"first sync: {first_s:.1f} s, {first_calls:,} calls, {first_writes:,} writes")
-        with served(issues, clock) as (twin, _):  # the data the first sync read
-            count, read_s = _timed(lambda: bare(twin, jql, fields))
-            assert count == issues, count
-            again = [
-                (method, twin.url + url[len(sandbox.url) :], b) for method, url, b in sent.requests
-            ]
-            _, write_s = _timed(lambda: replay(twin, again))
-        first_floor = read_s + write_s
-        notes.append(
-            f"first sync floor: {first_floor:.2f} s (bare read {read_s:.2f} s, the same "
-            f"{len(sent.requests):,} writes sent again {write_s:.2f} s)"
-        )
         clock.advance(cadence)
         second = daemon.sync()  # reads back the issues the writes touched
         notes.append(f"second sync (absorbs the writes): read {second.counts['read']:,}")
