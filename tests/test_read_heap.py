@@ -35,6 +35,16 @@ def frozen_now(container: object) -> bool:
     return gc.is_tracked(container) and all(o is not container for o in gc.get_objects())
 
 
+class _Cycle:
+    """A reference cycle that sets `collected` when the collector frees it."""
+
+    def __init__(self, collected: threading.Event) -> None:
+        self.me, self.collected = self, collected
+
+    def __del__(self) -> None:
+        self.collected.set()
+
+
 def test_a_process_that_froze_objects_itself_is_left_as_it_was() -> None:
     gc.freeze()  # as a server that preloads before it forks
     try:
@@ -55,19 +65,12 @@ def test_a_read_inside_a_run_freezes_its_pages_to_the_run_s_end_and_collects_its
     assert gc.get_freeze_count() == 0
     collected = threading.Event()
 
-    class Cycle:
-        def __init__(self) -> None:
-            self.me = self
-
-        def __del__(self) -> None:
-            collected.set()
-
     with frozen_run():
         with frozen_pages() as settle:
             kept = [{"page": n} for n in range(100)]
             settle()
             assert frozen_now(kept)
-            Cycle()  # garbage at once, found only by the collector
+            _Cycle(collected)  # garbage at once, found only by the collector
         assert collected.is_set()
         assert frozen_now(kept)  # the run holds them frozen to its end
     assert gc.get_freeze_count() == 0
@@ -92,17 +95,10 @@ def test_a_jira_read_freezes_its_pages_and_a_cycle_made_meanwhile_is_collected_a
     frozen: list[int] = []
     collected = threading.Event()
 
-    class Cycle:
-        def __init__(self) -> None:
-            self.me = self
-
-        def __del__(self) -> None:
-            collected.set()
-
     def watch(response: Any, *args: Any, **kwargs: Any) -> None:
         frozen.append(gc.get_freeze_count())
         if len(frozen) == 2:
-            Cycle()  # garbage at once, found only by the collector
+            _Cycle(collected)  # garbage at once, found only by the collector
 
     source.client._session.hooks["response"].append(watch)
     result = source.read()
