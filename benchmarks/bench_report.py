@@ -45,10 +45,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--priorities", type=int, default=10, help="100 targets each")
     args = parser.parse_args()
+    from mappings.records import cyclic_gc_paused
     from reports.document import build_document, draw_charts
     from reports.html import render_report
     from reports.json_out import write_json
-    from reports.pdf import as_images, collector_paused, offline_fetcher
+    from reports.pdf import as_images, offline_fetcher
     from reports.xlsx import write_xlsx
 
     data, _ = timed("portfolio (fixture)", lambda: portfolio(args.priorities))
@@ -65,7 +66,7 @@ def main() -> None:
         from weasyprint import HTML
 
         printed = render_report(document, "print")  # the PDF's edition, from the same charts
-        with collector_paused():  # as write_pdf prints
+        with cyclic_gc_paused():  # as write_pdf prints
             page = HTML(string=as_images(printed), url_fetcher=offline_fetcher())
             pages, layout = timed("pdf: parse + layout", page.render)
             _, draw = timed("pdf: draw + write", lambda: pages.write_pdf(out / "report.pdf"))

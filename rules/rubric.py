@@ -82,7 +82,8 @@ def rate_rubric(
     by_key: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_key[finding.key].append(finding)
-    last, now = (kept or {}).copy(), {}
+    last: Rated = kept or {}
+    now: Rated = {}
     ratings: list[RubricRating] = []
     for priority in arch.of_kind(Priority):
         if priority.done:
