@@ -5,6 +5,7 @@ sandbox that notes when it admitted each request."""
 from __future__ import annotations
 
 import multiprocessing
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -186,10 +187,15 @@ class Admissions:
         return max((sum(1 for s in starts if a <= s < a + window) for a in starts), default=0)
 
     def rate(self, key: str, limit: int) -> float:
-        """Requests a second of `key` held at `limit` a window: the first window's `limit` go
-        at once, so the rate is that of the others, over the time from the first to the last
-        (for evenly spaced windows of `limit` requests, `limit` over their spacing)."""
+        """Requests a second of `key` held at `limit` a window, as `limit` over the median time
+        between each request and the one `limit` before it: a limiter that keeps its window
+        full admits each request as the one `limit` earlier leaves it, one window apart (a
+        limiter pacing at 5 a second where 8 are allowed spaces them 1.6 s). The median, not the
+        span from first to last: a worker process that the shared machine starts a second late
+        stretches the span but is one straggler among the spacings, not the limiter's doing."""
         starts = sorted(self.moments.get(key, []))
         if len(starts) <= limit:
             return 0.0
-        return (len(starts) - limit) / (starts[-1] - starts[0])
+        return limit / statistics.median(
+            later - earlier for earlier, later in zip(starts, starts[limit:], strict=False)
+        )
