@@ -68,9 +68,14 @@ def _cell(
 
     count = focus.links.get((mine, theirs), 0)
     colour = SELF if row == col else (shade(count / most) if count else EMPTY)
-    ax.add_patch(Rectangle((col - 0.46, row - 0.46), 0.92, 0.92, fc=colour, ec="none"))
+    # Inside the axes' limits, as every bar and frame here: unclipped (see charts.UNCLIPPED).
+    ax.add_patch(
+        Rectangle((col - 0.46, row - 0.46), 0.92, 0.92, fc=colour, ec="none", clip_on=False)
+    )
     if (mine, theirs) in focus.at_risk:
-        frame = Rectangle((col - 0.44, row - 0.44), 0.88, 0.88, fc="none", ec=TODAY, lw=1.6)
+        frame = Rectangle(
+            (col - 0.44, row - 0.44), 0.88, 0.88, fc="none", ec=TODAY, lw=1.6, clip_on=False
+        )
         ax.add_patch(frame)
     if count and row != col:
         ink = "white" if count / most > 0.55 else INK
@@ -91,8 +96,8 @@ def work_svg(rows: list[WorkShare]) -> str:
         ax = figure.add_axes((0.38, 0.3 / height, 0.4, 1 - 0.45 / height))
         for n, row in enumerate(rows):
             out = 100 * row.share
-            ax.barh(n, 100 - out, color=MEASURED, height=0.6)
-            ax.barh(n, out, left=100 - out, color=TODAY, height=0.6)
+            ax.barh(n, 100 - out, color=MEASURED, height=0.6, clip_on=False)
+            ax.barh(n, out, left=100 - out, color=TODAY, height=0.6, clip_on=False)
             ax.text(101, n, f"{row.unaligned} of {row.items} serve none ({out:.0f}%)",
                     va="center", fontsize=6.5, color=INK)  # fmt: skip
         ax.set_xlim(0, 100)

@@ -239,6 +239,7 @@ def report_context(document: ReportDocument, edition: Edition = "full") -> dict[
         "any_findings": not document.tables["findings"].empty,
         "appendix": appendix(findings if edition == "full" else in_print(findings)),
         "method": METHOD,
+        "key_mark": KEY_MARK,
         "focus": focus_view(document),
     }
 
@@ -322,17 +323,36 @@ def problem_levels(rows: list[dict[str, Any]]) -> list[tuple[int | None, str, li
 
 def appendix(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The findings of the appendix by rule, most severe first, each rule named once above its
-    own, and its fix too when every finding of the rule has the same (`fix`, else None); the
+    own, and so are its finding and its fix when every finding of the rule says the same but
+    for its own key (`message` and `fix`, the key written KEY_MARK; else None); the
     data-quality ones (RD9xx) are left to the Data quality section, which has them with their
     field and fix already."""
     rules: dict[str, dict[str, Any]] = {}
     for f in findings:  # the most severe first: a rule's heading shows its worst severity
         if not f["code"].startswith("RD9"):
             rules.setdefault(f["code"], {**f, "rows": []})["rows"].append(f)
-    for rule in rules.values():  # a fix every finding of the rule shares is said once
-        fixes = {f["fix"] for f in rule["rows"]}
-        rule["fix"] = fixes.pop() if len(fixes) == 1 and len(rule["rows"]) > 1 else None
+    for rule in rules.values():
+        rows = rule["rows"]
+        alike = len({f["severity"] for f in rows}) == 1  # else each row says its severity
+        rule["message"] = shared_text(rows, "message") if alike else None
+        rule["fix"] = shared_text(rows, "fix")
+        rule["keyed"] = any(KEY_MARK in (rule[t] or "") for t in ("message", "fix"))
     return list(rules.values())
+
+
+KEY_MARK = "[key]"  # stands for each finding's own key in a text its rule's findings share
+
+
+def shared_text(rows: list[dict[str, Any]], field: str) -> str | None:
+    """The text of `field` every row shares once its own key is written KEY_MARK ("[key] has
+    no intermediate targets"), or None when two rows differ or there is one row."""
+    texts = {_keyless(f[field], f["key"]) for f in rows}
+    return texts.pop() if len(texts) == 1 and len(rows) > 1 else None
+
+
+def _keyless(text: str, key: str) -> str:
+    # The key as a whole word: DEL-1 is not the start of DEL-12.
+    return re.sub(rf"(?<![\w-]){re.escape(key)}(?![\w-])", KEY_MARK, text)
 
 
 METHOD = [

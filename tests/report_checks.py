@@ -88,3 +88,20 @@ def off_page_references(html: str) -> list[str]:
         found += [f"url({u})" for u in _URL.findall(css) if not u.startswith(("#", "data:"))]
         found += [f"@import in {css[:40]!r}" for _ in re.findall(r"@import", css)]
     return found
+
+
+def finding_said(appendix: str, finding: dict[str, str], field: str = "message") -> bool:
+    """Whether the text of an appendix gives a finding's message (or fix): as it is, or as the
+    text every finding of its rule shares, its key written [key], said once above the rule's
+    items ("Finding, for each: [key] has no accountable owner"), with the finding's key listed."""
+    text, key = finding[field], finding["key"]
+    if text in appendix:
+        return True
+    label = "Finding" if field == "message" else "Fix"
+    shared = keyless(text, key)
+    return f"{label}, for each: {shared}" in appendix and key in appendix
+
+
+def keyless(text: str, key: str) -> str:
+    """`text` with `key` (as a whole word) written [key], as a rule's shared text says it."""
+    return re.sub(rf"(?<![\w-]){re.escape(key)}(?![\w-])", "[key]", text)

@@ -239,7 +239,12 @@ def test_the_appendix_says_each_rule_once_and_leaves_data_quality_to_its_section
         if f["code"].startswith("RD9"):
             assert message in quality and message not in appendix
         else:
-            assert appendix.count(message) == 1
+            rule = appendix[appendix.index(f'<span class="code">{f["code"]}</span>') :]
+            rule = rule[: rule.index("</table>")]
+            shared = message.replace(f["key"], "[key]")
+            assert appendix.count(message) == 1 or (
+                f"<strong>Finding, for each:</strong> {shared}" in rule and f">{f['key']}</" in rule
+            ), f["key"]
     for code in {f["code"] for f in shown}:
         assert appendix.count(f'<span class="code">{code}</span>') == 1
     assert '<td class="key">' not in appendix  # no code column repeating the heading
@@ -260,12 +265,34 @@ def test_a_fix_every_finding_of_a_rule_shares_is_said_once() -> None:
     assert f"<strong>Fix, for each:</strong> {shared[0]['fix']}" in rule
     assert "<th" in rule and ">Fix</th>" not in rule
     for f in shared:
-        assert str(escape(f["message"])) in rule
-    own = [f for f in findings if f["code"] == "RD107"]  # two findings, a fix each
-    assert len({f["fix"] for f in own}) == 2
-    other = appendix[appendix.index('<span class="code">RD107</span>') :]
+        assert f">{f['key']}</a>" in rule
+    own = [f for f in findings if f["code"] == "RD308"]  # two findings, a fix each
+    assert len({f["fix"].replace(f["key"], "") for f in own}) == 2  # not only by their key
+    other = appendix[appendix.index('<span class="code">RD308</span>') :]
     other = other[: other.index("</table>")]
     assert ">Fix</th>" in other and all(str(escape(f["fix"])) in other for f in own)
+
+
+def test_a_finding_every_finding_of_a_rule_says_but_for_its_key_is_said_once() -> None:
+    """The demo's RD305 findings say "<key> has no delivery chain": said once above the rule's
+    items, the key written [key], instead of a Finding column repeating it on every row; each
+    item is listed with its key; the print edition too."""
+    for html in (demo_html(), render_report(build_document(demo_data()), "print")):
+        appendix = html[html.index('id="appendix"') : html.index("How this report rates")]
+        rule = appendix[appendix.index('<span class="code">RD305</span>') :]
+        rule = rule[: rule.index("</table>")]
+        said = "<strong>Finding, for each:</strong> [key] has no delivery chain"
+        assert said in rule and "[key] stands for the key of each item below" in rule
+        assert ">Finding</th>" not in rule and "has no delivery chain</td>" not in rule
+        findings = build_document(demo_data(), charts=False).records("findings")
+        shared = [f for f in findings if f["code"] == "RD305"]
+        assert len(shared) == 2
+        assert all(f["message"] == f"{f['key']} has no delivery chain" for f in shared)
+        assert all(f">{f['key']}</a>" in rule for f in shared)
+        rule = appendix[appendix.index('<span class="code">RD107</span>') :]
+        rule = rule[: rule.index("</table>")]  # fixes alike but for their key: said once too
+        fix = "<strong>Fix, for each:</strong> Set Accountable owner on [key] to one person."
+        assert fix in rule and ">Fix</th>" not in rule and ">Finding</th>" not in rule
 
 
 def test_problem_solving_names_each_level_once_above_its_items() -> None:
