@@ -7,7 +7,7 @@ of its own as a real site is served from elsewhere (benchmarks/served.py), and r
 as `rdsync run` does (its sources kept from run to run, the site's clock moved on by the
 schedule's `sync_minutes` between runs), timing:
 
-- the first sync (every plan rated and written back), against its floor (each timed twice,
+- the first sync (every plan rated and written back), against its floor (each timed thrice,
   alternated, on freshly seeded sites, the fastest of each kept): the `jira` client
   paging the same JQL and fields with the same bulk changelog fetch (bench_jira_read.bare),
   then sending the very PUTs and comments that sync sent, and nothing else, on a twin site
@@ -111,7 +111,7 @@ def replay(sandbox: Site, sent: list[tuple[str, str, Any]]) -> int:
     return len(sent)
 
 
-FIRST_TRIALS = 2  # the first sync and its floor, each timed this many times, alternated
+FIRST_TRIALS = 3  # the first sync and its floor, each timed this many times, alternated
 
 
 def _first_trial(
