@@ -239,7 +239,6 @@ def report_context(document: ReportDocument, edition: Edition = "full") -> dict[
         "any_findings": not document.tables["findings"].empty,
         "appendix": appendix(findings if edition == "full" else in_print(findings)),
         "method": METHOD,
-        "key_mark": KEY_MARK,
         "focus": focus_view(document),
     }
 
@@ -336,23 +335,24 @@ def appendix(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         alike = len({f["severity"] for f in rows}) == 1  # else each row says its severity
         rule["message"] = shared_text(rows, "message") if alike else None
         rule["fix"] = shared_text(rows, "fix")
-        rule["keyed"] = any(KEY_MARK in (rule[t] or "") for t in ("message", "fix"))
     return list(rules.values())
 
 
-KEY_MARK = "[key]"  # stands for each finding's own key in a text its rule's findings share
+KEY_MARK = "this item"  # each finding's own key, in a text its rule's findings share
 
 
 def shared_text(rows: list[dict[str, Any]], field: str) -> str | None:
-    """The text of `field` every row shares once its own key is written KEY_MARK ("[key] has
-    no intermediate targets"), or None when two rows differ or there is one row."""
+    """The text of `field` every row shares once its own key is written KEY_MARK ("This item
+    has no intermediate targets", said for each item listed below it), or None when two rows
+    differ or there is one row."""
     texts = {_keyless(f[field], f["key"]) for f in rows}
     return texts.pop() if len(texts) == 1 and len(rows) > 1 else None
 
 
 def _keyless(text: str, key: str) -> str:
     # The key as a whole word: DEL-1 is not the start of DEL-12.
-    return re.sub(rf"(?<![\w-]){re.escape(key)}(?![\w-])", KEY_MARK, text)
+    said = re.sub(rf"(?<![\w-]){re.escape(key)}(?![\w-])", KEY_MARK, text)
+    return said[0].upper() + said[1:] if said.startswith(KEY_MARK) else said
 
 
 METHOD = [

@@ -92,8 +92,9 @@ def off_page_references(html: str) -> list[str]:
 
 def finding_said(appendix: str, finding: dict[str, str], field: str = "message") -> bool:
     """Whether the text of an appendix gives a finding's message (or fix): as it is, or as the
-    text every finding of its rule shares, its key written [key], said once above the rule's
-    items ("Finding, for each: [key] has no accountable owner"), with the finding's key listed."""
+    text every finding of its rule shares, its key written "this item", said once above the
+    rule's items ("Finding, for each: This item has no accountable owner"), with the finding's
+    key listed."""
     text, key = finding[field], finding["key"]
     if text in appendix:
         return True
@@ -103,5 +104,7 @@ def finding_said(appendix: str, finding: dict[str, str], field: str = "message")
 
 
 def keyless(text: str, key: str) -> str:
-    """`text` with `key` (as a whole word) written [key], as a rule's shared text says it."""
-    return re.sub(rf"(?<![\w-]){re.escape(key)}(?![\w-])", "[key]", text)
+    """`text` with `key` (as a whole word) written "this item" ("This item" to begin it), as a
+    rule's shared text says it."""
+    said = re.sub(rf"(?<![\w-]){re.escape(key)}(?![\w-])", "this item", text)
+    return said[0].upper() + said[1:] if said.startswith("this item") else said

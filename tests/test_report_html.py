@@ -28,6 +28,7 @@ from tests.report_checks import (
     REPORT_SUBSECTIONS,
     STOCKTAKE_SECTIONS,
     Page,
+    keyless,
     off_page_references,
 )
 
@@ -241,7 +242,7 @@ def test_the_appendix_says_each_rule_once_and_leaves_data_quality_to_its_section
         else:
             rule = appendix[appendix.index(f'<span class="code">{f["code"]}</span>') :]
             rule = rule[: rule.index("</table>")]
-            shared = message.replace(f["key"], "[key]")
+            shared = keyless(message, f["key"])
             assert appendix.count(message) == 1 or (
                 f"<strong>Finding, for each:</strong> {shared}" in rule and f">{f['key']}</" in rule
             ), f["key"]
@@ -275,14 +276,15 @@ def test_a_fix_every_finding_of_a_rule_shares_is_said_once() -> None:
 
 def test_a_finding_every_finding_of_a_rule_says_but_for_its_key_is_said_once() -> None:
     """The demo's RD305 findings say "<key> has no delivery chain": said once above the rule's
-    items, the key written [key], instead of a Finding column repeating it on every row; each
+    items as "This item has no delivery chain", instead of a Finding column repeating it on
+    every row, with no notation to learn; each
     item is listed with its key; the print edition too."""
     for html in (demo_html(), render_report(build_document(demo_data()), "print")):
         appendix = html[html.index('id="appendix"') : html.index("How this report rates")]
         rule = appendix[appendix.index('<span class="code">RD305</span>') :]
         rule = rule[: rule.index("</table>")]
-        said = "<strong>Finding, for each:</strong> [key] has no delivery chain"
-        assert said in rule and "[key] stands for the key of each item below" in rule
+        said = "<strong>Finding, for each:</strong> This item has no delivery chain"
+        assert said in rule and "[key]" not in rule
         assert ">Finding</th>" not in rule and "has no delivery chain</td>" not in rule
         findings = build_document(demo_data(), charts=False).records("findings")
         shared = [f for f in findings if f["code"] == "RD305"]
@@ -291,7 +293,7 @@ def test_a_finding_every_finding_of_a_rule_says_but_for_its_key_is_said_once() -
         assert all(f">{f['key']}</a>" in rule for f in shared)
         rule = appendix[appendix.index('<span class="code">RD107</span>') :]
         rule = rule[: rule.index("</table>")]  # fixes alike but for their key: said once too
-        fix = "<strong>Fix, for each:</strong> Set Accountable owner on [key] to one person."
+        fix = "<strong>Fix, for each:</strong> Set Accountable owner on this item to one person."
         assert fix in rule and ">Fix</th>" not in rule and ">Finding</th>" not in rule
 
 
