@@ -410,7 +410,7 @@ def _current(
 def _changes(histories: Iterable[Any], measure: _Field) -> list[tuple[datetime, Any]]:
     """(when, new value) of each change of the measured field, in the histories' order."""
     fid, label = measure.field_id, measure.label
-    found = []
+    found: list[tuple[datetime, Any]] = []
     for history in histories:
         raws = [
             item.get("toString")
