@@ -28,7 +28,7 @@ from connector.sources.base import (
     Patch,
     Role,
 )
-from connector.sources.compact import Shared, owned_texts
+from connector.sources.compact import ROWS, Shared, owned_texts
 from connector.sources.heap import frozen_pages
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
@@ -531,14 +531,20 @@ class JiraSource:
 
         What mapping builds lives on (10,000 issues: some 100,000 objects) and holds no
         cycles: frozen before the collector runs again, as a read's pages are, the first
-        collection after it does not walk it all (some 30 ms at 10,000 issues)."""
-        page = {"issues": list(records.values())}
+        collection after it does not walk it all (some 30 ms at 10,000 issues). A few
+        records (a daemon's changed ones, or one at a time to find a culprit) are mapped
+        as they are: inside a run, each freezing ends in a collection of its own."""
+        if len(records) < ROWS:
+            return self._map(records)
         with frozen_pages() as settle, cyclic_gc_paused():
-            mapped = map_jira(
-                [page], self.mapping, self.name, field_names=self.names, site_url=self.site_url
-            )
+            mapped = self._map(records)
             settle()
         return mapped
+
+    def _map(self, records: dict[str, Any]) -> MappedRecords:
+        page = {"issues": list(records.values())}
+        names, url = self.names, self.site_url
+        return map_jira([page], self.mapping, self.name, field_names=names, site_url=url)
 
     def map_fingerprint(self) -> str:
         """What mapping an issue reads besides the issue: each issue maps alone, so a run may
