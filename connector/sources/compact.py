@@ -113,15 +113,8 @@ class Shared:
 
     def _same(self, address: str, kept: dict[str, Any], value: dict[str, Any]) -> bool:
         """Equal as JSON: values equal, and the same keys in the same order with values of the
-        same types (`==` alone takes 1 for true and misses order). Of values equal by `==`,
-        only numbers can differ in type (JSON's other values equal only their own kind), so
-        only the kept object's numbers and booleans are looked at again."""
-        if kept != value:
-            return False
-        keys, numbers = self.signs[address]
-        if tuple(value) != keys:
-            return False
-        return not numbers or all(value[key].__class__ is kind for key, kind in numbers)
+        same types (`==` alone takes 1 for true and misses order)."""
+        return kept == value and self.signs[address] == _sign(value)
 
     def _keep(self, address: str, value: dict[str, Any]) -> None:
         if address not in self.objects:
@@ -133,14 +126,11 @@ class Shared:
         return self.texts.setdefault(text, text)
 
 
-Sign = tuple[tuple[str, ...], tuple[tuple[str, type], ...]]
-_NUMBERS = (int, float, bool)
+Sign = tuple[tuple[str, ...], tuple[type, ...]]
 
 
 def _sign(value: dict[str, Any]) -> Sign:
-    """A kept object's keys in order, and the type of each of its numbers and booleans."""
-    numbers = ((key, item.__class__) for key, item in value.items() if item.__class__ in _NUMBERS)
-    return tuple(value), tuple(numbers)
+    return tuple(value), tuple(map(type, value.values()))
 
 
 def owned_texts(fields: dict[str, Any], ids: tuple[str, ...], shared: Shared | None) -> None:
