@@ -202,7 +202,7 @@ def jira_read_figures(quick: bool) -> list[Figure]:
     from benchmarks.bench_jira_read import measure
 
     n = 2_000 if quick else 10_000
-    found = measure(n, runs=1 if quick else 3)  # alternated, the best of each side
+    found = measure(n, runs=1 if quick else 5)  # alternated, the best of each side
     read, floor = found["connector_seconds"], found["bare_seconds"]
     return [
         figure(

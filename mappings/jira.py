@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from mappings.config import JiraMapping, JiraRelation
@@ -359,7 +360,7 @@ def _measurements(
     assert measure is not None
     by_day: dict[date, float] = {}
     histories = (issue.get("changelog") or {}).get("histories") or ()
-    for at, raw in sorted(_changes(histories, measure), key=lambda change: change[0]):
+    for at, raw in sorted(_changes(histories, measure), key=itemgetter(0)):
         try:
             value = plan.measure_read(raw)
         except ReadError as error:
@@ -406,14 +407,17 @@ def _current(
     return value, updated.date()
 
 
-def _changes(histories: Iterable[Any], measure: _Field) -> Iterable[tuple[datetime, Any]]:
+def _changes(histories: Iterable[Any], measure: _Field) -> list[tuple[datetime, Any]]:
+    """(when, new value) of each change of the measured field, in the histories' order."""
+    fid, label = measure.field_id, measure.label
+    found: list[tuple[datetime, Any]] = []
     for history in histories:
-        items = [
-            item
+        raws = [
+            item.get("toString")
             for item in history.get("items") or ()
-            if item.get("fieldId") == measure.field_id or item.get("field") == measure.label
+            if item.get("fieldId") == fid or item.get("field") == label
         ]
-        if not items:
+        if not raws:
             continue
         try:
             at = read_datetime(history.get("created"))
@@ -421,7 +425,5 @@ def _changes(histories: Iterable[Any], measure: _Field) -> Iterable[tuple[dateti
             continue
         if at is None:
             continue
-        for item in items:
-            raw = item.get("toString")
-            if raw is not None and raw != "":
-                yield at, raw
+        found.extend((at, raw) for raw in raws if raw is not None and raw != "")
+    return found

@@ -265,6 +265,17 @@ def read_datetime(raw: Any) -> datetime | None:
 
     A date without a time reads as midnight UTC; a date-time without a zone is taken as UTC.
     """
+    if raw.__class__ is str:  # the common case, every issue's `updated` and history's `created`
+        try:
+            value = datetime.fromisoformat(raw)  # no spaces around it: `strip` would not change it
+        except ValueError:
+            pass  # spaces around it, or not a date-time: read below, and said why
+        else:
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            if not EARLIEST.year <= value.year <= LATEST.year:  # the bounds are whole years
+                plausible_date(value.date())
+            return value
     if isinstance(raw, datetime):
         plausible_date(raw.date())
         return raw

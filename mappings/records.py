@@ -7,7 +7,7 @@ import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -62,6 +62,11 @@ class FieldPlan:
     field_id: str  # the key of the value in the raw record's fields
     label: str  # the field's name as the tool shows it, for messages
     read: Reader
+    # What `read` made of each object that names itself by its address (a Jira status,
+    # option or user; `self`), by the object's id, with the object kept so that the id stays
+    # its own: a read holds each such object once (`connector.sources.compact.Shared`), and
+    # 10,000 issues name a few dozen of them, so each is read once a mapping, not per issue.
+    memo: dict[int, tuple[Any, Any]] = field(default_factory=dict, compare=False, repr=False)
 
 
 def unreadable(key: str, label: str, raw: Any, error: ReadError, what: str = "") -> DataProblem:
@@ -84,7 +89,16 @@ def read_values(
     values: dict[str, Any] = {}
     for plan in plans:
         raw = fields.get(plan.field_id)
-        if raw is None or raw == "" or raw == []:
+        if raw is None:
+            continue
+        named = raw.__class__ is dict and "self" in raw
+        if named:
+            held = plan.memo.get(id(raw))
+            if held is not None:  # read before: a list (of users) is this entity's own copy
+                value = held[1]
+                values[plan.attribute] = list(value) if value.__class__ is list else value
+                continue
+        elif raw == "" or raw == []:
             continue
         try:
             value = plan.read(raw)
@@ -93,6 +107,8 @@ def read_values(
             continue
         if value is not None:
             values[plan.attribute] = value
+            if named:
+                plan.memo[id(raw)] = (raw, list(value) if value.__class__ is list else value)
     return values
 
 
@@ -149,16 +165,43 @@ def build_entity(kind: EntityKind, values: dict[str, Any], problems: list[DataPr
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
 
 
+_SHARED_IDS: set[int] = set()  # the ids of those sets: a model already given one is skipped
+# Per model class, its fields that may hold a list of models (owners, a trajectory's points).
+_NESTED: dict[type, tuple[str, ...]] = {}
+
+
 def _share_fields_sets(model: BaseModel) -> None:
-    names = frozenset(model.__pydantic_fields_set__)
+    own = model.__pydantic_fields_set__
+    if id(own) in _SHARED_IDS:  # a shared Person met again (`readers._known_person`)
+        return
+    names = frozenset(own)
     shared = _FIELDS_SETS.get(names)
     if shared is None:
         shared = _FIELDS_SETS[names] = set(names)
+        _SHARED_IDS.add(id(shared))
     object.__setattr__(model, "__pydantic_fields_set__", shared)
-    for value in model.__dict__.values():
-        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
-            for part in value:  # owners (Person), a trajectory's points
+    nested = _NESTED.get(model.__class__)
+    if nested is None:
+        nested = _NESTED[model.__class__] = _nested_fields(model.__class__)
+    held = model.__dict__
+    for name in nested:
+        for part in held.get(name) or ():  # owners (Person), a trajectory's points
+            if isinstance(part, BaseModel):
                 _share_fields_sets(part)
+
+
+def _nested_fields(kind: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `kind` that hold a list of models."""
+    return tuple(
+        name
+        for name, info in kind.model_fields.items()
+        if get_origin(info.annotation) is list
+        and any(_is_model(of) for of in get_args(info.annotation))
+    )
+
+
+def _is_model(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, BaseModel)
 
 
 def set_relation(

@@ -1,5 +1,6 @@
 """Raw Jira issues onto entities: fields by name, links, parents, changelogs, and bad input."""
 
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -354,3 +355,46 @@ def test_data_center_parents_from_parent_link_and_epic_link_owners_and_wiki_mark
         (date(2027, 6, 30), 61),
     ]
     assert by_key["DEL-5"].rationale == "Why: peers model it"  # type: ignore[attr-defined]
+
+
+def test_an_object_the_read_holds_once_is_read_once_a_mapping(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A status, option or user names itself by `self`, and a read holds each once
+    (`connector.sources.compact.Shared`): mapping reads it once, yet each entity gets a list
+    of its own, and a value that cannot be read is a problem on every issue that holds it."""
+    calls: list[tuple[str, str]] = []
+    original = jira_module.reader_for
+
+    def counting(name: str, true_values: Any = (), *, tool: str = "") -> Any:
+        read = original(name, true_values, tool=tool)
+
+        def counted(raw: Any) -> Any:
+            if isinstance(raw, dict) and "self" in raw:
+                calls.append((name, raw["self"]))
+            return read(raw)
+
+        return counted
+
+    monkeypatch.setattr(jira_module, "reader_for", counting)
+    status = {"self": f"{SITE}/status/3", **IN_PROGRESS}
+    owner = {"self": f"{SITE}/user?accountId=1", **OWNER}
+    unit = {"self": f"{SITE}/customFieldOption/7", "value": {"not": "text"}}
+    held = {"status": status, "customfield_10040": owner, "customfield_10041": unit}
+    issues = [issue(f"DEL-{n}", "Indicator", **held) for n in range(1, 4)]
+    records = map_jira([page(*issues)], jira())
+    assert len(records.entities) == 3
+    read = Counter(calls)
+    assert read == {
+        ("select", status["self"]): 1,  # the status, as a select and as done or not
+        ("bool", status["self"]): 1,
+        ("users", owner["self"]): 1,
+        ("text", unit["self"]): 3,  # not read: asked again on each issue, and said on each
+    }
+    first, second = records.entities[0].owners, records.entities[1].owners
+    assert first == second and first is not second
+    assert [(p.code, p.key) for p in records.problems] == [
+        ("RD901", "DEL-1"),
+        ("RD901", "DEL-2"),
+        ("RD901", "DEL-3"),
+    ]

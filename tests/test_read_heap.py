@@ -122,3 +122,26 @@ def test_rows_loaded_from_the_state_are_frozen_as_a_read_s_pages() -> None:
         assert not frozen_now(rows[0])
         rows.append(hold({"key": "DEL-99", "fields": {}}))
         assert all(frozen_now(row) for row in rows)
+
+
+def test_what_a_map_of_many_issues_builds_is_frozen_as_a_read_s_pages(make_sandbox: Any) -> None:
+    """Inside a run, the entities mapped from a read are frozen to the run's end (the
+    collector's young passes do not walk them); a map of a few issues is left as it is."""
+    sandbox = make_sandbox(seed="empty")
+    sandbox.seed_bulk(250, history=3)
+    mapping = load_mapping("jira")
+    assert isinstance(mapping, JiraMapping)
+    config = JiraSourceConfig(
+        type="jira", url=sandbox.url, email=sandbox.email, projects=["DEL"]
+    ).with_token(sandbox.token)
+    source = JiraSource("jira", config, mapping)
+    records = source.read().records
+    few = dict(list(records.items())[:10])
+    with frozen_run():
+        mapped = source.map(records)
+        some = source.map(few)
+        assert len(mapped.entities) == 250 and len(some.entities) == 10
+        assert frozen_now(mapped.entities) and frozen_now(mapped.entities[-1])
+        assert not frozen_now(some.entities)
+    assert gc.get_freeze_count() == 0
+    assert not frozen_now(mapped.entities)
