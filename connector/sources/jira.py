@@ -302,7 +302,7 @@ class JiraSource:
                 before = counts["changelog_calls"]
                 try:
                     post, fields = self._bulk_post(), self._measured()
-                    fetch_histories(indicators, fields, post, counts, shared.page, settle)
+                    fetch_histories(indicators, fields, post, counts, shared.text, settle)
                 finally:  # counted where they were sent from: the caller's thread
                     self.calls["changelog"] += counts["changelog_calls"] - before
         every_sync = since is not None and self.config.deletions == "every_sync"

@@ -1,0 +1,89 @@
+"""An indicator edited at every sync: its changelog, read whole each time it changes, is held
+lean, and its history is the one a fresh full sync builds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from connector.config import Config
+from connector.sandbox.server import Sandbox
+from connector.sync.stores import open_store
+from tests.campaign import configure, sync
+from tests.test_jira_source import source_for
+
+SYNCS = 24
+# What one history of the measured field may take in the stored record: its id, its time and
+# its item's field and new value (some 130 bytes). Jira's answer has some 840: the author with
+# its avatar links, the field's type, the old value.
+HISTORY_BYTES = 160
+
+
+def _stored(config: Config, sandbox: Sandbox) -> tuple[dict[str, Any], list[Any]]:
+    """The records the state holds as last read, and its measurements."""
+    store = open_store(config, sandbox.clock)  # type: ignore[arg-type]
+    try:
+        records = {key: row.raw for key, row in store.records("jira").items()}
+        return records, store.measurements()
+    finally:
+        store.close()
+
+
+def _indicators(sandbox: Sandbox, count: int) -> list[str]:
+    session = requests.Session()
+    session.auth = (sandbox.email, sandbox.token)
+    page = session.get(
+        f"{sandbox.url}/rest/api/3/search/jql",
+        params={"jql": "issuetype = Indicator ORDER BY key", "fields": "key", "maxResults": 50},
+        timeout=30,
+    ).json()
+    return [issue["key"] for issue in page["issues"][:count]]
+
+
+def test_an_indicator_edited_at_every_sync_keeps_a_lean_history_equal_to_a_full_reads(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    sandbox = make_sandbox(seed="empty")
+    sandbox.seed_bulk(60, history=12)
+    clock = sandbox.clock
+    daemon = configure(tmp_path / "daemon", sandbox)
+    sync(daemon, clock, full=True)  # type: ignore[arg-type]
+    edited = _indicators(sandbox, 2)
+    field = sandbox.field_id("Current value")
+    session = requests.Session()
+    session.auth = (sandbox.email, sandbox.token)
+    for n in range(SYNCS):
+        # Five hours apart: several changes a day (the day's last is its value) and new days.
+        for key in edited[: 1 + n % 2]:  # one issue, or both, changed before each sync
+            for value in (10.0 + n, 20.0 + 3 * n)[: 1 + n % 3 // 2]:
+                clock.advance(timedelta(minutes=7))  # type: ignore[attr-defined]
+                url = f"{sandbox.url}/rest/api/3/issue/{key}"
+                session.put(url, json={"fields": {field: value}}, timeout=30).raise_for_status()
+        clock.advance(timedelta(hours=5))  # type: ignore[attr-defined]
+        outcome = sync(daemon, clock)  # type: ignore[arg-type]
+        assert outcome.counts["read"] >= 1
+    kept, kept_series = _stored(daemon, sandbox)
+    fresh = configure(tmp_path / "fresh", sandbox)
+    sync(fresh, clock, full=True)  # type: ignore[arg-type]
+    read, read_series = _stored(fresh, sandbox)
+
+    for key in edited:
+        histories = kept[key]["changelog"]["histories"]
+        assert len(histories) > 12 + SYNCS // 2  # every change, the seeded ones too
+        assert histories == read[key]["changelog"]["histories"]
+        assert all(set(history) == {"id", "created", "items"} for history in histories)
+        assert len(json.dumps(histories)) < HISTORY_BYTES * len(histories)
+    assert kept_series == read_series
+    for key in edited:
+        series = [m for m in kept_series if m.indicator_key == key]
+        assert len({m.at for m in series}) == len(series) > SYNCS // 5  # one value a day
+    source = source_for(sandbox)
+    source.connect()
+    mapped, again = source.map(kept), source.map(read)
+    assert mapped.measurements == again.measurements
+    assert mapped.problems == again.problems
