@@ -13,8 +13,8 @@ schedule's `sync_minutes` between runs), timing:
   then sending the very PUTs and comments that sync sent, and nothing else, on a twin site
   seeded alike (the data the first sync found: a PUT of a value a field holds already costs
   the site less);
-- a full re-read (`--full`: read everything, judge, write nothing), against the bare read,
-  measured just before and just after it on the same data (the best of the two);
+- a full re-read (`--full`: read everything, judge, write nothing), timed twice, against the
+  bare read on the same data, timed before, between and after them (the fastest of each);
 - a no-change resync: its calls (with `deletions` every sync and in the full sync) and writes;
 - a sync after 1% of the issues changed (a team edits 100 indicators): time, reads, writes.
 
@@ -112,6 +112,7 @@ def replay(sandbox: Site, sent: list[tuple[str, str, Any]]) -> int:
 
 
 FIRST_TRIALS = 3  # the first sync and its floor, each timed this many times, alternated
+FULL_TRIALS = 2  # the full re-read, alternated with three bare reads
 
 
 def _first_trial(
@@ -193,13 +194,20 @@ def measure(issues: int = 10_000) -> dict[str, Any]:
         clock.advance(cadence)
         second = daemon.sync()  # reads back the issues the writes touched
         notes.append(f"second sync (absorbs the writes): read {second.counts['read']:,}")
-        _, before_s = _timed(lambda: bare(sandbox, jql, fields))
-        full, full_s = _timed(lambda: daemon.sync(full=True))
-        _, after_s = _timed(lambda: bare(sandbox, jql, fields))
-        floor = min(before_s, after_s)
+        # Bare, re-read, bare, re-read, bare: the site serves the first reads after the
+        # second sync slower (5.2-6.0 s against 4.0-4.6 s for the same bare read), and one
+        # timed re-read was always among them; the fastest of each side is kept.
+        bares = [_timed(lambda: bare(sandbox, jql, fields))[1]]
+        fulls = []
+        for _ in range(FULL_TRIALS):
+            fulls.append(_timed(lambda: daemon.sync(full=True)))
+            bares.append(_timed(lambda: bare(sandbox, jql, fields))[1])
+        full, full_s = min(fulls, key=lambda timed: timed[1])
+        floor = min(bares)
         notes.append(
-            f"full re-read: {full_s:.2f} s, {full.counts['written']} written; bare read "
-            f"{before_s:.2f} s before, {after_s:.2f} s after"
+            f"full re-read: {', '.join(f'{s:.2f}' for _, s in fulls)} s, "
+            f"{full.counts['written']} written; bare read {', '.join(f'{s:.2f}' for s in bares)} s"
+            " (alternated)"
         )
         quiet = _quiet(daemon, sandbox, clock, cadence, notes)
         changed = _change(sandbox, issues // 100)
