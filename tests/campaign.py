@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,6 +33,7 @@ from connector.sandbox.airtable.seed import BASE_ID, MEASUREMENTS, TABLES
 from connector.sandbox.airtable.store import stable_id
 from connector.sandbox.server import Sandbox
 from connector.sources.jira_write import TOKEN_PREFIX, TOKEN_PROPERTY
+from connector.sync.daemon import Daemon
 from connector.sync.plan import normalise_option, normalise_text
 from connector.sync.run import SETTLE_AFTER, Outcome, SyncRun
 from connector.sync.stores import open_store
@@ -125,6 +126,26 @@ def sync(
         return run.execute(**kwargs)
     finally:
         store.close()
+
+
+def settled(
+    make_sandbox: Callable[..., Sandbox], folder: Path, issues: int
+) -> tuple[Sandbox, Daemon, timedelta, Outcome]:
+    """`issues` synthetic issues (bench_sync's site) and a daemon that synced them and read back
+    its own writes; the cadence its clock moves by, and that second run. The caller closes the
+    daemon's store."""
+    site = make_sandbox(seed="empty")
+    site.seed_bulk(issues, history=6)
+    config = configure(folder, site)
+    cadence = timedelta(minutes=config.schedule.sync_minutes)
+    daemon = Daemon(config, clock=site.clock)
+    try:
+        daemon.sync()  # rates and writes every plan
+        site.clock.advance(cadence)
+        return site, daemon, cadence, daemon.sync()  # reads back its own writes
+    except BaseException:
+        daemon.store.close()
+        raise
 
 
 def team_edits(

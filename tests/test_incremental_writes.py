@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 
 from connector.sandbox.server import Sandbox
-from connector.sync.daemon import Daemon
 from connector.sync.run import SyncRun
-from tests.campaign import configure, snapshot
+from tests.campaign import settled, snapshot
 
 ISSUE = re.compile(r"/rest/api/3/issue/([A-Z]+-\d+)$")
 
@@ -44,15 +42,8 @@ def test_one_percent_changed_writes_only_the_tickets_whose_texts_change(
     rating, rationale or gaps now read differently; a full sync judges the same and would
     write nothing more. (The carrier of RD109 followed the lowest rating: the edited plan's
     priority fell to Red, the sentence moved to it and all 20 priorities were rewritten.)"""
-    site = make_sandbox(seed="empty")
-    site.seed_bulk(200, history=6)
-    config = configure(tmp_path, site)
-    cadence = timedelta(minutes=config.schedule.sync_minutes)
-    daemon = Daemon(config, clock=site.clock)
+    site, daemon, cadence, _ = settled(make_sandbox, tmp_path, 200)
     try:
-        daemon.sync()  # rates and writes every plan
-        site.clock.advance(cadence)
-        daemon.sync()  # reads back its own writes
         before = snapshot(site, "jira").owned
         _edit(site, ["DEL-193", "DEL-195"], 1.0)  # the newest plan: DEL-191 ... DEL-200
         site.clock.advance(cadence)
@@ -68,7 +59,7 @@ def test_one_percent_changed_writes_only_the_tickets_whose_texts_change(
         # back (none: the run before wrote nothing), and those whose wanted texts changed.
         wanted = {p.key for p in step.patches}
         assert step.counts["compared"] == len(wanted | {"DEL-193", "DEL-195"}), step.counts
-        full = SyncRun(config, daemon.store, clock=site.clock, echo=lambda _: None)
+        full = SyncRun(daemon.config, daemon.store, clock=site.clock, echo=lambda _: None)
         again = full.execute(full=True, dry_run=True)
     finally:
         daemon.store.close()
@@ -85,15 +76,8 @@ def test_a_team_edit_of_an_owned_field_is_put_right_though_nothing_else_changed(
 ) -> None:
     """A record that agreed last run is compared again once it changes: someone clears the
     rationale of a ticket whose rating did not move, and the next sync writes it back."""
-    site = make_sandbox(seed="empty")
-    site.seed_bulk(50, history=6)
-    config = configure(tmp_path, site)
-    cadence = timedelta(minutes=config.schedule.sync_minutes)
-    daemon = Daemon(config, clock=site.clock)
+    site, daemon, cadence, _ = settled(make_sandbox, tmp_path, 50)
     try:
-        daemon.sync()
-        site.clock.advance(cadence)
-        daemon.sync()
         before = snapshot(site, "jira").owned
         session = requests.Session()
         session.auth = (site.email, site.token)

@@ -17,7 +17,7 @@ from connector.sync.plan import desired_values
 from connector.sync.run import Outcome, SyncRun, content_hash
 from connector.sync.steps import by_priority
 from mappings.model import Entity
-from tests.campaign import configure, team_edits
+from tests.campaign import configure, settled, team_edits
 
 
 def _edit_indicators(site: Sandbox, count: int) -> set[str]:
@@ -81,25 +81,6 @@ def _full_afresh(daemon: Daemon, site: Sandbox) -> Outcome:
     return run.execute(full=True, dry_run=True)
 
 
-def _settled(
-    make_sandbox: Callable[..., Sandbox], tmp_path: Path
-) -> tuple[Sandbox, Daemon, timedelta, Outcome]:
-    """300 synthetic issues (bench_sync's site) and a daemon that synced them and read back its
-    own writes; the cadence its clock moves by, and that second run."""
-    site = make_sandbox(seed="empty")
-    site.seed_bulk(300, history=6)
-    config = configure(tmp_path, site)
-    cadence = timedelta(minutes=config.schedule.sync_minutes)
-    daemon = Daemon(config, clock=site.clock)
-    try:
-        daemon.sync()
-        site.clock.advance(cadence)
-        return site, daemon, cadence, daemon.sync()  # reads back its own writes
-    except BaseException:
-        daemon.store.close()
-        raise
-
-
 def test_a_run_after_the_demo_team_s_edits_maps_only_the_edited_and_concludes_alike(
     demo_sandbox: Sandbox, tmp_path: Path
 ) -> None:
@@ -132,7 +113,7 @@ def test_a_full_re_read_stores_and_maps_only_what_changed(
     re-read maps and stores again only the records whose JSON changed; the rows of the others
     stay as the run that stored them left them, and everything concludes as afresh. A full
     re-read that finds nothing new judges, maps and plans nothing again."""
-    site, daemon, cadence, _ = _settled(make_sandbox, tmp_path)
+    site, daemon, cadence, _ = settled(make_sandbox, tmp_path, 300)
     try:
         edited = _edit_indicators(site, 3)
         site.clock.advance(cadence)
@@ -178,7 +159,7 @@ def test_a_daemon_s_commit_dumps_only_the_changed_entities_and_assessments_and_s
     """After a team edits 3 indicators, the daemon's commit serialises afresh only the entities
     mapped again and the assessments that changed; every row it stores is the very text a dump
     of the run's entities and assessments from scratch gives."""
-    site, daemon, cadence, _ = _settled(make_sandbox, tmp_path)
+    site, daemon, cadence, _ = settled(make_sandbox, tmp_path, 300)
     try:
         _edit_indicators(site, 3)
         site.clock.advance(cadence)
@@ -208,7 +189,7 @@ def test_an_incremental_run_after_edits_below_a_parent_concludes_as_a_run_from_s
     daemon's next (incremental) run, with everything it keeps from run to run (the mapping,
     the rubric, the wanted texts, the JSON it stores), concludes what a run from scratch on
     the same data concludes: every finding, assessment, rubric rating, wanted text and patch."""
-    site, daemon, cadence, last = _settled(make_sandbox, tmp_path)
+    site, daemon, cadence, last = settled(make_sandbox, tmp_path, 300)
     try:
         _edit_indicators(site, 3)
         site.clock.advance(cadence)
