@@ -50,7 +50,7 @@ from mappings.jira import map_jira
 from mappings.jira_fields import FieldIndex
 from mappings.model import EntityKind
 from mappings.readers import ReadError, read_datetime
-from mappings.records import MappedRecords, cyclic_gc_paused
+from mappings.records import MappedRecords
 
 ID_PAGE = {"cloud": 5000, "server": 1000}  # a key-only search may page this many at once
 
@@ -536,7 +536,7 @@ class JiraSource:
         as they are: inside a run, each freezing ends in a collection of its own."""
         if len(records) < ROWS:
             return self._map(records)
-        with frozen_pages() as settle, cyclic_gc_paused():
+        with frozen_pages() as settle:  # map_jira pauses the collector while it maps
             mapped = self._map(records)
             settle()
         return mapped
