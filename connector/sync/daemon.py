@@ -89,6 +89,7 @@ class Daemon:
         self.accept_scope_change = accept_scope_change  # for the next successful sync only
         self.clock = clock
         self.store = open_store(config, clock)
+        self.store.defer_checkpoints()  # to `idle`, after each job: not within a sync's commit
         self.limiter = shared_limiter(config, clock, self.store)  # outlives each run
         self.sources: dict[str, Source] | None = None  # kept from run to run (see `sync`)
         self._built_for: Config | None = None
@@ -119,11 +120,13 @@ class Daemon:
             )
 
     def _job(self, name: str, job: Callable[[], Any]) -> None:
-        """Run one job; a failure is logged and counted, never allowed to unschedule it."""
+        """Run one job, then `idle`; a failure is logged and counted, never allowed to
+        unschedule it."""
         if self.stop_event.is_set():
             return
         try:
             job()
+            self.idle()
         except Exception as error:
             if isinstance(error, StateUnusable):
                 self.fatal = error
@@ -167,6 +170,11 @@ class Daemon:
         log.log(logging.WARNING if outcome.failed else logging.INFO, "%s", outcome.summary())
         write_health(self.config.health_path, outcome, self.clock, skipped=run.skipped)
         return outcome
+
+    def idle(self) -> None:
+        """What waits for the time between jobs: the state's log copied into its file (the
+        checkpoint a sync's commit leaves, see `StateStore.defer_checkpoints`)."""
+        self.store.checkpoint()
 
     def full(self) -> Outcome:
         return self.sync(full=True)

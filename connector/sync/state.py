@@ -295,6 +295,11 @@ class LedgerEntry:
     done_at: str | None = None  # when it was last marked (done, failed, or still pending)
 
 
+# Pages of log (4 KiB each: 256 MiB) past which a commit copies it into the file itself, where
+# checkpoints are left to an idle time (`StateStore.defer_checkpoints`).
+CHECKPOINT_BACKSTOP = 65_536
+
+
 class StateStore:
     """One SQLite file in WAL mode; a run's cursors, hashes and assessments commit together."""
 
@@ -384,6 +389,19 @@ class StateStore:
 
     def integrity(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def defer_checkpoints(self) -> None:
+        """Leave copying the log into the file to `checkpoint`, called when idle (SQLite's
+        advice): a commit that grows the log past 1,000 pages otherwise copies it then (a first
+        sync of 10,000 issues: 64 MB, 0.3-0.4 s of its commit). `CHECKPOINT_BACKSTOP` bounds
+        the log all the same, should `checkpoint` not be called."""
+        self.db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_BACKSTOP}")
+
+    def checkpoint(self) -> None:
+        """Copy the log into the file, without waiting on a reader (PASSIVE): once all of it
+        is copied, the next commit writes the log from its start again, so it stays as large
+        as the largest run's changes."""
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
     def close(self) -> None:
         self.unlock()

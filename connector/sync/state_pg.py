@@ -146,6 +146,12 @@ class PostgresStore(StateStore):
         self.db.execute("SELECT 1").fetchone()
         return "ok"
 
+    def defer_checkpoints(self) -> None:
+        """PostgreSQL checkpoints on its own schedule, in its own processes: nothing to defer."""
+
+    def checkpoint(self) -> None:
+        """PostgreSQL checkpoints on its own schedule, in its own processes: nothing to do."""
+
     def close(self) -> None:
         with suppress(psycopg.Error):
             self.unlock()
