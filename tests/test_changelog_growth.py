@@ -18,6 +18,7 @@ from tests.campaign import configure, sync
 from tests.test_jira_source import source_for
 
 SYNCS = 24
+BULK = "/rest/api/3/changelog/bulkfetch"
 # What one history of the measured field may take in the stored record: its id, its time and
 # its item's field and new value (some 130 bytes). Jira's answer has some 840: the author with
 # its avatar links, the field's type, the old value.
@@ -57,6 +58,7 @@ def test_an_indicator_edited_at_every_sync_keeps_a_lean_history_equal_to_a_full_
     field = sandbox.field_id("Current value")
     session = requests.Session()
     session.auth = (sandbox.email, sandbox.token)
+    sandbox.reset_stats()
     for n in range(SYNCS):
         # Five hours apart: several changes a day (the day's last is its value) and new days.
         for key in edited[: 1 + n % 2]:  # one issue, or both, changed before each sync
@@ -67,6 +69,9 @@ def test_an_indicator_edited_at_every_sync_keeps_a_lean_history_equal_to_a_full_
         clock.advance(timedelta(hours=5))  # type: ignore[attr-defined]
         outcome = sync(daemon, clock)  # type: ignore[arg-type]
         assert outcome.counts["read"] >= 1
+    # Each changed issue's few new histories came with its search page: none bulk fetched.
+    assert sandbox.count("POST", BULK) == 0
+    assert sandbox.count("GET", "/rest/api/3/search/jql") >= SYNCS
     kept, kept_series = _stored(daemon, sandbox)
     fresh = configure(tmp_path / "fresh", sandbox)
     sync(fresh, clock, full=True)  # type: ignore[arg-type]
@@ -87,3 +92,57 @@ def test_an_indicator_edited_at_every_sync_keeps_a_lean_history_equal_to_a_full_
     mapped, again = source.map(kept), source.map(read)
     assert mapped.measurements == again.measurements
     assert mapped.problems == again.problems
+
+
+def _put(session: requests.Session, sandbox: Sandbox, key: str, field: str, value: float) -> None:
+    url = f"{sandbox.url}/rest/api/3/issue/{key}"
+    session.put(url, json={"fields": {field: value}}, timeout=30).raise_for_status()
+
+
+def test_more_changes_than_search_inlines_or_a_new_issue_are_bulk_fetched_and_stay_whole(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """Between two syncs one indicator changes 45 times (search inlines its newest 40, which
+    no longer reach back to what the state holds), another twice, and a new indicator is
+    created and edited (nothing held): the first and the new one are bulk fetched, in one
+    call, the second is completed from its page; the state holds what a full sync reads."""
+    sandbox = make_sandbox(seed="empty")
+    sandbox.seed_bulk(30, history=12)
+    clock = sandbox.clock
+    daemon = configure(tmp_path / "daemon", sandbox)
+    sync(daemon, clock, full=True)  # type: ignore[arg-type]
+    busy, quiet = _indicators(sandbox, 2)
+    field = sandbox.field_id("Current value")
+    session = requests.Session()
+    session.auth = (sandbox.email, sandbox.token)
+    clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    sync(daemon, clock)  # type: ignore[arg-type]  # our own writes read back
+    indicator = {"project": {"key": "DEL"}, "issuetype": {"name": "Indicator"}, "summary": "New"}
+    created = session.post(
+        f"{sandbox.url}/rest/api/3/issue",
+        json={"fields": indicator},
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    new = created.json()["key"]
+    for n in range(45):
+        clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+        _put(session, sandbox, busy, field, 100.0 + n)
+    for value in (7.0, 8.0):
+        _put(session, sandbox, quiet, field, value)
+        _put(session, sandbox, new, field, value)
+    clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    sandbox.reset_stats()
+    outcome = sync(daemon, clock)  # type: ignore[arg-type]
+    assert sandbox.count("POST", BULK) == 1
+    read_now = outcome.reads["jira"]
+    assert read_now.counts["changelog_inline"] == 1  # the quiet one: the others fetched
+    kept, kept_series = _stored(daemon, sandbox)
+    fresh = configure(tmp_path / "fresh", sandbox)
+    sync(fresh, clock, full=True)  # type: ignore[arg-type]
+    read, read_series = _stored(fresh, sandbox)
+    assert len(kept[busy]["changelog"]["histories"]) == 12 + 45
+    assert len(kept[new]["changelog"]["histories"]) == 2
+    for key in (busy, quiet, new):
+        assert kept[key]["changelog"] == read[key]["changelog"]
+    assert kept_series == read_series

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from datetime import datetime, timedelta
@@ -32,7 +32,7 @@ from connector.sources.compact import ROWS, Shared, owned_texts
 from connector.sources.heap import frozen_pages
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
-from connector.sources.jira_history import fetch_histories, post_json
+from connector.sources.jira_history import fetch_histories, inline_histories, post_json
 from connector.sources.jira_pace import pace_session, settle_environment
 from connector.sources.jira_write import JiraWriter, auth_error, comment_token
 from connector.sources.ratelimit import Limiter
@@ -264,21 +264,30 @@ class JiraSource:
         ids.update(self.field_ids.values())
         return sorted(ids)
 
-    def read(self, cursor: Cursor | None = None) -> ReadResult:
+    def read(
+        self, cursor: Cursor | None = None, known: Mapping[str, Any] | None = None
+    ) -> ReadResult:
         """Issues updated since the cursor (all, without one), with complete changelogs.
 
         An incremental read starts an overlap before the last read began (`Cursor.since`), so
         a no-change sync is one search (Data Center's also counts the scope: issues ordered
         newest first, stopping at the cursor); with `deletions = "every_sync"` Cloud counts
-        the scope in one call more, and the key scan runs only when that count differs."""
+        the scope in one call more, and the key scan runs only when that count differs. On
+        Cloud, the records as last read (`known`) are completed from the page's own newest
+        histories where those reach back far enough (`inline_histories`): only the rest
+        (and every indicator of a full read) are bulk fetched."""
         self.ensure_connected()
         cursor = cursor or Cursor()
         since = cursor.since(self.overlap)
         counts: Counter[str] = Counter()
         records: dict[str, Any] = {}
         returned: list[Seen] = []
-        fields = self.read_fields()
-        expand = None if self.cloud else "changelog"  # Cloud's histories: the bulk fetch
+        fields, measured = self.read_fields(), self._measured()
+        # Cloud's histories: the page's newest, where the records as last read hold the rest.
+        inline: dict[str, Any] | None = None
+        if self.cloud and since is not None and known and measured:
+            inline = {}
+        expand = "changelog" if not self.cloud or inline is not None else None
         newest_first = since is not None and not self.cloud
         self.site_time.value = None  # the site's clock when this read's first answer came
         total: int | None = None
@@ -291,7 +300,7 @@ class JiraSource:
                 if newest_first and total is None and isinstance(page.get("total"), int):
                     total = page["total"]
                 stop = since if newest_first else None
-                older = self._take(page, stop, cursor, records, returned, counts, shared)
+                older = self._take(page, stop, cursor, records, returned, counts, shared, inline)
                 settle()
                 if older:  # newest first: the rest was read before
                     break
@@ -299,10 +308,14 @@ class JiraSource:
                 self._complete_changelog(issue, counts, shared)
             if self.cloud:
                 indicators = [issue for issue in records.values() if self._is_indicator(issue)]
+                if inline:
+                    rest = inline_histories(indicators, inline, known or {}, measured, shared.text)
+                    counts["changelog_inline"] = len(indicators) - len(rest)
+                    indicators, inline = rest, None
                 before = counts["changelog_calls"]
                 try:
-                    post, fields = self._bulk_post(), self._measured()
-                    fetch_histories(indicators, fields, post, counts, shared.text, settle)
+                    post = self._bulk_post()
+                    fetch_histories(indicators, measured, post, counts, shared.text, settle)
                 finally:  # counted where they were sent from: the caller's thread
                     self.calls["changelog"] += counts["changelog_calls"] - before
         every_sync = since is not None and self.config.deletions == "every_sync"
@@ -331,8 +344,10 @@ class JiraSource:
         returned: list[Seen],
         counts: Counter[str],
         shared: Shared,
+        inline: dict[str, Any] | None = None,
     ) -> bool:
-        """Keep a page's new versions (compactly: `shared`); True once an issue older than
+        """Keep a page's new versions (compactly: `shared`), each one's inlined changelog set
+        apart in `inline` when given (a full read has none); True once an issue older than
         `since` came."""
         for issue in page.get("issues") or ():
             key, stamp = issue["key"], str((issue.get("fields") or {}).get("updated") or "")
@@ -343,6 +358,8 @@ class JiraSource:
             if cursor.is_duplicate(key, stamp):
                 counts["duplicates"] += 1
             else:
+                if inline is not None:  # every field's histories: only a few are kept
+                    inline[key] = issue.pop("changelog", None)
                 fields = issue.get("fields")
                 if isinstance(fields, dict):  # first: a document held as text is not walked
                     owned_texts(fields, self.owned_ids, shared)

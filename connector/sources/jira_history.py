@@ -3,14 +3,16 @@ fields of up to 1,000 issues a request, paged by `nextPageToken`.
 
 Search inlines only an issue's 40 newest histories, and the `total` beside them counts what the
 page holds, so it cannot tell a cut history from a whole one: the bulk fetch is the one way to
-read every measurement, at ⌈indicators / 1,000⌉ calls plus its extra pages.
+read every measurement, at ⌈indicators / 1,000⌉ calls plus its extra pages. An incremental read
+holds each changed issue's history as last read: when the page's 40 reach back to its newest,
+the page holds all that is new (`inline_histories`), and only the others are bulk fetched.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -72,6 +74,78 @@ def fetch_histories(
             "total": len(histories),
             "histories": histories,
         }
+
+
+def inline_histories(
+    issues: list[dict[str, Any]],
+    inline: dict[str, Any],
+    known: Mapping[str, Any],
+    field_ids: list[str],
+    text: Callable[[str], str] = lambda text: text,
+) -> list[dict[str, Any]]:
+    """Give each issue whose changelog inlined in the search page (`inline`, by key: Cloud's
+    newest 40 histories, newest first, of every field) reaches back to the newest history its
+    record as last read (`known`) holds, that changelog with the newer histories of
+    `field_ids` after it, as the bulk fetch would give it whole; the issues it cannot be
+    given so (a new or moved issue, none held, or more changes than the page inlines since)
+    are returned, for `fetch_histories`.
+
+    Jira's histories are immutable and the page's are the newest in a row, so every history
+    newer than the one held is on the page once that one is: an incremental read pays for
+    what changed, not for the changelog's length."""
+    rest = []
+    for issue in issues:
+        held = _held(known.get(issue["key"]), issue)
+        newer = _newer(inline.get(issue["key"]), held[-1].get("id")) if held else None
+        if held is None or newer is None or not all(map(_readable, newer)):
+            rest.append(issue)  # what the bulk fetch gives it, the mapper's problems too
+            continue
+        fields = set(field_ids[:FIELDS])
+        added = [
+            _history({**h, "items": [i for i in h["items"] if _changes(i, fields)]}, text)
+            for h in reversed(newer)
+            if any(_changes(i, fields) for i in h["items"])
+        ]
+        histories = [*held, *added]
+        issue["changelog"] = {
+            "startAt": 0,
+            "maxResults": len(histories),
+            "total": len(histories),
+            "histories": histories,
+        }
+    return rest
+
+
+def _held(before: Any, issue: dict[str, Any]) -> list[Any] | None:
+    """The histories the same issue (by id: a key may name another issue after a move) held
+    when last read, oldest first; None when it held none to reach back to."""
+    if not isinstance(before, dict) or str(before.get("id")) != str(issue.get("id")):
+        return None
+    histories = (before.get("changelog") or {}).get("histories")
+    if not isinstance(histories, list) or not histories or not isinstance(histories[-1], dict):
+        return None
+    return histories
+
+
+def _newer(inline: Any, last: Any) -> list[Any] | None:
+    """The inlined histories newer than the one whose id is `last` (newest first), or None
+    when the page does not reach back to it."""
+    histories = inline.get("histories") if isinstance(inline, dict) else None
+    if last is None or not isinstance(histories, list):
+        return None
+    for n, history in enumerate(histories):
+        if isinstance(history, dict) and str(history.get("id")) == str(last):
+            return histories[:n]
+    return None
+
+
+def _readable(history: Any) -> bool:
+    return isinstance(history, dict) and isinstance(history.get("items"), list)
+
+
+def _changes(item: Any, fields: set[str]) -> bool:
+    """Whether a history's item changes one of `fields` (the bulk fetch's `fieldIds`)."""
+    return isinstance(item, dict) and item.get("fieldId") in fields
 
 
 def _following(
