@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sources.jira_history import inline_histories
+from connector.sources.jira_history import INLINE_AFTER, inline_histories, long_held
 
 FIELD = "customfield_10020"
 
@@ -84,3 +84,15 @@ def test_nothing_new_keeps_the_held_changelog() -> None:
     inline = {"DEL-1": _page(_history(3, "summary"), _history(2, FIELD))}
     assert inline_histories([issue], inline, {"DEL-1": _held("10", 1, 2)}, [FIELD]) == []
     assert issue["changelog"]["histories"] == [_lean(1), _lean(2)]
+
+
+def test_only_issues_holding_a_long_history_of_their_own_are_read_from_search() -> None:
+    """Below `INLINE_AFTER` held histories, the whole history costs less than 40 of any
+    field: those are bulk fetched; so is a key now naming another issue."""
+    issues = [{"id": str(n), "key": f"DEL-{n}"} for n in range(1, 5)]
+    known = {
+        "DEL-1": {**_held("1", *range(1, INLINE_AFTER + 1)), "key": "DEL-1"},
+        "DEL-2": {**_held("2", *range(1, INLINE_AFTER)), "key": "DEL-2"},
+        "DEL-3": {**_held("99", *range(1, INLINE_AFTER + 1)), "key": "DEL-3"},
+    }
+    assert long_held(issues, known) == [issues[0]]

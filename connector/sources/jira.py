@@ -32,7 +32,12 @@ from connector.sources.compact import ROWS, Shared, owned_texts
 from connector.sources.heap import frozen_pages
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
-from connector.sources.jira_history import fetch_histories, inline_histories, post_json
+from connector.sources.jira_history import (
+    fetch_histories,
+    inline_histories,
+    long_held,
+    post_json,
+)
 from connector.sources.jira_pace import pace_session, settle_environment
 from connector.sources.jira_write import JiraWriter, auth_error, comment_token
 from connector.sources.ratelimit import Limiter
@@ -273,9 +278,9 @@ class JiraSource:
         a no-change sync is one search (Data Center's also counts the scope: issues ordered
         newest first, stopping at the cursor); with `deletions = "every_sync"` Cloud counts
         the scope in one call more, and the key scan runs only when that count differs. On
-        Cloud, the records as last read (`known`) are completed from the page's own newest
-        histories where those reach back far enough (`inline_histories`): only the rest
-        (and every indicator of a full read) are bulk fetched."""
+        Cloud, a changed indicator whose history as last read (`known`) is long takes its new
+        histories from one search of such issues' newest (`_inline`): only the rest (and
+        every indicator of a full read) are bulk fetched."""
         self.ensure_connected()
         cursor = cursor or Cursor()
         since = cursor.since(self.overlap)
@@ -283,11 +288,7 @@ class JiraSource:
         records: dict[str, Any] = {}
         returned: list[Seen] = []
         fields, measured = self.read_fields(), self._measured()
-        # Cloud's histories: the page's newest, where the records as last read hold the rest.
-        inline: dict[str, Any] | None = None
-        if self.cloud and since is not None and known and measured:
-            inline = {}
-        expand = "changelog" if not self.cloud or inline is not None else None
+        expand = None if self.cloud else "changelog"  # Cloud's histories: `_inline`, bulk fetch
         newest_first = since is not None and not self.cloud
         self.site_time.value = None  # the site's clock when this read's first answer came
         total: int | None = None
@@ -300,7 +301,7 @@ class JiraSource:
                 if newest_first and total is None and isinstance(page.get("total"), int):
                     total = page["total"]
                 stop = since if newest_first else None
-                older = self._take(page, stop, cursor, records, returned, counts, shared, inline)
+                older = self._take(page, stop, cursor, records, returned, counts, shared)
                 settle()
                 if older:  # newest first: the rest was read before
                     break
@@ -308,10 +309,8 @@ class JiraSource:
                 self._complete_changelog(issue, counts, shared)
             if self.cloud:
                 indicators = [issue for issue in records.values() if self._is_indicator(issue)]
-                if inline:
-                    rest = inline_histories(indicators, inline, known or {}, measured, shared.text)
-                    counts["changelog_inline"] = len(indicators) - len(rest)
-                    indicators, inline = rest, None
+                if since is not None and known and measured:
+                    indicators = self._inline(indicators, known, measured, counts, shared)
                 before = counts["changelog_calls"]
                 try:
                     post = self._bulk_post()
@@ -344,10 +343,8 @@ class JiraSource:
         returned: list[Seen],
         counts: Counter[str],
         shared: Shared,
-        inline: dict[str, Any] | None = None,
     ) -> bool:
-        """Keep a page's new versions (compactly: `shared`), each one's inlined changelog set
-        apart in `inline` when given (a full read has none); True once an issue older than
+        """Keep a page's new versions (compactly: `shared`); True once an issue older than
         `since` came."""
         for issue in page.get("issues") or ():
             key, stamp = issue["key"], str((issue.get("fields") or {}).get("updated") or "")
@@ -358,8 +355,6 @@ class JiraSource:
             if cursor.is_duplicate(key, stamp):
                 counts["duplicates"] += 1
             else:
-                if inline is not None:  # every field's histories: only a few are kept
-                    inline[key] = issue.pop("changelog", None)
                 fields = issue.get("fields")
                 if isinstance(fields, dict):  # first: a document held as text is not walked
                     owned_texts(fields, self.owned_ids, shared)
@@ -491,6 +486,34 @@ class JiraSource:
         measure = self.mapping.measurements
         fid = self.field_id(measure.field) if measure is not None else None
         return [fid] if fid else []
+
+    def _inline(
+        self,
+        indicators: list[dict[str, Any]],
+        known: Mapping[str, Any],
+        measured: list[str],
+        counts: Counter[str],
+        shared: Shared,
+    ) -> list[dict[str, Any]]:
+        """Cloud: the changed indicators whose history as last read is long (`long_held`)
+        take their new histories from one search of them (⌈n / 100⌉ pages) with their newest
+        40 inlined, where those reach back (`inline_histories`); the ones it does not complete
+        and the others are returned, for the bulk fetch. A site that refuses it (an issue
+        deleted since the page) leaves them all to the bulk fetch."""
+        long = long_held(indicators, known)
+        if not long:
+            return indicators
+        keys = ", ".join(jql_string(str(issue["key"])) for issue in long)
+        inline: dict[str, Any] = {}
+        try:
+            for page in self._pages(f"key in ({keys})", ["updated"], "changelog", counts):
+                inline.update((i["key"], i.get("changelog")) for i in page.get("issues") or ())
+        except RdsyncError:
+            return indicators
+        rest = inline_histories(long, inline, known, measured, shared.text)
+        counts["changelog_inline"] = len(long) - len(rest)
+        done = {id(issue) for issue in long} - {id(issue) for issue in rest}
+        return [issue for issue in indicators if id(issue) not in done]
 
     def _bulk_post(self) -> Any:
         """The bulk fetch, retried (sent from the fetching thread: `read` counts the calls)."""
