@@ -22,9 +22,10 @@ last syncs as fast as the tenth. Two parts of the state grow with genuine new da
 kept by design: the rating history (retention keeps each stretch of one rating's first and
 last rows: here every sync re-rates the same items, so each sync adds a row for each of them)
 and the records' JSON (each edit adds to the issue's own changelog on the site, which a sync
-reads whole for each changed issue and maps for every issue). The suite's rows: the last ten
-syncs against syncs 6-15 in wall and in CPU time, the rest of the state flat (end against
-halfway), and the history kept per rating change.
+maps for every changed issue; it reads only the newest histories of each, with its search page,
+where those reach back to what the state holds: `jira_history.inline_histories`). The suite's
+rows: the last ten syncs against syncs 6-15 in wall and in CPU time, the rest of the state flat
+(end against halfway), and the history kept per rating change.
 """
 
 from __future__ import annotations
@@ -172,6 +173,7 @@ def month(issues: int, syncs: int, edits: int = 5) -> dict[str, Any]:
     half between them). Both sides' figures are kept: `early` holds the second month's."""
     found: dict[str, Any] = {"issues": issues, "seconds": [], "cpu_seconds": [], "phases": []}
     found |= {"state_mb": [], "writes": [], "parts": [], "ratings_changed": [], "early": []}
+    found["read_calls"] = []
     with ExitStack() as stack:
         old = _Month(stack, issues, edits)
         for _ in range(max(syncs - 10, 0)):
@@ -188,7 +190,7 @@ def month(issues: int, syncs: int, edits: int = 5) -> dict[str, Any]:
 def _note(found: dict[str, Any], month: _Month) -> None:
     """The month's next sync, and its state's size after it, noted in `found`."""
     done = month.step()
-    for name in ("seconds", "cpu_seconds", "phases", "ratings_changed"):
+    for name in ("seconds", "cpu_seconds", "phases", "ratings_changed", "read_calls"):
         found[name].append(done[name])
     found["writes"].append((done["written"], done["comments"]))
     found["state_mb"].append(_state_mb(month.state))
@@ -263,10 +265,13 @@ def month_sync(config: Any, at: str, full: bool) -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     outcome = sync(config, clock, full=full)
     counts = outcome.counts
+    reads = [read.counts for read in outcome.reads.values()]
+    calls = ("search_calls", "changelog_calls", "count_calls")
     return {
         "seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu,
         "phases": dict(outcome.phases),
+        "read_calls": sum(read[name] for read in reads for name in calls),
         **{name: counts[name] for name in ("written", "comments", "ratings_changed")},
     }
 
@@ -422,6 +427,8 @@ def print_month(found: dict[str, Any]) -> None:
     print(_month_phases([run["phases"] for run in beside], found["phases"][-10:]))
     for name, part in (("6-15", writes[5:15]), ("last 10", writes[-10:])):
         print(f"writes, comments of syncs {name}: {sorted(set(part))}")
+    calls = (found["read_calls"][5:15], found["read_calls"][-10:])
+    print(f"read calls of syncs 6-15, last 10: {sorted(set(calls[0]))}, {sorted(set(calls[1]))}")
     parts, half = found["parts"], len(seconds) // 2 - 1
     for label, n in (("halfway", half), ("end", -1)):
         kb = {name: value / 1024 for name, value in parts[n].items() if name != "history_rows"}

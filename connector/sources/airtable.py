@@ -9,7 +9,7 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -227,8 +227,11 @@ class AirtableSource:
 
     # -- reading --------------------------------------------------------------------------
 
-    def read(self, cursor: Cursor | None = None) -> ReadResult:
-        """Records modified since the cursor (all, without one), table by table.
+    def read(
+        self, cursor: Cursor | None = None, known: Mapping[str, Any] | None = None
+    ) -> ReadResult:
+        """Records modified since the cursor (all, without one), table by table (a record
+        carries no history: what the last read held, `known`, is not needed).
 
         An incremental read uses the schema kept from the last run (a full read fetches it
         anew); if the base changed since (a table or field the kept schema names is gone),

@@ -6,7 +6,7 @@ The engine plans against this contract only: it never asks which tool a source i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -169,7 +169,9 @@ class Source(Protocol):
     calls: Counter[str]
 
     def begin_run(self) -> None: ...
-    def read(self, cursor: Cursor | None = None) -> ReadResult: ...
+    def read(
+        self, cursor: Cursor | None = None, known: Mapping[str, Any] | None = None
+    ) -> ReadResult: ...
     def scan_keys(self) -> set[str]: ...
     def map(self, records: dict[str, Any]) -> MappedRecords: ...
     def map_fingerprint(self) -> str | None: ...

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from datetime import datetime, timedelta
@@ -32,7 +32,12 @@ from connector.sources.compact import ROWS, Shared, owned_texts
 from connector.sources.heap import frozen_pages
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
-from connector.sources.jira_history import fetch_histories, post_json
+from connector.sources.jira_history import (
+    fetch_histories,
+    inline_histories,
+    long_held,
+    post_json,
+)
 from connector.sources.jira_pace import pace_session, settle_environment
 from connector.sources.jira_write import JiraWriter, auth_error, comment_token
 from connector.sources.ratelimit import Limiter
@@ -264,21 +269,26 @@ class JiraSource:
         ids.update(self.field_ids.values())
         return sorted(ids)
 
-    def read(self, cursor: Cursor | None = None) -> ReadResult:
+    def read(
+        self, cursor: Cursor | None = None, known: Mapping[str, Any] | None = None
+    ) -> ReadResult:
         """Issues updated since the cursor (all, without one), with complete changelogs.
 
         An incremental read starts an overlap before the last read began (`Cursor.since`), so
         a no-change sync is one search (Data Center's also counts the scope: issues ordered
         newest first, stopping at the cursor); with `deletions = "every_sync"` Cloud counts
-        the scope in one call more, and the key scan runs only when that count differs."""
+        the scope in one call more, and the key scan runs only when that count differs. On
+        Cloud, a changed indicator whose history as last read (`known`) is long takes its new
+        histories from one search of such issues' newest (`_inline`): only the rest (and
+        every indicator of a full read) are bulk fetched."""
         self.ensure_connected()
         cursor = cursor or Cursor()
         since = cursor.since(self.overlap)
         counts: Counter[str] = Counter()
         records: dict[str, Any] = {}
         returned: list[Seen] = []
-        fields = self.read_fields()
-        expand = None if self.cloud else "changelog"  # Cloud's histories: the bulk fetch
+        fields, measured = self.read_fields(), self._measured()
+        expand = None if self.cloud else "changelog"  # Cloud's histories: `_inline`, bulk fetch
         newest_first = since is not None and not self.cloud
         self.site_time.value = None  # the site's clock when this read's first answer came
         total: int | None = None
@@ -299,10 +309,12 @@ class JiraSource:
                 self._complete_changelog(issue, counts, shared)
             if self.cloud:
                 indicators = [issue for issue in records.values() if self._is_indicator(issue)]
+                if since is not None and known and measured:
+                    indicators = self._inline(indicators, known, measured, counts, shared)
                 before = counts["changelog_calls"]
                 try:
-                    post, fields = self._bulk_post(), self._measured()
-                    fetch_histories(indicators, fields, post, counts, shared.text, settle)
+                    post = self._bulk_post()
+                    fetch_histories(indicators, measured, post, counts, shared.text, settle)
                 finally:  # counted where they were sent from: the caller's thread
                     self.calls["changelog"] += counts["changelog_calls"] - before
         every_sync = since is not None and self.config.deletions == "every_sync"
@@ -474,6 +486,34 @@ class JiraSource:
         measure = self.mapping.measurements
         fid = self.field_id(measure.field) if measure is not None else None
         return [fid] if fid else []
+
+    def _inline(
+        self,
+        indicators: list[dict[str, Any]],
+        known: Mapping[str, Any],
+        measured: list[str],
+        counts: Counter[str],
+        shared: Shared,
+    ) -> list[dict[str, Any]]:
+        """Cloud: the changed indicators whose history as last read is long (`long_held`)
+        take their new histories from one search of them (⌈n / 100⌉ pages) with their newest
+        40 inlined, where those reach back (`inline_histories`); the ones it does not complete
+        and the others are returned, for the bulk fetch. A site that refuses it (an issue
+        deleted since the page) leaves them all to the bulk fetch."""
+        long = long_held(indicators, known)
+        if not long:
+            return indicators
+        keys = ", ".join(jql_string(str(issue["key"])) for issue in long)
+        inline: dict[str, Any] = {}
+        try:
+            for page in self._pages(f"key in ({keys})", ["updated"], "changelog", counts):
+                inline.update((i["key"], i.get("changelog")) for i in page.get("issues") or ())
+        except RdsyncError:
+            return indicators
+        rest = inline_histories(long, inline, known, measured, shared.text)
+        counts["changelog_inline"] = len(long) - len(rest)
+        done = {id(issue) for issue in long} - {id(issue) for issue in rest}
+        return [issue for issue in indicators if id(issue) not in done]
 
     def _bulk_post(self) -> Any:
         """The bulk fetch, retried (sent from the fetching thread: `read` counts the calls)."""

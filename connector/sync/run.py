@@ -453,7 +453,8 @@ class SyncRun:
             incremental = not full and bool(stored) and snapshot.cursor.value is not None
             schemas = source.calls["schema"]
             try:
-                result = source.read(snapshot.cursor if incremental else None)
+                known = snapshot.records if incremental else None  # Jira's histories held
+                result = source.read(snapshot.cursor if incremental else None, known)
             except SOURCE_FAILURES as error:  # the site: its last committed records stand in
                 self._fail(name, error)
                 continue
