@@ -151,3 +151,37 @@ def test_more_changes_than_search_inlines_or_a_new_issue_are_bulk_fetched_and_st
     for key in (busy, quiet, new):
         assert kept[key]["changelog"] == read[key]["changelog"]
     assert kept_series == read_series
+
+
+def test_the_newest_are_searched_for_a_page_of_changed_issues_the_rest_bulk_fetched(
+    make_sandbox: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """Three indicators with long histories change, with `page_size = 2`: one search names
+    two of them (a JQL of every changed key would outgrow a GET's URL), completed from their
+    newest 40; the third is bulk fetched; the state holds what a full sync reads."""
+    sandbox = make_sandbox(seed="empty")
+    sandbox.seed_bulk(30, history=HELD)
+    clock = sandbox.clock
+    daemon = configure(tmp_path / "daemon", sandbox, source={"page_size": 2})
+    sync(daemon, clock, full=True)  # type: ignore[arg-type]
+    clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    sync(daemon, clock)  # type: ignore[arg-type]  # our own writes read back
+    changed = _indicators(sandbox, 3)
+    assert len(changed) == 3
+    field = sandbox.field_id("Current value")
+    session = requests.Session()
+    session.auth = (sandbox.email, sandbox.token)
+    for n, key in enumerate(changed):
+        _put(session, sandbox, key, field, 50.0 + n)
+    clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    sandbox.reset_stats()
+    outcome = sync(daemon, clock)  # type: ignore[arg-type]
+    assert outcome.reads["jira"].counts["changelog_inline"] == 2
+    assert sandbox.count("POST", BULK) == 1
+    kept, kept_series = _stored(daemon, sandbox)
+    fresh = configure(tmp_path / "fresh", sandbox)
+    sync(fresh, clock, full=True)  # type: ignore[arg-type]
+    read, read_series = _stored(fresh, sandbox)
+    for key in changed:
+        assert kept[key]["changelog"] == read[key]["changelog"]
+    assert kept_series == read_series

@@ -495,12 +495,14 @@ class JiraSource:
         counts: Counter[str],
         shared: Shared,
     ) -> list[dict[str, Any]]:
-        """Cloud: the changed indicators whose history as last read is long (`long_held`)
-        take their new histories from one search of them (⌈n / 100⌉ pages) with their newest
+        """Cloud: the changed indicators whose history as last read is long (`long_held`), a
+        page of them at most, take their new histories from one search of them with their newest
         40 inlined, where those reach back (`inline_histories`); the ones it does not complete
         and the others are returned, for the bulk fetch. A site that refuses it (an issue
         deleted since the page) leaves them all to the bulk fetch."""
-        long = long_held(indicators, known)
+        # One page of keys at most: a JQL naming more would outgrow a GET's URL, and the bulk
+        # fetch takes 1,000 issues a request.
+        long = long_held(indicators, known)[: self.config.page_size]
         if not long:
             return indicators
         keys = ", ".join(jql_string(str(issue["key"])) for issue in long)
