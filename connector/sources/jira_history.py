@@ -111,19 +111,18 @@ def inline_histories(
     newer than the one held is on the page once that one is: a read pays for at most 40
     histories an issue, not for the changelog's length."""
     rest = []
+    fields = set(field_ids[:FIELDS])
     for issue in issues:
         held = _held(known.get(issue["key"]), issue)
         newer = _newer(inline.get(issue["key"]), held[-1].get("id")) if held else None
         if held is None or newer is None or not all(map(_readable, newer)):
             rest.append(issue)  # what the bulk fetch gives it, the mapper's problems too
             continue
-        fields = set(field_ids[:FIELDS])
-        added = [
-            _history({**h, "items": [i for i in h["items"] if _changes(i, fields)]}, text)
-            for h in reversed(newer)
-            if any(_changes(i, fields) for i in h["items"])
-        ]
-        histories = [*held, *added]
+        histories = list(held)
+        for history in reversed(newer):  # oldest first, as the bulk fetch gives them
+            items = [item for item in history["items"] if _changes(item, fields)]
+            if items:  # a history of other fields only: the bulk fetch would not give it
+                histories.append(_history({**history, "items": items}, text))
         issue["changelog"] = {
             "startAt": 0,
             "maxResults": len(histories),
