@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
+from contextlib import ExitStack, closing
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -29,6 +29,7 @@ from connector.sources.base import (
     Role,
 )
 from connector.sources.compact import ROWS, Shared, owned_texts
+from connector.sources.handoff import quick_handoff
 from connector.sources.heap import frozen_pages
 from connector.sources.incremental import Cursor, ReadResult, Seen, SiteTime
 from connector.sources.jira_account import Notifications
@@ -390,6 +391,9 @@ class JiraSource:
         dropped = threading.Event()  # the caller stopped: a page still coming tries no more
         token: str | None = None
         start = 0
+        handoff = ExitStack()  # a read-ahead: the lock handed to the fetching thread promptly
+        if pool is not None:
+            handoff.enter_context(quick_handoff())
         try:
             coming = self._ask(pool, dropped, counts, search, token, start)
             while True:
@@ -413,6 +417,7 @@ class JiraSource:
             dropped.set()
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
+            handoff.close()
 
     def _ask(
         self,

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connector.sources.compact import SHORT
+from connector.sources.handoff import quick_handoff
 
 ISSUES = 1000  # issues a request may name
 FIELDS = 10  # field ids a request may filter by
@@ -61,7 +62,7 @@ def fetch_histories(
     fields = field_ids[:FIELDS]
     n, first = 0, _body(batches[0], fields)
     body: Body | None = first
-    with ThreadPoolExecutor(1, thread_name_prefix="jira-changelog") as pool:
+    with ThreadPoolExecutor(1, thread_name_prefix="jira-changelog") as pool, quick_handoff():
         coming = _send(pool, post, first, counts)
         while body is not None:
             page = coming.result()
