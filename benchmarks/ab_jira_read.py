@@ -31,26 +31,21 @@ from connector.sources.jira import JiraSource  # noqa: E402
 from mappings.config import JiraMapping, load_mapping  # noqa: E402
 
 # Run in each fresh process, with its tree first on the path: prints [wall, CPU] seconds.
+# Each side is its tree's own `bench_jira_read` function (`bare`, or `connector`: read + map).
 CHILD = """
 import json, sys, time
 from types import SimpleNamespace
-from benchmarks.bench_jira_read import bare
-from connector.config import JiraSourceConfig
-from connector.sources.jira import JiraSource
+from benchmarks.bench_jira_read import bare, connector
 from mappings.config import load_mapping
 a = json.loads(sys.argv[1])
+site = SimpleNamespace(url=a["url"], email=a["email"], token=a["token"])
+site.field_id = lambda name: a["value"]
+mapping = load_mapping("jira")
+wall, cpu = time.perf_counter(), time.process_time()
 if a["side"] == "bare":
-    site = SimpleNamespace(url=a["url"], email=a["email"], token=a["token"])
-    site.field_id = lambda name: a["value"]
-    wall, cpu = time.perf_counter(), time.process_time()
     bare(site, a["jql"], a["fields"])
 else:
-    config = JiraSourceConfig(
-        type="jira", url=a["url"], email=a["email"], projects=["DEL"], timeout_seconds=60
-    ).with_token(a["token"])
-    source = JiraSource("jira", config, load_mapping("jira"))
-    wall, cpu = time.perf_counter(), time.process_time()
-    source.map(source.read().records)
+    connector(site, mapping)
 print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu]))
 """
 
